@@ -1,0 +1,216 @@
+// The C ABI: turns host::Status into ossvk_status plus a per-thread message, and lets no C++
+// exception escape.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backend/include/ossvk.h"
+#include "host/device_info.h"
+
+namespace {
+
+using ossvk::host::Status;
+
+thread_local std::string t_last_error;
+
+ossvk_status fail(ossvk_status code, const std::string& message) {
+  t_last_error = message;
+  return code;
+}
+
+ossvk_status fail(const Status& s) {
+  ossvk_status code = OSSVK_ERROR_INTERNAL;
+  switch (s.vk_result()) {
+    case VK_ERROR_INITIALIZATION_FAILED:
+    case VK_ERROR_INCOMPATIBLE_DRIVER:
+    case VK_ERROR_LAYER_NOT_PRESENT:
+      code = OSSVK_ERROR_NO_VULKAN;
+      break;
+    case VK_ERROR_FEATURE_NOT_PRESENT:
+    case VK_ERROR_EXTENSION_NOT_PRESENT:
+      code = OSSVK_ERROR_UNSUPPORTED;
+      break;
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY:
+    case VK_ERROR_OUT_OF_HOST_MEMORY:
+      code = OSSVK_ERROR_OUT_OF_MEMORY;
+      break;
+    case VK_ERROR_DEVICE_LOST:
+      code = OSSVK_ERROR_DEVICE_LOST;
+      break;
+    case VK_TIMEOUT:
+      code = OSSVK_ERROR_TIMEOUT;
+      break;
+    default:
+      break;
+  }
+  return fail(code, s.to_string());
+}
+
+template <class F>
+ossvk_status guarded(F&& f) {
+  try {
+    t_last_error.clear();
+    return f();
+  } catch (const std::exception& e) {
+    return fail(OSSVK_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(OSSVK_ERROR_INTERNAL, "internal error");
+  }
+}
+
+// The instance and device list, made once per process; instance creation is not cheap.
+struct DeviceList {
+  std::unique_ptr<ossvk::host::Instance> instance;
+  std::vector<ossvk::host::DeviceInfo> devices;
+  Status status;
+};
+
+const DeviceList& device_list() {
+  static DeviceList list = [] {
+    DeviceList l;
+    auto inst = ossvk::host::Instance::create();
+    if (!inst.ok()) {
+      l.status = inst.status();
+      return l;
+    }
+    l.instance = std::move(inst).value();
+    auto devs = ossvk::host::enumerate_devices(*l.instance);
+    if (!devs.ok())
+      l.status = devs.status();
+    else
+      l.devices = std::move(devs).value();
+    return l;
+  }();
+  return list;
+}
+
+template <size_t N>
+void copy_string(char (&dst)[N], const std::string& src) {
+  std::snprintf(dst, N, "%s", src.c_str());
+}
+
+ossvk_device_type to_abi(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return OSSVK_DEVICE_INTEGRATED_GPU;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return OSSVK_DEVICE_DISCRETE_GPU;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return OSSVK_DEVICE_VIRTUAL_GPU;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return OSSVK_DEVICE_CPU;
+    default:
+      return OSSVK_DEVICE_OTHER;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+OSSVK_API uint32_t ossvk_abi_version(void) {
+  return OSSVK_ABI_VERSION;
+}
+
+OSSVK_API const char* ossvk_last_error(void) {
+  return t_last_error.c_str();
+}
+
+OSSVK_API ossvk_status ossvk_device_count(uint32_t* count) {
+  return guarded([&] {
+    if (!count) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_device_count: count is null");
+    const DeviceList& l = device_list();
+    if (!l.status.ok()) return fail(l.status);
+    *count = static_cast<uint32_t>(l.devices.size());
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_device_get_info(uint32_t index, ossvk_device_info* out) {
+  return guarded([&] {
+    if (!out) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_device_get_info: info is null");
+    const DeviceList& l = device_list();
+    if (!l.status.ok()) return fail(l.status);
+    if (index >= l.devices.size())
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_device_get_info: index " +
+                                                    std::to_string(index) + " is out of range (" +
+                                                    std::to_string(l.devices.size()) + " devices)");
+    const auto& d = l.devices[index];
+    *out = ossvk_device_info{};
+    out->index = d.index;
+    out->type = to_abi(d.type);
+    copy_string(out->name, d.name);
+    copy_string(out->driver_name, d.driver_name);
+    copy_string(out->driver_info, d.driver_info);
+    out->api_version = d.api_version;
+    copy_string(out->driver_version, d.driver_version_string());
+    out->vendor_id = d.vendor_id;
+    out->device_id = d.device_id;
+    out->heap_count = static_cast<uint32_t>(std::min<size_t>(d.heaps.size(), OSSVK_MAX_HEAPS));
+    for (uint32_t i = 0; i < out->heap_count; ++i) {
+      out->heap_size[i] = d.heaps[i].size;
+      out->heap_device_local[i] = d.heaps[i].device_local;
+    }
+    out->max_storage_buffer_range = d.max_storage_buffer_range;
+    out->max_memory_allocation_size = d.max_memory_allocation_size;
+    out->max_shared_memory = d.max_shared_memory;
+    out->subgroup_size = d.subgroup_size;
+    out->min_subgroup_size = d.min_subgroup_size;
+    out->max_subgroup_size = d.max_subgroup_size;
+    out->timestamp_period_ns = d.timestamp_period_ns;
+    const std::pair<bool, uint32_t> bits[] = {
+        {d.buffer_device_address, OSSVK_FEATURE_BUFFER_DEVICE_ADDRESS},
+        {d.storage_buffer_8bit, OSSVK_FEATURE_STORAGE_8BIT},
+        {d.storage_buffer_16bit, OSSVK_FEATURE_STORAGE_16BIT},
+        {d.shader_int8, OSSVK_FEATURE_SHADER_INT8},
+        {d.shader_int64, OSSVK_FEATURE_SHADER_INT64},
+        {d.subgroup_arithmetic, OSSVK_FEATURE_SUBGROUP_ARITHMETIC},
+        {d.shader_float16, OSSVK_FEATURE_SHADER_FLOAT16},
+        {d.integer_dot_product, OSSVK_FEATURE_INTEGER_DOT_PRODUCT},
+        {d.subgroup_size_control, OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL},
+        {d.cooperative_matrix, OSSVK_FEATURE_COOPERATIVE_MATRIX},
+        {d.memory_budget, OSSVK_FEATURE_MEMORY_BUDGET},
+    };
+    for (auto [have, bit] : bits)
+      if (have) out->features |= bit;
+    out->usable = d.usable();
+    std::string why;
+    for (const auto& m : d.missing) why += (why.empty() ? "lacks " : ", ") + m;
+    copy_string(out->unusable_reason, why);
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_device_select(const char* selector, uint32_t* index) {
+  return guarded([&] {
+    if (!index) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_device_select: index is null");
+    const DeviceList& l = device_list();
+    if (!l.status.ok()) return fail(l.status);
+    auto r = ossvk::host::select_device(l.devices, selector ? selector : "");
+    if (!r.ok()) {
+      Status s = r.status();
+      // A selector that matches nothing is the caller's argument, not a missing driver.
+      return l.devices.empty() ? fail(s)
+                               : fail(s.vk_result() == VK_ERROR_FEATURE_NOT_PRESENT
+                                          ? OSSVK_ERROR_UNSUPPORTED
+                                          : OSSVK_ERROR_INVALID_ARGUMENT,
+                                      s.message());
+    }
+    *index = r.value();
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
+  static const ossvk_api kApi = {
+      OSSVK_ABI_VERSION,   &ossvk_abi_version,     &ossvk_last_error,
+      &ossvk_device_count, &ossvk_device_get_info, &ossvk_device_select,
+  };
+  return abi_version == OSSVK_ABI_VERSION ? &kApi : nullptr;
+}
+
+}  // extern "C"

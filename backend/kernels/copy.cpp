@@ -1,0 +1,31 @@
+#include "backend/kernels/copy.h"
+
+#include <algorithm>
+#include <string>
+
+#include "shaders/copy_push.h"
+
+namespace ossvk {
+
+static_assert(sizeof(shaders::CopyPush) == 24, "CopyPush must match its GLSL std430 layout");
+
+host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
+                             const host::Buffer& src, const host::Buffer& dst, uint64_t bytes) {
+  if (bytes % 16 != 0 || bytes / 16 > UINT32_MAX)
+    return host::Status::error("f32_copy: " + std::to_string(bytes) +
+                               " bytes is not a multiple of 16 below 64 GiB");
+  if (!src || !dst || src.size() < bytes || dst.size() < bytes)
+    return host::Status::error("f32_copy: buffers smaller than " + std::to_string(bytes) +
+                               " bytes");
+  constexpr uint32_t kWorkgroupSize = 256;
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* pipeline,
+      device.pipelines().get({"f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)}));
+  shaders::CopyPush push{src.address(), dst.address(), static_cast<uint32_t>(bytes / 16), 0};
+  // Enough groups to fill any device; each invocation strides over the rest.
+  uint32_t groups = std::min<uint64_t>((push.count + kWorkgroupSize - 1) / kWorkgroupSize, 4096);
+  stream.dispatch(*pipeline, &push, std::max(1u, groups));
+  return {};
+}
+
+}  // namespace ossvk

@@ -1,0 +1,33 @@
+#include "bench_case.h"
+
+#include <algorithm>
+
+namespace ossvk::bench {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+host::Result<std::vector<double>> time_gpu(
+    host::Device& device, int runs,
+    const std::function<host::Status(host::CommandStream&, int)>& encode) {
+  OSSVK_ASSIGN_OR_RETURN(auto stream,
+                         host::CommandStream::create(device, static_cast<uint32_t>(runs + 1)));
+  OSSVK_RETURN_IF_ERROR(stream->begin());
+  stream->timestamp();
+  for (int i = 0; i < runs; ++i) {
+    OSSVK_RETURN_IF_ERROR(encode(*stream, i));
+    stream->barrier();
+    if (!stream->timestamp()) return host::Status::error("the device's queue has no timestamps");
+  }
+  OSSVK_RETURN_IF_ERROR(stream->submit_and_wait());
+  OSSVK_ASSIGN_OR_RETURN(auto ns, stream->timestamps_ns());
+  std::vector<double> ms;
+  for (size_t i = 1; i < ns.size(); ++i) ms.push_back((ns[i] - ns[i - 1]) * 1e-6);
+  return ms;
+}
+
+}  // namespace ossvk::bench

@@ -1,0 +1,174 @@
+// ossvk-bench: kernel benchmarks. Each case is verified against the CPU reference, then timed
+// with GPU timestamps; throughput is reported against the device's measured copy bandwidth.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench_case.h"
+#include "copy_bandwidth.h"
+#include "host/transfer.h"
+#include "matvec_cases.h"
+
+namespace {
+
+using ossvk::bench::CaseResult;
+
+struct Options {
+  bool json = false;
+  std::string filter;
+  std::string device;
+  int runs = 20;
+};
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
+               "  (also run as: ossvk bench kernels ...)\n");
+}
+
+// Returns false on a bad argument; sets `help` when usage was asked for.
+bool parse(int argc, char** argv, Options& o, bool& help) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--json")
+      o.json = true;
+    else if (a == "--filter") {
+      if (!value(o.filter)) return false;
+    } else if (a == "--device") {
+      if (!value(o.device)) return false;
+    } else if (a == "--runs") {
+      if (!value(v)) return false;
+      o.runs = std::atoi(v.c_str());
+      if (o.runs < 1 || o.runs > 1000) return false;
+    } else if (a == "--help" || a == "-h") {
+      help = true;
+    } else
+      return false;
+  }
+  return true;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  bool help = false;
+  if (!parse(argc, argv, opt, help)) {
+    usage(stderr);
+    return 2;
+  }
+  if (help) {
+    usage(stdout);
+    return 0;
+  }
+  auto instance = ossvk::host::Instance::create();
+  if (!instance.ok()) {
+    std::fprintf(stderr, "ossvk-bench: %s\n", instance.status().to_string().c_str());
+    return 1;
+  }
+  ossvk::host::DeviceOptions dopt;
+  dopt.selector = opt.device;
+  auto device_r = ossvk::host::Device::create(*instance.value(), dopt);
+  if (!device_r.ok()) {
+    std::fprintf(stderr, "ossvk-bench: %s\n", device_r.status().to_string().c_str());
+    return 1;
+  }
+  auto& device = *device_r.value();
+  auto transfer_r = ossvk::host::Transfer::create(device);
+  if (!transfer_r.ok()) {
+    std::fprintf(stderr, "ossvk-bench: %s\n", transfer_r.status().to_string().c_str());
+    return 1;
+  }
+  auto& transfer = *transfer_r.value();
+  const auto& info = device.info();
+  if (!opt.json)
+    std::printf("device: %s (%s), driver %s %s, Vulkan %s\n", info.name.c_str(), info.type_name(),
+                info.driver_name.c_str(), info.driver_info.c_str(),
+                info.api_version_string().c_str());
+
+  CaseResult copy = ossvk::bench::bench_copy_bandwidth(device, transfer, opt.runs);
+  const double copy_gbps =
+      copy.error.empty() ? copy.bytes / (ossvk::bench::median(copy.gpu_ms) * 1e6) : 0;
+  std::vector<CaseResult> results{copy};
+
+  using ossvk::reference::GgufType;
+  struct Shape {
+    uint32_t m, k;
+  };
+  const Shape shapes[] = {{2880, 2880}, {5120, 2880}, {4096, 14336}};
+  for (GgufType type : {GgufType::mxfp4, GgufType::q8_0}) {
+    const char* stem = type == GgufType::mxfp4 ? "f32_mxfp4w_matvec" : "f32_q8_0w_matvec";
+    if (!opt.filter.empty() && std::string(stem).find(opt.filter) == std::string::npos) continue;
+    for (Shape s : shapes) {
+      if (!opt.json) std::fprintf(stderr, "  running %s %ux%u ...\n", stem, s.m, s.k);
+      results.push_back(ossvk::bench::bench_matvec(device, transfer, type, s.m, s.k, opt.runs));
+    }
+  }
+
+  bool ok = true;
+  if (opt.json) {
+    std::printf(
+        "{\"device\": \"%s\", \"type\": \"%s\", \"driver\": \"%s %s\", \"copy_gbps\": %.3f, "
+        "\"cases\": [\n",
+        json_escape(info.name).c_str(), info.type_name(), json_escape(info.driver_name).c_str(),
+        json_escape(info.driver_info).c_str(), copy_gbps);
+  } else {
+    std::printf("copy bandwidth (f32_copy, 96 MiB): %.2f GB/s\n\n", copy_gbps);
+    std::printf("%-20s %-11s %9s %9s %9s %9s %8s %7s %9s %10s %s\n", "case", "shape", "MB",
+                "median ms", "min ms", "max ms", "GB/s", "%copy", "GFLOP/s", "CPU ref ms", "check");
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const CaseResult& r = results[i];
+    ok = ok && r.error.empty() && r.verified;
+    double med = ossvk::bench::median(r.gpu_ms);
+    double mn = r.gpu_ms.empty() ? 0 : *std::min_element(r.gpu_ms.begin(), r.gpu_ms.end());
+    double mx = r.gpu_ms.empty() ? 0 : *std::max_element(r.gpu_ms.begin(), r.gpu_ms.end());
+    double gbps = med > 0 ? r.bytes / (med * 1e6) : 0;
+    double gflops = med > 0 ? r.flops / (med * 1e6) : 0;
+    double pct = copy_gbps > 0 ? 100.0 * gbps / copy_gbps : 0;
+    if (opt.json) {
+      std::printf(
+          "  {\"case\": \"%s\", \"shape\": \"%s\", \"bytes\": %.0f, \"median_ms\": %.4f, "
+          "\"min_ms\": %.4f,"
+          " \"max_ms\": %.4f, \"gbps\": %.3f, \"pct_copy\": %.1f, \"gflops\": %.3f,"
+          " \"cpu_reference_ms\": %.3f, \"max_error_over_bound\": %.4g, \"verified\": %s, "
+          "\"error\": \"%s\"}%s\n",
+          r.name.c_str(), r.shape.c_str(), r.bytes, med, mn, mx, gbps, pct, gflops,
+          r.cpu_reference_ms, r.max_error, r.verified ? "true" : "false",
+          json_escape(r.error).c_str(), i + 1 < results.size() ? "," : "");
+    } else if (!r.error.empty()) {
+      std::printf("%-20s %-11s FAILED: %s\n", r.name.c_str(), r.shape.c_str(), r.error.c_str());
+    } else {
+      std::printf(
+          "%-20s %-11s %9.2f %9.3f %9.3f %9.3f %8.2f %6.1f%% %9.2f %10s %s\n", r.name.c_str(),
+          r.shape.c_str(), r.bytes / 1e6, med, mn, mx, gbps, pct, gflops,
+          r.cpu_reference_ms > 0 ? std::to_string(r.cpu_reference_ms).substr(0, 8).c_str() : "-",
+          r.verified ? "verified" : "WRONG");
+    }
+  }
+  if (opt.json)
+    std::printf("]}\n");
+  else
+    std::printf(
+        "\nGB/s counts the bytes each run must move (weights as stored, x, bias, y);"
+        " check: every output within its fp32 error bound of the double-precision reference.\n");
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,113 @@
+#include "host/commands.h"
+
+namespace ossvk::host {
+
+Result<std::unique_ptr<CommandStream>> CommandStream::create(Device& device,
+                                                             uint32_t max_timestamps) {
+  std::unique_ptr<CommandStream> s(new CommandStream(device));
+  VkDevice dev = device.handle();
+
+  VkCommandPoolCreateInfo pci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pci.queueFamilyIndex = device.info().compute_queue_family;
+  VkCommandPool pool;
+  OSSVK_VK(vkCreateCommandPool(dev, &pci, nullptr, &pool));
+  s->pool_ = DeviceHandle<VkCommandPool>(dev, pool, vkDestroyCommandPool);
+
+  VkCommandBufferAllocateInfo cai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  cai.commandPool = pool;
+  cai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  cai.commandBufferCount = 1;
+  OSSVK_VK(vkAllocateCommandBuffers(dev, &cai, &s->cmd_));
+
+  VkFenceCreateInfo fci{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFence fence;
+  OSSVK_VK(vkCreateFence(dev, &fci, nullptr, &fence));
+  s->fence_ = DeviceHandle<VkFence>(dev, fence, vkDestroyFence);
+
+  if (max_timestamps > 0 && device.info().timestamp_valid_bits > 0) {
+    VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qci.queryCount = max_timestamps;
+    VkQueryPool qp;
+    OSSVK_VK(vkCreateQueryPool(dev, &qci, nullptr, &qp));
+    s->queries_ = DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
+    s->max_timestamps_ = max_timestamps;
+  }
+  return s;
+}
+
+CommandStream::~CommandStream() {
+  // The pool frees the command buffer; a submission still in flight must finish first.
+  if (recording_) vkEndCommandBuffer(cmd_);
+  vkDeviceWaitIdle(device_.handle());
+}
+
+Status CommandStream::begin() {
+  if (recording_) return Status::error("CommandStream::begin called twice without a submit");
+  OSSVK_VK(vkResetCommandBuffer(cmd_, 0));
+  VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  OSSVK_VK(vkBeginCommandBuffer(cmd_, &bi));
+  if (queries_) vkCmdResetQueryPool(cmd_, queries_.get(), 0, max_timestamps_);
+  timestamps_ = 0;
+  recording_ = true;
+  return {};
+}
+
+void CommandStream::dispatch(const Pipeline& p, const void* push, uint32_t gx, uint32_t gy,
+                             uint32_t gz) {
+  vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline.get());
+  if (p.push_size)
+    vkCmdPushConstants(cmd_, p.layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0, p.push_size, push);
+  vkCmdDispatch(cmd_, gx, gy, gz);
+}
+
+void CommandStream::barrier() {
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                     VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  constexpr VkPipelineStageFlags stages =
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
+}
+
+void CommandStream::copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst,
+                         VkDeviceSize dst_offset, VkDeviceSize size) {
+  VkBufferCopy region{src.offset() + src_offset, dst.offset() + dst_offset, size};
+  vkCmdCopyBuffer(cmd_, src.vk_buffer(), dst.vk_buffer(), 1, &region);
+}
+
+bool CommandStream::timestamp() {
+  if (!queries_ || timestamps_ >= max_timestamps_) return false;
+  vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_.get(), timestamps_++);
+  return true;
+}
+
+Status CommandStream::submit_and_wait(uint64_t timeout_ns) {
+  if (!recording_) return Status::error("CommandStream::submit_and_wait without begin");
+  recording_ = false;
+  OSSVK_VK(vkEndCommandBuffer(cmd_));
+  VkFence fence = fence_.get();
+  OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
+  OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
+  return device_.wait(fence, timeout_ns);
+}
+
+Result<std::vector<double>> CommandStream::timestamps_ns() const {
+  std::vector<uint64_t> ticks(timestamps_);
+  if (timestamps_ == 0) return std::vector<double>{};
+  OSSVK_VK(vkGetQueryPoolResults(device_.handle(), queries_.get(), 0, timestamps_,
+                                 ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+                                 VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+  uint32_t bits = device_.info().timestamp_valid_bits;
+  uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  double period = device_.info().timestamp_period_ns;
+  std::vector<double> ns(timestamps_);
+  for (uint32_t i = 0; i < timestamps_; ++i)
+    ns[i] = static_cast<double>((ticks[i] - ticks[0]) & mask) * period;  // wraps within valid bits
+  return ns;
+}
+
+}  // namespace ossvk::host

@@ -1,0 +1,49 @@
+// One command buffer's worth of GPU work: record dispatches, barriers, copies and timestamps, then
+// submit once and wait. Reusable: begin() starts a new recording.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "host/device.h"
+
+namespace ossvk::host {
+
+class CommandStream {
+ public:
+  static constexpr uint64_t kDefaultTimeoutNs = 120ull * 1000 * 1000 * 1000;
+
+  static Result<std::unique_ptr<CommandStream>> create(Device& device,
+                                                       uint32_t max_timestamps = 64);
+  ~CommandStream();
+  CommandStream(const CommandStream&) = delete;
+  CommandStream& operator=(const CommandStream&) = delete;
+
+  Status begin();
+  void dispatch(const Pipeline& pipeline, const void* push, uint32_t groups_x,
+                uint32_t groups_y = 1, uint32_t groups_z = 1);
+  // Every earlier shader or transfer write is visible to every later shader or transfer access.
+  void barrier();
+  void copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset,
+            VkDeviceSize size);
+  // Writes a GPU timestamp once all earlier commands finish; returns false when the stream's
+  // timestamp capacity is used up or the queue has no timestamps.
+  bool timestamp();
+  Status submit_and_wait(uint64_t timeout_ns = kDefaultTimeoutNs);
+
+  // Timestamps of the last submission in nanoseconds since the first, using the float
+  // timestampPeriod and masking to timestampValidBits.
+  Result<std::vector<double>> timestamps_ns() const;
+
+ private:
+  explicit CommandStream(Device& device) : device_(device) {}
+  Device& device_;
+  DeviceHandle<VkCommandPool> pool_;
+  DeviceHandle<VkFence> fence_;
+  DeviceHandle<VkQueryPool> queries_;
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  uint32_t max_timestamps_ = 0;
+  uint32_t timestamps_ = 0;
+  bool recording_ = false;
+};
+
+}  // namespace ossvk::host

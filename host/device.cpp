@@ -1,0 +1,95 @@
+#include "host/device.h"
+
+#include <vector>
+
+namespace ossvk::host {
+
+Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
+                                               const DeviceOptions& options) {
+  OSSVK_ASSIGN_OR_RETURN(auto devices, enumerate_devices(instance));
+  OSSVK_ASSIGN_OR_RETURN(uint32_t index, select_device(devices, options.selector));
+  std::unique_ptr<Device> self(new Device(instance, devices[index]));
+  const DeviceInfo& info = self->info_;
+  bool is13 = std::min(info.api_version, instance.api_version()) >= VK_API_VERSION_1_3;
+
+  std::vector<const char*> extensions;
+  if (info.memory_budget) extensions.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+
+  VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceSubgroupSizeControlFeatures size_feat{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot_feat{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &f11;
+  f11.pNext = &f12;
+  void** tail = &f12.pNext;
+  features.features.shaderInt64 = VK_TRUE;
+  f11.storageBuffer16BitAccess = VK_TRUE;
+  f12.bufferDeviceAddress = VK_TRUE;
+  f12.storageBuffer8BitAccess = VK_TRUE;
+  f12.shaderInt8 = VK_TRUE;
+  f12.shaderFloat16 = info.shader_float16;
+  if (info.subgroup_size_control) {
+    if (!is13) extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+    size_feat.subgroupSizeControl = VK_TRUE;
+    size_feat.computeFullSubgroups = VK_TRUE;
+    *tail = &size_feat;
+    tail = &size_feat.pNext;
+  }
+  if (info.integer_dot_product) {
+    if (!is13) extensions.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+    dot_feat.shaderIntegerDotProduct = VK_TRUE;
+    *tail = &dot_feat;
+  }
+
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  qci.queueFamilyIndex = info.compute_queue_family;
+  qci.queueCount = 1;
+  qci.pQueuePriorities = &priority;
+  VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  dci.pNext = &features;
+  dci.queueCreateInfoCount = 1;
+  dci.pQueueCreateInfos = &qci;
+  dci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  dci.ppEnabledExtensionNames = extensions.data();
+  VkResult r = vkCreateDevice(info.physical, &dci, nullptr, &self->device_);
+  if (r != VK_SUCCESS) return vk_error(r, "vkCreateDevice").with_context(info.name);
+  vkGetDeviceQueue(self->device_, info.compute_queue_family, 0, &self->queue_);
+
+  self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
+  self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.pipeline_cache_dir);
+  return self;
+}
+
+Device::~Device() {
+  if (device_ == VK_NULL_HANDLE) return;
+  vkDeviceWaitIdle(device_);
+  pipelines_.reset();
+  allocator_.reset();
+  vkDestroyDevice(device_, nullptr);
+}
+
+Status Device::submit(VkCommandBuffer cmd, VkFence fence) {
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cmd;
+  std::lock_guard lock(queue_mutex_);
+  OSSVK_VK(vkQueueSubmit(queue_, 1, &si, fence));
+  return {};
+}
+
+Status Device::wait(VkFence fence, uint64_t timeout_ns) {
+  VkResult r = vkWaitForFences(device_, 1, &fence, VK_TRUE, timeout_ns);
+  if (r == VK_TIMEOUT)
+    return Status::error(
+        "GPU work did not finish within " + std::to_string(timeout_ns / 1000000) + " ms",
+        VK_TIMEOUT);
+  if (r == VK_ERROR_DEVICE_LOST) return Status::error("the Vulkan device was lost", r);
+  if (r != VK_SUCCESS) return vk_error(r, "vkWaitForFences");
+  return {};
+}
+
+}  // namespace ossvk::host

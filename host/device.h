@@ -1,0 +1,51 @@
+// A logical device on one compute queue, with the features ossvk uses enabled, plus the memory
+// allocator and pipeline set that belong to it.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "host/device_info.h"
+#include "host/memory.h"
+#include "host/pipeline.h"
+
+namespace ossvk::host {
+
+struct DeviceOptions {
+  std::string selector;  // see select_device(); empty: OSSVK_DEVICE or the best device
+  std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
+  VkDeviceSize block_size = 256ull << 20;
+};
+
+class Device {
+ public:
+  static Result<std::unique_ptr<Device>> create(const Instance& instance,
+                                                const DeviceOptions& options = {});
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  VkDevice handle() const { return device_; }
+  const DeviceInfo& info() const { return info_; }
+  const Instance& instance() const { return instance_; }
+  Allocator& allocator() { return *allocator_; }
+  PipelineSet& pipelines() { return *pipelines_; }
+
+  // Queue submission is serialized across threads.
+  Status submit(VkCommandBuffer cmd, VkFence fence);
+  // Waits for `fence`; a timeout or a lost device comes back as a status.
+  Status wait(VkFence fence, uint64_t timeout_ns);
+
+ private:
+  Device(const Instance& instance, DeviceInfo info) : instance_(instance), info_(std::move(info)) {}
+  const Instance& instance_;
+  DeviceInfo info_;
+  VkDevice device_ = VK_NULL_HANDLE;
+  VkQueue queue_ = VK_NULL_HANDLE;
+  std::mutex queue_mutex_;
+  std::unique_ptr<Allocator> allocator_;
+  std::unique_ptr<PipelineSet> pipelines_;
+};
+
+}  // namespace ossvk::host

@@ -1,0 +1,77 @@
+// What ossvk needs to know about each physical device, whether it can run there, and which one to
+// use (OSSVK_DEVICE, an explicit selector, or the best usable device by type).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/instance.h"
+
+namespace ossvk::host {
+
+struct MemoryHeap {
+  uint64_t size = 0;
+  bool device_local = false;
+};
+
+struct DeviceInfo {
+  uint32_t index = 0;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  std::string name;
+  VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+  std::string driver_name;
+  std::string driver_info;
+  uint32_t api_version = 0;
+  uint32_t driver_version = 0;
+  uint32_t vendor_id = 0;
+  uint32_t device_id = 0;
+  std::array<uint8_t, VK_UUID_SIZE> pipeline_cache_uuid{};
+  std::vector<MemoryHeap> heaps;
+
+  uint64_t max_storage_buffer_range = 0;
+  uint64_t max_memory_allocation_size = 0;
+  uint64_t min_storage_buffer_offset_alignment = 0;
+  uint32_t max_shared_memory = 0;
+  uint32_t max_workgroup_invocations = 0;
+  uint32_t max_workgroup_count_x = 0;
+  uint32_t max_push_constants = 0;
+  uint32_t subgroup_size = 0;
+  uint32_t min_subgroup_size = 0;
+  uint32_t max_subgroup_size = 0;
+  float timestamp_period_ns = 0;
+  uint32_t timestamp_valid_bits = 0;
+  uint32_t compute_queue_family = UINT32_MAX;
+
+  // Required features.
+  bool buffer_device_address = false;
+  bool storage_buffer_8bit = false;
+  bool storage_buffer_16bit = false;
+  bool shader_int8 = false;
+  bool shader_int64 = false;
+  bool subgroup_arithmetic = false;
+  // Reported, used where present.
+  bool shader_float16 = false;
+  bool integer_dot_product = false;
+  bool subgroup_size_control = false;  // VK_EXT_subgroup_size_control or Vulkan 1.3
+  bool cooperative_matrix = false;     // VK_KHR_cooperative_matrix or VK_NV_cooperative_matrix
+  bool memory_budget = false;          // VK_EXT_memory_budget
+
+  // Why ossvk cannot use this device; empty when it can.
+  std::vector<std::string> missing;
+  bool usable() const { return missing.empty(); }
+
+  const char* type_name() const;
+  std::string api_version_string() const;
+  std::string driver_version_string() const;
+  uint64_t device_local_bytes() const;
+};
+
+Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance);
+
+// selector: a device index ("1"), a case-insensitive substring of the name ("llvmpipe"), or empty
+// for OSSVK_DEVICE, falling back to the best usable device (discrete > integrated > virtual > CPU).
+Result<uint32_t> select_device(const std::vector<DeviceInfo>& devices, std::string_view selector);
+
+}  // namespace ossvk::host

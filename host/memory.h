@@ -1,0 +1,83 @@
+// Device memory: buffers are ranges suballocated from blocks no larger than
+// maxMemoryAllocationSize, each addressed by its buffer device address. Requests larger than a
+// block get a dedicated allocation. Failures come back as statuses, never as crashes.
+#pragma once
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "host/device_info.h"
+#include "host/handle.h"
+
+namespace ossvk::host {
+
+enum class MemoryUse {
+  device,    // device-local, for kernels
+  upload,    // host-visible, written by the host
+  download,  // host-visible and cached where possible, read by the host
+};
+
+class Allocator;
+
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Buffer&& o) noexcept;
+  Buffer& operator=(Buffer&& o) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer();
+
+  VkBuffer vk_buffer() const { return vk_buffer_; }
+  VkDeviceSize offset() const { return offset_; }  // within vk_buffer()
+  VkDeviceSize size() const { return size_; }
+  VkDeviceAddress address() const { return address_; }
+  std::byte* mapped() const { return mapped_; }  // null unless host-visible
+  explicit operator bool() const { return owner_ != nullptr; }
+
+ private:
+  friend class Allocator;
+  void release();
+  Allocator* owner_ = nullptr;
+  size_t block_ = 0;
+  VkBuffer vk_buffer_ = VK_NULL_HANDLE;
+  VkDeviceSize offset_ = 0;
+  VkDeviceSize size_ = 0;
+  VkDeviceAddress address_ = 0;
+  std::byte* mapped_ = nullptr;
+};
+
+class Allocator {
+ public:
+  // block_size: the size of shared blocks, capped to maxMemoryAllocationSize.
+  Allocator(VkDevice device, const DeviceInfo& info, VkDeviceSize block_size = 256ull << 20);
+  ~Allocator();
+  Allocator(const Allocator&) = delete;
+  Allocator& operator=(const Allocator&) = delete;
+
+  // Thread-safe. The buffer must not outlive the allocator.
+  Result<Buffer> allocate(VkDeviceSize size, MemoryUse use);
+
+  VkDeviceSize block_size() const { return block_size_; }
+  VkDeviceSize bytes_in_use() const;
+  size_t block_count() const;  // live VkDeviceMemory allocations
+
+ private:
+  friend class Buffer;
+  struct Block;
+  Result<size_t> new_block(VkDeviceSize size, MemoryUse use, bool dedicated);
+  void free(size_t block, VkDeviceSize offset, VkDeviceSize size);
+
+  VkDevice device_;
+  VkPhysicalDeviceMemoryProperties memory_props_{};
+  VkDeviceSize max_allocation_;
+  VkDeviceSize block_size_;
+  VkDeviceSize alignment_;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Block>> blocks_;
+  VkDeviceSize in_use_ = 0;
+};
+
+}  // namespace ossvk::host

@@ -1,0 +1,68 @@
+// Compute pipelines built from embedded SPIR-V by kernel name, with specialization constants and
+// an optional required subgroup size, backed by a VkPipelineCache persisted on disk.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "host/device_info.h"
+#include "host/handle.h"
+
+namespace ossvk::host {
+
+struct PipelineDesc {
+  std::string kernel;                   // embedded kernel name, e.g. "f32_mxfp4w_matvec"
+  std::vector<uint32_t> spec;           // specialization constant i = spec[i]
+  uint32_t push_size = 0;               // bytes of the kernel's push-constant struct
+  uint32_t required_subgroup_size = 0;  // 0: the driver chooses
+  std::string key() const;
+};
+
+struct Pipeline {
+  DeviceHandle<VkPipelineLayout> layout;
+  DeviceHandle<VkPipeline> pipeline;
+  uint32_t push_size = 0;
+};
+
+// The on-disk cache: $XDG_CACHE_HOME/ossvk/ (or ~/.cache/ossvk/), one file per device UUID and
+// driver version. A missing, corrupt or foreign file is ignored; saving writes a temporary file
+// and renames it, so a crash never leaves a half-written cache.
+class PipelineCache {
+ public:
+  static std::filesystem::path default_dir();
+  // dir empty: caching in memory only.
+  PipelineCache(VkDevice device, const DeviceInfo& info, std::filesystem::path dir);
+  ~PipelineCache();  // saves
+  VkPipelineCache handle() const { return cache_.get(); }
+  const std::filesystem::path& file() const { return file_; }
+  bool loaded_from_disk() const { return loaded_; }
+  Status save() const;
+
+ private:
+  VkDevice device_;
+  std::filesystem::path file_;
+  DeviceHandle<VkPipelineCache> cache_;
+  bool loaded_ = false;
+};
+
+class PipelineSet {
+ public:
+  PipelineSet(VkDevice device, const DeviceInfo& info, std::filesystem::path cache_dir);
+  // Thread-safe; the pipeline lives as long as this set.
+  Result<const Pipeline*> get(const PipelineDesc& desc);
+  const PipelineCache& cache() const { return cache_; }
+
+ private:
+  Result<std::unique_ptr<Pipeline>> build(const PipelineDesc& desc);
+  VkDevice device_;
+  const DeviceInfo& info_;
+  PipelineCache cache_;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+};
+
+}  // namespace ossvk::host

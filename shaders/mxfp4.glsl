@@ -1,0 +1,19 @@
+// MXFP4 decoding (OCP MX: E2M1 elements, E8M0 block scale, 32 elements per block).
+
+// Four E2M1 codes, one in the low nibble of each byte of `n`, as fp32 values times 2^-14: the
+// code's sign and e1e0m bits land in fp16 bit positions 15 and 11..9, which makes the E2M1
+// subnormal (0.5) an fp16 subnormal and every other code a normal fp16, exactly.
+vec4 e2m1x4_times_2_pow_m14(uint n) {
+  uint even = ((n & 0x00070007u) << 9) | ((n & 0x00080008u) << 12);  // bytes 0 and 2
+  uint odd = (((n >> 8) & 0x00070007u) << 9) | (((n >> 8) & 0x00080008u) << 12);  // bytes 1, 3
+  vec2 a = unpackHalf2x16(even);
+  vec2 b = unpackHalf2x16(odd);
+  return vec4(a.x, b.x, a.y, b.y);
+}
+
+// E8M0 scale 2^(s-127) built as fp32 bits: s = 0 is the denormal 2^-127, s = 255 is NaN.
+float e8m0_to_f32(uint s) {
+  if (s == 0u) return uintBitsToFloat(0x00400000u);
+  if (s == 255u) return uintBitsToFloat(0x7FC00000u);
+  return uintBitsToFloat(s << 23);
+}

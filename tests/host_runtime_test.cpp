@@ -1,0 +1,273 @@
+// host/: memory, transfers, pipelines and their cache, command streams and timestamps.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <numeric>
+
+#include "backend/kernels/copy.h"
+#include "support/gpu.h"
+
+namespace ossvk::testing {
+namespace {
+
+std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  uint32_t s = seed;
+  for (auto& b : v) b = static_cast<uint8_t>((s = s * 1664525u + 1013904223u) >> 24);
+  return v;
+}
+
+class HostRuntime : public GpuTest {};
+
+TEST_F(HostRuntime, round_trip_of_odd_sizes_across_chunks) {
+  // A 4 KiB staging chunk forces many chunks and a partial last one.
+  auto small = host::Transfer::create(device(), 4096);
+  ASSERT_OK(small);
+  for (size_t n : {size_t{1}, size_t{3}, size_t{4097}, size_t{65536 + 7}}) {
+    auto buf = device().allocator().allocate(n + 13, host::MemoryUse::device);
+    ASSERT_OK(buf);
+    auto data = pattern(n, static_cast<uint32_t>(n));
+    ASSERT_OK(small.value()->upload(buf.value(), 13, data.data(), n));
+    std::vector<uint8_t> back(n);
+    ASSERT_OK(small.value()->download(buf.value(), 13, back.data(), n));
+    EXPECT_EQ(back, data) << n << " bytes";
+  }
+}
+
+TEST_F(HostRuntime, round_trip_of_a_buffer_larger_than_128_mib) {
+  const size_t n = (160ull << 20) + 5;  // beyond lavapipe's maxStorageBufferRange
+  auto buf = device().allocator().allocate(n, host::MemoryUse::device);
+  ASSERT_OK(buf);
+  auto data = pattern(n, 99);
+  ASSERT_OK(transfer().upload(buf.value(), 0, data.data(), n));
+  std::vector<uint8_t> back(n);
+  ASSERT_OK(transfer().download(buf.value(), 0, back.data(), n));
+  EXPECT_TRUE(back == data);
+}
+
+TEST_F(HostRuntime, transfer_past_the_end_is_an_error) {
+  auto buf = device().allocator().allocate(100, host::MemoryUse::device);
+  ASSERT_OK(buf);
+  std::vector<uint8_t> data(64);
+  auto s = transfer().upload(buf.value(), 50, data.data(), 64);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("exceeds the buffer's 100 bytes"), std::string::npos) << s.message();
+  s = transfer().download(buf.value(), 101, data.data(), 0);
+  EXPECT_FALSE(s.ok());
+}
+
+TEST_F(HostRuntime, suballocations_are_aligned_distinct_and_reused) {
+  auto& alloc = device().allocator();
+  const auto before = alloc.bytes_in_use();
+  {
+    std::vector<host::Buffer> bufs;
+    for (int i = 0; i < 50; ++i) {
+      auto b = alloc.allocate(1000 + i, host::MemoryUse::device);
+      ASSERT_OK(b);
+      EXPECT_EQ(b.value().address() % 256, 0u);
+      bufs.push_back(std::move(b).value());
+    }
+    for (size_t i = 1; i < bufs.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        EXPECT_TRUE(bufs[i].address() >= bufs[j].address() + bufs[j].size() ||
+                    bufs[j].address() >= bufs[i].address() + bufs[i].size());
+  }
+  EXPECT_EQ(alloc.bytes_in_use(), before);
+}
+
+TEST_F(HostRuntime, allocation_beyond_max_memory_allocation_size_is_a_clear_error) {
+  auto r = device().allocator().allocate(device().info().max_memory_allocation_size + 1,
+                                         host::MemoryUse::device);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("maxMemoryAllocationSize"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+}
+
+TEST_F(HostRuntime, empty_allocation_is_an_error) {
+  EXPECT_FALSE(device().allocator().allocate(0, host::MemoryUse::device).ok());
+}
+
+TEST_F(HostRuntime, unknown_kernel_is_an_error) {
+  auto p = device().pipelines().get({"no_such_kernel", {}, 0});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("no_such_kernel"), std::string::npos);
+}
+
+TEST_F(HostRuntime, required_subgroup_size_builds_where_supported_and_errors_elsewhere) {
+  const auto& info = device().info();
+  if (info.subgroup_size_control) {
+    ASSERT_OK(device().pipelines().get({"f32_copy", {64}, 24, info.max_subgroup_size}));
+  }
+  auto p = device().pipelines().get({"f32_copy", {64}, 24, info.max_subgroup_size * 2});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("subgroup size"), std::string::npos) << p.status().message();
+}
+
+TEST_F(HostRuntime, timestamps_are_nonzero_and_monotonic) {
+  const uint64_t bytes = 4 << 20;
+  auto a = device().allocator().allocate(bytes, host::MemoryUse::device);
+  auto b = device().allocator().allocate(bytes, host::MemoryUse::device);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  auto stream = host::CommandStream::create(device());
+  ASSERT_OK(stream);
+  auto& cs = *stream.value();
+  ASSERT_OK(cs.begin());
+  ASSERT_TRUE(cs.timestamp());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(encode_f32_copy(device(), cs, a.value(), b.value(), bytes));
+    cs.barrier();
+    ASSERT_TRUE(cs.timestamp());
+  }
+  ASSERT_OK(cs.submit_and_wait());
+  auto ns = cs.timestamps_ns();
+  ASSERT_OK(ns);
+  ASSERT_EQ(ns.value().size(), 4u);
+  for (size_t i = 1; i < 4; ++i) EXPECT_GT(ns.value()[i], ns.value()[i - 1]) << i;
+}
+
+TEST_F(HostRuntime, copy_kernel_copies) {
+  const uint64_t bytes = 1 << 20;
+  auto a = device().allocator().allocate(bytes, host::MemoryUse::device);
+  auto b = device().allocator().allocate(bytes, host::MemoryUse::device);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  auto data = pattern(bytes, 5);
+  ASSERT_OK(transfer().upload(a.value(), 0, data.data(), bytes));
+  auto stream = host::CommandStream::create(device());
+  ASSERT_OK(stream);
+  ASSERT_OK(stream.value()->begin());
+  ASSERT_OK(encode_f32_copy(device(), *stream.value(), a.value(), b.value(), bytes));
+  ASSERT_OK(stream.value()->submit_and_wait());
+  std::vector<uint8_t> back(bytes);
+  ASSERT_OK(transfer().download(b.value(), 0, back.data(), bytes));
+  EXPECT_TRUE(back == data);
+  EXPECT_FALSE(encode_f32_copy(device(), *stream.value(), a.value(), b.value(), 10).ok());
+}
+
+TEST_F(HostRuntime, stream_misuse_is_an_error) {
+  auto stream = host::CommandStream::create(device());
+  ASSERT_OK(stream);
+  EXPECT_FALSE(stream.value()->submit_and_wait().ok());
+  ASSERT_OK(stream.value()->begin());
+  EXPECT_FALSE(stream.value()->begin().ok());
+  ASSERT_OK(stream.value()->submit_and_wait());
+}
+
+class PipelineCacheTest : public GpuTest {
+ protected:
+  std::filesystem::path dir_ = gpu().cache_dir / "pipeline-cache-test";
+  void TearDown() override {
+    std::filesystem::remove_all(dir_);
+    GpuTest::TearDown();
+  }
+  // A second device on the same instance, caching in dir_; builds one pipeline.
+  bool build_one(bool* loaded) {
+    host::DeviceOptions opt;
+    opt.pipeline_cache_dir = dir_;
+    auto dev = host::Device::create(*gpu().instance, opt);
+    EXPECT_TRUE(dev.ok()) << dev.status().to_string();
+    if (!dev.ok()) return false;
+    *loaded = dev.value()->pipelines().cache().loaded_from_disk();
+    auto p = dev.value()->pipelines().get({"f32_copy", {64}, 24});
+    EXPECT_TRUE(p.ok()) << p.status().to_string();
+    return p.ok();
+  }
+};
+
+TEST_F(PipelineCacheTest, saved_on_destroy_and_reloaded) {
+  bool loaded = true;
+  ASSERT_TRUE(build_one(&loaded));
+  EXPECT_FALSE(loaded);
+  ASSERT_TRUE(build_one(&loaded));
+  EXPECT_TRUE(loaded);
+}
+
+TEST_F(PipelineCacheTest, corrupt_file_is_ignored) {
+  bool loaded = false;
+  ASSERT_TRUE(build_one(&loaded));
+  ASSERT_TRUE(std::filesystem::exists(dir_));
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    std::ofstream(e.path(), std::ios::binary | std::ios::trunc)
+        << "not a pipeline cache, but long enough to look like one";
+  }
+  ASSERT_TRUE(build_one(&loaded));
+  EXPECT_FALSE(loaded);
+  // The corrupt file was replaced by a good one.
+  ASSERT_TRUE(build_one(&loaded));
+  EXPECT_TRUE(loaded);
+}
+
+TEST(DeviceSelection, unknown_name_lists_the_devices) {
+  auto& g = gpu();
+  ASSERT_TRUE(g.instance);
+  auto devs = host::enumerate_devices(*g.instance);
+  ASSERT_OK(devs);
+  auto r = host::select_device(devs.value(), "no-such-gpu-anywhere");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("matches no device"), std::string::npos);
+  EXPECT_NE(r.status().message().find(devs.value()[0].name), std::string::npos);
+}
+
+TEST(DeviceSelection, index_out_of_range_is_an_error) {
+  auto devs = host::enumerate_devices(*gpu().instance);
+  ASSERT_OK(devs);
+  EXPECT_FALSE(host::select_device(devs.value(), "97").ok());
+}
+
+TEST(DeviceSelection, by_index_and_by_name_substring) {
+  auto devs = host::enumerate_devices(*gpu().instance);
+  ASSERT_OK(devs);
+  auto by_index = host::select_device(devs.value(), "0");
+  ASSERT_OK(by_index);
+  EXPECT_EQ(by_index.value(), 0u);
+  std::string name = devs.value()[0].name.substr(0, 4);
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto by_name = host::select_device(devs.value(), name);
+  ASSERT_OK(by_name);
+}
+
+TEST(DeviceSelection, no_devices_is_an_error) {
+  auto r = host::select_device({}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no Vulkan device"), std::string::npos);
+}
+
+TEST(DeviceSelection, missing_features_are_named) {
+  host::DeviceInfo d;
+  d.name = "imaginary";
+  d.missing = {"bufferDeviceAddress", "shaderInt8"};
+  auto r = host::select_device({d}, "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("bufferDeviceAddress, shaderInt8"), std::string::npos)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace ossvk::testing
+
+namespace ossvk::testing {
+namespace {
+
+// The layer is on in every test run, and what it reports is counted: a buffer created with no
+// usage bits violates VUID-VkBufferCreateInfo-usage-requiredbitmask.
+TEST(Validation, layer_is_on_and_counts_messages) {
+  Gpu& g = gpu();
+  ASSERT_TRUE(g.device);
+  ASSERT_TRUE(g.instance->validation_enabled());
+  std::string seen;
+  g.instance->set_validation_sink([&](const char* m) { seen = m; });
+  uint32_t before = g.instance->validation_messages();
+  VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  bci.size = 256;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  if (vkCreateBuffer(g.device->handle(), &bci, nullptr, &buffer) == VK_SUCCESS)
+    vkDestroyBuffer(g.device->handle(), buffer, nullptr);
+  g.instance->set_validation_sink(nullptr);
+  EXPECT_GT(g.instance->validation_messages(), before);
+  EXPECT_NE(seen.find("usage"), std::string::npos) << seen;
+}
+
+}  // namespace
+}  // namespace ossvk::testing

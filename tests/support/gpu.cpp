@@ -1,0 +1,53 @@
+#include "support/gpu.h"
+
+#include <unistd.h>
+#include <cstdlib>
+
+namespace ossvk::testing {
+
+Gpu& gpu() {
+  static Gpu* g = [] {
+    auto* out = new Gpu();
+    host::InstanceOptions io;
+    io.validation = true;
+    auto instance = host::Instance::create(io);
+    if (!instance.ok()) {
+      ADD_FAILURE() << instance.status().to_string();
+      return out;
+    }
+    out->instance = std::move(instance).value();
+    out->cache_dir =
+        std::filesystem::temp_directory_path() / ("ossvk-test-cache-" + std::to_string(getpid()));
+    host::DeviceOptions dopt;
+    dopt.pipeline_cache_dir = out->cache_dir;
+    auto device = host::Device::create(*out->instance, dopt);
+    if (!device.ok()) {
+      ADD_FAILURE() << device.status().to_string();
+      return out;
+    }
+    out->device = std::move(device).value();
+    auto transfer = host::Transfer::create(*out->device);
+    if (!transfer.ok()) {
+      ADD_FAILURE() << transfer.status().to_string();
+      return out;
+    }
+    out->transfer = std::move(transfer).value();
+    return out;
+  }();
+  return *g;
+}
+
+void GpuTest::SetUp() {
+  Gpu& g = gpu();
+  ASSERT_TRUE(g.transfer) << "no usable Vulkan device";
+  messages_at_start_ = g.instance->validation_messages();
+}
+
+void GpuTest::TearDown() {
+  Gpu& g = gpu();
+  if (!g.instance) return;
+  EXPECT_EQ(g.instance->validation_messages(), messages_at_start_)
+      << "validation layer reported: " << g.instance->last_validation_message();
+}
+
+}  // namespace ossvk::testing

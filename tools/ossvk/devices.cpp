@@ -1,0 +1,158 @@
+#include "ossvk/devices.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace ossvk_cli {
+namespace {
+
+const char* type_name(ossvk_device_type t) {
+  switch (t) {
+    case OSSVK_DEVICE_DISCRETE_GPU:
+      return "discrete";
+    case OSSVK_DEVICE_INTEGRATED_GPU:
+      return "integrated";
+    case OSSVK_DEVICE_VIRTUAL_GPU:
+      return "virtual";
+    case OSSVK_DEVICE_CPU:
+      return "cpu";
+    default:
+      return "other";
+  }
+}
+
+struct Feature {
+  uint32_t bit;
+  const char* name;
+};
+const Feature kFeatures[] = {
+    {OSSVK_FEATURE_BUFFER_DEVICE_ADDRESS, "bufferDeviceAddress"},
+    {OSSVK_FEATURE_STORAGE_8BIT, "storageBuffer8BitAccess"},
+    {OSSVK_FEATURE_STORAGE_16BIT, "storageBuffer16BitAccess"},
+    {OSSVK_FEATURE_SHADER_INT8, "shaderInt8"},
+    {OSSVK_FEATURE_SHADER_INT64, "shaderInt64"},
+    {OSSVK_FEATURE_SUBGROUP_ARITHMETIC, "subgroupArithmetic"},
+    {OSSVK_FEATURE_SHADER_FLOAT16, "shaderFloat16"},
+    {OSSVK_FEATURE_INTEGER_DOT_PRODUCT, "integerDotProduct"},
+    {OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL, "subgroupSizeControl"},
+    {OSSVK_FEATURE_COOPERATIVE_MATRIX, "cooperativeMatrix"},
+    {OSSVK_FEATURE_MEMORY_BUDGET, "memoryBudget"},
+};
+
+std::string json_string(const char* s) {
+  std::string out = "\"";
+  for (const char* p = s; *p; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\')
+      out += '\\', out += static_cast<char>(c);
+    else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else
+      out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+std::string api_string(uint32_t v) {
+  return std::to_string(v >> 22 & 0x7F) + "." + std::to_string(v >> 12 & 0x3FF) + "." +
+         std::to_string(v & 0xFFF);
+}
+
+void print_json(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
+  std::printf("[\n");
+  for (size_t i = 0; i < devs.size(); ++i) {
+    const auto& d = devs[i];
+    std::printf(
+        "  {\"index\": %u, \"name\": %s, \"type\": \"%s\", \"driver\": %s, \"driver_info\": %s,\n",
+        d.index, json_string(d.name).c_str(), type_name(d.type), json_string(d.driver_name).c_str(),
+        json_string(d.driver_info).c_str());
+    std::printf("   \"driver_version\": \"%s\", \"api_version\": \"%s\", \"heaps\": [",
+                d.driver_version, api_string(d.api_version).c_str());
+    for (uint32_t h = 0; h < d.heap_count; ++h)
+      std::printf("%s{\"bytes\": %llu, \"device_local\": %s}", h ? ", " : "",
+                  static_cast<unsigned long long>(d.heap_size[h]),
+                  d.heap_device_local[h] ? "true" : "false");
+    std::printf(
+        "],\n   \"max_storage_buffer_range\": %llu, \"max_memory_allocation_size\": %llu,"
+        " \"max_shared_memory\": %u,\n",
+        static_cast<unsigned long long>(d.max_storage_buffer_range),
+        static_cast<unsigned long long>(d.max_memory_allocation_size), d.max_shared_memory);
+    std::printf(
+        "   \"subgroup_size\": %u, \"min_subgroup_size\": %u, \"max_subgroup_size\": %u,"
+        " \"timestamp_period_ns\": %g,\n   \"features\": {",
+        d.subgroup_size, d.min_subgroup_size, d.max_subgroup_size, d.timestamp_period_ns);
+    for (size_t f = 0; f < sizeof(kFeatures) / sizeof(kFeatures[0]); ++f)
+      std::printf("%s\"%s\": %s", f ? ", " : "", kFeatures[f].name,
+                  (d.features & kFeatures[f].bit) ? "true" : "false");
+    std::printf("},\n   \"usable\": %s, \"why_not\": %s, \"default\": %s}%s\n",
+                d.usable ? "true" : "false", json_string(d.unusable_reason).c_str(),
+                d.index == chosen ? "true" : "false", i + 1 < devs.size() ? "," : "");
+  }
+  std::printf("]\n");
+}
+
+void print_text(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
+  for (const auto& d : devs) {
+    std::printf("%s%u: %s (%s)\n", d.index == chosen ? "* " : "  ", d.index, d.name,
+                type_name(d.type));
+    std::printf("     driver %s %s (%s), Vulkan %s\n", d.driver_name, d.driver_version,
+                d.driver_info, api_string(d.api_version).c_str());
+    for (uint32_t h = 0; h < d.heap_count; ++h)
+      std::printf("     heap %u: %.1f GiB%s\n", h, d.heap_size[h] / 1073741824.0,
+                  d.heap_device_local[h] ? " device-local" : "");
+    std::printf(
+        "     maxStorageBufferRange %.0f MiB, maxMemoryAllocationSize %.0f MiB, shared memory %u "
+        "KiB\n",
+        d.max_storage_buffer_range / 1048576.0, d.max_memory_allocation_size / 1048576.0,
+        d.max_shared_memory / 1024);
+    std::printf("     subgroup size %u (min %u, max %u), timestampPeriod %g ns\n", d.subgroup_size,
+                d.min_subgroup_size, d.max_subgroup_size, d.timestamp_period_ns);
+    std::printf("     features:");
+    for (const auto& f : kFeatures)
+      if (d.features & f.bit) std::printf(" %s", f.name);
+    std::printf("\n     %s\n", d.usable
+                                   ? "usable by ossvk"
+                                   : (std::string("NOT usable: ") + d.unusable_reason).c_str());
+  }
+  if (chosen != UINT32_MAX)
+    std::printf("* = the device ossvk uses by default (set OSSVK_DEVICE to change)\n");
+}
+
+}  // namespace
+
+int run_devices(const ossvk_api& api, int argc, char** argv) {
+  bool json = false;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--json") == 0)
+      json = true;
+    else {
+      std::fprintf(stderr, "ossvk devices: unknown argument '%s' (usage: ossvk devices [--json])\n",
+                   argv[i]);
+      return 2;
+    }
+  }
+  uint32_t n = 0;
+  if (api.device_count(&n) != OSSVK_OK) {
+    std::fprintf(stderr, "ossvk devices: %s\n", api.last_error());
+    return 1;
+  }
+  std::vector<ossvk_device_info> devs(n);
+  for (uint32_t i = 0; i < n; ++i)
+    if (api.device_get_info(i, &devs[i]) != OSSVK_OK) {
+      std::fprintf(stderr, "ossvk devices: %s\n", api.last_error());
+      return 1;
+    }
+  uint32_t chosen = UINT32_MAX;
+  if (api.device_select(nullptr, &chosen) != OSSVK_OK) {
+    chosen = UINT32_MAX;
+    if (!json) std::fprintf(stderr, "ossvk devices: %s\n", api.last_error());
+  }
+  json ? print_json(devs, chosen) : print_text(devs, chosen);
+  return n == 0 ? 1 : 0;
+}
+
+}  // namespace ossvk_cli
