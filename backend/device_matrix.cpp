@@ -1,27 +1,66 @@
 #include "backend/device_matrix.h"
 
-#include <string>
+#include <algorithm>
+
+#include "backend/formats/repack.h"
 
 namespace ossvk {
+namespace {
 
-host::Result<DeviceMatrix> upload_gguf_matrix(host::Device& device, host::Transfer& transfer,
-                                              WeightFormat format,
-                                              std::span<const uint8_t> file_bytes, uint32_t m,
-                                              uint32_t k, std::string_view name) {
-  OSSVK_ASSIGN_OR_RETURN(PlanarMatrix planar, repack_gguf(format, file_bytes, m, k, name));
+host::Result<host::Buffer> upload_plane(host::Device& device, host::Transfer& transfer,
+                                        const std::vector<uint8_t>& bytes) {
+  if (bytes.empty()) return host::Buffer();
+  OSSVK_ASSIGN_OR_RETURN(host::Buffer buf,
+                         device.allocator().allocate(bytes.size(), host::MemoryUse::device));
+  OSSVK_RETURN_IF_ERROR(transfer.upload(buf, 0, bytes.data(), bytes.size()));
+  return buf;
+}
+
+}  // namespace
+
+host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& transfer,
+                                         const TensorData& w, const std::string& name,
+                                         const UploadOptions& options) {
+  OSSVK_RETURN_IF_ERROR(validate_tensor(w, name));
   DeviceMatrix dm;
-  dm.format = format;
-  dm.m = m;
-  dm.k = k;
-  const std::string what = "uploading tensor '" + std::string(name) + "'";
-  auto quants = device.allocator().allocate(planar.quants.size(), host::MemoryUse::device);
-  if (!quants.ok()) return quants.status().with_context(what);
-  dm.quants = std::move(quants).value();
-  auto scales = device.allocator().allocate(planar.scales.size(), host::MemoryUse::device);
-  if (!scales.ok()) return scales.status().with_context(what);
-  dm.scales = std::move(scales).value();
-  OSSVK_RETURN_IF_ERROR(transfer.upload(dm.quants, 0, planar.quants.data(), planar.quants.size()));
-  OSSVK_RETURN_IF_ERROR(transfer.upload(dm.scales, 0, planar.scales.data(), planar.scales.size()));
+  dm.format = device_format_of(w.format);
+  dm.m = static_cast<uint32_t>(w.m);
+  dm.k = static_cast<uint32_t>(w.k);
+  dm.group_size = w.group_size;
+  dm.scales_bf16 = w.scales_bf16;
+
+  const DeviceFormatInfo& f = device_format_info(dm.format);
+  const uint64_t row_bytes = (w.k / kBlockElements) * f.quant_block_bytes;
+  uint64_t limit = device.info().max_memory_allocation_size;
+  if (options.max_part_bytes) limit = std::min(limit, options.max_part_bytes);
+  if (row_bytes > limit)
+    return host::Status::error("tensor '" + name + "': one row (" + std::to_string(row_bytes) +
+                               " bytes) exceeds the device's maxMemoryAllocationSize");
+  // Parts start on group boundaries automatically: every row holds whole groups.
+  const uint64_t rows_per_part = std::min<uint64_t>(w.m, limit / row_bytes);
+
+  for (uint64_t row = 0; row < w.m; row += rows_per_part) {
+    uint64_t rows = std::min(rows_per_part, w.m - row);
+    Planes planes = repack_rows(w, row, rows);
+    dm.non_finite += planes.non_finite;
+    DeviceMatrix::Part part;
+    part.row_begin = static_cast<uint32_t>(row);
+    part.rows = static_cast<uint32_t>(rows);
+    const std::string what = "uploading tensor '" + name + "'";
+    auto q = upload_plane(device, transfer, planes.quants);
+    if (!q.ok()) return q.status().with_context(what);
+    auto s = upload_plane(device, transfer, planes.scales);
+    if (!s.ok()) return s.status().with_context(what);
+    auto a = upload_plane(device, transfer, planes.aux);
+    if (!a.ok()) return a.status().with_context(what);
+    part.quants = std::move(q).value();
+    part.scales = std::move(s).value();
+    part.aux = std::move(a).value();
+    dm.parts.push_back(std::move(part));
+  }
+  if (options.refuse_non_finite && dm.non_finite)
+    return host::Status::error("tensor '" + name + "' has " + std::to_string(dm.non_finite) +
+                               " weights that decode to NaN or Inf");
   return dm;
 }
 

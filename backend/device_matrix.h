@@ -1,22 +1,38 @@
-// A weight matrix resident on the device in its planar layout (backend/formats).
+// A weight matrix resident on the device in its device format (backend/formats). A matrix whose
+// planes would exceed the device's maxMemoryAllocationSize is split into row ranges ("parts"),
+// each in its own allocation; the launchers run one dispatch per part, so callers never see it.
 #pragma once
-#include "backend/formats/weight_format.h"
+#include <string>
+#include <vector>
+
+#include "backend/formats/device_format.h"
 #include "host/transfer.h"
 
 namespace ossvk {
 
-struct DeviceMatrix {
-  WeightFormat format = WeightFormat::mxfp4;
-  uint32_t m = 0;  // rows (outputs)
-  uint32_t k = 0;  // columns (inputs)
-  host::Buffer quants;
-  host::Buffer scales;
+struct UploadOptions {
+  bool refuse_non_finite = false;  // fail instead of reporting NaN/Inf weights
+  uint64_t max_part_bytes = 0;     // largest quant plane per part; 0: maxMemoryAllocationSize
 };
 
-// Repacks GGUF block bytes and uploads them; `name` names the tensor in errors.
-host::Result<DeviceMatrix> upload_gguf_matrix(host::Device& device, host::Transfer& transfer,
-                                              WeightFormat format,
-                                              std::span<const uint8_t> file_bytes, uint32_t m,
-                                              uint32_t k, std::string_view name);
+struct DeviceMatrix {
+  struct Part {
+    uint32_t row_begin = 0;
+    uint32_t rows = 0;
+    host::Buffer quants, scales, aux;  // scales/aux are null for formats without them
+  };
+  DeviceFormat format = DeviceFormat::f32;
+  uint32_t m = 0;  // rows (outputs)
+  uint32_t k = 0;  // columns (inputs)
+  uint32_t group_size = 32;
+  bool scales_bf16 = true;
+  uint64_t non_finite = 0;  // weights that decode to NaN or Inf
+  std::vector<Part> parts;
+};
+
+// Validates, repacks and uploads `w`; `name` names the tensor in errors.
+host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& transfer,
+                                         const TensorData& w, const std::string& name,
+                                         const UploadOptions& options = {});
 
 }  // namespace ossvk

@@ -1,10 +1,17 @@
-#include "reference/gguf_blocks.h"
+#include "reference/blocks.h"
 
 #include <bit>
 #include <cmath>
 #include <limits>
 
 namespace ossvk::reference {
+namespace {
+
+uint16_t le16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
+
+}  // namespace
 
 float f16_to_f32(uint16_t h) {
   int sign = (h >> 15) & 1;
@@ -19,6 +26,10 @@ float f16_to_f32(uint16_t h) {
   else
     v = std::ldexp(1024 + mantissa, exponent - 25);
   return static_cast<float>(sign ? -v : v);
+}
+
+float bf16_to_f32(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
 }
 
 float e2m1_to_f32(uint8_t code) {
@@ -42,8 +53,37 @@ void decode_mxfp4_block(const uint8_t* block, float out[32]) {
 }
 
 void decode_q8_0_block(const uint8_t* block, float out[32]) {
-  float d = f16_to_f32(static_cast<uint16_t>(block[0] | (block[1] << 8)));
+  float d = f16_to_f32(le16(block));
   for (int j = 0; j < 32; ++j) out[j] = d * static_cast<float>(static_cast<int8_t>(block[2 + j]));
+}
+
+void decode_q5_0_block(const uint8_t* block, float out[32]) {
+  float d = f16_to_f32(le16(block));
+  uint32_t qh =
+      block[2] | (block[3] << 8) | (block[4] << 16) | (static_cast<uint32_t>(block[5]) << 24);
+  const uint8_t* qs = block + 6;
+  for (int j = 0; j < 16; ++j) {
+    int lo = (qs[j] & 0x0F) | (((qh >> j) & 1) << 4);
+    int hi = (qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+    out[j] = d * static_cast<float>(lo - 16);
+    out[j + 16] = d * static_cast<float>(hi - 16);
+  }
+}
+
+void decode_q4_0_block(const uint8_t* block, float out[32]) {
+  float d = f16_to_f32(le16(block));
+  for (int j = 0; j < 16; ++j) {
+    out[j] = d * static_cast<float>((block[2 + j] & 0x0F) - 8);
+    out[j + 16] = d * static_cast<float>((block[2 + j] >> 4) - 8);
+  }
+}
+
+void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale_byte, float out[32]) {
+  float scale = e8m0_to_f32(scale_byte);
+  for (int j = 0; j < 16; ++j) {
+    out[2 * j] = e2m1_to_f32(bytes[j] & 0x0F) * scale;
+    out[2 * j + 1] = e2m1_to_f32(bytes[j] >> 4) * scale;
+  }
 }
 
 }  // namespace ossvk::reference

@@ -1,4 +1,5 @@
-// MXFP4 decoding (OCP MX: E2M1 elements, E8M0 block scale, 32 elements per block).
+// MXFP4 (OCP MX): E2M1 codes in split order, one E8M0 scale byte per block.
+const bool kHasOffset = false;
 
 // Four E2M1 codes, one in the low nibble of each byte of `n`, as fp32 values times 2^-14: the
 // code's sign and e1e0m bits land in fp16 bit positions 15 and 11..9, which makes the E2M1
@@ -16,4 +17,14 @@ float e8m0_to_f32(uint s) {
   if (s == 0u) return uintBitsToFloat(0x00400000u);
   if (s == 255u) return uintBitsToFloat(0x7FC00000u);
   return uintBitsToFloat(s << 23);
+}
+
+void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+  uvec4 w = pc.quants.v[blk];
+  for (uint i = 0; i < 4u; ++i) {
+    q[i] = e2m1x4_times_2_pow_m14(w[i] & 0x0F0F0F0Fu);
+    q[i + 4u] = e2m1x4_times_2_pow_m14((w[i] >> 4) & 0x0F0F0F0Fu);
+  }
+  scale = e8m0_to_f32(uint(pc.scales.v[blk])) * 16384.0;  // undo the 2^-14
+  offset = 0.0;
 }

@@ -1,0 +1,28 @@
+// How each weight format lives on the device. Every file layout (reference/tensor_format.h) maps
+// to one device format, repacked once at upload into up to three planes so kernels read aligned
+// words: `quants` (per 32-element block: 16, 32, 64 or 128 bytes), `scales` (per block, or per
+// group for MLX affine) and `aux` (Q5_0's fifth bits; MLX affine biases). 4-bit codes are always
+// in GGUF split order on the device (byte j: element j low nibble, element j+16 high nibble), so
+// HF/MLX linear-order files are permuted at upload and one decoder serves each element type.
+#pragma once
+#include <cstdint>
+
+#include "reference/tensor_format.h"
+
+namespace ossvk {
+
+enum class DeviceFormat : uint8_t { f32, f16, bf16, q8_0, q5_0, q4_0, mxfp4, mlxq8, mlxq4 };
+inline constexpr int kDeviceFormatCount = 9;
+
+struct DeviceFormatInfo {
+  const char* name;            // the <fmt> of f32_<fmt>w_matvec / _matmul
+  uint32_t quant_block_bytes;  // per 32 elements
+  uint32_t scale_bytes;        // per block (per group for affine); 0: none
+  uint32_t aux_bytes;          // per block (per group for affine); 0: none
+  bool per_group;              // scales and aux are per MLX group rather than per block
+};
+
+const DeviceFormatInfo& device_format_info(DeviceFormat format);
+DeviceFormat device_format_of(TensorFormat format);
+
+}  // namespace ossvk

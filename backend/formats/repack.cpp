@@ -1,0 +1,146 @@
+#include "backend/formats/repack.h"
+
+#include <cstring>
+
+namespace ossvk {
+namespace {
+
+uint16_t le16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
+bool f16_non_finite(uint16_t h) {
+  return (h & 0x7C00) == 0x7C00;
+}
+bool bf16_non_finite(uint16_t h) {
+  return (h & 0x7F80) == 0x7F80;
+}
+
+// 16 bytes of linear-order nibbles (byte j: elements 2j, 2j+1) to split order (byte j: elements
+// j, j+16).
+void linear_to_split(const uint8_t* in, uint8_t* out) {
+  uint8_t e[32];
+  for (int j = 0; j < 16; ++j) e[2 * j] = in[j] & 0x0F, e[2 * j + 1] = in[j] >> 4;
+  for (int j = 0; j < 16; ++j) out[j] = static_cast<uint8_t>(e[j] | (e[j + 16] << 4));
+}
+
+std::string bytes(uint64_t n) {
+  return std::to_string(n) + " bytes";
+}
+
+}  // namespace
+
+host::Status validate_tensor(const TensorData& w, const std::string& name) {
+  const TensorFormatInfo& f = tensor_format_info(w.format);
+  const std::string what = "tensor '" + name + "' (" + f.name + ", " + std::to_string(w.m) + " x " +
+                           std::to_string(w.k) + ")";
+  if (w.m == 0 || w.k == 0) return host::Status::error(what + ": empty matrix");
+  if (w.m > UINT32_MAX || w.k > UINT32_MAX)
+    return host::Status::error(what + ": dimensions beyond 2^32");
+  if (w.k % kBlockElements != 0)
+    return host::Status::error(what + ": K must be a multiple of " +
+                               std::to_string(kBlockElements));
+  if (f.affine && w.group_size != 32 && w.group_size != 64 && w.group_size != 128)
+    return host::Status::error(what + ": MLX group size " + std::to_string(w.group_size) +
+                               " is not one of 32, 64, 128");
+  if (f.affine && w.k % w.group_size != 0)
+    return host::Status::error(what + ": K is not a multiple of the group size " +
+                               std::to_string(w.group_size));
+  if (w.data.size() != w.expected_data_bytes())
+    return host::Status::error(what + ": has " + bytes(w.data.size()) +
+                               " of data, its shape needs " + bytes(w.expected_data_bytes()));
+  if (w.scales.size() != w.expected_scale_bytes())
+    return host::Status::error(what + ": has " + bytes(w.scales.size()) +
+                               " of scales, its shape needs " + bytes(w.expected_scale_bytes()));
+  uint64_t bias_bytes = f.affine ? w.expected_scale_bytes() : 0;
+  if (w.biases.size() != bias_bytes)
+    return host::Status::error(what + ": has " + bytes(w.biases.size()) +
+                               " of biases, its shape needs " + bytes(bias_bytes));
+  return {};
+}
+
+Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
+  const DeviceFormatInfo& d = device_format_info(device_format_of(w.format));
+  const uint64_t blocks_per_row = w.k / kBlockElements;
+  const uint64_t blocks = rows * blocks_per_row;
+  const uint64_t first = row_begin * blocks_per_row;  // first block
+  const uint64_t group_blocks =
+      tensor_format_info(w.format).affine ? w.group_size / kBlockElements : 1;
+  const uint64_t groups = blocks / group_blocks;
+  const uint64_t first_group = first / group_blocks;
+  Planes p;
+  p.quants.resize(blocks * d.quant_block_bytes);
+  p.scales.resize(groups * d.scale_bytes);
+  p.aux.resize(groups * d.aux_bytes);
+  const uint8_t* src = w.data.data() + first * tensor_format_info(w.format).data_block_bytes;
+
+  switch (w.format) {
+    case TensorFormat::f32: {
+      std::memcpy(p.quants.data(), src, p.quants.size());
+      for (uint64_t i = 0; i < p.quants.size(); i += 4) {
+        uint32_t bits;
+        std::memcpy(&bits, src + i, 4);
+        p.non_finite += (bits & 0x7F800000u) == 0x7F800000u;
+      }
+      break;
+    }
+    case TensorFormat::f16:
+    case TensorFormat::bf16: {
+      std::memcpy(p.quants.data(), src, p.quants.size());
+      bool half = w.format == TensorFormat::f16;
+      for (uint64_t i = 0; i < p.quants.size(); i += 2)
+        p.non_finite += half ? f16_non_finite(le16(src + i)) : bf16_non_finite(le16(src + i));
+      break;
+    }
+    case TensorFormat::q8_0:
+    case TensorFormat::q5_0:
+    case TensorFormat::q4_0: {
+      // fp16 d first, then (Q5_0) the 4 bytes of fifth bits, then the quants.
+      const uint32_t in_bytes = tensor_format_info(w.format).data_block_bytes;
+      const uint32_t aux = d.aux_bytes;
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * in_bytes;
+        std::memcpy(p.scales.data() + b * 2, blk, 2);
+        std::memcpy(p.aux.data() + b * aux, blk + 2, aux);
+        std::memcpy(p.quants.data() + b * d.quant_block_bytes, blk + 2 + aux, d.quant_block_bytes);
+        p.non_finite += f16_non_finite(le16(blk)) ? kBlockElements : 0;
+      }
+      break;
+    }
+    case TensorFormat::mxfp4:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * 17;
+        p.scales[b] = blk[0];
+        std::memcpy(p.quants.data() + b * 16, blk + 1, 16);
+        p.non_finite += blk[0] == 0xFF ? kBlockElements : 0;
+      }
+      break;
+    case TensorFormat::mxfp4_linear:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        uint8_t s = w.scales[first + b];
+        p.scales[b] = s;
+        linear_to_split(src + b * 16, p.quants.data() + b * 16);
+        p.non_finite += s == 0xFF ? kBlockElements : 0;
+      }
+      break;
+    case TensorFormat::mlx_affine8:
+    case TensorFormat::mlx_affine4: {
+      if (w.format == TensorFormat::mlx_affine8)
+        std::memcpy(p.quants.data(), src, p.quants.size());
+      else
+        for (uint64_t b = 0; b < blocks; ++b)
+          linear_to_split(src + b * 16, p.quants.data() + b * 16);
+      std::memcpy(p.scales.data(), w.scales.data() + first_group * 2, groups * 2);
+      std::memcpy(p.aux.data(), w.biases.data() + first_group * 2, groups * 2);
+      for (uint64_t g = 0; g < groups; ++g) {
+        uint16_t s = le16(p.scales.data() + 2 * g), bias = le16(p.aux.data() + 2 * g);
+        bool bad = w.scales_bf16 ? bf16_non_finite(s) || bf16_non_finite(bias)
+                                 : f16_non_finite(s) || f16_non_finite(bias);
+        p.non_finite += bad ? w.group_size : 0;
+      }
+      break;
+    }
+  }
+  return p;
+}
+
+}  // namespace ossvk

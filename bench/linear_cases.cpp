@@ -1,0 +1,98 @@
+#include "linear_cases.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "backend/formats/device_format.h"
+#include "backend/kernels/matmul.h"
+#include "reference/matmul.h"
+#include "support/weights.h"
+
+namespace ossvk::bench {
+
+CaseResult bench_linear(host::Device& device, host::Transfer& transfer, TensorFormat format,
+                        LinearOp op, uint32_t m, uint32_t k, uint32_t n, int runs) {
+  CaseResult r;
+  r.name = std::string("f32_") + device_format_info(device_format_of(format)).name +
+           (op == LinearOp::matvec ? "w_matvec" : "w_matmul");
+  r.shape = std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : "");
+  auto fail = [&](const host::Status& s) {
+    r.error = s.to_string();
+    return r;
+  };
+
+  testing::Rng rng(m * 31 + k);
+  testing::HostMatrix w = testing::random_matrix(format, m, k, testing::Data::realistic, rng);
+  const double weight_bytes =
+      static_cast<double>(w.data.size() + w.scales.size() + w.biases.size());
+  r.bytes = weight_bytes + 4.0 * n * k + 4.0 * m + 4.0 * n * m;  // weights, x, bias, y
+  r.flops = 2.0 * m * k * n;
+  auto x = testing::random_vector(uint64_t{n} * k, testing::Data::realistic, rng);
+  auto bias = testing::random_vector(m, testing::Data::realistic, rng);
+
+  // Decode streams weights: enough copies to exceed any last-level cache, cycled through, so
+  // each run reads its weights from memory as a decode step would. Prefill reuses one copy.
+  const int copies =
+      op == LinearOp::matmul
+          ? 1
+          : static_cast<int>(std::clamp(std::ceil(256.0 * (1 << 20) / weight_bytes), 1.0, 16.0));
+  std::vector<DeviceMatrix> mats;
+  for (int c = 0; c < copies; ++c) {
+    auto dm = upload_matrix(device, transfer, w.view(), r.name + " weights");
+    if (!dm.ok()) return fail(dm.status());
+    mats.push_back(std::move(dm).value());
+  }
+  auto alloc = [&](uint64_t floats) {
+    return device.allocator().allocate(floats * 4, host::MemoryUse::device);
+  };
+  auto xb = alloc(uint64_t{n} * k), bb = alloc(m), yb = alloc(uint64_t{n} * m);
+  for (auto* b : {&xb, &bb, &yb})
+    if (!b->ok()) return fail(b->status());
+  if (auto s = transfer.upload(xb.value(), 0, x.data(), x.size() * 4); !s.ok()) return fail(s);
+  if (auto s = transfer.upload(bb.value(), 0, bias.data(), bias.size() * 4); !s.ok())
+    return fail(s);
+
+  auto encode = [&](host::CommandStream& cs, int i) {
+    const DeviceMatrix& dm = mats[static_cast<size_t>(i) % mats.size()];
+    return op == LinearOp::matvec
+               ? encode_matvec(device, cs, dm, xb.value(), n, &bb.value(), yb.value())
+               : encode_matmul(device, cs, dm, xb.value(), n, &bb.value(), yb.value());
+  };
+
+  // Verify once before timing: every row of up to 8 tokens (first, last, and evenly between).
+  auto first = time_gpu(device, 1, encode);
+  if (!first.ok()) return fail(first.status());
+  std::vector<float> y(uint64_t{n} * m);
+  if (auto s = transfer.download(yb.value(), 0, y.data(), y.size() * 4); !s.ok()) return fail(s);
+  const uint32_t checked = std::min(n, 8u);
+  std::vector<uint32_t> tokens;
+  std::vector<float> xs;
+  for (uint32_t i = 0; i < checked; ++i) {
+    uint32_t t = checked == 1 ? 0 : static_cast<uint32_t>(uint64_t{i} * (n - 1) / (checked - 1));
+    tokens.push_back(t);
+    xs.insert(xs.end(), x.begin() + uint64_t{t} * k, x.begin() + uint64_t{t + 1} * k);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto ref = reference::matmul(w.view(), xs, checked, bias);
+  double ref_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  r.cpu_reference_ms = ref_ms * n / checked;  // the reference is linear in tokens
+  for (uint32_t i = 0; i < checked; ++i)
+    for (uint32_t row = 0; row < m; ++row) {
+      double got = y[uint64_t{tokens[i]} * m + row];
+      double bound = op == LinearOp::matvec
+                         ? testing::matvec_error_bound(k, ref.abs_dot[uint64_t{i} * m + row])
+                         : testing::matmul_error_bound(k, ref.abs_dot[uint64_t{i} * m + row]);
+      double err = std::fabs(got - ref.y[uint64_t{i} * m + row]) / bound;
+      r.max_error = std::max(r.max_error, std::isnan(err) ? 1e30 : err);
+    }
+  r.verified = r.max_error <= 1.0;
+
+  auto ms = time_gpu(device, runs, encode);
+  if (!ms.ok()) return fail(ms.status());
+  r.gpu_ms = ms.value();
+  return r;
+}
+
+}  // namespace ossvk::bench

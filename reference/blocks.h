@@ -1,0 +1,37 @@
+// Reference element decoders, straight from the file layouts (../shared/spec/gptoss.md §3-4).
+// Plain C++, no shared code with backend/.
+#pragma once
+#include <cstdint>
+
+namespace ossvk::reference {
+
+// IEEE binary16 bits to float, exactly (subnormals, infinities and NaN included).
+float f16_to_f32(uint16_t bits);
+// bfloat16 bits to float (the top half of a binary32).
+float bf16_to_f32(uint16_t bits);
+
+// E2M1 code (0..15) to its value: +-{0, 0.5, 1, 1.5, 2, 3, 4, 6}.
+float e2m1_to_f32(uint8_t code);
+
+// E8M0 scale byte to 2^(s-127), built as fp32 bits; 0x00 is the denormal 2^-127, 0xFF is NaN.
+float e8m0_to_f32(uint8_t s);
+
+// GGUF block_mxfp4 (type 39), 17 bytes: e (E8M0), qs[16]; element j is the low nibble of qs[j]
+// and element j+16 its high nibble.
+void decode_mxfp4_block(const uint8_t* block, float out[32]);
+
+// GGUF block_q8_0 (type 8), 34 bytes: d (fp16, little-endian), qs[32] (int8); value = d * qs[j].
+void decode_q8_0_block(const uint8_t* block, float out[32]);
+
+// GGUF block_q5_0 (type 6), 22 bytes: d (fp16), qh (u32 LE), qs[16]. Element j: low nibble of
+// qs[j] | bit j of qh << 4; element j+16: high nibble | bit j+16 of qh << 4; value = d * (q - 16).
+void decode_q5_0_block(const uint8_t* block, float out[32]);
+
+// GGUF block_q4_0 (type 2), 18 bytes: d (fp16), qs[16]; element j low nibble, j+16 high nibble;
+// value = d * (q - 8).
+void decode_q4_0_block(const uint8_t* block, float out[32]);
+
+// OpenAI/HF MXFP4: 16 bytes, byte j holds element 2j (low nibble) and 2j+1 (high), and the scale.
+void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale, float out[32]);
+
+}  // namespace ossvk::reference

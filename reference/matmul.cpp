@@ -1,0 +1,95 @@
+#include "reference/matmul.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "reference/blocks.h"
+
+namespace ossvk::reference {
+namespace {
+
+uint16_t le16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] | (p[1] << 8));
+}
+
+}  // namespace
+
+void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude) {
+  const uint64_t k = w.k;
+  const uint64_t blocks = k / kBlockElements;
+  const uint64_t row_bytes = blocks * tensor_format_info(w.format).data_block_bytes;
+  const uint8_t* p = w.data.data() + row * row_bytes;
+  switch (w.format) {
+    case TensorFormat::f32:
+      std::memcpy(out, p, k * 4);
+      break;
+    case TensorFormat::f16:
+      for (uint64_t i = 0; i < k; ++i) out[i] = f16_to_f32(le16(p + 2 * i));
+      break;
+    case TensorFormat::bf16:
+      for (uint64_t i = 0; i < k; ++i) out[i] = bf16_to_f32(le16(p + 2 * i));
+      break;
+    case TensorFormat::q8_0:
+      for (uint64_t b = 0; b < blocks; ++b) decode_q8_0_block(p + b * 34, out + b * 32);
+      break;
+    case TensorFormat::q5_0:
+      for (uint64_t b = 0; b < blocks; ++b) decode_q5_0_block(p + b * 22, out + b * 32);
+      break;
+    case TensorFormat::q4_0:
+      for (uint64_t b = 0; b < blocks; ++b) decode_q4_0_block(p + b * 18, out + b * 32);
+      break;
+    case TensorFormat::mxfp4:
+      for (uint64_t b = 0; b < blocks; ++b) decode_mxfp4_block(p + b * 17, out + b * 32);
+      break;
+    case TensorFormat::mxfp4_linear:
+      for (uint64_t b = 0; b < blocks; ++b)
+        decode_mxfp4_linear_block(p + b * 16, w.scales[row * blocks + b], out + b * 32);
+      break;
+    case TensorFormat::mlx_affine8:
+    case TensorFormat::mlx_affine4: {
+      const bool eight = w.format == TensorFormat::mlx_affine8;
+      const uint64_t groups = k / w.group_size;
+      auto to_f32 = [&](const uint8_t* q) {
+        return w.scales_bf16 ? bf16_to_f32(le16(q)) : f16_to_f32(le16(q));
+      };
+      for (uint64_t i = 0; i < k; ++i) {
+        uint64_t g = row * groups + i / w.group_size;
+        float scale = to_f32(w.scales.data() + 2 * g);
+        float bias = to_f32(w.biases.data() + 2 * g);
+        // LSB first within little-endian uint32 words: element i is byte i (8-bit) or nibble i.
+        uint32_t q = eight ? p[i] : (p[i / 2] >> (4 * (i % 2))) & 0x0F;
+        out[i] = scale * static_cast<float>(q) + bias;
+        if (magnitude) magnitude[i] = std::fabs(scale * static_cast<float>(q)) + std::fabs(bias);
+      }
+      return;
+    }
+  }
+  if (magnitude)
+    for (uint64_t i = 0; i < k; ++i) magnitude[i] = std::fabs(out[i]);
+}
+
+MatmulResult matmul(const TensorData& w, std::span<const float> x, uint64_t n,
+                    std::span<const float> bias) {
+  const uint64_t m = w.m, k = w.k;
+  MatmulResult r;
+  r.y.resize(n * m);
+  r.abs_dot.resize(n * m);
+  std::vector<float> row(k), mag(k);
+  for (uint64_t i = 0; i < m; ++i) {
+    decode_row(w, i, row.data(), mag.data());
+    for (uint64_t t = 0; t < n; ++t) {
+      const float* xt = x.data() + t * k;
+      double sum = bias.empty() ? 0.0 : bias[i];
+      double abs_sum = bias.empty() ? 0.0 : std::fabs(bias[i]);
+      for (uint64_t j = 0; j < k; ++j) {
+        sum += static_cast<double>(row[j]) * xt[j];
+        abs_sum += static_cast<double>(mag[j]) * std::fabs(xt[j]);
+      }
+      r.y[t * m + i] = static_cast<float>(sum);
+      r.abs_dot[t * m + i] = abs_sum;
+    }
+  }
+  return r;
+}
+
+}  // namespace ossvk::reference

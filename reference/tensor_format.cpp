@@ -1,0 +1,28 @@
+#include "reference/tensor_format.h"
+
+namespace ossvk {
+
+const TensorFormatInfo& tensor_format_info(TensorFormat format) {
+  static constexpr TensorFormatInfo kInfo[] = {
+      {"f32", 0, 128, false, false},
+      {"f16", 1, 64, false, false},
+      {"bf16", 30, 64, false, false},
+      {"q8_0", 8, 34, false, false},
+      {"q5_0", 6, 22, false, false},
+      {"q4_0", 2, 18, false, false},
+      {"mxfp4", 39, 17, false, false},
+      {"mxfp4_linear", kNoGgufType, 16, true, false},
+      {"mlx_affine8", kNoGgufType, 32, true, true},
+      {"mlx_affine4", kNoGgufType, 16, true, true},
+  };
+  return kInfo[static_cast<int>(format)];
+}
+
+uint64_t TensorData::expected_scale_bytes() const {
+  const TensorFormatInfo& f = tensor_format_info(format);
+  if (!f.separate_scales) return 0;
+  if (f.affine) return group_size ? m * (k / group_size) * 2 : 0;
+  return m * (k / kBlockElements);
+}
+
+}  // namespace ossvk

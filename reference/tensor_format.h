@@ -1,0 +1,55 @@
+// The weight layouts GPT-OSS checkpoints come in, as facts about bytes (no code). The reference
+// decoders here and the backend's repacking both follow these descriptions; each has its own
+// decoder, so a mistake in one cannot hide in the other.
+#pragma once
+#include <cstdint>
+#include <span>
+
+namespace ossvk {
+
+enum class TensorFormat : uint8_t {
+  f32,           // little-endian IEEE binary32 (GGUF type 0, safetensors F32)
+  f16,           // IEEE binary16 (GGUF type 1, safetensors F16)
+  bf16,          // bfloat16 (GGUF type 30, safetensors BF16)
+  q8_0,          // GGUF type 8: 34-byte blocks, fp16 d + int8 q[32]; v = d*q
+  q5_0,          // GGUF type 6: 22-byte blocks, fp16 d, qh u32, qs[16]; v = d*(q-16), split order
+  q4_0,          // GGUF type 2: 18-byte blocks, fp16 d, qs[16]; v = d*(q-8), split order
+  mxfp4,         // GGUF type 39: 17-byte blocks, E8M0 e, qs[16]; split nibble order
+  mxfp4_linear,  // OpenAI/HF *_blocks [m][k/32][16] + *_scales [m][k/32] (also MLX mxfp4, whose
+                 // uint32 words are the same bytes): byte j holds elements 2j (low), 2j+1 (high)
+  mlx_affine8,   // MLX affine 8-bit: uint8 q packed 4 per uint32 LSB first; per-group scale and
+                 // bias in bf16 or fp16; v = scale*q + bias
+  mlx_affine4,   // MLX affine 4-bit: 8 nibbles per uint32, element i at bits 4i
+};
+
+struct TensorFormatInfo {
+  const char* name;
+  uint32_t gguf_type;         // ggml type id, or kNoGgufType
+  uint32_t data_block_bytes;  // bytes of `data` per 32 elements (scales included when in-band)
+  bool separate_scales;       // scales (and for affine, biases) come as their own arrays
+  bool affine;                // scale and bias per group of group_size elements
+};
+
+inline constexpr uint32_t kNoGgufType = 0xFFFFFFFF;
+inline constexpr uint32_t kBlockElements = 32;
+
+const TensorFormatInfo& tensor_format_info(TensorFormat format);
+
+// One 2-D weight matrix, m rows (outputs) of k elements (inputs), in its file layout.
+struct TensorData {
+  TensorFormat format = TensorFormat::f32;
+  uint64_t m = 0;
+  uint64_t k = 0;
+  std::span<const uint8_t> data;
+  std::span<const uint8_t> scales;  // mxfp4_linear: E8M0 bytes [m][k/32]; affine: [m][k/group]
+  std::span<const uint8_t> biases;  // affine: [m][k/group], same dtype as scales
+  uint32_t group_size = 32;         // affine: 32, 64 or 128
+  bool scales_bf16 = true;          // affine: scales and biases are bf16 (else fp16)
+
+  uint64_t expected_data_bytes() const {
+    return m * (k / kBlockElements) * tensor_format_info(format).data_block_bytes;
+  }
+  uint64_t expected_scale_bytes() const;  // 0 when scales are in-band
+};
+
+}  // namespace ossvk

@@ -1,0 +1,12 @@
+// f16 weights: 64 bytes per block.
+const bool kHasOffset = false;
+
+void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+  for (uint i = 0; i < 4u; ++i) {
+    uvec4 w = pc.quants.v[blk * 4u + i];
+    q[2u * i] = vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
+    q[2u * i + 1u] = vec4(unpackHalf2x16(w.z), unpackHalf2x16(w.w));
+  }
+  scale = 1.0;
+  offset = 0.0;
+}

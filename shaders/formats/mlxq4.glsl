@@ -1,0 +1,9 @@
+// MLX affine 4-bit: codes repacked to split order at upload.
+#include "nibbles.glsl"
+#include "mlx_affine.glsl"
+const bool kHasOffset = true;
+
+void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+  load_nibbles(blk, q);
+  load_affine(blk, scale, offset);
+}

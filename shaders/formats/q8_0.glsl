@@ -1,0 +1,14 @@
+// GGUF Q8_0: value = d * q, q int8, d fp16 per block.
+#include "nibbles.glsl"
+const bool kHasOffset = false;
+
+void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+  uvec4 a = pc.quants.v[blk * 2u];
+  uvec4 b = pc.quants.v[blk * 2u + 1u];
+  for (uint i = 0; i < 4u; ++i) {
+    q[i] = vec4(unpack8(int(a[i])));
+    q[i + 4u] = vec4(unpack8(int(b[i])));
+  }
+  scale = load_f16_scale(blk);
+  offset = 0.0;
+}

@@ -1,0 +1,84 @@
+#version 460
+#extension GL_GOOGLE_include_directive : require
+// f32_<fmt>w_matmul: Y[t] = W X[t] + b for many tokens (prefill). A workgroup computes a tile of
+// kTileM rows x kTileN tokens; per 32-wide step of K it decodes kTileM blocks of W and loads
+// kTileN x 32 activations into shared memory once, then each invocation accumulates a
+// kThreadM x kThreadN sub-tile from shared memory. Arbitrary M and N; K a multiple of 32.
+#include "common.glsl"
+#include "matmul_push.h"
+#include "weight_format.glsl"
+
+layout(local_size_x_id = 0) in;  // (kTileM / kThreadM) * (kTileN / kThreadN) invocations
+layout(constant_id = 1) const uint kTileM = 64;
+layout(constant_id = 2) const uint kTileN = 64;
+layout(constant_id = 3) const uint kThreadM = 8;  // rows per invocation
+layout(constant_id = 4) const uint kThreadN = 8;  // tokens per invocation
+// When the pipeline guarantees full subgroups of kTileN / kThreadN invocations, each subgroup
+// owns a band of rows and its lanes split the tokens: the W reads from shared memory are then
+// uniform across the subgroup, which compilers turn into one broadcast load (on lavapipe, the
+// difference between a scalar load and an 8-lane gather).
+layout(constant_id = 5) const bool kSubgroupRows = false;
+
+shared float w_tile[32][kTileM + 1];  // [k][row]; +1 keeps column reads free of bank conflicts
+shared float x_tile[32][kTileN + 1];  // [k][token]
+
+void main() {
+  const uint blocks = pc.k / 32u;
+  const uint threads = gl_WorkGroupSize.x;
+  const uint lid = gl_LocalInvocationID.x;
+  const uint row0 = gl_WorkGroupID.x * kTileM;
+  const uint tok0 = gl_WorkGroupID.y * kTileN;
+  const uint lanes = kTileN / kThreadN;
+  const uint band = kSubgroupRows ? gl_SubgroupID : lid / lanes;
+  const uint lane = kSubgroupRows ? gl_SubgroupInvocationID : lid % lanes;
+  const uint tm = band * kThreadM;  // first row of this invocation's sub-tile
+  const uint tn = lane * kThreadN;  // first token
+
+  float acc[kThreadM][kThreadN];
+  for (uint i = 0; i < kThreadM; ++i)
+    for (uint j = 0; j < kThreadN; ++j) acc[i][j] = 0.0;
+
+  for (uint b = 0; b < blocks; ++b) {
+    for (uint r = lid; r < kTileM; r += threads) {
+      uint row = min(row0 + r, pc.m - 1u);
+      vec4 q[8];
+      float scale, offset;
+      load_block(row * blocks + b, q, scale, offset);
+      for (uint i = 0; i < 8u; ++i) {
+        vec4 v = q[i] * scale + offset;
+        w_tile[4u * i][r] = v.x;
+        w_tile[4u * i + 1u][r] = v.y;
+        w_tile[4u * i + 2u][r] = v.z;
+        w_tile[4u * i + 3u][r] = v.w;
+      }
+    }
+    for (uint e = lid; e < kTileN * 8u; e += threads) {
+      uint t = e / 8u, part = e % 8u;
+      uint tok = tok0 + t;
+      vec4 v = tok < pc.n ? pc.x.v[(tok * pc.x_stride) / 4u + b * 8u + part] : vec4(0.0);
+      x_tile[4u * part][t] = v.x;
+      x_tile[4u * part + 1u][t] = v.y;
+      x_tile[4u * part + 2u][t] = v.z;
+      x_tile[4u * part + 3u][t] = v.w;
+    }
+    barrier();
+    for (uint e = 0; e < 32u; ++e) {
+      float a[kThreadM], c[kThreadN];
+      for (uint i = 0; i < kThreadM; ++i) a[i] = w_tile[e][tm + i];
+      for (uint j = 0; j < kThreadN; ++j) c[j] = x_tile[e][tn + j];
+      for (uint i = 0; i < kThreadM; ++i)
+        for (uint j = 0; j < kThreadN; ++j) acc[i][j] = fma(a[i], c[j], acc[i][j]);
+    }
+    barrier();
+  }
+
+  for (uint i = 0; i < kThreadM; ++i) {
+    uint row = row0 + tm + i;
+    if (row >= pc.m) continue;
+    float bias = pc.has_bias != 0u ? pc.bias.v[row] : 0.0;
+    for (uint j = 0; j < kThreadN; ++j) {
+      uint tok = tok0 + tn + j;
+      if (tok < pc.n) pc.y.v[tok * pc.y_stride + row] = acc[i][j] + bias;
+    }
+  }
+}

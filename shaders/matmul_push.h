@@ -1,0 +1,21 @@
+// Push constants of the f32_<fmt>w_matvec and f32_<fmt>w_matmul kernels:
+// Y[t][row] = sum_i W[row][i] X[t][i] + bias[row], for t < n tokens (columns).
+#include "push_macros.h"
+
+OSSVK_PUSH(MatmulPush) {
+  OSSVK_PTR(UVec4Buf, quants);  // device planes of W (backend/formats/device_format.h)
+  OSSVK_PTR(U8Buf, scales);
+  OSSVK_PTR(U32Buf, aux);
+  OSSVK_PTR(Vec4Buf, x);      // n rows of x_stride floats
+  OSSVK_PTR(FloatBuf, bias);  // m floats; read only when has_bias != 0
+  OSSVK_PTR(FloatBuf, y);     // n rows of y_stride floats
+  uint32_t m;
+  uint32_t k;
+  uint32_t n;
+  uint32_t x_stride;  // floats; a multiple of 4
+  uint32_t y_stride;  // floats
+  uint32_t has_bias;
+  uint32_t group_blocks;  // MLX affine: blocks of 32 per scale/bias group
+  uint32_t flags;         // bit 0: MLX affine scales and biases are bf16 (else fp16)
+}
+OSSVK_PUSH_END

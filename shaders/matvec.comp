@@ -1,0 +1,47 @@
+#version 460
+#extension GL_GOOGLE_include_directive : require
+// f32_<fmt>w_matvec: Y[t] = W X[t] + b for kCols (1..8) activation columns sharing one read of W
+// (decode of one or a few sequences). Each subgroup owns kRows consecutive rows; each lane takes
+// whole 32-element blocks: it loads a column's activations for the block once and applies them
+// to all kRows rows, so a subgroup streams contiguous words of W and activation loads are shared
+// across rows. One subgroupAdd per output finishes the sum.
+#include "common.glsl"
+#include "matmul_push.h"
+#include "weight_format.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint kRows = 4;
+layout(constant_id = 2) const uint kCols = 1;
+
+void main() {
+  const uint blocks = pc.k / 32u;
+  const uint rows_per_group = gl_NumSubgroups * kRows;
+  for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
+       row0 += gl_NumWorkGroups.x * rows_per_group) {
+    float acc[kRows * kCols];
+    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
+    for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
+      for (uint c = 0; c < kCols; ++c) {
+        vec4 x[8];
+        uint xb = (c * pc.x_stride) / 4u + b * 8u;
+        for (uint i = 0; i < 8u; ++i) x[i] = pc.x.v[xb + i];
+        float xsum = kHasOffset ? sum8(x) : 0.0;
+        for (uint r = 0; r < kRows; ++r) {
+          uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
+          vec4 q[8];
+          float scale, offset;
+          load_block(row * blocks + b, q, scale, offset);
+          acc[r * kCols + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        }
+      }
+    }
+    for (uint r = 0; r < kRows; ++r) {
+      uint row = row0 + r;
+      float bias = (pc.has_bias != 0u && row < pc.m) ? pc.bias.v[row] : 0.0;
+      for (uint c = 0; c < kCols; ++c) {
+        float sum = subgroupAdd(acc[r * kCols + c]);
+        if (subgroupElect() && row < pc.m) pc.y.v[c * pc.y_stride + row] = sum + bias;
+      }
+    }
+  }
+}

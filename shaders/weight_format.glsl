@@ -1,0 +1,37 @@
+// Selects the weight decoder by the FORMAT_* define the build gives each kernel variant. Every
+// decoder provides:
+//   const bool kHasOffset;  // whether `offset` can be non-zero
+//   void load_block(uint blk, out vec4 q[8], out float scale, out float offset);
+// for block `blk` (row * K/32 + block in row): element 4i+j of the block is q[i][j]*scale+offset.
+#if defined(FORMAT_F32)
+#include "formats/f32.glsl"
+#elif defined(FORMAT_F16)
+#include "formats/f16.glsl"
+#elif defined(FORMAT_BF16)
+#include "formats/bf16.glsl"
+#elif defined(FORMAT_Q8_0)
+#include "formats/q8_0.glsl"
+#elif defined(FORMAT_Q5_0)
+#include "formats/q5_0.glsl"
+#elif defined(FORMAT_Q4_0)
+#include "formats/q4_0.glsl"
+#elif defined(FORMAT_MXFP4)
+#include "formats/mxfp4.glsl"
+#elif defined(FORMAT_MLXQ8)
+#include "formats/mlxq8.glsl"
+#elif defined(FORMAT_MLXQ4)
+#include "formats/mlxq4.glsl"
+#else
+#error "no FORMAT_* defined"
+#endif
+
+float dot8(vec4 q[8], vec4 x[8]) {
+  vec4 s = q[0] * x[0] + q[1] * x[1] + q[2] * x[2] + q[3] * x[3] + q[4] * x[4] + q[5] * x[5] +
+           q[6] * x[6] + q[7] * x[7];
+  return (s.x + s.y) + (s.z + s.w);
+}
+
+float sum8(vec4 x[8]) {
+  vec4 s = ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+  return (s.x + s.y) + (s.z + s.w);
+}

@@ -1,0 +1,67 @@
+// f32_<fmt>w_matmul (prefill) for every weight layout against the reference.
+#include <gtest/gtest.h>
+
+#include "formats.h"
+#include "support/linear_tester.h"
+
+namespace ossvk::testing {
+namespace {
+
+class Matmul : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+
+TEST_P(Matmul, gpt_oss_shapes_nine_tokens) {
+  for (Shape s : kGptOssShapes)
+    LinearTester(GetParam()).op(Op::matmul).m(s.m).k(s.k).n(9).bias(true).run();
+  LinearTester(GetParam()).op(Op::matmul).m(2880).k(2880).n(9).bias(true).data(Data::exact).run();
+}
+
+TEST_P(Matmul, awkward_shapes_and_token_counts) {
+  for (Shape s : kAwkwardShapes)
+    for (uint32_t n : {1u, 5u, 9u, 127u}) {
+      LinearTester(GetParam())
+          .op(Op::matmul)
+          .m(s.m)
+          .k(s.k)
+          .n(n)
+          .bias(n % 2 == 1)
+          .data(Data::exact)
+          .run();
+      LinearTester(GetParam()).op(Op::matmul).m(s.m).k(s.k).n(n).bias(true).run();
+    }
+}
+
+TEST_P(Matmul, matrix_split_into_parts) {
+  TensorData shape{GetParam(), 1, 128};
+  LinearTester(GetParam())
+      .op(Op::matmul)
+      .m(100)
+      .k(128)
+      .n(70)
+      .bias(true)
+      .data(Data::exact)
+      .max_part_bytes(7 * shape.expected_data_bytes())
+      .run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Matmul, ::testing::ValuesIn(kAllFormats), format_name);
+
+class MatmulMlx : public GpuTest {};
+
+TEST_F(MatmulMlx, group_sizes_and_scale_types) {
+  for (TensorFormat f : {TensorFormat::mlx_affine8, TensorFormat::mlx_affine4})
+    for (uint32_t group : {32u, 64u, 128u}) {
+      LinearTester(f)
+          .op(Op::matmul)
+          .m(65)
+          .k(256)
+          .n(70)
+          .group(group)
+          .bias(true)
+          .data(Data::exact)
+          .run();
+      LinearTester(f).op(Op::matmul).m(65).k(256).n(70).group(group).fp16_scales().run();
+    }
+}
+
+}  // namespace
+}  // namespace ossvk::testing

@@ -1,0 +1,167 @@
+// Known answers for the reference decoders, computed by hand from ../shared/spec/gptoss.md §3-4.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "reference/blocks.h"
+#include "reference/matmul.h"
+
+namespace ossvk::reference {
+namespace {
+
+using ossvk::TensorData;
+using ossvk::TensorFormat;
+
+TEST(E8m0, scale_127_is_one) {
+  EXPECT_EQ(e8m0_to_f32(0x7F), 1.0f);
+}
+TEST(E8m0, scale_0_is_2_pow_minus_127) {
+  EXPECT_EQ(e8m0_to_f32(0x00), std::ldexp(1.0f, -127));
+}
+TEST(E8m0, scale_255_is_nan) {
+  EXPECT_TRUE(std::isnan(e8m0_to_f32(0xFF)));
+}
+TEST(E8m0, scale_254_is_2_pow_127) {
+  EXPECT_EQ(e8m0_to_f32(0xFE), std::ldexp(1.0f, 127));
+}
+TEST(E8m0, scale_1_is_2_pow_minus_126) {
+  EXPECT_EQ(e8m0_to_f32(0x01), std::ldexp(1.0f, -126));
+}
+
+TEST(E2m1, every_code) {
+  const float expected[16] = {0.0f,  0.5f,  1.0f,  1.5f,  2.0f,  3.0f,  4.0f,  6.0f,
+                              -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
+  for (int c = 0; c < 16; ++c) {
+    EXPECT_EQ(e2m1_to_f32(static_cast<uint8_t>(c)), expected[c]) << "code " << c;
+    EXPECT_EQ(std::signbit(e2m1_to_f32(static_cast<uint8_t>(c))), c >= 8) << "code " << c;
+  }
+}
+
+// GGUF split order: qs[j] low nibble is element j, high nibble element j+16.
+TEST(Mxfp4Block, split_nibble_order) {
+  uint8_t block[17] = {0x80};  // scale 2
+  block[1] = 0x21;             // element 0 = code 1 (0.5), element 16 = code 2 (1.0)
+  block[16] = 0xF7;            // element 15 = code 7 (6.0), element 31 = code 15 (-6.0)
+  float out[32];
+  decode_mxfp4_block(block, out);
+  EXPECT_EQ(out[0], 1.0f);
+  EXPECT_EQ(out[16], 2.0f);
+  EXPECT_EQ(out[15], 12.0f);
+  EXPECT_EQ(out[31], -12.0f);
+  for (int j : {1, 2, 14, 17, 30}) EXPECT_EQ(out[j], 0.0f) << j;
+}
+
+TEST(Mxfp4Block, nan_scale_makes_whole_block_nan) {
+  uint8_t block[17] = {0xFF};
+  float out[32];
+  decode_mxfp4_block(block, out);
+  for (float v : out) EXPECT_TRUE(std::isnan(v));
+}
+
+TEST(Mxfp4Block, smallest_scale_is_exact) {
+  uint8_t block[17] = {0x00, 0x07};  // element 0 = 6 * 2^-127
+  float out[32];
+  decode_mxfp4_block(block, out);
+  EXPECT_EQ(out[0], std::ldexp(6.0f, -127));
+}
+
+TEST(F16, known_values) {
+  EXPECT_EQ(f16_to_f32(0x3C00), 1.0f);
+  EXPECT_EQ(f16_to_f32(0xC000), -2.0f);
+  EXPECT_EQ(f16_to_f32(0x3555), 0x1.554p-2f);
+  EXPECT_EQ(f16_to_f32(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
+  EXPECT_EQ(f16_to_f32(0x7BFF), 65504.0f);
+  EXPECT_TRUE(std::isinf(f16_to_f32(0x7C00)));
+  EXPECT_TRUE(std::isnan(f16_to_f32(0x7E00)));
+}
+
+TEST(Q8_0Block, scale_times_int8) {
+  uint8_t block[34] = {0x00, 0x38};  // d = 0.5, little-endian
+  block[2] = 0x02;                   // +2
+  block[3] = 0xFF;                   // -1
+  block[33] = 0x80;                  // -128
+  float out[32];
+  decode_q8_0_block(block, out);
+  EXPECT_EQ(out[0], 1.0f);
+  EXPECT_EQ(out[1], -0.5f);
+  EXPECT_EQ(out[31], -64.0f);
+  EXPECT_EQ(out[2], 0.0f);
+}
+
+TEST(Bf16, is_the_top_half_of_f32) {
+  EXPECT_EQ(bf16_to_f32(0x3F80), 1.0f);
+  EXPECT_EQ(bf16_to_f32(0xC0A0), -5.0f);
+  EXPECT_EQ(bf16_to_f32(0x3FC0), 1.5f);
+  EXPECT_TRUE(std::isnan(bf16_to_f32(0x7FC0)));
+}
+
+// Q5_0: fifth bit of element j is bit j of qh (little-endian u32), of element j+16 bit j+16.
+TEST(Q5_0Block, fifth_bit_and_offset) {
+  uint8_t block[22] = {0x00, 0x3C};  // d = 1
+  block[2] = 0x01;                   // qh bit 0: element 0 gets +16
+  block[4] = 0x01;                   // qh bit 16: element 16 gets +16
+  block[6] = 0x3F;                   // element 0 low nibble 15, element 16 high nibble 3
+  float out[32];
+  decode_q5_0_block(block, out);
+  EXPECT_EQ(out[0], 15.0f);   // 31 - 16
+  EXPECT_EQ(out[16], 3.0f);   // 19 - 16
+  EXPECT_EQ(out[1], -16.0f);  // code 0
+  EXPECT_EQ(out[17], -16.0f);
+}
+
+TEST(Q4_0Block, split_order_and_offset) {
+  uint8_t block[18] = {0x00, 0x40};  // d = 2
+  block[2] = 0xF0;                   // element 0 code 0, element 16 code 15
+  block[17] = 0x98;                  // element 15 code 8, element 31 code 9
+  float out[32];
+  decode_q4_0_block(block, out);
+  EXPECT_EQ(out[0], -16.0f);
+  EXPECT_EQ(out[16], 14.0f);
+  EXPECT_EQ(out[15], 0.0f);
+  EXPECT_EQ(out[31], 2.0f);
+}
+
+// OpenAI/HF linear order: byte j holds elements 2j (low nibble) and 2j+1 (high nibble).
+TEST(Mxfp4LinearBlock, linear_nibble_order) {
+  uint8_t bytes[16] = {0x21};  // element 0 = 0.5, element 1 = 1.0
+  bytes[15] = 0xF7;            // element 30 = 6, element 31 = -6
+  float out[32];
+  decode_mxfp4_linear_block(bytes, 0x7F, out);
+  EXPECT_EQ(out[0], 0.5f);
+  EXPECT_EQ(out[1], 1.0f);
+  EXPECT_EQ(out[30], 6.0f);
+  EXPECT_EQ(out[31], -6.0f);
+  EXPECT_EQ(out[16], 0.0f);
+}
+
+// MLX affine, 8-bit, group 32: element i is byte i; value = scale * q + bias, scale may be < 0.
+TEST(MlxAffine, eight_bit_with_negative_scale) {
+  std::vector<uint8_t> data(32), scales = {0x00, 0xBF}, biases = {0x80, 0x40};  // bf16 -0.5, 4.0
+  data[0] = 0;
+  data[1] = 3;
+  data[31] = 255;
+  TensorData w{TensorFormat::mlx_affine8, 1, 32, data, scales, biases, 32, true};
+  float out[32], mag[32];
+  decode_row(w, 0, out, mag);
+  EXPECT_EQ(out[0], 4.0f);
+  EXPECT_EQ(out[1], 2.5f);
+  EXPECT_EQ(out[31], -123.5f);
+  EXPECT_EQ(mag[1], 5.5f);  // |scale * q| + |bias|
+}
+
+// MLX affine, 4-bit: element i is nibble i of the little-endian words (LSB first); fp16 params.
+TEST(MlxAffine, four_bit_lsb_first_fp16_params) {
+  std::vector<uint8_t> data(16), scales = {0x00, 0x3C}, biases = {0x00, 0xC0};  // fp16 1.0, -2.0
+  data[0] = 0x5A;   // element 0 = 10, 1 = 5
+  data[15] = 0xF0;  // element 30 = 0, 31 = 15
+  TensorData w{TensorFormat::mlx_affine4, 1, 32, data, scales, biases, 32, false};
+  float out[32];
+  decode_row(w, 0, out);
+  EXPECT_EQ(out[0], 8.0f);
+  EXPECT_EQ(out[1], 3.0f);
+  EXPECT_EQ(out[30], -2.0f);
+  EXPECT_EQ(out[31], 13.0f);
+}
+
+}  // namespace
+}  // namespace ossvk::reference

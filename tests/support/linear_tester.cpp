@@ -1,0 +1,82 @@
+#include "support/linear_tester.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "backend/kernels/matmul.h"
+#include "reference/matmul.h"
+
+namespace ossvk::testing {
+
+std::vector<float> LinearTester::run() {
+  Gpu& g = gpu();
+  if (!g.transfer) {
+    ADD_FAILURE() << "no GPU";
+    return {};
+  }
+  host::Device& device = *g.device;
+  host::Transfer& transfer = *g.transfer;
+  Rng rng(seed_ * 1000003 + m_ * 31 + k_ * 7 + n_);
+  if (!weights_) weights_ = random_matrix(format_, m_, k_, data_, rng, group_, bf16_);
+  if (x_.empty()) x_ = random_vector(uint64_t{n_} * k_, data_, rng);
+  std::vector<float> bias = bias_ ? random_vector(m_, data_, rng) : std::vector<float>{};
+  std::ostringstream what;
+  what << tensor_format_info(format_).name << " " << (op_ == Op::matvec ? "matvec" : "matmul")
+       << " M=" << m_ << " K=" << k_ << " N=" << n_ << (bias_ ? " +bias" : "")
+       << (data_ == Data::exact ? " exact" : " random");
+  SCOPED_TRACE(what.str());
+
+  UploadOptions options;
+  options.max_part_bytes = max_part_bytes_;
+  auto w = upload_matrix(device, transfer, weights_->view(), "test weights", options);
+  EXPECT_TRUE(w.ok()) << w.status().to_string();
+  if (!w.ok()) return {};
+  auto alloc = [&](uint64_t floats) {
+    return device.allocator().allocate(floats * 4, host::MemoryUse::device);
+  };
+  auto xb = alloc(uint64_t{n_} * k_), yb = alloc(uint64_t{n_} * m_), bb = alloc(m_);
+  EXPECT_TRUE(xb.ok() && yb.ok() && bb.ok());
+  if (!xb.ok() || !yb.ok() || !bb.ok()) return {};
+  EXPECT_TRUE(transfer.upload(xb.value(), 0, x_.data(), x_.size() * 4).ok());
+  if (bias_) {
+    EXPECT_TRUE(transfer.upload(bb.value(), 0, bias.data(), bias.size() * 4).ok());
+  }
+  // y starts as NaN so an output the kernel never writes cannot pass.
+  std::vector<float> y(uint64_t{n_} * m_, std::nanf(""));
+  EXPECT_TRUE(transfer.upload(yb.value(), 0, y.data(), y.size() * 4).ok());
+
+  auto stream = host::CommandStream::create(device);
+  EXPECT_TRUE(stream.ok());
+  if (!stream.ok()) return {};
+  auto& cs = *stream.value();
+  EXPECT_TRUE(cs.begin().ok());
+  const host::Buffer* bias_buf = bias_ ? &bb.value() : nullptr;
+  host::Status s = op_ == Op::matvec
+                       ? encode_matvec(device, cs, w.value(), xb.value(), n_, bias_buf, yb.value())
+                       : encode_matmul(device, cs, w.value(), xb.value(), n_, bias_buf, yb.value());
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  s = cs.submit_and_wait();
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  EXPECT_TRUE(transfer.download(yb.value(), 0, y.data(), y.size() * 4).ok());
+
+  auto ref = reference::matmul(weights_->view(), x_, n_, bias);
+  int reported = 0;
+  double worst = 0;
+  for (uint64_t i = 0; i < y.size(); ++i) {
+    double diff = std::fabs(static_cast<double>(y[i]) - ref.y[i]);
+    double bound = data_ == Data::exact ? 0.0
+                   : op_ == Op::matvec  ? matvec_error_bound(k_, ref.abs_dot[i])
+                                        : matmul_error_bound(k_, ref.abs_dot[i]);
+    bool good = std::isnan(ref.y[i]) ? std::isnan(y[i])
+                                     : (data_ == Data::exact ? y[i] == ref.y[i] : diff <= bound);
+    if (bound > 0) worst = std::max(worst, diff / bound);
+    if (!good && reported++ < 5)
+      ADD_FAILURE() << "token " << i / m_ << " row " << i % m_ << ": gpu " << y[i] << ", reference "
+                    << ref.y[i] << ", |diff| " << diff << " > bound " << bound << " (|rel| "
+                    << diff / std::fabs(ref.y[i]) << ")";
+  }
+  ::testing::Test::RecordProperty("worst_error_over_bound", std::to_string(worst));
+  return y;
+}
+
+}  // namespace ossvk::testing

@@ -1,0 +1,90 @@
+// Runs one Y = X W^T + b case on the GPU (matvec or matmul launcher) and on the reference, and
+// compares every output:
+//   LinearTester(TensorFormat::mxfp4).m(33).k(64).n(3).bias(true).data(Data::exact).run();
+// Data::exact demands bit-identical results; Data::realistic demands each output within the
+// derived bound of support/weights.h.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "backend/device_matrix.h"
+#include "support/gpu.h"
+#include "support/weights.h"
+
+namespace ossvk::testing {
+
+enum class Op { matvec, matmul };
+
+class LinearTester {
+ public:
+  explicit LinearTester(TensorFormat format) : format_(format) {}
+  LinearTester& op(Op v) {
+    op_ = v;
+    return *this;
+  }
+  LinearTester& m(uint32_t v) {
+    m_ = v;
+    return *this;
+  }
+  LinearTester& k(uint32_t v) {
+    k_ = v;
+    return *this;
+  }
+  LinearTester& n(uint32_t v) {
+    n_ = v;
+    return *this;
+  }
+  LinearTester& bias(bool v) {
+    bias_ = v;
+    return *this;
+  }
+  LinearTester& data(Data v) {
+    data_ = v;
+    return *this;
+  }
+  LinearTester& seed(uint64_t v) {
+    seed_ = v;
+    return *this;
+  }
+  LinearTester& group(uint32_t v) {
+    group_ = v;
+    return *this;
+  }
+  LinearTester& fp16_scales() {
+    bf16_ = false;
+    return *this;
+  }
+  LinearTester& max_part_bytes(uint64_t v) {
+    max_part_bytes_ = v;
+    return *this;
+  }
+  // Overrides the generated weights or activations ([n][k]).
+  LinearTester& weights(HostMatrix w) {
+    weights_ = std::move(w);
+    return *this;
+  }
+  LinearTester& x(std::vector<float> v) {
+    x_ = std::move(v);
+    return *this;
+  }
+
+  // Runs on the GPU and checks against the reference with gtest assertions; returns the GPU y
+  // ([n][m]), empty if the case could not run.
+  std::vector<float> run();
+
+ private:
+  TensorFormat format_;
+  Op op_ = Op::matvec;
+  uint32_t m_ = 1, k_ = 32, n_ = 1;
+  bool bias_ = false;
+  Data data_ = Data::realistic;
+  uint64_t seed_ = 1;
+  uint32_t group_ = 32;
+  bool bf16_ = true;
+  uint64_t max_part_bytes_ = 0;
+  std::optional<HostMatrix> weights_;
+  std::vector<float> x_;
+};
+
+}  // namespace ossvk::testing

@@ -1,0 +1,181 @@
+#include "support/weights.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+namespace ossvk::testing {
+namespace {
+
+int uniform_int(Rng& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+
+void put16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v & 0xFF);
+  p[1] = static_cast<uint8_t>(v >> 8);
+}
+
+// Float to bf16 (round to nearest even) and to fp16 (normal range, round to nearest even).
+uint16_t to_bf16(float f) {
+  uint32_t b = std::bit_cast<uint32_t>(f);
+  return static_cast<uint16_t>((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+}
+uint16_t to_f16(float f) {
+  if (f == 0.0f) return std::signbit(f) ? 0x8000 : 0;
+  uint16_t sign = std::signbit(f) ? 0x8000 : 0;
+  int e;
+  float mant = std::frexp(std::fabs(f), &e);  // f = mant * 2^e, mant in [0.5, 1)
+  int exponent = e + 14;                      // fp16: value = (1 + m/1024) 2^(exponent - 15)
+  if (exponent <= 0)                          // subnormal: m * 2^-24
+    return static_cast<uint16_t>(sign | std::lrint(std::ldexp(std::fabs(f), 24)));
+  long m = std::lrint((mant * 2.0f - 1.0f) * 1024.0f);
+  if (m == 1024) m = 0, ++exponent;
+  return static_cast<uint16_t>(sign | (exponent << 10) | m);
+}
+
+// f16 scale 2^e.
+uint16_t f16_pow2(int e) {
+  return static_cast<uint16_t>((e + 15) << 10);
+}
+
+float dyadic(Rng& rng) {
+  static constexpr float kExact[] = {0.0f, 0.5f, -0.5f, 1.0f, -1.0f, 2.0f, -2.0f};
+  return kExact[uniform_int(rng, 0, 6)];
+}
+
+}  // namespace
+
+HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
+                         uint32_t group_size, bool scales_bf16) {
+  HostMatrix h;
+  h.format = format;
+  h.m = m;
+  h.k = k;
+  h.group_size = group_size;
+  h.scales_bf16 = scales_bf16;
+  TensorData shape{format, m, k, {}, {}, {}, group_size, scales_bf16};
+  h.data.resize(shape.expected_data_bytes());
+  h.scales.resize(shape.expected_scale_bytes());
+  if (tensor_format_info(format).affine) h.biases.resize(shape.expected_scale_bytes());
+  const bool exact = data == Data::exact;
+  const uint64_t blocks = m * (k / 32);
+  std::uniform_real_distribution<float> small(-0.05f, 0.05f);
+  auto random_bytes = [&](uint8_t* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(uniform_int(rng, 0, 255));
+  };
+  // fp16 block scale: exact 2^-2 .. 2^1; realistic 2^-9 .. 2^-7 with a random mantissa.
+  auto block_d = [&] {
+    return exact ? f16_pow2(uniform_int(rng, -2, 1))
+                 : static_cast<uint16_t>(((uniform_int(rng, -9, -7) + 15) << 10) |
+                                         uniform_int(rng, 0, 1023));
+  };
+
+  switch (format) {
+    case TensorFormat::f32:
+      for (uint64_t i = 0; i < m * k; ++i) {
+        float v = exact ? dyadic(rng) : small(rng);
+        std::memcpy(h.data.data() + 4 * i, &v, 4);
+      }
+      break;
+    case TensorFormat::f16:
+    case TensorFormat::bf16:
+      for (uint64_t i = 0; i < m * k; ++i) {
+        float v = exact ? dyadic(rng) : small(rng);
+        put16(h.data.data() + 2 * i, format == TensorFormat::f16 ? to_f16(v) : to_bf16(v));
+      }
+      break;
+    case TensorFormat::q8_0:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        uint8_t* p = h.data.data() + b * 34;
+        put16(p, block_d());
+        for (int j = 2; j < 34; ++j)
+          p[j] = static_cast<uint8_t>(
+              static_cast<int8_t>(exact ? uniform_int(rng, -16, 16) : uniform_int(rng, -127, 127)));
+      }
+      break;
+    case TensorFormat::q5_0:
+    case TensorFormat::q4_0: {
+      const int bytes = format == TensorFormat::q5_0 ? 22 : 18;
+      for (uint64_t b = 0; b < blocks; ++b) {
+        uint8_t* p = h.data.data() + b * bytes;
+        put16(p, block_d());
+        random_bytes(p + 2, bytes - 2);
+      }
+      break;
+    }
+    case TensorFormat::mxfp4:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        uint8_t* p = h.data.data() + b * 17;
+        // Real gpt-oss expert scales sit around 2^-11 .. 2^0; exact data uses 2^-2 .. 2^2.
+        p[0] =
+            static_cast<uint8_t>(exact ? uniform_int(rng, 125, 129) : uniform_int(rng, 116, 127));
+        random_bytes(p + 1, 16);
+      }
+      break;
+    case TensorFormat::mxfp4_linear:
+      random_bytes(h.data.data(), h.data.size());
+      for (auto& s : h.scales)
+        s = static_cast<uint8_t>(exact ? uniform_int(rng, 125, 129) : uniform_int(rng, 116, 127));
+      break;
+    case TensorFormat::mlx_affine8:
+    case TensorFormat::mlx_affine4: {
+      random_bytes(h.data.data(), h.data.size());
+      const bool eight = format == TensorFormat::mlx_affine8;
+      for (size_t g = 0; g < h.scales.size() / 2; ++g) {
+        float s, b;
+        if (exact) {
+          // 8-bit: scale 2^-4 or 2^-3; 4-bit: 2^-3 .. 2^0; bias a multiple of 2^-4 in [-8, 8].
+          s = std::ldexp(1.0f, eight ? uniform_int(rng, -4, -3) : uniform_int(rng, -3, 0));
+          b = uniform_int(rng, -128, 128) / 16.0f;
+        } else {
+          // Scales of both signs, as MLX's quantizer produces; the bias centres the range.
+          s = (uniform_int(rng, 0, 1) ? 1.0f : -1.0f) *
+              std::ldexp(1.0f + uniform_int(rng, 0, 127) / 128.0f, eight ? -11 : -7);
+          b = -s * (eight ? 128.0f : 8.0f) + small(rng) * 0.1f;
+        }
+        put16(h.scales.data() + 2 * g, scales_bf16 ? to_bf16(s) : to_f16(s));
+        put16(h.biases.data() + 2 * g, scales_bf16 ? to_bf16(b) : to_f16(b));
+      }
+      break;
+    }
+  }
+  return h;
+}
+
+std::vector<float> random_vector(uint64_t n, Data data, Rng& rng) {
+  std::vector<float> v(n);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (auto& x : v) x = data == Data::exact ? dyadic(rng) : dist(rng);
+  return v;
+}
+
+HostMatrix gguf_mxfp4_to_linear(const HostMatrix& g) {
+  HostMatrix h;
+  h.format = TensorFormat::mxfp4_linear;
+  h.m = g.m;
+  h.k = g.k;
+  const uint64_t blocks = g.m * (g.k / 32);
+  h.data.resize(blocks * 16);
+  h.scales.resize(blocks);
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const uint8_t* src = g.data.data() + b * 17;
+    h.scales[b] = src[0];
+    uint8_t code[32];
+    for (int j = 0; j < 16; ++j) code[j] = src[1 + j] & 0x0F, code[j + 16] = src[1 + j] >> 4;
+    for (int j = 0; j < 16; ++j)
+      h.data[b * 16 + j] = static_cast<uint8_t>(code[2 * j] | (code[2 * j + 1] << 4));
+  }
+  return h;
+}
+
+double matvec_error_bound(uint64_t k, double abs_dot) {
+  // Plus one smallest normal for results that underflow.
+  return static_cast<double>(k / 32 + 32) * std::ldexp(1.0, -24) * abs_dot + 1.2e-38;
+}
+
+double matmul_error_bound(uint64_t k, double abs_dot) {
+  return static_cast<double>(k + 3) * std::ldexp(1.0, -24) * abs_dot + 1.2e-38;
+}
+
+}  // namespace ossvk::testing

@@ -1,0 +1,51 @@
+// Deterministic weight matrices in every file layout, for tests and benchmarks. Two kinds:
+// - realistic: scales and values in the ranges real gpt-oss weights use (MLX scales of both signs);
+// - exact: power-of-two scales and small dyadic values, chosen so every product and partial sum
+//   of a K <= 16384 dot product with exact activations is exactly representable in fp32: any
+//   summation order then gives the reference's answer bit for bit, and a wrong index cannot hide
+//   inside a tolerance.
+#pragma once
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "reference/tensor_format.h"
+
+namespace ossvk::testing {
+
+enum class Data { realistic, exact };
+
+using Rng = std::mt19937_64;
+
+struct HostMatrix {
+  TensorFormat format = TensorFormat::f32;
+  uint64_t m = 0, k = 0;
+  uint32_t group_size = 32;
+  bool scales_bf16 = true;
+  std::vector<uint8_t> data, scales, biases;
+
+  TensorData view() const { return {format, m, k, data, scales, biases, group_size, scales_bf16}; }
+};
+
+HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
+                         uint32_t group_size = 32, bool scales_bf16 = true);
+
+// realistic: uniform in [-1, 1); exact: drawn from {0, +-0.5, +-1, +-2}.
+std::vector<float> random_vector(uint64_t n, Data data, Rng& rng);
+
+// The same logical MXFP4 matrix as OpenAI/HF safetensors (and MLX) store it: linear nibble order
+// with the scales apart. Written independently of backend/formats.
+HostMatrix gguf_mxfp4_to_linear(const HostMatrix& gguf);
+
+// Bounds on |fp32 result - exact result| for one output whose terms have magnitudes summing to
+// abs_dot (reference::MatmulResult::abs_dot). Each fp32 rounding along the longest chain of
+// dependent operations adds at most one unit roundoff u = 2^-24 of a partial sum no larger than
+// abs_dot:
+// - matvec: per 32-element block 8 vec4 FMAs, 3 horizontal adds, the scale and offset terms
+//   (<= 14 roundings, 11 more for the activation sum of affine formats), then one add per block
+//   a lane owns (<= K/32), a subgroup tree and the bias: K/32 + 32 covers every subgroup size;
+// - matmul: one sequential FMA per k plus the decode of the weight and the bias: K + 3.
+double matvec_error_bound(uint64_t k, double abs_dot);
+double matmul_error_bound(uint64_t k, double abs_dot);
+
+}  // namespace ossvk::testing
