@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/formats/repack.h"
+#include "backend/kernels/binding.h"
 
 namespace ossvk {
 namespace {
@@ -31,7 +32,7 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
 
   const DeviceFormatInfo& f = device_format_info(dm.format);
   const uint64_t row_bytes = (w.k / kBlockElements) * f.quant_block_bytes;
-  uint64_t limit = device.info().max_memory_allocation_size;
+  uint64_t limit = max_part_bytes(device);
   if (options.max_part_bytes) limit = std::min(limit, options.max_part_bytes);
   if (row_bytes > limit)
     return host::Status::error("tensor '" + name + "': one row (" + std::to_string(row_bytes) +

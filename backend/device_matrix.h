@@ -12,7 +12,7 @@ namespace ossvk {
 
 struct UploadOptions {
   bool refuse_non_finite = false;  // fail instead of reporting NaN/Inf weights
-  uint64_t max_part_bytes = 0;     // largest quant plane per part; 0: maxMemoryAllocationSize
+  uint64_t max_part_bytes = 0;     // largest quant plane per part; 0: the device's limit
 };
 
 struct DeviceMatrix {

@@ -23,6 +23,7 @@ struct Options {
   std::string device;
   int runs = 20;
   uint32_t m = 0, k = 0, n = 0;  // --shape: one custom case per matching kernel
+  ossvk::host::BufferAccess access = ossvk::host::BufferAccess::automatic;
 };
 
 void usage(FILE* out) {
@@ -30,6 +31,7 @@ void usage(FILE* out) {
       out,
       "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
       "                   [--shape MxKxN]   (N <= 8 runs matvec too; e.g. 4096x14336x512)\n"
+      "                   [--buffer-access auto|addresses|descriptors]\n"
       "  (also run as: ossvk bench kernels ...)\n");
 }
 
@@ -53,6 +55,14 @@ bool parse(int argc, char** argv, Options& o, bool& help) {
       if (!value(v)) return false;
       o.runs = std::atoi(v.c_str());
       if (o.runs < 1 || o.runs > 1000) return false;
+    } else if (a == "--buffer-access") {
+      if (!value(v)) return false;
+      if (v == "addresses")
+        o.access = ossvk::host::BufferAccess::addresses;
+      else if (v == "descriptors")
+        o.access = ossvk::host::BufferAccess::descriptors;
+      else if (v != "auto")
+        return false;
     } else if (a == "--shape") {
       if (!value(v) || std::sscanf(v.c_str(), "%ux%ux%u", &o.m, &o.k, &o.n) != 3 || !o.m || !o.k ||
           !o.n || o.k % 32)
@@ -94,6 +104,7 @@ int main(int argc, char** argv) {
   }
   ossvk::host::DeviceOptions dopt;
   dopt.selector = opt.device;
+  dopt.buffer_access = opt.access;
   auto device_r = ossvk::host::Device::create(*instance.value(), dopt);
   if (!device_r.ok()) {
     std::fprintf(stderr, "ossvk-bench: %s\n", device_r.status().to_string().c_str());
@@ -111,6 +122,9 @@ int main(int argc, char** argv) {
     std::printf("device: %s (%s), driver %s %s, Vulkan %s\n", info.name.c_str(), info.type_name(),
                 info.driver_name.c_str(), info.driver_info.c_str(),
                 info.api_version_string().c_str());
+  if (!opt.json)
+    std::printf("kernels reach buffers through %s\n",
+                device.prefers_descriptors() ? "storage-buffer descriptors" : "device addresses");
 
   CaseResult copy = ossvk::bench::bench_copy_bandwidth(device, transfer, std::max(opt.runs, 5));
   const double copy_gbps =

@@ -63,6 +63,21 @@ void CommandStream::dispatch(const Pipeline& p, const void* push, uint32_t gx, u
   vkCmdDispatch(cmd_, gx, gy, gz);
 }
 
+void CommandStream::dispatch(const Pipeline& p, std::span<const VkDescriptorBufferInfo> buffers,
+                             const void* push, uint32_t gx, uint32_t gy, uint32_t gz) {
+  std::vector<VkWriteDescriptorSet> writes(buffers.size());
+  for (uint32_t i = 0; i < buffers.size(); ++i) {
+    writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    writes[i].dstBinding = i;
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &buffers[i];
+  }
+  vkCmdPushDescriptorSetKHR(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout.get(), 0,
+                            static_cast<uint32_t>(writes.size()), writes.data());
+  dispatch(p, push, gx, gy, gz);
+}
+
 void CommandStream::barrier() {
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;

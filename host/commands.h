@@ -2,6 +2,7 @@
 // submit once and wait. Reusable: begin() starts a new recording.
 #pragma once
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "host/device.h"
@@ -21,6 +22,9 @@ class CommandStream {
   Status begin();
   void dispatch(const Pipeline& pipeline, const void* push, uint32_t groups_x,
                 uint32_t groups_y = 1, uint32_t groups_z = 1);
+  // The same with the pipeline's storage buffers (set 0, bindings in order) pushed first.
+  void dispatch(const Pipeline& pipeline, std::span<const VkDescriptorBufferInfo> buffers,
+                const void* push, uint32_t groups_x, uint32_t groups_y = 1, uint32_t groups_z = 1);
   // Every earlier shader or transfer write is visible to every later shader or transfer access.
   void barrier();
   void copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset,

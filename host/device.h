@@ -12,10 +12,16 @@
 
 namespace ossvk::host {
 
+// How kernels reach buffers: device addresses (any size) or storage-buffer descriptors (faster
+// on CPU devices, limited to maxStorageBufferRange per binding). Kernels fall back to addresses
+// when a buffer does not fit a descriptor.
+enum class BufferAccess { automatic, addresses, descriptors };
+
 struct DeviceOptions {
   std::string selector;  // see select_device(); empty: OSSVK_DEVICE or the best device
   std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
   VkDeviceSize block_size = 256ull << 20;
+  BufferAccess buffer_access = BufferAccess::automatic;  // automatic: descriptors on CPU devices
 };
 
 class Device {
@@ -30,6 +36,8 @@ class Device {
   const DeviceInfo& info() const { return info_; }
   const Instance& instance() const { return instance_; }
   Allocator& allocator() { return *allocator_; }
+  // Whether kernels should use storage-buffer descriptors where buffers fit them.
+  bool prefers_descriptors() const { return prefers_descriptors_; }
   PipelineSet& pipelines() { return *pipelines_; }
 
   // Queue submission is serialized across threads.
@@ -44,6 +52,7 @@ class Device {
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   std::mutex queue_mutex_;
+  bool prefers_descriptors_ = false;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;
 };

@@ -76,6 +76,7 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   std::vector<VkExtensionProperties> exts(next);
   vkEnumerateDeviceExtensionProperties(d.physical, nullptr, &next, exts.data());
   d.memory_budget = has_extension(exts, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  d.push_descriptor = has_extension(exts, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
   d.cooperative_matrix = has_extension(exts, "VK_KHR_cooperative_matrix") ||
                          has_extension(exts, "VK_NV_cooperative_matrix");
   bool is13 = std::min(d.api_version, instance_api) >= VK_API_VERSION_1_3;

@@ -57,6 +57,7 @@ struct DeviceInfo {
   bool subgroup_size_control = false;  // VK_EXT_subgroup_size_control or Vulkan 1.3
   bool cooperative_matrix = false;     // VK_KHR_cooperative_matrix or VK_NV_cooperative_matrix
   bool memory_budget = false;          // VK_EXT_memory_budget
+  bool push_descriptor = false;        // VK_KHR_push_descriptor
 
   // Why ossvk cannot use this device; empty when it can.
   std::vector<std::string> missing;

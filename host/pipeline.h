@@ -19,10 +19,12 @@ struct PipelineDesc {
   std::vector<uint32_t> spec;           // specialization constant i = spec[i]
   uint32_t push_size = 0;               // bytes of the kernel's push-constant struct
   uint32_t required_subgroup_size = 0;  // 0: the driver chooses
+  uint32_t storage_buffers = 0;         // set 0, bindings 0..n-1, pushed per dispatch
   std::string key() const;
 };
 
 struct Pipeline {
+  DeviceHandle<VkDescriptorSetLayout> set_layout;  // only with storage buffers
   DeviceHandle<VkPipelineLayout> layout;
   DeviceHandle<VkPipeline> pipeline;
   uint32_t push_size = 0;

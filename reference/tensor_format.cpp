@@ -18,6 +18,15 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
   return kInfo[static_cast<int>(format)];
 }
 
+bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format) {
+  for (int f = 0; f <= static_cast<int>(TensorFormat::mlx_affine4); ++f)
+    if (tensor_format_info(static_cast<TensorFormat>(f)).gguf_type == gguf_type) {
+      *format = static_cast<TensorFormat>(f);
+      return true;
+    }
+  return false;
+}
+
 uint64_t TensorData::expected_scale_bytes() const {
   const TensorFormatInfo& f = tensor_format_info(format);
   if (!f.separate_scales) return 0;

@@ -35,6 +35,9 @@ inline constexpr uint32_t kBlockElements = 32;
 
 const TensorFormatInfo& tensor_format_info(TensorFormat format);
 
+// The layout of a GGUF tensor of ggml type id `gguf_type`; false for types ossvk does not read.
+bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format);
+
 // One 2-D weight matrix, m rows (outputs) of k elements (inputs), in its file layout.
 struct TensorData {
   TensorFormat format = TensorFormat::f32;

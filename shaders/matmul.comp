@@ -6,6 +6,7 @@
 // kThreadM x kThreadN sub-tile from shared memory. Arbitrary M and N; K a multiple of 32.
 #include "common.glsl"
 #include "matmul_push.h"
+#include "matmul_buffers.glsl"
 #include "weight_format.glsl"
 
 layout(local_size_x_id = 0) in;  // (kTileM / kThreadM) * (kTileN / kThreadN) invocations
@@ -55,7 +56,7 @@ void main() {
     for (uint e = lid; e < kTileN * 8u; e += threads) {
       uint t = e / 8u, part = e % 8u;
       uint tok = tok0 + t;
-      vec4 v = tok < pc.n ? pc.x.v[(tok * pc.x_stride) / 4u + b * 8u + part] : vec4(0.0);
+      vec4 v = tok < pc.n ? X4((tok * pc.x_stride) / 4u + b * 8u + part) : vec4(0.0);
       x_tile[4u * part][t] = v.x;
       x_tile[4u * part + 1u][t] = v.y;
       x_tile[4u * part + 2u][t] = v.z;
@@ -75,10 +76,10 @@ void main() {
   for (uint i = 0; i < kThreadM; ++i) {
     uint row = row0 + tm + i;
     if (row >= pc.m) continue;
-    float bias = pc.has_bias != 0u ? pc.bias.v[row] : 0.0;
+    float bias = pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0;
     for (uint j = 0; j < kThreadN; ++j) {
       uint tok = tok0 + tn + j;
-      if (tok < pc.n) pc.y.v[tok * pc.y_stride + row] = acc[i][j] + bias;
+      if (tok < pc.n) Y(tok * pc.y_stride + pc.row_offset + row) = acc[i][j] + bias;
     }
   }
 }

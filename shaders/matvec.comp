@@ -7,6 +7,7 @@
 // across rows. One subgroupAdd per output finishes the sum.
 #include "common.glsl"
 #include "matmul_push.h"
+#include "matmul_buffers.glsl"
 #include "weight_format.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -24,7 +25,7 @@ void main() {
       for (uint c = 0; c < kCols; ++c) {
         vec4 x[8];
         uint xb = (c * pc.x_stride) / 4u + b * 8u;
-        for (uint i = 0; i < 8u; ++i) x[i] = pc.x.v[xb + i];
+        for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
         float xsum = kHasOffset ? sum8(x) : 0.0;
         for (uint r = 0; r < kRows; ++r) {
           uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
@@ -37,10 +38,10 @@ void main() {
     }
     for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
-      float bias = (pc.has_bias != 0u && row < pc.m) ? pc.bias.v[row] : 0.0;
+      float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
       for (uint c = 0; c < kCols; ++c) {
         float sum = subgroupAdd(acc[r * kCols + c]);
-        if (subgroupElect() && row < pc.m) pc.y.v[c * pc.y_stride + row] = sum + bias;
+        if (subgroupElect() && row < pc.m) Y(c * pc.y_stride + pc.row_offset + row) = sum + bias;
       }
     }
   }

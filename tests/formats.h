@@ -1,8 +1,9 @@
 // The file layouts every f32_<fmt>w_matvec / _matmul test runs over.
 #pragma once
 #include <string>
+#include <vector>
 
-#include "reference/tensor_format.h"
+#include "support/linear_tester.h"
 
 namespace ossvk::testing {
 
@@ -13,8 +14,24 @@ inline constexpr TensorFormat kAllFormats[] = {
     TensorFormat::mlx_affine4,
 };
 
-inline std::string format_name(const ::testing::TestParamInfo<TensorFormat>& info) {
-  return tensor_format_info(info.param).name;
+// Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).
+struct FormatCase {
+  TensorFormat format;
+  host::BufferAccess access;
+  LinearTester tester() const { return LinearTester(format).access(access); }
+};
+
+inline std::vector<FormatCase> all_format_cases() {
+  std::vector<FormatCase> cases;
+  for (TensorFormat f : kAllFormats)
+    for (auto a : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+      cases.push_back({f, a});
+  return cases;
+}
+
+inline std::string format_case_name(const ::testing::TestParamInfo<FormatCase>& info) {
+  return std::string(tensor_format_info(info.param.format).name) +
+         (info.param.access == host::BufferAccess::addresses ? "_addresses" : "_descriptors");
 }
 
 struct Shape {

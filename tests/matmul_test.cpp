@@ -7,18 +7,19 @@
 namespace ossvk::testing {
 namespace {
 
-class Matmul : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+class Matmul : public GpuTest, public ::testing::WithParamInterface<FormatCase> {};
 
 TEST_P(Matmul, gpt_oss_shapes_nine_tokens) {
   for (Shape s : kGptOssShapes)
-    LinearTester(GetParam()).op(Op::matmul).m(s.m).k(s.k).n(9).bias(true).run();
-  LinearTester(GetParam()).op(Op::matmul).m(2880).k(2880).n(9).bias(true).data(Data::exact).run();
+    GetParam().tester().op(Op::matmul).m(s.m).k(s.k).n(9).bias(true).run();
+  GetParam().tester().op(Op::matmul).m(2880).k(2880).n(9).bias(true).data(Data::exact).run();
 }
 
 TEST_P(Matmul, awkward_shapes_and_token_counts) {
   for (Shape s : kAwkwardShapes)
     for (uint32_t n : {1u, 5u, 9u, 127u}) {
-      LinearTester(GetParam())
+      GetParam()
+          .tester()
           .op(Op::matmul)
           .m(s.m)
           .k(s.k)
@@ -26,13 +27,14 @@ TEST_P(Matmul, awkward_shapes_and_token_counts) {
           .bias(n % 2 == 1)
           .data(Data::exact)
           .run();
-      LinearTester(GetParam()).op(Op::matmul).m(s.m).k(s.k).n(n).bias(true).run();
+      GetParam().tester().op(Op::matmul).m(s.m).k(s.k).n(n).bias(true).run();
     }
 }
 
 TEST_P(Matmul, matrix_split_into_parts) {
-  TensorData shape{GetParam(), 1, 128};
-  LinearTester(GetParam())
+  TensorData shape{GetParam().format, 1, 128};
+  GetParam()
+      .tester()
       .op(Op::matmul)
       .m(100)
       .k(128)
@@ -43,7 +45,8 @@ TEST_P(Matmul, matrix_split_into_parts) {
       .run();
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Matmul, ::testing::ValuesIn(kAllFormats), format_name);
+INSTANTIATE_TEST_SUITE_P(Formats, Matmul, ::testing::ValuesIn(all_format_cases()),
+                         format_case_name);
 
 class MatmulMlx : public GpuTest {};
 

@@ -10,36 +10,37 @@
 namespace ossvk::testing {
 namespace {
 
-class Matvec : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+class Matvec : public GpuTest, public ::testing::WithParamInterface<FormatCase> {};
 
 TEST_P(Matvec, gpt_oss_shapes_random_with_bias) {
-  for (Shape s : kGptOssShapes) LinearTester(GetParam()).m(s.m).k(s.k).bias(true).run();
+  for (Shape s : kGptOssShapes) GetParam().tester().m(s.m).k(s.k).bias(true).run();
 }
 
 TEST_P(Matvec, gpt_oss_shapes_exact_bit_for_bit) {
   for (Shape s : kGptOssShapes)
-    LinearTester(GetParam()).m(s.m).k(s.k).bias(true).data(Data::exact).run();
+    GetParam().tester().m(s.m).k(s.k).bias(true).data(Data::exact).run();
 }
 
 TEST_P(Matvec, awkward_shapes_with_and_without_bias) {
   for (Shape s : kAwkwardShapes)
     for (bool bias : {false, true})
       for (Data d : {Data::realistic, Data::exact})
-        LinearTester(GetParam()).m(s.m).k(s.k).bias(bias).data(d).run();
+        GetParam().tester().m(s.m).k(s.k).bias(bias).data(d).run();
 }
 
 TEST_P(Matvec, one_to_eight_columns_share_the_weights) {
   for (uint32_t n = 1; n <= kMaxMatvecColumns; ++n) {
-    LinearTester(GetParam()).m(33).k(96).n(n).bias(true).data(Data::exact).run();
-    LinearTester(GetParam()).m(130).k(128).n(n).run();
+    GetParam().tester().m(33).k(96).n(n).bias(true).data(Data::exact).run();
+    GetParam().tester().m(130).k(128).n(n).run();
   }
 }
 
 // Rows split across allocations (as a tensor beyond maxMemoryAllocationSize is): 3 rows a part.
 TEST_P(Matvec, matrix_split_into_parts) {
-  TensorData shape{GetParam(), 1, 128};
+  TensorData shape{GetParam().format, 1, 128};
   for (uint32_t n : {1u, 3u})
-    LinearTester(GetParam())
+    GetParam()
+        .tester()
         .m(37)
         .k(128)
         .n(n)
@@ -49,7 +50,8 @@ TEST_P(Matvec, matrix_split_into_parts) {
         .run();
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Matvec, ::testing::ValuesIn(kAllFormats), format_name);
+INSTANTIATE_TEST_SUITE_P(Formats, Matvec, ::testing::ValuesIn(all_format_cases()),
+                         format_case_name);
 
 class MatvecMlx : public GpuTest {};
 

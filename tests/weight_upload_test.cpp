@@ -1,6 +1,7 @@
 // Bad weights and bad launcher arguments: a clear error naming the tensor or argument.
 #include <gtest/gtest.h>
 
+#include "backend/formats/repack.h"
 #include "backend/kernels/matmul.h"
 #include "support/gpu.h"
 #include "support/weights.h"
@@ -46,6 +47,24 @@ TEST_F(WeightUpload, mlx_group_size_outside_32_64_128) {
   view.group_size = 96;
   auto msg = upload_error(view, "model.layers.0.self_attn.q_proj");
   EXPECT_NE(msg.find("group size 96 is not one of 32, 64, 128"), std::string::npos) << msg;
+}
+
+TEST(GgufTypes, every_supported_id_and_an_unknown_one) {
+  const std::pair<uint32_t, TensorFormat> known[] = {
+      {0, TensorFormat::f32},   {1, TensorFormat::f16},  {30, TensorFormat::bf16},
+      {8, TensorFormat::q8_0},  {6, TensorFormat::q5_0}, {2, TensorFormat::q4_0},
+      {39, TensorFormat::mxfp4}};
+  for (auto [id, format] : known) {
+    auto r = gguf_tensor_format(id, "t");
+    ASSERT_OK(r);
+    EXPECT_EQ(r.value(), format) << id;
+  }
+  auto r = gguf_tensor_format(12, "blk.7.ffn_gate_exps.weight");  // Q4_K
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(
+                "'blk.7.ffn_gate_exps.weight': GGUF type id 12 is not one ossvk reads"),
+            std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(WeightUpload, empty_matrix) {

@@ -29,6 +29,14 @@ std::string bytes(uint64_t n) {
 
 }  // namespace
 
+host::Result<TensorFormat> gguf_tensor_format(uint32_t gguf_type, const std::string& name) {
+  TensorFormat f;
+  if (!tensor_format_from_gguf(gguf_type, &f))
+    return host::Status::error("tensor '" + name + "': GGUF type id " + std::to_string(gguf_type) +
+                               " is not one ossvk reads (F32, F16, BF16, Q8_0, Q5_0, Q4_0, MXFP4)");
+  return f;
+}
+
 host::Status validate_tensor(const TensorData& w, const std::string& name) {
   const TensorFormatInfo& f = tensor_format_info(w.format);
   const std::string what = "tensor '" + name + "' (" + f.name + ", " + std::to_string(w.m) + " x " +

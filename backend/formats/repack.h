@@ -10,6 +10,9 @@
 
 namespace ossvk {
 
+// The layout of a GGUF tensor by its ggml type id; an unknown id is an error naming the tensor.
+host::Result<TensorFormat> gguf_tensor_format(uint32_t gguf_type, const std::string& name);
+
 // Checks shape, byte counts and group size; `name` names the tensor in the error.
 host::Status validate_tensor(const TensorData& w, const std::string& name);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "backend/kernels/binding.h"
 #include "shaders/copy_push.h"
 
 namespace ossvk {
@@ -18,13 +19,20 @@ host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
     return host::Status::error("f32_copy: buffers smaller than " + std::to_string(bytes) +
                                " bytes");
   constexpr uint32_t kWorkgroupSize = 256;
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* pipeline,
-      device.pipelines().get({"f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)}));
+  const bool ssbo = device.prefers_descriptors() && bytes <= device.info().max_storage_buffer_range;
+  host::PipelineDesc desc{
+      ssbo ? "f32_copy_ssbo" : "f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)};
+  desc.storage_buffers = ssbo ? 2 : 0;
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   shaders::CopyPush push{src.address(), dst.address(), static_cast<uint32_t>(bytes / 16), 0};
   // Enough groups to fill any device; each invocation strides over the rest.
   uint32_t groups = std::min<uint64_t>((push.count + kWorkgroupSize - 1) / kWorkgroupSize, 4096);
-  stream.dispatch(*pipeline, &push, std::max(1u, groups));
+  if (ssbo) {
+    const VkDescriptorBufferInfo buffers[2] = {descriptor(src, bytes), descriptor(dst, bytes)};
+    stream.dispatch(*pipeline, buffers, &push, std::max(1u, groups));
+  } else {
+    stream.dispatch(*pipeline, &push, std::max(1u, groups));
+  }
   return {};
 }
 

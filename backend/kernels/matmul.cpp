@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <string>
 
+#include "backend/kernels/binding.h"
 #include "shaders/matmul_push.h"
 
 namespace ossvk {
 namespace {
 
-static_assert(sizeof(shaders::MatmulPush) == 80, "MatmulPush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::MatmulPush) == 88, "MatmulPush must match its GLSL std430 layout");
 
 enum class Op { matvec, matmul };
 
@@ -16,8 +17,10 @@ constexpr uint32_t kMatvecWorkgroup = 64;
 
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. On lavapipe
 // every lane's load is a gather, so sharing them across 8 rows measured 2.4x faster than 1 row
-// (MXFP4 4096x14336: 30.7 -> 12.5 ms; 16 rows was slower again); GPUs keep 4 rows' accumulators,
-// and 2 when more than 4 columns multiply the accumulators.
+// (MXFP4 4096x14336: 30.7 -> 12.5 ms through device addresses; 4 and 16 rows are slower through
+// descriptors too: 11.6 and 13.4 ms against 10.9). One row per invocation, walking all of K with
+// activations uniform across lanes, measured 21 ms. GPUs keep 4 rows' accumulators, and 2 when
+// more than 4 columns multiply the accumulators.
 uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n) {
   uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 4;
   return n > 4 ? std::max(1u, rows / 2) : rows;
@@ -81,7 +84,14 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
 
   const uint32_t rows = matvec_rows(info, n);
   const MatmulTiling tiling = matmul_tiling(info);
-  host::PipelineDesc desc{kernel, {}, sizeof(shaders::MatmulPush)};
+  const uint64_t x_bytes = uint64_t{n} * w.k * 4, y_bytes = uint64_t{n} * w.m * 4,
+                 bias_bytes = uint64_t{w.m} * 4;
+  bool ssbo = device.prefers_descriptors() &&
+              std::max({x_bytes, y_bytes, bias_bytes}) <= info.max_storage_buffer_range;
+  for (const DeviceMatrix::Part& part : w.parts)
+    ssbo = ssbo && part.quants.size() <= info.max_storage_buffer_range;
+  host::PipelineDesc desc{ssbo ? kernel + "_ssbo" : kernel, {}, sizeof(shaders::MatmulPush)};
+  desc.storage_buffers = ssbo ? 6 : 0;
   if (op == Op::matvec) {
     desc.spec = {kMatvecWorkgroup, rows, n};
   } else {
@@ -102,8 +112,9 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     push.scales = part.scales ? part.scales.address() : 0;
     push.aux = part.aux ? part.aux.address() : 0;
     push.x = x.address();
-    push.bias = bias ? bias->address() + uint64_t{part.row_begin} * 4 : 0;
-    push.y = y.address() + uint64_t{part.row_begin} * 4;
+    push.bias = bias ? bias->address() : 0;
+    push.y = y.address();
+    push.row_offset = part.row_begin;
     push.m = part.rows;
     push.k = w.k;
     push.n = n;
@@ -112,18 +123,31 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     push.has_bias = bias ? 1 : 0;
     push.group_blocks = w.group_size / 32;
     push.flags = w.scales_bf16 ? 1 : 0;
+    uint32_t gx, gy = 1;
     if (op == Op::matvec) {
       // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
       uint32_t per_group = std::max(1u, kMatvecWorkgroup / std::max(1u, info.subgroup_size)) * rows;
-      stream.dispatch(
-          *pipeline, &push,
-          std::min((part.rows + per_group - 1) / per_group, info.max_workgroup_count_x));
+      gx = std::min((part.rows + per_group - 1) / per_group, info.max_workgroup_count_x);
     } else {
-      uint32_t gx = (part.rows + tiling.tile_m - 1) / tiling.tile_m,
-               gy = (n + tiling.tile_n - 1) / tiling.tile_n;
+      gx = (part.rows + tiling.tile_m - 1) / tiling.tile_m;
+      gy = (n + tiling.tile_n - 1) / tiling.tile_n;
       if (gy > 65535)
         return host::Status::error(kernel + ": " + std::to_string(n) +
                                    " tokens exceed one dispatch");
+    }
+    if (ssbo) {
+      // Planes a format lacks are never read; any valid buffer stands in for them.
+      const host::Buffer& scales = part.scales ? part.scales : part.quants;
+      const host::Buffer& aux = part.aux ? part.aux : part.quants;
+      const VkDescriptorBufferInfo buffers[6] = {
+          descriptor(part.quants, part.quants.size()),
+          descriptor(scales, scales.size()),
+          descriptor(aux, aux.size()),
+          descriptor(x, x_bytes),
+          descriptor(bias ? *bias : x, bias ? bias_bytes : x_bytes),
+          descriptor(y, y_bytes)};
+      stream.dispatch(*pipeline, buffers, &push, gx, gy);
+    } else {
       stream.dispatch(*pipeline, &push, gx, gy);
     }
   }

@@ -20,11 +20,11 @@ float e8m0_to_f32(uint s) {
 }
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  uvec4 w = pc.quants.v[blk];
+  uvec4 w = W_QUANTS(blk);
   for (uint i = 0; i < 4u; ++i) {
     q[i] = e2m1x4_times_2_pow_m14(w[i] & 0x0F0F0F0Fu);
     q[i + 4u] = e2m1x4_times_2_pow_m14((w[i] >> 4) & 0x0F0F0F0Fu);
   }
-  scale = e8m0_to_f32(uint(pc.scales.v[blk])) * 16384.0;  // undo the 2^-14
+  scale = e8m0_to_f32(W_SCALE8(blk)) * 16384.0;  // undo the 2^-14
   offset = 0.0;
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 #include <cstdlib>
+#include <mutex>
 
 namespace ossvk::testing {
 
@@ -35,6 +36,33 @@ Gpu& gpu() {
     return out;
   }();
   return *g;
+}
+
+AccessDevice& gpu_with(host::BufferAccess access) {
+  static AccessDevice devices[3];
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  AccessDevice& d = devices[static_cast<int>(access)];
+  Gpu& g = gpu();
+  if (!d.device && g.instance) {
+    host::DeviceOptions dopt;
+    dopt.pipeline_cache_dir = g.cache_dir;
+    dopt.buffer_access = access;
+    auto device = host::Device::create(*g.instance, dopt);
+    if (!device.ok()) {
+      ADD_FAILURE() << device.status().to_string();
+      return d;
+    }
+    d.device = std::move(device).value();
+    auto transfer = host::Transfer::create(*d.device);
+    if (!transfer.ok()) {
+      ADD_FAILURE() << transfer.status().to_string();
+      d.device.reset();
+      return d;
+    }
+    d.transfer = std::move(transfer).value();
+  }
+  return d;
 }
 
 void GpuTest::SetUp() {

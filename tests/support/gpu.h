@@ -13,13 +13,21 @@ namespace ossvk::testing {
 
 struct Gpu {
   std::unique_ptr<host::Instance> instance;
-  std::unique_ptr<host::Device> device;
+  std::unique_ptr<host::Device> device;  // BufferAccess::automatic
   std::unique_ptr<host::Transfer> transfer;
   std::filesystem::path cache_dir;  // a private pipeline-cache directory
 };
 
 // Creates the instance and device on first use; fails the calling test if there is none.
 Gpu& gpu();
+
+// The same physical device with one buffer access forced, so kernels are tested through both
+// device addresses (what GPUs use) and descriptors (what lavapipe uses), made on first use.
+struct AccessDevice {
+  std::unique_ptr<host::Device> device;
+  std::unique_ptr<host::Transfer> transfer;
+};
+AccessDevice& gpu_with(host::BufferAccess access);
 
 class GpuTest : public ::testing::Test {
  protected:

@@ -9,7 +9,7 @@
 namespace ossvk::testing {
 
 std::vector<float> LinearTester::run() {
-  Gpu& g = gpu();
+  AccessDevice& g = gpu_with(access_);
   if (!g.transfer) {
     ADD_FAILURE() << "no GPU";
     return {};
@@ -23,7 +23,8 @@ std::vector<float> LinearTester::run() {
   std::ostringstream what;
   what << tensor_format_info(format_).name << " " << (op_ == Op::matvec ? "matvec" : "matmul")
        << " M=" << m_ << " K=" << k_ << " N=" << n_ << (bias_ ? " +bias" : "")
-       << (data_ == Data::exact ? " exact" : " random");
+       << (data_ == Data::exact ? " exact" : " random")
+       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)");
   SCOPED_TRACE(what.str());
 
   UploadOptions options;

@@ -59,6 +59,10 @@ class LinearTester {
     max_part_bytes_ = v;
     return *this;
   }
+  LinearTester& access(host::BufferAccess v) {
+    access_ = v;
+    return *this;
+  }
   // Overrides the generated weights or activations ([n][k]).
   LinearTester& weights(HostMatrix w) {
     weights_ = std::move(w);
@@ -83,6 +87,7 @@ class LinearTester {
   uint32_t group_ = 32;
   bool bf16_ = true;
   uint64_t max_part_bytes_ = 0;
+  host::BufferAccess access_ = host::BufferAccess::automatic;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };
