@@ -7,6 +7,8 @@
 #include <iterator>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "host/embedded_kernels.h"
 
 namespace ossvk::host {
@@ -86,7 +88,8 @@ Status PipelineCache::save() const {
   OSSVK_VK(vkGetPipelineCacheData(device_, cache_.get(), &size, data.data()));
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
-  std::filesystem::path tmp = file_.string() + ".tmp";
+  // Unique per process, so concurrent savers never write the same temporary file.
+  std::filesystem::path tmp = file_.string() + ".tmp" + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(data.data(), static_cast<std::streamsize>(size));

@@ -1,5 +1,9 @@
 // Extensions and pointer types every ossvk kernel uses. Buffers are reached through 64-bit device
 // addresses passed in push constants, so a tensor is never limited by maxStorageBufferRange.
+//
+// Loops with a fixed trip count are marked [[unroll]]: besides speed, llvmpipe stops any shader
+// invocation after 65535 loop iterations in total, all loops together, and leaves its outputs
+// unwritten; only the loops that scale with K or the context may remain.
 #extension GL_EXT_buffer_reference : require
 #extension GL_EXT_buffer_reference2 : require
 #extension GL_EXT_shader_explicit_arithmetic_types : require
@@ -7,9 +11,11 @@
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_EXT_control_flow_attributes : require
 
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer FloatBuf { float v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Buf { vec4 v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) buffer Vec2Buf { vec2 v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer U32Buf { uint v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer UVec4Buf { uvec4 v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 2) buffer U16Buf { uint16_t v[]; };

@@ -36,8 +36,8 @@ void main() {
   const uint tn = lane * kThreadN;  // first token
 
   float acc[kThreadM][kThreadN];
-  for (uint i = 0; i < kThreadM; ++i)
-    for (uint j = 0; j < kThreadN; ++j) acc[i][j] = 0.0;
+  [[unroll]] for (uint i = 0; i < kThreadM; ++i)
+    [[unroll]] for (uint j = 0; j < kThreadN; ++j) acc[i][j] = 0.0;
 
   for (uint b = 0; b < blocks; ++b) {
     for (uint r = lid; r < kTileM; r += threads) {
@@ -45,7 +45,7 @@ void main() {
       vec4 q[8];
       float scale, offset;
       load_block(row * blocks + b, q, scale, offset);
-      for (uint i = 0; i < 8u; ++i) {
+      [[unroll]] for (uint i = 0; i < 8u; ++i) {
         vec4 v = q[i] * scale + offset;
         w_tile[4u * i][r] = v.x;
         w_tile[4u * i + 1u][r] = v.y;
@@ -63,12 +63,12 @@ void main() {
       x_tile[4u * part + 3u][t] = v.w;
     }
     barrier();
-    for (uint e = 0; e < 32u; ++e) {
+    for (uint e = 0; e < 32u; ++e) {  // K iterations in all: within llvmpipe's loop budget
       float a[kThreadM], c[kThreadN];
-      for (uint i = 0; i < kThreadM; ++i) a[i] = w_tile[e][tm + i];
-      for (uint j = 0; j < kThreadN; ++j) c[j] = x_tile[e][tn + j];
-      for (uint i = 0; i < kThreadM; ++i)
-        for (uint j = 0; j < kThreadN; ++j) acc[i][j] = fma(a[i], c[j], acc[i][j]);
+      [[unroll]] for (uint i = 0; i < kThreadM; ++i) a[i] = w_tile[e][tm + i];
+      [[unroll]] for (uint j = 0; j < kThreadN; ++j) c[j] = x_tile[e][tn + j];
+      [[unroll]] for (uint i = 0; i < kThreadM; ++i)
+        [[unroll]] for (uint j = 0; j < kThreadN; ++j) acc[i][j] = fma(a[i], c[j], acc[i][j]);
     }
     barrier();
   }

@@ -20,14 +20,14 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float acc[kRows * kCols];
-    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
+    [[unroll]] for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
     for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
-      for (uint c = 0; c < kCols; ++c) {
+      [[unroll]] for (uint c = 0; c < kCols; ++c) {
         vec4 x[8];
         uint xb = (c * pc.x_stride) / 4u + b * 8u;
-        for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+        [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
         float xsum = kHasOffset ? sum8(x) : 0.0;
-        for (uint r = 0; r < kRows; ++r) {
+        [[unroll]] for (uint r = 0; r < kRows; ++r) {
           uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
           vec4 q[8];
           float scale, offset;
@@ -36,10 +36,10 @@ void main() {
         }
       }
     }
-    for (uint r = 0; r < kRows; ++r) {
+    [[unroll]] for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
-      for (uint c = 0; c < kCols; ++c) {
+      [[unroll]] for (uint c = 0; c < kCols; ++c) {
         float sum = subgroupAdd(acc[r * kCols + c]);
         if (subgroupElect() && row < pc.m) Y(c * pc.y_stride + pc.row_offset + row) = sum + bias;
       }

@@ -157,7 +157,9 @@ TEST_F(HostRuntime, stream_misuse_is_an_error) {
 
 class PipelineCacheTest : public GpuTest {
  protected:
-  std::filesystem::path dir_ = gpu().cache_dir / "pipeline-cache-test";
+  // One directory per test: ctest runs them in parallel processes.
+  std::filesystem::path dir_ =
+      gpu().cache_dir / ::testing::UnitTest::GetInstance()->current_test_info()->name();
   void TearDown() override {
     std::filesystem::remove_all(dir_);
     GpuTest::TearDown();

@@ -2,7 +2,7 @@
 const bool kHasOffset = false;
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  for (uint i = 0; i < 4u; ++i) {
+  [[unroll]] for (uint i = 0; i < 4u; ++i) {
     uvec4 w = W_QUANTS(blk * 4u + i);
     q[2u * i] = vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
     q[2u * i + 1u] = vec4(unpackHalf2x16(w.z), unpackHalf2x16(w.w));

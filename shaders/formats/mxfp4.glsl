@@ -21,7 +21,7 @@ float e8m0_to_f32(uint s) {
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   uvec4 w = W_QUANTS(blk);
-  for (uint i = 0; i < 4u; ++i) {
+  [[unroll]] for (uint i = 0; i < 4u; ++i) {
     q[i] = e2m1x4_times_2_pow_m14(w[i] & 0x0F0F0F0Fu);
     q[i + 4u] = e2m1x4_times_2_pow_m14((w[i] >> 4) & 0x0F0F0F0Fu);
   }

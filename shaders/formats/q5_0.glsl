@@ -8,7 +8,7 @@ uint spread4(uint h) { return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   uvec4 w = W_QUANTS(blk);
   uint qh = W_AUX32(blk);
-  for (uint i = 0; i < 4u; ++i) {
+  [[unroll]] for (uint i = 0; i < 4u; ++i) {
     q[i] = vec4(unpack8((w[i] & 0x0F0F0F0Fu) | spread4(qh >> (4u * i))));
     q[i + 4u] = vec4(unpack8(((w[i] >> 4) & 0x0F0F0F0Fu) | spread4(qh >> (16u + 4u * i))));
   }

@@ -1,6 +1,5 @@
 #include "support/gpu.h"
 
-#include <unistd.h>
 #include <cstdlib>
 #include <mutex>
 
@@ -17,8 +16,8 @@ Gpu& gpu() {
       return out;
     }
     out->instance = std::move(instance).value();
-    out->cache_dir =
-        std::filesystem::temp_directory_path() / ("ossvk-test-cache-" + std::to_string(getpid()));
+    // In the build tree: shared by the test processes, and gone with `make clean`.
+    out->cache_dir = OSSVK_TEST_CACHE_DIR;
     host::DeviceOptions dopt;
     dopt.pipeline_cache_dir = out->cache_dir;
     auto device = host::Device::create(*out->instance, dopt);

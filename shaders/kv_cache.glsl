@@ -1,0 +1,8 @@
+// K/V cache element access: fp32, or with KV_F16 fp16 (16-bit storage, one element per store).
+#ifdef KV_F16
+float kv_load(uint64_t cache, uint i) { return unpackHalf2x16(uint(U16Buf(cache).v[i])).x; }
+void kv_store(uint64_t cache, uint i, float x) { U16Buf(cache).v[i] = uint16_t(packHalf2x16(vec2(x, 0.0))); }
+#else
+float kv_load(uint64_t cache, uint i) { return FloatBuf(cache).v[i]; }
+void kv_store(uint64_t cache, uint i, float x) { FloatBuf(cache).v[i] = x; }
+#endif
