@@ -34,11 +34,17 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
   const uint64_t row_bytes = (w.k / kBlockElements) * f.quant_block_bytes;
   uint64_t limit = max_part_bytes(device);
   if (options.max_part_bytes) limit = std::min(limit, options.max_part_bytes);
-  if (row_bytes > limit)
-    return host::Status::error("tensor '" + name + "': one row (" + std::to_string(row_bytes) +
-                               " bytes) exceeds the device's maxMemoryAllocationSize");
+  const uint64_t unit = std::max<uint32_t>(1, options.row_granularity);
+  if (w.m % unit != 0)
+    return host::Status::error("tensor '" + name + "': " + std::to_string(w.m) +
+                               " rows are not whole units of " + std::to_string(unit));
+  if (unit * row_bytes > limit)
+    return host::Status::error(
+        "tensor '" + name + "': " + (unit > 1 ? "one expert (" : "one row (") +
+        std::to_string(unit * row_bytes) + " bytes) exceeds the device's allocation limit of " +
+        std::to_string(limit) + " bytes");
   // Parts start on group boundaries automatically: every row holds whole groups.
-  const uint64_t rows_per_part = std::min<uint64_t>(w.m, limit / row_bytes);
+  const uint64_t rows_per_part = std::min<uint64_t>(w.m, limit / row_bytes / unit * unit);
 
   for (uint64_t row = 0; row < w.m; row += rows_per_part) {
     uint64_t rows = std::min(rows_per_part, w.m - row);

@@ -1,0 +1,227 @@
+#include "backend/kernels/moe.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "backend/kernels/attention.h"
+#include "backend/kernels/matmul.h"
+#include "shaders/moe_down_push.h"
+#include "shaders/moe_gate_up_push.h"
+#include "shaders/moe_route_push.h"
+
+namespace ossvk {
+namespace {
+
+static_assert(sizeof(shaders::MoeRoutePush) == 40,
+              "MoeRoutePush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::MoeGateUpPush) == 120,
+              "MoeGateUpPush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::MoeDownPush) == 104, "MoeDownPush must match its GLSL std430 layout");
+
+constexpr uint32_t kWorkgroup = 64;
+constexpr uint32_t kMaxExperts = 256;
+
+host::Status fail(const std::string& name, const std::string& why) {
+  return host::Status::error(name + ": " + why);
+}
+
+host::Result<host::Buffer> upload_floats(host::Device& device, host::Transfer& transfer,
+                                         const float* data, uint64_t count,
+                                         const std::string& what) {
+  if (!data) return host::Status::error(what + " is missing");
+  OSSVK_ASSIGN_OR_RETURN(host::Buffer b,
+                         device.allocator().allocate(count * 4, host::MemoryUse::device));
+  OSSVK_RETURN_IF_ERROR(transfer.upload(b, 0, data, count * 4));
+  return b;
+}
+
+// Rows per subgroup, as in f32_<fmt>w_matvec.
+uint32_t rows_per_subgroup(const host::DeviceInfo& info) {
+  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 4;
+}
+
+// The experts [begin, end) a part of an expert matrix holds.
+std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p, uint32_t rows_per_expert) {
+  return {p.row_begin / rows_per_expert, (p.row_begin + p.rows) / rows_per_expert};
+}
+
+}  // namespace
+
+host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
+                                        const MoeLayerData& d, const std::string& name,
+                                        const UploadOptions& options) {
+  const uint32_t E = d.experts, D = d.hidden, F = d.ff;
+  if (E == 0 || E > kMaxExperts)
+    return fail(name, std::to_string(E) + " experts; ossvk takes 1 to 256");
+  auto expect = [&](const TensorData& t, uint64_t m, uint64_t k, const char* what) -> host::Status {
+    if (t.m != m || t.k != k)
+      return fail(name, std::string(what) + " is " + std::to_string(t.m) + " x " +
+                            std::to_string(t.k) + ", expected " + std::to_string(m) + " x " +
+                            std::to_string(k));
+    return {};
+  };
+  OSSVK_RETURN_IF_ERROR(expect(d.router, E, D, "the router"));
+  OSSVK_RETURN_IF_ERROR(expect(d.gate, uint64_t{E} * F, D, "the gate experts"));
+  OSSVK_RETURN_IF_ERROR(expect(d.up, uint64_t{E} * F, D, "the up experts"));
+  OSSVK_RETURN_IF_ERROR(expect(d.down, uint64_t{E} * D, F, "the down experts"));
+  if (device_format_of(d.gate.format) != device_format_of(d.up.format))
+    return fail(name, "gate and up experts have different formats");
+
+  MoeLayer l;
+  l.experts = E, l.hidden = D, l.ff = F;
+  OSSVK_ASSIGN_OR_RETURN(l.norm_gain,
+                         upload_floats(device, transfer, d.norm_gain, D, name + " norm"));
+  OSSVK_ASSIGN_OR_RETURN(l.router,
+                         upload_matrix(device, transfer, d.router, name + " router", options));
+  OSSVK_ASSIGN_OR_RETURN(l.router_bias,
+                         upload_floats(device, transfer, d.router_bias, E, name + " router bias"));
+  UploadOptions by_expert = options;
+  by_expert.row_granularity = F;
+  OSSVK_ASSIGN_OR_RETURN(
+      l.gate, upload_matrix(device, transfer, d.gate, name + " gate experts", by_expert));
+  OSSVK_ASSIGN_OR_RETURN(l.up,
+                         upload_matrix(device, transfer, d.up, name + " up experts", by_expert));
+  by_expert.row_granularity = D;
+  OSSVK_ASSIGN_OR_RETURN(
+      l.down, upload_matrix(device, transfer, d.down, name + " down experts", by_expert));
+  OSSVK_ASSIGN_OR_RETURN(l.gate_bias, upload_floats(device, transfer, d.gate_bias, uint64_t{E} * F,
+                                                    name + " gate bias"));
+  OSSVK_ASSIGN_OR_RETURN(
+      l.up_bias, upload_floats(device, transfer, d.up_bias, uint64_t{E} * F, name + " up bias"));
+  OSSVK_ASSIGN_OR_RETURN(l.down_bias, upload_floats(device, transfer, d.down_bias, uint64_t{E} * D,
+                                                    name + " down bias"));
+  if (l.gate.parts.size() != l.up.parts.size())
+    return fail(name, "gate and up experts split into different parts");
+  for (size_t i = 0; i < l.gate.parts.size(); ++i)
+    if (l.gate.parts[i].row_begin != l.up.parts[i].row_begin ||
+        l.gate.parts[i].rows != l.up.parts[i].rows)
+      return fail(name, "gate and up experts split into different parts");
+  return l;
+}
+
+host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
+                                            uint32_t tokens, uint32_t top_k) {
+  MoeScratch s;
+  s.tokens = tokens;
+  s.top_k = top_k;
+  auto alloc = [&](uint64_t bytes) {
+    return device.allocator().allocate(bytes, host::MemoryUse::device);
+  };
+  OSSVK_ASSIGN_OR_RETURN(s.normed, alloc(uint64_t{tokens} * layer.hidden * 4));
+  OSSVK_ASSIGN_OR_RETURN(s.logits, alloc(uint64_t{tokens} * layer.experts * 4));
+  OSSVK_ASSIGN_OR_RETURN(s.ids, alloc(uint64_t{tokens} * top_k * 4));
+  OSSVK_ASSIGN_OR_RETURN(s.weights, alloc(uint64_t{tokens} * top_k * 4));
+  OSSVK_ASSIGN_OR_RETURN(s.act, alloc(uint64_t{tokens} * top_k * layer.ff * 4));
+  return s;
+}
+
+host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
+                        const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
+                        const host::Buffer& out, const std::string& name) {
+  if (top_k == 0 || top_k > l.experts)
+    return fail(name, "experts per token must be 1 to " + std::to_string(l.experts) + ", not " +
+                          std::to_string(top_k));
+  if (top_k * l.experts > 32768)
+    return fail(name, std::to_string(top_k) + " of " + std::to_string(l.experts) +
+                          " experts exceed the router's limit");
+  if (tokens == 0 || tokens > s.tokens || top_k > s.top_k)
+    return fail(name, std::to_string(tokens) + " tokens x " + std::to_string(top_k) +
+                          " experts exceed the scratch");
+  if (l.hidden % 32 || l.ff % 32)
+    return fail(name, "hidden and expert widths must be multiples of 32");
+  if (uint64_t{tokens} * top_k > 65535)
+    return fail(name, "more than 65535 (token, expert) pairs in one step");
+  const uint64_t bytes = uint64_t{tokens} * l.hidden * 4;
+  if (!x || x.size() < bytes || !out || out.size() < bytes)
+    return fail(name, "x or out is smaller than tokens x hidden");
+  const host::DeviceInfo& info = device.info();
+
+  // t = RMSNorm(x); logits = W_r t + b_r.
+  OSSVK_RETURN_IF_ERROR(
+      encode_rmsnorm(device, stream, x, l.norm_gain, l.hidden, tokens, l.eps, s.normed));
+  stream.barrier();
+  OSSVK_RETURN_IF_ERROR(
+      tokens <= kMaxMatvecColumns
+          ? encode_matvec(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits)
+          : encode_matmul(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
+  stream.barrier();
+
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* route,
+      device.pipelines().get({"f32_moe_route", {}, sizeof(shaders::MoeRoutePush)}));
+  shaders::MoeRoutePush rp{
+      s.logits.address(), s.ids.address(), s.weights.address(), tokens, l.experts, top_k, 0};
+  stream.dispatch(*route, &rp, (tokens + 63) / 64);
+  stream.barrier();
+
+  const uint32_t rows = rows_per_subgroup(info);
+  const uint32_t per_group = std::max(1u, kWorkgroup / std::max(1u, info.subgroup_size)) * rows;
+  const std::string fmt = device_format_info(l.gate.format).name;
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* gate_up,
+      device.pipelines().get({"f32_" + fmt + "w_moe_gate_up",
+                              {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
+                               std::bit_cast<uint32_t>(l.swiglu_limit)},
+                              sizeof(shaders::MoeGateUpPush)}));
+  for (size_t i = 0; i < l.gate.parts.size(); ++i) {
+    const auto& g = l.gate.parts[i];
+    const auto& u = l.up.parts[i];
+    auto [begin, end] = part_experts(g, l.ff);
+    shaders::MoeGateUpPush p{};
+    p.gate_quants = g.quants.address();
+    p.gate_scales = g.scales ? g.scales.address() : 0;
+    p.gate_aux = g.aux ? g.aux.address() : 0;
+    p.up_quants = u.quants.address();
+    p.up_scales = u.scales ? u.scales.address() : 0;
+    p.up_aux = u.aux ? u.aux.address() : 0;
+    p.gate_bias = l.gate_bias.address();
+    p.up_bias = l.up_bias.address();
+    p.x = s.normed.address();
+    p.ids = s.ids.address();
+    p.act = s.act.address();
+    p.hidden = l.hidden;
+    p.ff = l.ff;
+    p.tokens = tokens;
+    p.top_k = top_k;
+    p.expert_begin = begin;
+    p.expert_end = end;
+    p.group_blocks = l.gate.group_size / 32;
+    p.flags = l.gate.scales_bf16 ? 1 : 0;
+    stream.dispatch(*gate_up, &p, (l.ff + per_group - 1) / per_group, tokens * top_k);
+  }
+  stream.barrier();
+
+  const std::string down_fmt = device_format_info(l.down.format).name;
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* down,
+      device.pipelines().get(
+          {"f32_" + down_fmt + "w_moe_down", {kWorkgroup, rows}, sizeof(shaders::MoeDownPush)}));
+  for (size_t i = 0; i < l.down.parts.size(); ++i) {
+    const auto& part = l.down.parts[i];
+    auto [begin, end] = part_experts(part, l.hidden);
+    shaders::MoeDownPush p{};
+    p.quants = part.quants.address();
+    p.scales = part.scales ? part.scales.address() : 0;
+    p.aux = part.aux ? part.aux.address() : 0;
+    p.bias = l.down_bias.address();
+    p.act = s.act.address();
+    p.ids = s.ids.address();
+    p.weights = s.weights.address();
+    p.residual = x.address();
+    p.result = out.address();
+    p.hidden = l.hidden;
+    p.ff = l.ff;
+    p.tokens = tokens;
+    p.top_k = top_k;
+    p.expert_begin = begin;
+    p.expert_end = end;
+    p.group_blocks = l.down.group_size / 32;
+    p.flags = (l.down.scales_bf16 ? 1 : 0) | (i > 0 ? 2 : 0);
+    if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
+    stream.dispatch(*down, &p, (l.hidden + per_group - 1) / per_group, tokens);
+  }
+  return {};
+}
+
+}  // namespace ossvk

@@ -1,0 +1,52 @@
+// The mixture-of-experts block on the device (../shared/spec/gptoss.md §2.6): RMSNorm, router
+// matvec/matmul with bias, f32_moe_route (top-k, softmax over the k), then per (token, slot)
+// f32_<fmt>w_moe_gate_up and per token f32_<fmt>w_moe_down with the routing weights and the
+// residual folded in. Only the selected experts' weights are read.
+#pragma once
+#include <string>
+
+#include "backend/device_matrix.h"
+
+namespace ossvk {
+
+struct MoeLayer {
+  uint32_t experts = 0, hidden = 0, ff = 0;
+  float eps = 1e-5f;
+  float swiglu_alpha = 1.702f, swiglu_limit = 7.0f;
+  host::Buffer norm_gain;                      // [hidden]
+  DeviceMatrix router;                         // [experts][hidden]
+  host::Buffer router_bias;                    // [experts]
+  DeviceMatrix gate, up;                       // [experts * ff][hidden], parts of whole experts
+  DeviceMatrix down;                           // [experts * hidden][ff]
+  host::Buffer gate_bias, up_bias, down_bias;  // [experts][ff], [experts][ff], [experts][hidden]
+};
+
+struct MoeLayerData {
+  uint32_t experts = 0, hidden = 0, ff = 0;
+  const float* norm_gain = nullptr;
+  TensorData router;
+  const float* router_bias = nullptr;
+  TensorData gate, up, down;
+  const float *gate_bias = nullptr, *up_bias = nullptr, *down_bias = nullptr;
+};
+
+// Uploads a layer, checking every shape against experts/hidden/ff; `name` names the layer.
+host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
+                                        const MoeLayerData& data, const std::string& name,
+                                        const UploadOptions& options = {});
+
+// Working buffers for up to `tokens` tokens and `top_k` experts per token.
+struct MoeScratch {
+  uint32_t tokens = 0, top_k = 0;
+  host::Buffer normed, logits, ids, weights, act;
+};
+host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
+                                            uint32_t tokens, uint32_t top_k);
+
+// out [tokens][hidden] = x + MoE(x). Reads ids/weights back from scratch if the caller wants
+// them. `name` names the layer in errors.
+host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& layer,
+                        const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& scratch,
+                        const host::Buffer& out, const std::string& name);
+
+}  // namespace ossvk

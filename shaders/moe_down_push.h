@@ -1,0 +1,25 @@
+// Push constants of f32_<fmt>w_moe_down (experts as in moe_gate_up_push.h).
+#include "push_macros.h"
+
+// out[t][i] = (accumulate ? result : residual)[t][i] + sum over slots s with e = ids[t][s] in this
+// part of weights[t][s] * (down_e[i] . act[t * top_k + s] + down_bias[e][i]).
+OSSVK_PUSH(MoeDownPush) {
+  OSSVK_PTR(UVec4Buf, quants);
+  OSSVK_PTR(U8Buf, scales);
+  OSSVK_PTR(U32Buf, aux);
+  OSSVK_PTR(FloatBuf, bias);  // [experts][hidden]
+  OSSVK_PTR(Vec4Buf, act);
+  OSSVK_PTR(U32Buf, ids);
+  OSSVK_PTR(FloatBuf, weights);
+  OSSVK_PTR(FloatBuf, residual);  // [tokens][hidden]
+  OSSVK_PTR(FloatBuf, result);
+  uint32_t hidden;
+  uint32_t ff;
+  uint32_t tokens;
+  uint32_t top_k;
+  uint32_t expert_begin;
+  uint32_t expert_end;
+  uint32_t group_blocks;
+  uint32_t flags;  // bit 0: bf16 affine scales; bit 1: accumulate into out
+}
+OSSVK_PUSH_END

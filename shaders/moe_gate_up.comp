@@ -1,0 +1,58 @@
+#version 460
+#extension GL_GOOGLE_include_directive : require
+// f32_<fmt>w_moe_gate_up: the first half of an expert MLP for every (token, slot) whose expert
+// lies in this part: gate and up rows of expert ids[t][s] against the token's normalised
+// activations, their biases, and the clamped SwiGLU (gate <= limit, |up| <= limit,
+// gate * sigmoid(alpha * gate) * (up + 1)), so the 2 x ff intermediate never leaves registers.
+// Workgroups: x over row groups, y over (token, slot). Within one, as in f32_<fmt>w_matvec, each
+// subgroup owns kRows rows and each lane whole 32-element blocks, loading the activations once
+// for both matrices and all its rows; experts are read only where a token selected them.
+#include "common.glsl"
+#include "moe_gate_up_push.h"
+#include "moe_weights.glsl"
+#include "weight_format.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint kRows = 4;
+layout(constant_id = 2) const float kAlpha = 1.702;
+layout(constant_id = 3) const float kLimit = 7.0;
+
+void main() {
+  const uint entry = gl_WorkGroupID.y;  // t * top_k + s
+  const uint t = entry / pc.top_k;
+  const uint e = pc.ids.v[entry];
+  if (e < pc.expert_begin || e >= pc.expert_end) return;  // another part holds this expert
+  const uint blocks = pc.hidden / 32u;
+  const uint expert_rows = (e - pc.expert_begin) * pc.ff;
+  const uint rows_per_group = gl_NumSubgroups * kRows;
+  for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.ff;
+       row0 += gl_NumWorkGroups.x * rows_per_group) {
+    float gate[kRows], up[kRows];
+    [[unroll]] for (uint r = 0; r < kRows; ++r) gate[r] = up[r] = 0.0;
+    for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
+      vec4 x[8];
+      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = pc.x.v[(t * pc.hidden) / 4u + b * 8u + i];
+      const float xsum = kHasOffset ? sum8(x) : 0.0;
+      [[unroll]] for (uint r = 0; r < kRows; ++r) {
+        const uint blk = (expert_rows + min(row0 + r, pc.ff - 1u)) * blocks + b;
+        vec4 q[8];
+        float scale, offset;
+        g_quants = pc.gate_quants, g_scales = pc.gate_scales, g_aux = pc.gate_aux;
+        load_block(blk, q, scale, offset);
+        gate[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        g_quants = pc.up_quants, g_scales = pc.up_scales, g_aux = pc.up_aux;
+        load_block(blk, q, scale, offset);
+        up[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+      }
+    }
+    [[unroll]] for (uint r = 0; r < kRows; ++r) {
+      const uint row = row0 + r;
+      const float g_sum = subgroupAdd(gate[r]), u_sum = subgroupAdd(up[r]);
+      if (subgroupElect() && row < pc.ff) {
+        const float g = min(g_sum + pc.gate_bias.v[e * pc.ff + row], kLimit);
+        const float u = clamp(u_sum + pc.up_bias.v[e * pc.ff + row], -kLimit, kLimit);
+        pc.act.v[entry * pc.ff + row] = g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The MoE block (router, top-k routing, gate/up + SwiGLU, down + weighted combine + residual)
+// against the reference, with the selected expert ids and weights checked too.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "backend/kernels/moe.h"
+#include "support/gpu.h"
+#include "support/moe_tester.h"
+
+namespace ossvk::testing {
+namespace {
+
+class Moe : public GpuTest {};
+
+const TensorFormat kExpertFormats[] = {TensorFormat::mxfp4, TensorFormat::q8_0, TensorFormat::bf16};
+
+TEST_F(Moe, tokens_experts_and_top_k) {
+  for (TensorFormat f : kExpertFormats)
+    for (uint32_t experts : {32u, 128u})
+      for (uint32_t k : {1u, 2u, 4u})
+        for (uint32_t tokens : {1u, 2u, 7u, 64u})
+          MoeTester().format(f).experts(experts).top_k(k).tokens(tokens).run();
+}
+
+TEST_F(Moe, many_tokens) {
+  MoeTester().tokens(300).top_k(4).run();
+}
+
+TEST_F(Moe, gpt_oss_20b_shapes) {
+  MoeTester().experts(32).hidden(2880).ff(2880).tokens(2).top_k(4).run();
+  MoeTester().experts(32).hidden(2880).ff(2880).tokens(1).top_k(2).format(TensorFormat::q8_0).run();
+}
+
+// Every token on one expert, and every other expert with no tokens at all.
+TEST_F(Moe, all_tokens_on_one_expert) {
+  auto ids = MoeTester()
+                 .tokens(64)
+                 .top_k(1)
+                 .router_bias([](std::vector<float>& b) { b[5] = 100.0f; })
+                 .run();
+  ASSERT_EQ(ids.size(), 64u);
+  EXPECT_TRUE(std::all_of(ids.begin(), ids.end(), [](uint32_t e) { return e == 5; }));
+}
+
+// Exact ties in the router logits go to the lower expert index.
+TEST_F(Moe, ties_go_to_the_lower_expert) {
+  auto ids = MoeTester()
+                 .tokens(3)
+                 .top_k(4)
+                 .router_zero()
+                 .router_bias([](std::vector<float>& b) {
+                   std::fill(b.begin(), b.end(), 0.0f);
+                   b[9] = b[3] = b[20] = b[7] = b[30] = 1.0f;
+                 })
+                 .run();
+  ASSERT_EQ(ids.size(), 12u);
+  for (uint32_t t = 0; t < 3; ++t)
+    EXPECT_EQ(std::vector<uint32_t>(ids.begin() + t * 4, ids.begin() + t * 4 + 4),
+              (std::vector<uint32_t>{3, 7, 9, 20}));
+}
+
+// Large biases and activations put gate and up far beyond the +-7 clamp.
+TEST_F(Moe, swiglu_inputs_beyond_the_clamp) {
+  for (TensorFormat f : kExpertFormats) MoeTester().format(f).tokens(7).gain(20.0f).run();
+}
+
+// Expert tensors split across allocations keep whole experts per part.
+TEST_F(Moe, experts_split_into_parts) {
+  TensorData one_expert{TensorFormat::mxfp4, 96, 64};
+  MoeTester()
+      .tokens(7)
+      .top_k(4)
+      .max_part_bytes(5 * one_expert.expected_data_bytes() * 32 / 34)
+      .run();
+}
+
+TEST_F(Moe, bad_top_k_and_shapes_name_the_layer) {
+  Rng rng(1);
+  HostMatrix router = random_matrix(TensorFormat::f32, 8, 64, Data::realistic, rng);
+  HostMatrix wide = random_matrix(TensorFormat::f32, 8, 96, Data::realistic, rng);
+  HostMatrix experts = random_matrix(TensorFormat::q8_0, 8 * 32, 64, Data::realistic, rng);
+  HostMatrix down = random_matrix(TensorFormat::q8_0, 8 * 64, 32, Data::realistic, rng);
+  std::vector<float> f(8 * 64, 0.5f);
+  MoeLayerData d{8,
+                 64,
+                 32,
+                 f.data(),
+                 wide.view(),
+                 f.data(),
+                 experts.view(),
+                 experts.view(),
+                 down.view(),
+                 f.data(),
+                 f.data(),
+                 f.data()};
+  auto bad = upload_moe_layer(device(), transfer(), d, "blk.3");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("blk.3: the router is 8 x 96, expected 8 x 64"),
+            std::string::npos)
+      << bad.status().message();
+
+  d.router = router.view();
+  auto layer = upload_moe_layer(device(), transfer(), d, "blk.3");
+  ASSERT_OK(layer);
+  auto scratch = create_moe_scratch(device(), layer.value(), 1, 8);
+  ASSERT_OK(scratch);
+  auto x = device().allocator().allocate(64 * 4, host::MemoryUse::device);
+  ASSERT_OK(x);
+  auto stream = host::CommandStream::create(device());
+  ASSERT_OK(stream);
+  ASSERT_OK(stream.value()->begin());
+  for (uint32_t k : {0u, 9u}) {
+    auto s = encode_moe(device(), *stream.value(), layer.value(), x.value(), 1, k, scratch.value(),
+                        x.value(), "blk.3");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("blk.3: experts per token must be 1 to 8"), std::string::npos)
+        << s.message();
+  }
+  ASSERT_OK(stream.value()->submit_and_wait());
+}
+
+}  // namespace
+}  // namespace ossvk::testing
