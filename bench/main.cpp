@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "attention_cases.h"
 #include "backend/formats/device_format.h"
 #include "bench_case.h"
 #include "copy_bandwidth.h"
 #include "host/transfer.h"
 #include "linear_cases.h"
+#include "moe_cases.h"
 
 namespace {
 
@@ -163,6 +165,32 @@ int main(int argc, char** argv) {
       results.push_back(
           ossvk::bench::bench_linear(device, transfer, f, c.op, c.m, c.k, c.n, c.runs));
     }
+
+  if (!opt.m) {
+    auto wanted = [&](const char* stem) {
+      return opt.filter.empty() || std::string(stem).find(opt.filter) != std::string::npos;
+    };
+    if (wanted("f32_attention")) {
+      for (uint32_t context : {128u, 4096u, 32768u}) {
+        if (!opt.json) std::fprintf(stderr, "  running f32_attention decode ctx=%u ...\n", context);
+        results.push_back(
+            ossvk::bench::bench_attention_decode(device, transfer, context, opt.runs));
+      }
+      for (uint32_t tokens : {512u, 4096u}) {
+        if (!opt.json) std::fprintf(stderr, "  running f32_attention prefill t=%u ...\n", tokens);
+        results.push_back(ossvk::bench::bench_attention_prefill(device, transfer, tokens,
+                                                                tokens > 512 ? 1 : prefill_runs));
+      }
+    }
+    if (wanted("f32_mxfp4w_moe")) {
+      for (uint32_t experts : {32u, 128u})
+        for (uint32_t tokens : {1u, 512u}) {
+          if (!opt.json) std::fprintf(stderr, "  running MoE E=%u t=%u ...\n", experts, tokens);
+          results.push_back(ossvk::bench::bench_moe(device, transfer, experts, tokens,
+                                                    tokens > 1 ? prefill_runs : opt.runs));
+        }
+    }
+  }
 
   bool ok = true;
   if (opt.json) {

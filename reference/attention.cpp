@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "reference/matmul.h"
+
 namespace ossvk::reference {
 
 Rope yarn_rope(const RopeParams& p, uint32_t head_dim) {
@@ -56,7 +58,7 @@ void rmsnorm(const float* x, const float* gain, uint32_t n, double eps, double* 
 AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q, uint32_t tokens,
                           uint32_t first_pos, const std::vector<double>& k,
                           const std::vector<double>& v, const std::vector<float>& sinks,
-                          double kv_unit) {
+                          double kv_unit, const AttentionInputErrors& errors) {
   const uint32_t d = sh.head_dim, group = sh.n_heads / sh.n_kv_heads;
   const uint32_t q_width = sh.n_heads * d, kv_width = sh.n_kv_heads * d;
   const double u = std::ldexp(1.0, -24), scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -76,10 +78,16 @@ AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q
       double m = sinks[h];
       for (uint32_t j = 0; j < keys; ++j) {
         const double* kj = &k[static_cast<size_t>(first_key + j) * kv_width + g * d];
-        double dot = 0, mag = 0;
+        double dot = 0, mag = 0, carried = 0;
         for (uint32_t i = 0; i < d; ++i) dot += qh[i] * kj[i], mag += std::fabs(qh[i] * kj[i]);
+        if (errors.q && errors.k) {
+          const double* dq = &(*errors.q)[static_cast<size_t>(t) * q_width + h * d];
+          const double* dk = &(*errors.k)[static_cast<size_t>(first_key + j) * kv_width + g * d];
+          for (uint32_t i = 0; i < d; ++i)
+            carried += std::fabs(qh[i]) * dk[i] + dq[i] * std::fabs(kj[i]);
+        }
         s[j] = dot * scale;
-        delta[j] = ((d + 4) * u + kv_unit) * mag * scale;
+        delta[j] = ((d + 4) * u + kv_unit) * mag * scale + carried * scale;
         m = std::max(m, s[j]);
       }
       double l = std::exp(sinks[h] - m);
@@ -95,10 +103,90 @@ AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q
           size_t o = static_cast<size_t>(t) * q_width + h * d + i;
           r.out[o] += wj * vj[i];
           r.bound[o] += rel * wj * std::fabs(vj[i]);
+          if (errors.v)
+            r.bound[o] +=
+                wj * (*errors.v)[static_cast<size_t>(first_key + j) * kv_width + g * d + i];
         }
       }
       for (uint32_t i = 0; i < d; ++i)
         r.bound[static_cast<size_t>(t) * q_width + h * d + i] += 1e-30;
+    }
+  }
+  return r;
+}
+
+// Each step's fp32 error, carried into the next: RMSNorm (D + 8) u relative; the QKV matvec
+// (D/32 + 32) u of its |terms| plus the norm's error through |W|; RoPE |C| da + |S| db plus 4u of
+// its |terms|; q's 1/sqrt(d) scale one more u; attention as above with those q, k, v errors; the
+// output projection (HD/32 + 32) u of its |terms| plus the attention error through |W_o|; the
+// residual add one u.
+BlockResult attention_block(const AttentionBlockWeights& w, const std::vector<float>& x,
+                            uint32_t positions, double kv_unit) {
+  const AttentionShape& sh = w.shape;
+  const uint32_t D = w.hidden, d = sh.head_dim, qw = sh.n_heads * d, kvw = sh.n_kv_heads * d,
+                 width = qw + 2 * kvw;
+  const double u = std::ldexp(1.0, -24);
+  const Rope rope = yarn_rope(w.rope, d);
+  std::vector<double> q(static_cast<size_t>(positions) * qw),
+      k(static_cast<size_t>(positions) * kvw), v(k.size());
+  std::vector<double> dq(q.size()), dk(k.size()), dv(v.size()), t(D), c(width), dc(width);
+  std::vector<float> wrow(D), wmag(D);
+  auto rotate = [&](double* val, double* err, uint32_t heads, uint32_t p) {
+    for (uint32_t h = 0; h < heads; ++h) {
+      double* a = val + h * d;
+      double* e = err + h * d;
+      const std::vector<double> before(a, a + d), eb(e, e + d);
+      apply_rope(rope, d, p, a);
+      for (uint32_t i = 0; i < d / 2; ++i) {
+        const double cs = std::cos(p * rope.inv_freq[i]) * rope.concentration;
+        const double sn = std::sin(p * rope.inv_freq[i]) * rope.concentration;
+        const double x0 = before[i], x1 = before[i + d / 2];
+        const double r4 =
+            4 * u *
+            (std::fabs(x0 * cs) + std::fabs(x1 * sn) + std::fabs(x1 * cs) + std::fabs(x0 * sn));
+        e[i] = std::fabs(cs) * eb[i] + std::fabs(sn) * eb[i + d / 2] + r4;
+        e[i + d / 2] = std::fabs(cs) * eb[i + d / 2] + std::fabs(sn) * eb[i] + r4;
+      }
+    }
+  };
+  for (uint32_t p = 0; p < positions; ++p) {
+    rmsnorm(&x[static_cast<size_t>(p) * D], w.norm_gain.data(), D, w.eps, t.data());
+    for (uint32_t r = 0; r < width; ++r) {
+      decode_row(w.qkv, r, wrow.data(), wmag.data());
+      double s = w.qkv_bias[r], m = std::fabs(w.qkv_bias[r]);
+      for (uint32_t i = 0; i < D; ++i) s += wrow[i] * t[i], m += wmag[i] * std::fabs(t[i]);
+      c[r] = s;
+      dc[r] = ((D / 32 + 32) + (D + 8)) * u * m;
+    }
+    const size_t qo = static_cast<size_t>(p) * qw, ko = static_cast<size_t>(p) * kvw;
+    std::copy(c.begin(), c.begin() + qw, q.begin() + qo);
+    std::copy(dc.begin(), dc.begin() + qw, dq.begin() + qo);
+    std::copy(c.begin() + qw, c.begin() + qw + kvw, k.begin() + ko);
+    std::copy(dc.begin() + qw, dc.begin() + qw + kvw, dk.begin() + ko);
+    std::copy(c.begin() + qw + kvw, c.end(), v.begin() + ko);
+    std::copy(dc.begin() + qw + kvw, dc.end(), dv.begin() + ko);
+    rotate(&q[qo], &dq[qo], sh.n_heads, p);
+    rotate(&k[ko], &dk[ko], sh.n_kv_heads, p);
+    for (uint32_t i = 0; i < qw; ++i) dq[qo + i] += u * std::fabs(q[qo + i]);
+  }
+  const AttentionResult a = attention(sh, q, positions, 0, k, v, w.sinks, kv_unit, {&dq, &dk, &dv});
+
+  BlockResult r;
+  r.out.resize(static_cast<size_t>(positions) * D);
+  r.bound.resize(r.out.size());
+  std::vector<float> orow(qw), omag(qw);
+  for (uint32_t i = 0; i < D; ++i) {
+    decode_row(w.out, i, orow.data(), omag.data());
+    for (uint32_t p = 0; p < positions; ++p) {
+      const double* ap = &a.out[static_cast<size_t>(p) * qw];
+      const double* bp = &a.bound[static_cast<size_t>(p) * qw];
+      double s = w.out_bias[i], m = std::fabs(w.out_bias[i]), carried = 0;
+      for (uint32_t j = 0; j < qw; ++j)
+        s += orow[j] * ap[j], m += omag[j] * std::fabs(ap[j]), carried += omag[j] * bp[j];
+      const double xi = x[static_cast<size_t>(p) * D + i];
+      r.out[static_cast<size_t>(p) * D + i] = xi + s;
+      r.bound[static_cast<size_t>(p) * D + i] =
+          carried + (qw / 32 + 32) * u * m + u * (std::fabs(xi) + std::fabs(s)) + 1e-30;
     }
   }
   return r;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "reference/tensor_format.h"
+
 namespace ossvk::reference {
 
 struct AttentionShape {
@@ -46,9 +48,38 @@ struct AttentionResult {
 // values at positions 0 .. first_pos + tokens - 1. q is [tokens][n_heads * head_dim], k and v
 // are [positions][n_kv_heads * head_dim], all after RoPE; sinks is [n_heads]. `kv_unit` is the
 // unit roundoff of the device's K/V storage (2^-24 for f32, 2^-11 for f16), for the bound.
+// `errors`, when given, are absolute errors an fp32 pipeline may already carry in q, k and v
+// (same shapes); the bound then covers them too.
+struct AttentionInputErrors {
+  const std::vector<double>* q = nullptr;
+  const std::vector<double>* k = nullptr;
+  const std::vector<double>* v = nullptr;
+};
 AttentionResult attention(const AttentionShape& shape, const std::vector<double>& q,
                           uint32_t tokens, uint32_t first_pos, const std::vector<double>& k,
                           const std::vector<double>& v, const std::vector<float>& sinks,
-                          double kv_unit);
+                          double kv_unit, const AttentionInputErrors& errors = {});
+
+// The whole attention block of one layer over positions 0 .. positions-1 of one sequence:
+// x + W_o attention(RoPE(W_qkv RMSNorm(x) + b_qkv)) + b_o, with a bound that follows each step's
+// fp32 error through the next (see attention.cpp).
+struct AttentionBlockWeights {
+  AttentionShape shape;
+  RopeParams rope;
+  uint32_t hidden = 0;
+  double eps = 1e-5;
+  std::vector<float> norm_gain;  // [hidden]
+  TensorData qkv;                // [(heads + 2 kv_heads) * head_dim][hidden]
+  std::vector<float> qkv_bias;
+  std::vector<float> sinks;  // [heads]
+  TensorData out;            // [hidden][heads * head_dim]
+  std::vector<float> out_bias;
+};
+struct BlockResult {
+  std::vector<double> out;  // [positions][hidden]
+  std::vector<double> bound;
+};
+BlockResult attention_block(const AttentionBlockWeights& w, const std::vector<float>& x,
+                            uint32_t positions, double kv_unit);
 
 }  // namespace ossvk::reference

@@ -65,7 +65,7 @@ void main() {
       v_tile[r][c] = kv_load(uint64_t(pc.v_cache), src);
     }
     barrier();
-    [[unroll]] for (uint r = 0; r < kKeys; ++r) {
+    for (uint r = 0; r < kKeys; ++r) {  // keys in all: within llvmpipe's loop budget up to 64k
       const uint kpos = k0 + r;
       const bool visible = valid && kpos < key_end && kpos <= pos && (pc.window == 0u || pos - kpos < pc.window);
       if (!visible) continue;

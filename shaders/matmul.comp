@@ -79,7 +79,10 @@ void main() {
     float bias = pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0;
     for (uint j = 0; j < kThreadN; ++j) {
       uint tok = tok0 + tn + j;
-      if (tok < pc.n) Y(tok * pc.y_stride + pc.row_offset + row) = acc[i][j] + bias;
+      if (tok < pc.n) {
+        const uint o = tok * pc.y_stride + pc.row_offset + row;
+        Y(o) = acc[i][j] + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
+      }
     }
   }
 }

@@ -11,7 +11,7 @@ layout(set = 0, binding = 2) readonly buffer WAux32 { uint w_aux32[]; };
 layout(set = 0, binding = 2) readonly buffer WAux16 { uint16_t w_aux16[]; };
 layout(set = 0, binding = 3) readonly buffer XBuf { vec4 x_v[]; };
 layout(set = 0, binding = 4) readonly buffer BiasBuf { float bias_v[]; };
-layout(set = 0, binding = 5) writeonly buffer YBuf { float y_v[]; };
+layout(set = 0, binding = 5) buffer YBuf { float y_v[]; };
 #define W_QUANTS(i) w_quants[i]
 #define W_SCALE8(i) uint(w_scales8[i])
 #define W_SCALE16(i) uint(w_scales16[i])

@@ -41,7 +41,10 @@ void main() {
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
       [[unroll]] for (uint c = 0; c < kCols; ++c) {
         float sum = subgroupAdd(acc[r * kCols + c]);
-        if (subgroupElect() && row < pc.m) Y(c * pc.y_stride + pc.row_offset + row) = sum + bias;
+        if (subgroupElect() && row < pc.m) {
+          const uint o = c * pc.y_stride + pc.row_offset + row;
+          Y(o) = sum + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
+        }
       }
     }
   }

@@ -31,6 +31,19 @@ TEST_P(Matmul, awkward_shapes_and_token_counts) {
     }
 }
 
+TEST_P(Matmul, accumulates_into_a_residual) {
+  GetParam()
+      .tester()
+      .op(Op::matmul)
+      .m(130)
+      .k(128)
+      .n(70)
+      .bias(true)
+      .accumulate(true)
+      .data(Data::exact)
+      .run();
+}
+
 TEST_P(Matmul, matrix_split_into_parts) {
   TensorData shape{GetParam().format, 1, 128};
   GetParam()

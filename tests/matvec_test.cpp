@@ -36,6 +36,11 @@ TEST_P(Matvec, one_to_eight_columns_share_the_weights) {
 }
 
 // Rows split across allocations (as a tensor beyond maxMemoryAllocationSize is): 3 rows a part.
+TEST_P(Matvec, accumulates_into_a_residual) {
+  GetParam().tester().m(130).k(128).n(3).bias(true).accumulate(true).data(Data::exact).run();
+  GetParam().tester().m(130).k(128).n(3).bias(true).accumulate(true).run();
+}
+
 TEST_P(Matvec, matrix_split_into_parts) {
   TensorData shape{GetParam().format, 1, 128};
   for (uint32_t n : {1u, 3u})

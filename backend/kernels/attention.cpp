@@ -23,9 +23,10 @@ constexpr uint32_t kKeyTile = 32;      // keys per shared-memory tile
 constexpr uint32_t kSplitKeys = 256;   // keys per split in long decode contexts
 constexpr uint32_t kSplitAbove = 512;  // decode splits when more keys than this are visible
 
-// Query tokens per workgroup: enough to fill 64 invocations with whole head groups.
-uint32_t queries_per_group(const AttentionDims& d) {
-  return std::max(1u, 64 / (d.heads / d.kv_heads));
+// Query tokens per workgroup: enough to fill 64 invocations with whole head groups; a decode
+// step has one token, so its workgroups hold just the head group (no idle invocations).
+uint32_t queries_per_group(const AttentionDims& d, uint32_t tokens) {
+  return tokens == 1 ? 1 : std::max(1u, 64 / (d.heads / d.kv_heads));
 }
 
 uint32_t visible_keys(const AttentionDims& d, uint32_t pos) {
@@ -183,7 +184,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
     splits = (visible_keys(d, last) + kSplitKeys - 1) / kSplitKeys;
   }
 
-  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
+  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d, tokens);
   const char* kernel = cache.f16 ? "f32_f16kv_attention" : "f32_attention";
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* pipeline,

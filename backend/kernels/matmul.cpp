@@ -76,7 +76,7 @@ host::Status check(Op op, const DeviceMatrix& w, const host::Buffer& x, uint32_t
 
 host::Status encode(Op op, host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                     const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                    const host::Buffer& y) {
+                    const host::Buffer& y, bool accumulate) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = std::string("f32_") + device_format_info(w.format).name +
                              (op == Op::matvec ? "w_matvec" : "w_matmul");
@@ -122,7 +122,7 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     push.y_stride = w.m;
     push.has_bias = bias ? 1 : 0;
     push.group_blocks = w.group_size / 32;
-    push.flags = w.scales_bf16 ? 1 : 0;
+    push.flags = (w.scales_bf16 ? 1 : 0) | (accumulate ? 2 : 0);
     uint32_t gx, gy = 1;
     if (op == Op::matvec) {
       // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
@@ -158,14 +158,14 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
 
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y) {
-  return encode(Op::matvec, device, stream, w, x, n, bias, y);
+                           const host::Buffer& y, bool accumulate) {
+  return encode(Op::matvec, device, stream, w, x, n, bias, y, accumulate);
 }
 
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y) {
-  return encode(Op::matmul, device, stream, w, x, n, bias, y);
+                           const host::Buffer& y, bool accumulate) {
+  return encode(Op::matmul, device, stream, w, x, n, bias, y, accumulate);
 }
 
 }  // namespace ossvk

@@ -8,14 +8,15 @@ namespace ossvk {
 
 inline constexpr uint32_t kMaxMatvecColumns = 8;
 
-// Decode: 1 <= n <= kMaxMatvecColumns columns share one read of W. bias may be null.
+// Decode: 1 <= n <= kMaxMatvecColumns columns share one read of W. bias may be null;
+// accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y);
+                           const host::Buffer& y, bool accumulate = false);
 
-// Prefill: any n >= 1, tiled through shared memory. bias may be null.
+// Prefill: any n >= 1, tiled through shared memory. bias and accumulate as above.
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y);
+                           const host::Buffer& y, bool accumulate = false);
 
 }  // namespace ossvk

@@ -59,6 +59,11 @@ class LinearTester {
     max_part_bytes_ = v;
     return *this;
   }
+  // Adds the result to a y that starts with random values (a residual stream).
+  LinearTester& accumulate(bool v) {
+    accumulate_ = v;
+    return *this;
+  }
   LinearTester& access(host::BufferAccess v) {
     access_ = v;
     return *this;
@@ -88,6 +93,7 @@ class LinearTester {
   bool bf16_ = true;
   uint64_t max_part_bytes_ = 0;
   host::BufferAccess access_ = host::BufferAccess::automatic;
+  bool accumulate_ = false;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };

@@ -1,0 +1,91 @@
+#include "attention_cases.h"
+
+#include <cmath>
+
+#include "backend/kernels/attention.h"
+#include "reference/attention.h"
+#include "support/weights.h"
+
+namespace ossvk::bench {
+namespace {
+
+// One attention step over `context` positions of which the last `tokens` are the queries: the
+// cache is filled with random K/V directly, q is random (already rotated and scaled).
+CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context, uint32_t tokens,
+               int runs, const char* shape_prefix) {
+  const AttentionDims dims;  // 64/8 heads x 64, full causal
+  const uint32_t d = dims.head_dim, q_width = dims.heads * d, kv_width = dims.kv_heads * d;
+  const uint32_t first = context - tokens;
+  CaseResult r;
+  r.name = "f32_attention";
+  r.shape = std::string(shape_prefix) + std::to_string(tokens) + " ctx=" + std::to_string(context);
+  auto fail = [&](const host::Status& s) {
+    r.error = s.to_string();
+    return r;
+  };
+  double pairs = 0;  // (query, key) pairs
+  for (uint32_t t = 0; t < tokens; ++t) pairs += first + t + 1;
+  r.flops = pairs * dims.heads * d * 4.0;                               // q.k and p.v
+  r.bytes = 2.0 * context * kv_width * 4 + 2.0 * tokens * q_width * 4;  // K, V once; q and out
+
+  testing::Rng rng(context + tokens);
+  auto k = testing::random_vector(uint64_t{context} * kv_width, testing::Data::realistic, rng);
+  auto v = testing::random_vector(uint64_t{context} * kv_width, testing::Data::realistic, rng);
+  auto q = testing::random_vector(uint64_t{tokens} * q_width, testing::Data::realistic, rng);
+  for (auto& x : q) x *= 0.125f;
+  std::vector<float> sinks(dims.heads, 0.5f);
+
+  auto cache = create_kv_cache(device, dims, context, tokens, false);
+  if (!cache.ok()) return fail(cache.status());
+  auto alloc = [&](uint64_t bytes) {
+    return device.allocator().allocate(std::max<uint64_t>(bytes, 16), host::MemoryUse::device);
+  };
+  auto qb = alloc(q.size() * 4), ob = alloc(q.size() * 4), sb = alloc(sinks.size() * 4),
+       scratch = alloc(attention_scratch_bytes(dims, tokens, context - 1));
+  for (auto* b : {&qb, &ob, &sb, &scratch})
+    if (!b->ok()) return fail(b->status());
+  for (auto [buf, data] : {std::pair{&cache.value().k, &k},
+                           {&cache.value().v, &v},
+                           {&qb.value(), &q},
+                           {&sb.value(), &sinks}})
+    if (auto s = transfer.upload(*buf, 0, data->data(), data->size() * 4); !s.ok()) return fail(s);
+
+  auto encode = [&](host::CommandStream& cs, int) {
+    return encode_attention(device, cs, qb.value(), tokens, first, dims, cache.value(), sb.value(),
+                            ob.value(), &scratch.value());
+  };
+  auto once = time_gpu(device, 1, encode);
+  if (!once.ok()) return fail(once.status());
+  std::vector<float> out(q.size());
+  if (auto s = transfer.download(ob.value(), 0, out.data(), out.size() * 4); !s.ok())
+    return fail(s);
+  // Verify the last query token against the reference.
+  // The kernel takes q already scaled by 1/sqrt(d); the reference scales the logits itself.
+  std::vector<double> qd(q.end() - q_width, q.end()), kd(k.begin(), k.end()),
+      vd(v.begin(), v.end());
+  for (auto& x : qd) x *= 8.0;
+  auto ref = reference::attention({dims.heads, dims.kv_heads, d, 0}, qd, 1, context - 1, kd, vd,
+                                  sinks, 0.0);
+  for (uint32_t i = 0; i < q_width; ++i)
+    r.max_error =
+        std::max(r.max_error, std::fabs(out[out.size() - q_width + i] - ref.out[i]) / ref.bound[i]);
+  r.verified = r.max_error <= 1.0;
+  auto ms = time_gpu(device, runs, encode);
+  if (!ms.ok()) return fail(ms.status());
+  r.gpu_ms = ms.value();
+  return r;
+}
+
+}  // namespace
+
+CaseResult bench_attention_decode(host::Device& device, host::Transfer& transfer, uint32_t context,
+                                  int runs) {
+  return run(device, transfer, context, 1, runs, "decode t=");
+}
+
+CaseResult bench_attention_prefill(host::Device& device, host::Transfer& transfer, uint32_t tokens,
+                                   int runs) {
+  return run(device, transfer, tokens, tokens, runs, "prefill t=");
+}
+
+}  // namespace ossvk::bench

@@ -1,0 +1,89 @@
+#include "moe_cases.h"
+
+#include <cmath>
+#include <set>
+
+#include "backend/kernels/moe.h"
+#include "reference/moe.h"
+#include "support/weights.h"
+
+namespace ossvk::bench {
+
+CaseResult bench_moe(host::Device& device, host::Transfer& transfer, uint32_t experts,
+                     uint32_t tokens, int runs) {
+  const uint32_t E = experts, D = 2880, F = 2880, K = 4;
+  CaseResult r;
+  r.name = "f32_mxfp4w_moe";
+  r.shape = "E=" + std::to_string(E) + " t=" + std::to_string(tokens);
+  auto fail = [&](const host::Status& s) {
+    r.error = s.to_string();
+    return r;
+  };
+  testing::Rng rng(E * 7 + tokens);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  auto floats = [&](uint64_t n, float scale, float shift) {
+    std::vector<float> v(n);
+    for (auto& f : v) f = dist(rng) * scale + shift;
+    return v;
+  };
+  auto router = testing::random_matrix(TensorFormat::f32, E, D, testing::Data::realistic, rng);
+  auto gate = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * F, D,
+                                     testing::Data::realistic, rng);
+  auto up = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * F, D,
+                                   testing::Data::realistic, rng);
+  auto down = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * D, F,
+                                     testing::Data::realistic, rng);
+  reference::MoeWeights w;
+  w.experts = E, w.hidden = D, w.ff = F;
+  w.norm_gain = floats(D, 0.5f, 1.0f);
+  w.router = router.view();
+  w.router_bias = floats(E, 1.0f, 0.0f);
+  w.gate = gate.view(), w.up = up.view(), w.down = down.view();
+  w.gate_bias = floats(uint64_t{E} * F, 1.0f, 0.0f);
+  w.up_bias = floats(uint64_t{E} * F, 1.0f, 0.0f);
+  w.down_bias = floats(uint64_t{E} * D, 1.0f, 0.0f);
+  auto x = floats(uint64_t{tokens} * D, 2.0f, 0.0f);
+  MoeLayerData data{
+      E,      D,    F,      w.norm_gain.data(), w.router,         w.router_bias.data(),
+      w.gate, w.up, w.down, w.gate_bias.data(), w.up_bias.data(), w.down_bias.data()};
+  auto layer = upload_moe_layer(device, transfer, data, "bench");
+  if (!layer.ok()) return fail(layer.status());
+  auto scratch = create_moe_scratch(device, layer.value(), tokens, K);
+  auto xb = device.allocator().allocate(x.size() * 4, host::MemoryUse::device);
+  auto ob = device.allocator().allocate(x.size() * 4, host::MemoryUse::device);
+  for (auto* b : {&xb, &ob})
+    if (!b->ok()) return fail(b->status());
+  if (!scratch.ok()) return fail(scratch.status());
+  if (auto s = transfer.upload(xb.value(), 0, x.data(), x.size() * 4); !s.ok()) return fail(s);
+  auto encode = [&](host::CommandStream& cs, int) {
+    return encode_moe(device, cs, layer.value(), xb.value(), tokens, K, scratch.value(), ob.value(),
+                      "bench");
+  };
+  auto once = time_gpu(device, 1, encode);
+  if (!once.ok()) return fail(once.status());
+  std::vector<float> out(x.size());
+  std::vector<uint32_t> ids(uint64_t{tokens} * K);
+  if (auto s = transfer.download(ob.value(), 0, out.data(), out.size() * 4); !s.ok())
+    return fail(s);
+  if (auto s = transfer.download(scratch.value().ids, 0, ids.data(), ids.size() * 4); !s.ok())
+    return fail(s);
+
+  // Bytes: the distinct selected experts' gate, up and down (4.25 bits a weight) and the router.
+  std::set<uint32_t> distinct(ids.begin(), ids.end());
+  const double expert_bytes = 3.0 * F * D * 17 / 32;
+  r.bytes = distinct.size() * expert_bytes + 4.0 * E * D;
+  r.flops = 2.0 * tokens * (E * D + K * 3.0 * F * D);
+
+  // Verify the first token (the reference decodes only the selected experts).
+  std::vector<float> x0(x.begin(), x.begin() + D);
+  auto ref = reference::moe(w, x0, 1, K);
+  for (uint32_t i = 0; i < D; ++i)
+    r.max_error = std::max(r.max_error, std::fabs(out[i] - ref.out[i]) / ref.bound[i]);
+  r.verified = r.max_error <= 1.0;
+  auto ms = time_gpu(device, runs, encode);
+  if (!ms.ok()) return fail(ms.status());
+  r.gpu_ms = ms.value();
+  return r;
+}
+
+}  // namespace ossvk::bench
