@@ -33,7 +33,7 @@ class Buffer {
   VkBuffer vk_buffer() const { return vk_buffer_; }
   VkDeviceSize offset() const { return offset_; }  // within vk_buffer()
   VkDeviceSize size() const { return size_; }
-  VkDeviceAddress address() const { return address_; }
+  VkDeviceAddress address() const { return address_; }  // 0 for a null buffer
   std::byte* mapped() const { return mapped_; }  // null unless host-visible
   explicit operator bool() const { return owner_ != nullptr; }
 

@@ -10,6 +10,8 @@
 #include "matmul_buffers.glsl"
 #include "weight_format.glsl"
 
+// No [[unroll]] here: at most K/32/lanes outer iterations, far inside llvmpipe's loop budget, and
+// forcing the inner loops open measured slower (BF16 4096x14336: 19.8 -> 30.6 ms).
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kCols = 1;
@@ -20,14 +22,14 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float acc[kRows * kCols];
-    [[unroll]] for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
+    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
     for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
-      [[unroll]] for (uint c = 0; c < kCols; ++c) {
+      for (uint c = 0; c < kCols; ++c) {
         vec4 x[8];
         uint xb = (c * pc.x_stride) / 4u + b * 8u;
-        [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+        for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
         float xsum = kHasOffset ? sum8(x) : 0.0;
-        [[unroll]] for (uint r = 0; r < kRows; ++r) {
+        for (uint r = 0; r < kRows; ++r) {
           uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
           vec4 q[8];
           float scale, offset;
@@ -36,10 +38,10 @@ void main() {
         }
       }
     }
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
+    for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
-      [[unroll]] for (uint c = 0; c < kCols; ++c) {
+      for (uint c = 0; c < kCols; ++c) {
         float sum = subgroupAdd(acc[r * kCols + c]);
         if (subgroupElect() && row < pc.m) {
           const uint o = c * pc.y_stride + pc.row_offset + row;

@@ -22,6 +22,7 @@ static_assert(sizeof(shaders::RmsnormPush) == 40, "RmsnormPush must match its GL
 constexpr uint32_t kKeyTile = 32;      // keys per shared-memory tile
 constexpr uint32_t kSplitKeys = 256;   // keys per split in long decode contexts
 constexpr uint32_t kSplitAbove = 512;  // decode splits when more keys than this are visible
+constexpr uint32_t kCpuMaxPrefillKeys = 60000;  // within llvmpipe's 65535 loop iterations
 
 // Query tokens per workgroup: enough to fill 64 invocations with whole head groups; a decode
 // step has one token, so its workgroups hold just the head group (no idle invocations).
@@ -175,6 +176,13 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
     return fail("attention: sinks hold fewer than heads floats");
 
   const uint32_t last = first_pos + tokens - 1;
+  // llvmpipe ends an invocation after 65535 loop iterations in all and drops its outputs; a
+  // prefill query walks every visible key, so refuse rather than return garbage there.
+  if (device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU && tokens > 1 &&
+      visible_keys(d, last) > kCpuMaxPrefillKeys)
+    return fail("attention: a prefill step over " + std::to_string(visible_keys(d, last)) +
+                " keys exceeds the " + std::to_string(kCpuMaxPrefillKeys) +
+                " a CPU Vulkan device (llvmpipe) can attend over in one invocation");
   const uint64_t scratch_bytes = attention_scratch_bytes(d, tokens, last);
   uint32_t splits = 1;
   if (scratch_bytes) {

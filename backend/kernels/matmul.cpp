@@ -109,8 +109,8 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
   for (const DeviceMatrix::Part& part : w.parts) {
     shaders::MatmulPush push{};
     push.quants = part.quants.address();
-    push.scales = part.scales ? part.scales.address() : 0;
-    push.aux = part.aux ? part.aux.address() : 0;
+    push.scales = part.scales.address();
+    push.aux = part.aux.address();
     push.x = x.address();
     push.bias = bias ? bias->address() : 0;
     push.y = y.address();

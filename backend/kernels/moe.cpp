@@ -170,11 +170,11 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     auto [begin, end] = part_experts(g, l.ff);
     shaders::MoeGateUpPush p{};
     p.gate_quants = g.quants.address();
-    p.gate_scales = g.scales ? g.scales.address() : 0;
-    p.gate_aux = g.aux ? g.aux.address() : 0;
+    p.gate_scales = g.scales.address();
+    p.gate_aux = g.aux.address();
     p.up_quants = u.quants.address();
-    p.up_scales = u.scales ? u.scales.address() : 0;
-    p.up_aux = u.aux ? u.aux.address() : 0;
+    p.up_scales = u.scales.address();
+    p.up_aux = u.aux.address();
     p.gate_bias = l.gate_bias.address();
     p.up_bias = l.up_bias.address();
     p.x = s.normed.address();
@@ -202,8 +202,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     auto [begin, end] = part_experts(part, l.hidden);
     shaders::MoeDownPush p{};
     p.quants = part.quants.address();
-    p.scales = part.scales ? part.scales.address() : 0;
-    p.aux = part.aux ? part.aux.address() : 0;
+    p.scales = part.scales.address();
+    p.aux = part.aux.address();
     p.bias = l.down_bias.address();
     p.act = s.act.address();
     p.ids = s.ids.address();

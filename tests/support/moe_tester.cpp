@@ -102,7 +102,9 @@ std::vector<uint32_t> MoeTester::run() {
     }
   }
   // Random routers leave clear margins: a test that checks no token checks nothing.
-  if (!router_zero_) EXPECT_GE(checked * 2, T) << "too few tokens with a clear routing margin";
+  if (!router_zero_) {
+    EXPECT_GE(checked * 2, T) << "too few tokens with a clear routing margin";
+  }
   return ids;
 }
 
