@@ -19,7 +19,7 @@ demo: build
 	@$(BUILD)/bin/ossvk demo
 
 test: build
-	@cd $(BUILD) && OSSVK_VALIDATION=1 ctest --output-on-failure -j 1 -LE large
+	@cd $(BUILD) && OSSVK_VALIDATION=1 ctest --output-on-failure -j $(JOBS) -LE large
 
 clean:
 	@rm -rf $(BUILD)
