@@ -241,5 +241,10 @@ int main(int argc, char** argv) {
         "output (matmul: every row of 8 sampled tokens) within its fp32 error bound of the "
         "double-\n"
         "precision reference; for matmul the CPU column scales the sampled time to all tokens.\n");
+  // Under OSSVK_VALIDATION a single validation message fails the run, as it fails a test.
+  if (const uint32_t messages = instance.value()->validation_messages()) {
+    std::fprintf(stderr, "ossvk-bench: the validation layer reported %u message(s)\n", messages);
+    ok = false;
+  }
   return ok ? 0 : 1;
 }
