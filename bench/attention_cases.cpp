@@ -67,13 +67,8 @@ CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context,
   auto ref = reference::attention({dims.heads, dims.kv_heads, d, 0}, qd, 1, context - 1, kd, vd,
                                   sinks, 0.0);
   for (uint32_t i = 0; i < q_width; ++i)
-    r.max_error =
-        std::max(r.max_error, std::fabs(out[out.size() - q_width + i] - ref.out[i]) / ref.bound[i]);
-  r.verified = r.max_error <= 1.0;
-  auto ms = time_gpu(device, runs, encode);
-  if (!ms.ok()) return fail(ms.status());
-  r.gpu_ms = ms.value();
-  return r;
+    note_error(r, std::fabs(out[out.size() - q_width + i] - ref.out[i]) / ref.bound[i]);
+  return verify_and_time(r, device, runs, encode);
 }
 
 }  // namespace

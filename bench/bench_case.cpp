@@ -1,6 +1,7 @@
 #include "bench_case.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ossvk::bench {
 
@@ -9,6 +10,21 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void note_error(CaseResult& r, double error_over_bound) {
+  r.max_error = std::max(r.max_error, std::isnan(error_over_bound) ? 1e30 : error_over_bound);
+}
+
+CaseResult& verify_and_time(CaseResult& r, host::Device& device, int runs,
+                            const std::function<host::Status(host::CommandStream&, int)>& encode) {
+  r.verified = r.max_error <= 1.0;
+  auto ms = time_gpu(device, runs, encode);
+  if (ms.ok())
+    r.gpu_ms = std::move(ms).value();
+  else
+    r.error = ms.status().to_string();
+  return r;
 }
 
 host::Result<std::vector<double>> time_gpu(

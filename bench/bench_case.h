@@ -22,6 +22,14 @@ struct CaseResult {
 
 double median(std::vector<double> v);
 
+// Folds one output's |gpu - reference| / bound into r.max_error; NaN counts as a failure.
+void note_error(CaseResult& r, double error_over_bound);
+
+// After verification: marks r verified if every noted error was within its bound, then times
+// `runs` repetitions into r.gpu_ms (or sets r.error). Returns r.
+CaseResult& verify_and_time(CaseResult& r, host::Device& device, int runs,
+                            const std::function<host::Status(host::CommandStream&, int)>& encode);
+
 // Records `runs` repetitions of `encode(i)` separated by barriers, each between two GPU
 // timestamps, submits once, and returns each repetition's milliseconds.
 host::Result<std::vector<double>> time_gpu(

@@ -85,14 +85,9 @@ CaseResult bench_linear(host::Device& device, host::Transfer& transfer, TensorFo
                          ? testing::matvec_error_bound(k, ref.abs_dot[uint64_t{i} * m + row])
                          : testing::matmul_error_bound(k, ref.abs_dot[uint64_t{i} * m + row]);
       double err = std::fabs(got - ref.y[uint64_t{i} * m + row]) / bound;
-      r.max_error = std::max(r.max_error, std::isnan(err) ? 1e30 : err);
+      note_error(r, err);
     }
-  r.verified = r.max_error <= 1.0;
-
-  auto ms = time_gpu(device, runs, encode);
-  if (!ms.ok()) return fail(ms.status());
-  r.gpu_ms = ms.value();
-  return r;
+  return verify_and_time(r, device, runs, encode);
 }
 
 }  // namespace ossvk::bench

@@ -77,13 +77,8 @@ CaseResult bench_moe(host::Device& device, host::Transfer& transfer, uint32_t ex
   // Verify the first token (the reference decodes only the selected experts).
   std::vector<float> x0(x.begin(), x.begin() + D);
   auto ref = reference::moe(w, x0, 1, K);
-  for (uint32_t i = 0; i < D; ++i)
-    r.max_error = std::max(r.max_error, std::fabs(out[i] - ref.out[i]) / ref.bound[i]);
-  r.verified = r.max_error <= 1.0;
-  auto ms = time_gpu(device, runs, encode);
-  if (!ms.ok()) return fail(ms.status());
-  r.gpu_ms = ms.value();
-  return r;
+  for (uint32_t i = 0; i < D; ++i) note_error(r, std::fabs(out[i] - ref.out[i]) / ref.bound[i]);
+  return verify_and_time(r, device, runs, encode);
 }
 
 }  // namespace ossvk::bench
