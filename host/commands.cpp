@@ -44,7 +44,8 @@ CommandStream::~CommandStream() {
 }
 
 Status CommandStream::begin() {
-  if (recording_) return Status::error("CommandStream::begin called twice without a submit");
+  // A recording abandoned by an error (an encode step that failed) is discarded.
+  if (recording_) vkEndCommandBuffer(cmd_);
   OSSVK_VK(vkResetCommandBuffer(cmd_, 0));
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;

@@ -19,6 +19,7 @@ class CommandStream {
   CommandStream(const CommandStream&) = delete;
   CommandStream& operator=(const CommandStream&) = delete;
 
+  // Starts a recording, discarding one that was never submitted.
   Status begin();
   void dispatch(const Pipeline& pipeline, const void* push, uint32_t groups_x,
                 uint32_t groups_y = 1, uint32_t groups_z = 1);

@@ -1,0 +1,121 @@
+#include "backend/loader/gguf_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "backend/loader/gguf.h"
+
+namespace ossvk {
+namespace {
+
+template <class T>
+void put(std::vector<uint8_t>& out, T v) {
+  const size_t at = out.size();
+  out.resize(at + sizeof(T));
+  std::memcpy(out.data() + at, &v, sizeof(T));
+}
+
+void put_string(std::vector<uint8_t>& out, const std::string& s) {
+  put<uint64_t>(out, s.size());
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+}  // namespace
+
+void GgufWriter::add_uint32(const std::string& key, uint32_t v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::u32);
+  put(kv_, v);
+  ++kv_count_;
+}
+
+void GgufWriter::add_float32(const std::string& key, float v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::f32);
+  put(kv_, v);
+  ++kv_count_;
+}
+
+void GgufWriter::add_bool(const std::string& key, bool v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::boolean);
+  put<uint8_t>(kv_, v ? 1 : 0);
+  ++kv_count_;
+}
+
+void GgufWriter::add_string(const std::string& key, const std::string& v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::string);
+  put_string(kv_, v);
+  ++kv_count_;
+}
+
+void GgufWriter::add_strings(const std::string& key, const std::vector<std::string>& v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::array);
+  put(kv_, GgufType::string);
+  put<uint64_t>(kv_, v.size());
+  for (const auto& s : v) put_string(kv_, s);
+  ++kv_count_;
+}
+
+void GgufWriter::add_int32s(const std::string& key, const std::vector<int32_t>& v) {
+  put_string(kv_, key);
+  put(kv_, GgufType::array);
+  put(kv_, GgufType::i32);
+  put<uint64_t>(kv_, v.size());
+  for (int32_t x : v) put(kv_, x);
+  ++kv_count_;
+}
+
+void GgufWriter::add_tensor(const std::string& name, TensorFormat format,
+                            std::vector<uint64_t> dims, std::vector<uint8_t> bytes) {
+  tensors_.push_back(
+      {name, tensor_format_info(format).gguf_type, std::move(dims), std::move(bytes)});
+}
+
+std::vector<uint8_t> GgufWriter::bytes() const {
+  constexpr uint64_t kAlign = GgufFile::kDefaultAlignment;
+  auto aligned = [&](uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; };
+  std::vector<uint8_t> out;
+  put<uint32_t>(out, 0x46554747);
+  put<uint32_t>(out, 3);
+  put<uint64_t>(out, tensors_.size());
+  put<uint64_t>(out, kv_count_);
+  out.insert(out.end(), kv_.begin(), kv_.end());
+  uint64_t offset = 0;
+  for (const auto& t : tensors_) {
+    put_string(out, t.name);
+    put<uint32_t>(out, static_cast<uint32_t>(t.dims.size()));
+    for (uint64_t d : t.dims) put(out, d);
+    put(out, t.type);
+    put(out, offset);
+    offset = aligned(offset + t.bytes.size());
+  }
+  out.resize(aligned(out.size()), 0);
+  for (const auto& t : tensors_) {
+    out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+    out.resize(aligned(out.size()), 0);
+  }
+  return out;
+}
+
+host::Status GgufWriter::write(const std::string& path) const {
+  const std::vector<uint8_t> data = bytes();
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return host::Status::error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return host::Status::error(path + ": cannot write: " + why);
+  }
+  return host::Status();
+}
+
+}  // namespace ossvk

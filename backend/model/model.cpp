@@ -1,0 +1,135 @@
+#include "backend/model/model.h"
+
+namespace ossvk {
+namespace {
+
+using host::Result;
+using host::Status;
+
+uint64_t matrix_bytes(const DeviceMatrix& m) {
+  uint64_t n = 0;
+  for (const auto& p : m.parts) n += p.quants.size() + p.scales.size() + p.aux.size();
+  return n;
+}
+
+// q, k and v stacked in one file-format matrix: rows are whole blocks, so stacking rows is
+// concatenating bytes.
+Result<std::vector<uint8_t>> stack_qkv(const LayerTensors& l, const std::string& layer) {
+  if (l.q.format != l.k.format || l.q.format != l.v.format)
+    return Status::error(layer + ": attn_q, attn_k and attn_v must share one type (" +
+                         tensor_format_info(l.q.format).name + ", " +
+                         tensor_format_info(l.k.format).name + ", " +
+                         tensor_format_info(l.v.format).name + ")");
+  std::vector<uint8_t> out;
+  out.reserve(l.q.data.size() + l.k.data.size() + l.v.data.size());
+  for (const TensorData* t : {&l.q, &l.k, &l.v})
+    out.insert(out.end(), t->data.begin(), t->data.end());
+  return out;
+}
+
+class Uploader {
+ public:
+  Uploader(host::Device& device, host::Transfer& transfer, const ModelOptions& options,
+           uint64_t total)
+      : device_(device), transfer_(transfer), options_(options), total_(total) {}
+
+  Result<host::Buffer> floats(const std::vector<float>& v) {
+    OSSVK_ASSIGN_OR_RETURN(host::Buffer b,
+                           device_.allocator().allocate(v.size() * 4, host::MemoryUse::device));
+    OSSVK_RETURN_IF_ERROR(transfer_.upload(b, 0, v.data(), v.size() * 4));
+    advance(v.size() * 4);
+    return b;
+  }
+
+  Result<DeviceMatrix> matrix(const TensorData& t, const std::string& name) {
+    OSSVK_ASSIGN_OR_RETURN(DeviceMatrix m,
+                           upload_matrix(device_, transfer_, t, name, options_.upload));
+    advance(t.data.size() + t.scales.size() + t.biases.size());
+    return m;
+  }
+
+  void advance(uint64_t bytes) {
+    done_ += bytes;
+    if (options_.progress) options_.progress(done_, total_);
+  }
+
+ private:
+  host::Device& device_;
+  host::Transfer& transfer_;
+  const ModelOptions& options_;
+  uint64_t total_, done_ = 0;
+};
+
+uint64_t file_bytes(const ModelTensors& t) {
+  uint64_t n = t.embedding.data.size() + t.output.data.size();
+  for (const LayerTensors& l : t.layers)
+    for (const TensorData* d : {&l.q, &l.k, &l.v, &l.out, &l.router, &l.gate, &l.up, &l.down})
+      n += d->data.size();
+  return n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTensors& t,
+                                             const ModelOptions& options) {
+  const ModelConfig& c = t.config;
+  std::unique_ptr<Model> model(new Model(device));
+  model->config_ = c;
+  if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
+  OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
+  Uploader up(device, *transfer, options, file_bytes(t));
+
+  OSSVK_ASSIGN_OR_RETURN(model->embedding_, up.matrix(t.embedding, "token_embd.weight"));
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const LayerTensors& L = t.layers[l];
+    const std::string name = "blk." + std::to_string(l);
+    Layer layer;
+    layer.dims = {c.heads, c.kv_heads, c.head_dim, c.sliding(l) ? c.window : 0};
+    OSSVK_RETURN_IF_ERROR(check_attention_dims(layer.dims).with_context(name));
+    OSSVK_ASSIGN_OR_RETURN(layer.attn_norm, up.floats(L.attn_norm));
+    OSSVK_ASSIGN_OR_RETURN(std::vector<uint8_t> qkv, stack_qkv(L, name));
+    TensorData fused = L.q;
+    fused.m = L.q.m + L.k.m + L.v.m;
+    fused.data = qkv;
+    OSSVK_ASSIGN_OR_RETURN(layer.qkv, up.matrix(fused, name + ".attn_qkv"));
+    std::vector<float> bias = L.q_bias;
+    bias.insert(bias.end(), L.k_bias.begin(), L.k_bias.end());
+    bias.insert(bias.end(), L.v_bias.begin(), L.v_bias.end());
+    OSSVK_ASSIGN_OR_RETURN(layer.qkv_bias, up.floats(bias));
+    OSSVK_ASSIGN_OR_RETURN(layer.sinks, up.floats(L.sinks));
+    OSSVK_ASSIGN_OR_RETURN(layer.out, up.matrix(L.out, name + ".attn_output.weight"));
+    OSSVK_ASSIGN_OR_RETURN(layer.out_bias, up.floats(L.out_bias));
+    MoeLayerData moe{
+        c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
+        L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
+    OSSVK_ASSIGN_OR_RETURN(layer.moe,
+                           upload_moe_layer(device, *transfer, moe, name, options.upload));
+    layer.moe.eps = static_cast<float>(c.eps);
+    layer.moe.swiglu_alpha = static_cast<float>(c.swiglu_alpha);
+    layer.moe.swiglu_limit = static_cast<float>(c.swiglu_limit);
+    up.advance(L.router.data.size() + L.gate.data.size() + L.up.data.size() + L.down.data.size());
+    model->layers_.push_back(std::move(layer));
+  }
+  OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
+  OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
+
+  model->weight_bytes_ = matrix_bytes(model->embedding_) + matrix_bytes(model->output_);
+  for (const Layer& l : model->layers_)
+    model->weight_bytes_ += matrix_bytes(l.qkv) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
+                            matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
+                            matrix_bytes(l.moe.down);
+  return model;
+}
+
+uint64_t Model::decode_bytes(uint32_t top_k) const {
+  uint64_t n = matrix_bytes(output_) + matrix_bytes(embedding_) / std::max(1u, config_.vocab);
+  for (const Layer& l : layers_) {
+    const uint64_t experts = std::max(1u, config_.experts);
+    n += matrix_bytes(l.qkv) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
+         (matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) + matrix_bytes(l.moe.down)) * top_k /
+             experts;
+  }
+  return n;
+}
+
+}  // namespace ossvk

@@ -1,0 +1,61 @@
+// A GPT-OSS model resident on one device: every layer's weights uploaded in their file formats
+// (q, k and v fused into one matrix so the QKV projection is one matvec), read-only once loaded,
+// so any number of sessions on any threads may share it.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "backend/kernels/attention.h"
+#include "backend/kernels/moe.h"
+#include "reference/model.h"
+
+namespace ossvk {
+
+struct ModelOptions {
+  UploadOptions upload;
+  // Called after each tensor with the bytes uploaded so far and in all.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
+
+class Model {
+ public:
+  struct Layer {
+    AttentionDims dims;
+    host::Buffer attn_norm;  // [hidden]
+    DeviceMatrix qkv;        // [(heads + 2 kv_heads) * head_dim][hidden]
+    host::Buffer qkv_bias;
+    host::Buffer sinks;  // [heads]
+    DeviceMatrix out;    // [hidden][heads * head_dim]
+    host::Buffer out_bias;
+    MoeLayer moe;
+  };
+
+  // Checks the configuration against the kernels' limits, then uploads; errors name the tensor.
+  static host::Result<std::unique_ptr<Model>> upload(host::Device& device,
+                                                     const ModelTensors& tensors,
+                                                     const ModelOptions& options = {});
+
+  host::Device& device() const { return device_; }
+  const ModelConfig& config() const { return config_; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  const DeviceMatrix& embedding() const { return embedding_; }
+  const host::Buffer& output_norm() const { return output_norm_; }
+  const DeviceMatrix& output() const { return output_; }
+  // Bytes of weights as stored on the device.
+  uint64_t weight_bytes() const { return weight_bytes_; }
+  // Bytes one decode step reads: all dense weights, one embedding row, the unembedding, and the
+  // top_k selected experts of every layer.
+  uint64_t decode_bytes(uint32_t top_k) const;
+
+ private:
+  explicit Model(host::Device& device) : device_(device) {}
+  host::Device& device_;
+  ModelConfig config_;
+  std::vector<Layer> layers_;
+  DeviceMatrix embedding_, output_;
+  host::Buffer output_norm_;
+  uint64_t weight_bytes_ = 0;
+};
+
+}  // namespace ossvk

@@ -1,0 +1,165 @@
+#include "backend/model/session.h"
+
+#include <algorithm>
+
+#include "backend/kernels/get_rows.h"
+#include "backend/kernels/matmul.h"
+
+namespace ossvk {
+namespace {
+
+using host::Result;
+using host::Status;
+
+// All logits of a step land in one buffer; capping the rows keeps it small for a 201088-entry
+// vocabulary (64 rows: 51 MB), and steps that want every row take at most this many tokens.
+constexpr uint32_t kMaxLogitRows = 64;
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOptions& options) {
+  const ModelConfig& c = model.config();
+  host::Device& dev = model.device();
+  if (options.context == 0 || options.max_step_tokens == 0)
+    return Status::error("session: context and max_step_tokens must be at least 1");
+  const uint32_t top_k = options.top_k ? options.top_k : c.top_k;
+  if (top_k == 0 || top_k > c.experts)
+    return Status::error("session: experts per token " + std::to_string(top_k) + " is outside 1.." +
+                         std::to_string(c.experts));
+  std::unique_ptr<Session> s(new Session(model, options));
+  s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
+  s->top_k_ = top_k;
+  s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
+  OSSVK_ASSIGN_OR_RETURN(s->transfer_, host::Transfer::create(dev));
+  OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
+  YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
+                  c.rope_beta_slow};
+  OSSVK_ASSIGN_OR_RETURN(s->rope_,
+                         upload_rope_table(dev, *s->transfer_, yarn, c.head_dim, options.context));
+  const uint32_t T = s->options_.max_step_tokens;
+  uint64_t attn_scratch = 16;
+  for (const Model::Layer& l : model.layers()) {
+    OSSVK_ASSIGN_OR_RETURN(KvCache cache,
+                           create_kv_cache(dev, l.dims, options.context, T, options.f16_kv));
+    s->caches_.push_back(std::move(cache));
+    attn_scratch = std::max(attn_scratch, attention_scratch_bytes(l.dims, 1, options.context - 1));
+  }
+  if (!model.layers().empty()) {
+    OSSVK_ASSIGN_OR_RETURN(s->moe_scratch_,
+                           create_moe_scratch(dev, model.layers()[0].moe, T, top_k));
+  }
+  auto alloc = [&](uint64_t bytes) {
+    return dev.allocator().allocate(std::max<uint64_t>(bytes, 16), host::MemoryUse::device);
+  };
+  const uint64_t D = c.hidden, qw = uint64_t{c.heads} * c.head_dim,
+                 width = qw + 2ull * c.kv_heads * c.head_dim;
+  OSSVK_ASSIGN_OR_RETURN(s->ids_, alloc(uint64_t{T} * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->x_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->x2_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->normed_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->qkv_, alloc(T * width * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->q_, alloc(T * qw * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->attn_, alloc(T * qw * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
+  OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
+  return s;
+}
+
+Session::~Session() = default;
+
+Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
+  if (!broken_.ok())
+    return Status::error("session is unusable after an earlier failure: " + broken_.message(),
+                         broken_.vk_result());
+  const ModelConfig& c = model_.config();
+  if (tokens.empty()) return Status::error("eval: no tokens");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] >= c.vocab)
+      return Status::error("token id " + std::to_string(tokens[i]) + " at index " +
+                           std::to_string(i) + " is out of range (vocabulary " +
+                           std::to_string(c.vocab) + ")");
+  if (uint64_t{position_} + tokens.size() > options_.context)
+    return Status::error("context overflow: " + std::to_string(position_) + " + " +
+                         std::to_string(tokens.size()) + " tokens exceed the session's " +
+                         std::to_string(options_.context) + " positions");
+  const uint32_t start = position_;
+  const uint32_t chunk = all_rows && logits ? logit_rows_ : options_.max_step_tokens;
+  for (size_t i = 0; i < tokens.size(); i += chunk) {
+    const size_t n = std::min<size_t>(chunk, tokens.size() - i);
+    const bool last = i + n == tokens.size();
+    float* out = nullptr;
+    if (logits && all_rows) out = logits + i * c.vocab;
+    if (logits && !all_rows && last) out = logits;
+    Status s = step(tokens.subspan(i, n), out, all_rows);
+    if (!s.ok()) {
+      position_ = start;
+      return s;
+    }
+  }
+  return Status();
+}
+
+Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
+  host::Device& dev = model_.device();
+  const ModelConfig& c = model_.config();
+  const uint32_t n = static_cast<uint32_t>(tokens.size()), pos = position_;
+  const uint64_t D = c.hidden;
+  OSSVK_RETURN_IF_ERROR(transfer_->upload(ids_, 0, tokens.data(), uint64_t{n} * 4));
+  host::CommandStream& cs = *stream_;
+  OSSVK_RETURN_IF_ERROR(cs.begin());
+  auto linear = [&](const DeviceMatrix& w, const host::Buffer& x, uint32_t cols,
+                    const host::Buffer* bias, const host::Buffer& y, bool accumulate) {
+    return cols <= kMaxMatvecColumns ? encode_matvec(dev, cs, w, x, cols, bias, y, accumulate)
+                                     : encode_matmul(dev, cs, w, x, cols, bias, y, accumulate);
+  };
+
+  OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
+  cs.barrier();
+  host::Buffer* x = &x_;
+  host::Buffer* other = &x2_;
+  for (size_t l = 0; l < model_.layers().size(); ++l) {
+    const Model::Layer& L = model_.layers()[l];
+    const std::string name = "blk." + std::to_string(l);
+    OSSVK_RETURN_IF_ERROR(
+        encode_rmsnorm(dev, cs, *x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), normed_));
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(linear(L.qkv, normed_, n, &L.qkv_bias, qkv_, false));
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(
+        encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l]));
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(
+        encode_attention(dev, cs, q_, n, pos, L.dims, caches_[l], L.sinks, attn_, &attn_scratch_)
+            .with_context(name));
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(linear(L.out, attn_, n, &L.out_bias, *x, true));
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, *other, name));
+    cs.barrier();
+    std::swap(x, other);
+  }
+  OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, *x, model_.output_norm(), c.hidden, n,
+                                       static_cast<float>(c.eps), normed_));
+  cs.barrier();
+  uint32_t rows = 0;
+  if (logits && all_rows) {
+    rows = n;
+    OSSVK_RETURN_IF_ERROR(linear(model_.output(), normed_, n, nullptr, logits_, false));
+  } else if (logits) {
+    rows = 1;
+    cs.copy(normed_, (n - 1) * D * 4, last_, 0, D * 4);
+    cs.barrier();
+    OSSVK_RETURN_IF_ERROR(linear(model_.output(), last_, 1, nullptr, logits_, false));
+  }
+  Status s = cs.submit_and_wait();
+  if (!s.ok()) {
+    broken_ = s;
+    return s;
+  }
+  position_ += n;
+  if (rows) OSSVK_RETURN_IF_ERROR(transfer_->download(logits_, 0, logits, rows * c.vocab * 4ull));
+  return Status();
+}
+
+}  // namespace ossvk

@@ -1,0 +1,53 @@
+// One sequence on a model: its own K/V caches, working buffers, command stream and transfer, so
+// sessions on one model run from different threads. A step (up to max_step_tokens tokens) is one
+// command buffer, submitted once: embedding lookup, every layer, final norm and unembedding.
+#pragma once
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "backend/model/model.h"
+
+namespace ossvk {
+
+struct SessionOptions {
+  uint32_t context = 4096;         // positions the session holds
+  uint32_t max_step_tokens = 512;  // tokens per command buffer; longer prompts take several
+  uint32_t top_k = 0;              // experts per token; 0: the model's
+  bool f16_kv = false;             // K/V cache in fp16
+};
+
+class Session {
+ public:
+  static host::Result<std::unique_ptr<Session>> create(Model& model,
+                                                       const SessionOptions& options = {});
+  ~Session();
+
+  // Runs `tokens` at positions position() .. and advances. logits, when not null, receives
+  // [tokens.size()][vocab] floats if all_rows, else the last token's [vocab]. On error nothing
+  // is advanced; a failed submission leaves the session unusable (see usable()).
+  host::Status eval(std::span<const uint32_t> tokens, float* logits, bool all_rows);
+  uint32_t position() const { return position_; }
+  uint32_t context() const { return options_.context; }
+  uint32_t top_k() const { return top_k_; }
+  bool usable() const { return broken_.ok(); }
+  // Forgets the sequence (the cache is overwritten from position 0).
+  void reset() { position_ = 0; }
+
+ private:
+  Session(Model& model, const SessionOptions& options) : model_(model), options_(options) {}
+  host::Status step(std::span<const uint32_t> tokens, float* logits, bool all_rows);
+
+  Model& model_;
+  SessionOptions options_;
+  uint32_t top_k_ = 0, position_ = 0, logit_rows_ = 0;
+  host::Status broken_;
+  std::unique_ptr<host::Transfer> transfer_;
+  std::unique_ptr<host::CommandStream> stream_;
+  RopeTable rope_;
+  std::vector<KvCache> caches_;
+  MoeScratch moe_scratch_;
+  host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
+};
+
+}  // namespace ossvk
