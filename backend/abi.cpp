@@ -1,5 +1,5 @@
-// The C ABI: turns host::Status into ossvk_status plus a per-thread message, and lets no C++
-// exception escape.
+// The C ABI's version, error and device functions, and the function table (abi_common.h has
+// the rules every entry point follows; abi_model.cpp the models and sessions).
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -8,90 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "backend/include/ossvk.h"
-#include "host/device_info.h"
+#include "backend/abi_common.h"
 
 namespace {
 
-using ossvk::host::Status;
-
-thread_local std::string t_last_error;
-
-ossvk_status fail(ossvk_status code, const std::string& message) {
-  t_last_error = message;
-  return code;
-}
-
-ossvk_status fail(const Status& s) {
-  ossvk_status code = OSSVK_ERROR_INTERNAL;
-  switch (s.vk_result()) {
-    case VK_ERROR_INITIALIZATION_FAILED:
-    case VK_ERROR_INCOMPATIBLE_DRIVER:
-    case VK_ERROR_LAYER_NOT_PRESENT:
-      code = OSSVK_ERROR_NO_VULKAN;
-      break;
-    case VK_ERROR_FEATURE_NOT_PRESENT:
-    case VK_ERROR_EXTENSION_NOT_PRESENT:
-      code = OSSVK_ERROR_UNSUPPORTED;
-      break;
-    case VK_ERROR_OUT_OF_DEVICE_MEMORY:
-    case VK_ERROR_OUT_OF_HOST_MEMORY:
-      code = OSSVK_ERROR_OUT_OF_MEMORY;
-      break;
-    case VK_ERROR_DEVICE_LOST:
-      code = OSSVK_ERROR_DEVICE_LOST;
-      break;
-    case VK_TIMEOUT:
-      code = OSSVK_ERROR_TIMEOUT;
-      break;
-    default:
-      break;
-  }
-  return fail(code, s.to_string());
-}
-
-template <class F>
-ossvk_status guarded(F&& f) {
-  try {
-    t_last_error.clear();
-    return f();
-  } catch (const std::exception& e) {
-    return fail(OSSVK_ERROR_INTERNAL, std::string("internal error: ") + e.what());
-  } catch (...) {
-    return fail(OSSVK_ERROR_INTERNAL, "internal error");
-  }
-}
-
-// The instance and device list, made once per process; instance creation is not cheap.
-struct DeviceList {
-  std::unique_ptr<ossvk::host::Instance> instance;
-  std::vector<ossvk::host::DeviceInfo> devices;
-  Status status;
-};
-
-const DeviceList& device_list() {
-  static DeviceList list = [] {
-    DeviceList l;
-    auto inst = ossvk::host::Instance::create();
-    if (!inst.ok()) {
-      l.status = inst.status();
-      return l;
-    }
-    l.instance = std::move(inst).value();
-    auto devs = ossvk::host::enumerate_devices(*l.instance);
-    if (!devs.ok())
-      l.status = devs.status();
-    else
-      l.devices = std::move(devs).value();
-    return l;
-  }();
-  return list;
-}
-
-template <size_t N>
-void copy_string(char (&dst)[N], const std::string& src) {
-  std::snprintf(dst, N, "%s", src.c_str());
-}
+using namespace ossvk::abi;
 
 ossvk_device_type to_abi(VkPhysicalDeviceType t) {
   switch (t) {
@@ -207,8 +128,25 @@ OSSVK_API ossvk_status ossvk_device_select(const char* selector, uint32_t* index
 
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
   static const ossvk_api kApi = {
-      OSSVK_ABI_VERSION,   &ossvk_abi_version,     &ossvk_last_error,
-      &ossvk_device_count, &ossvk_device_get_info, &ossvk_device_select,
+      OSSVK_ABI_VERSION,
+      &ossvk_abi_version,
+      &ossvk_last_error,
+      &ossvk_device_count,
+      &ossvk_device_get_info,
+      &ossvk_device_select,
+      &ossvk_model_load,
+      &ossvk_model_create_synthetic,
+      &ossvk_write_synthetic_model,
+      &ossvk_model_free,
+      &ossvk_model_get_info,
+      &ossvk_model_get_tensor,
+      &ossvk_model_reference_logits,
+      &ossvk_session_create,
+      &ossvk_session_free,
+      &ossvk_session_eval,
+      &ossvk_session_position,
+      &ossvk_session_reset,
+      &ossvk_sample,
   };
   return abi_version == OSSVK_ABI_VERSION ? &kApi : nullptr;
 }

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 1
+#define OSSVK_ABI_VERSION 2
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -34,7 +34,9 @@ typedef enum ossvk_status {
   OSSVK_ERROR_OUT_OF_MEMORY = 4,
   OSSVK_ERROR_DEVICE_LOST = 5,
   OSSVK_ERROR_TIMEOUT = 6,
-  OSSVK_ERROR_INTERNAL = 7
+  OSSVK_ERROR_INTERNAL = 7,
+  OSSVK_ERROR_BAD_FILE = 8,      /* a model file is malformed, truncated or not GPT-OSS */
+  OSSVK_ERROR_SESSION_BROKEN = 9 /* an earlier submission failed; free the session */
 } ossvk_status;
 
 typedef enum ossvk_device_type {
@@ -99,6 +101,110 @@ OSSVK_API ossvk_status ossvk_device_get_info(uint32_t index, ossvk_device_info* 
  * OSSVK_DEVICE or the best usable device. Thread-safe. */
 OSSVK_API ossvk_status ossvk_device_select(const char* selector, uint32_t* index);
 
+/* ---- Models and sessions ----------------------------------------------------------------
+ * A model is loaded once onto one device and is read-only afterwards: any number of sessions
+ * on any threads may use it. A session is one sequence with its own K/V cache; call a session's
+ * functions from one thread at a time (different sessions may run concurrently). */
+
+typedef struct ossvk_model ossvk_model;
+typedef struct ossvk_session ossvk_session;
+
+/* Called during loading with the bytes uploaded so far and in all. */
+typedef void (*ossvk_progress_fn)(uint64_t done, uint64_t total, void* user);
+
+typedef struct ossvk_model_options {
+  const char* device;         /* selector as for ossvk_device_select; NULL: the default */
+  uint32_t experts_per_token; /* default for sessions; 0: the file's */
+  ossvk_progress_fn progress; /* may be NULL */
+  void* progress_user;
+} ossvk_model_options;
+
+/* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
+typedef struct ossvk_synthetic_options {
+  const char* preset;      /* "tiny", "20b" or "120b" */
+  uint32_t layers;         /* 0: the preset's */
+  const char* expert_type; /* "mxfp4" (NULL), "q8_0", "q5_0", "q4_0", "bf16", "f16", "f32" */
+  const char* dense_type;  /* "bf16" (NULL), "q8_0", "q5_0", "q4_0", "f16", "f32" */
+  uint64_t seed;
+} ossvk_synthetic_options;
+
+typedef struct ossvk_model_info {
+  char name[256];
+  char device_name[256];
+  uint32_t layers, hidden, vocab, heads, kv_heads, head_dim;
+  uint32_t experts, experts_per_token, expert_ff, sliding_window, context_length;
+  double rope_theta, rope_factor;
+  uint64_t weight_bytes;      /* on the device */
+  uint64_t decode_bytes;      /* weight bytes one decode step reads (selected experts only) */
+  uint32_t tensor_count;
+} ossvk_model_info;
+
+typedef struct ossvk_tensor_info {
+  char name[128];
+  char type[16]; /* "f32", "bf16", "mxfp4", ... */
+  uint32_t n_dims;
+  uint64_t dims[4]; /* ggml order: dims[0] is the row length */
+  uint64_t bytes;
+} ossvk_tensor_info;
+
+typedef struct ossvk_session_options {
+  uint32_t context;           /* positions; 0: 4096 or the model's context if smaller */
+  uint32_t max_step_tokens;   /* tokens per command buffer; 0: 512 */
+  uint32_t experts_per_token; /* 0: the model's default */
+  uint32_t f16_kv;            /* 1: K/V cache in fp16 */
+} ossvk_session_options;
+
+/* Sampling: temperature 0 is greedy (argmax, ties to the lower id). Otherwise top_k (0: off),
+ * then top_p (1: off), then min_p (0: off) filter the softmax of logits / temperature. `state` is
+ * the random state, seeded by the caller and advanced by every draw. */
+typedef struct ossvk_sampler {
+  float temperature;
+  uint32_t top_k;
+  float top_p;
+  float min_p;
+  uint64_t state;
+} ossvk_sampler;
+
+/* Loads a GGUF file (memory-mapped; every tensor is validated before any upload). Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_options* options,
+                                        ossvk_model** model);
+/* Builds a synthetic model in memory and loads it. Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_create_synthetic(const ossvk_synthetic_options* synthetic,
+                                                    const ossvk_model_options* options,
+                                                    ossvk_model** model);
+/* Writes a synthetic model as GGUF to `path` (through a temporary file renamed into place).
+ * Needs no device. Thread-safe. */
+OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options* synthetic,
+                                                   const char* path);
+/* Frees a model; its sessions must be freed first. NULL is ignored. */
+OSSVK_API void ossvk_model_free(ossvk_model* model);
+/* Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* model, ossvk_model_info* info);
+OSSVK_API ossvk_status ossvk_model_get_tensor(const ossvk_model* model, uint32_t index,
+                                              ossvk_tensor_info* info);
+/* The CPU reference forward (double precision, slow: for checking small models): logits
+ * [n][vocab] of one prefill of `tokens` from position 0. Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_reference_logits(const ossvk_model* model,
+                                                    const uint32_t* tokens, uint32_t n,
+                                                    uint32_t experts_per_token, float* logits);
+
+OSSVK_API ossvk_status ossvk_session_create(ossvk_model* model,
+                                            const ossvk_session_options* options,
+                                            ossvk_session** session);
+OSSVK_API void ossvk_session_free(ossvk_session* session);
+/* Runs `n` tokens at the session's next positions. logits may be NULL; else it receives
+ * [n][vocab] floats with OSSVK_EVAL_ALL_LOGITS, or the last token's [vocab]. On error the
+ * session's position is unchanged (OSSVK_ERROR_SESSION_BROKEN after a failed submission). */
+#define OSSVK_EVAL_ALL_LOGITS 1u
+OSSVK_API ossvk_status ossvk_session_eval(ossvk_session* session, const uint32_t* tokens,
+                                          uint32_t n, float* logits, uint32_t flags);
+OSSVK_API ossvk_status ossvk_session_position(const ossvk_session* session, uint32_t* position);
+/* Forgets the sequence; the next eval starts at position 0. */
+OSSVK_API ossvk_status ossvk_session_reset(ossvk_session* session);
+/* Draws a token from `vocab` logits. Thread-safe (sampler is the caller's). */
+OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
+                                    uint32_t* token);
+
 typedef struct ossvk_api {
   uint32_t abi_version;
   uint32_t (*abi_version_fn)(void);
@@ -106,6 +212,21 @@ typedef struct ossvk_api {
   ossvk_status (*device_count)(uint32_t* count);
   ossvk_status (*device_get_info)(uint32_t index, ossvk_device_info* info);
   ossvk_status (*device_select)(const char* selector, uint32_t* index);
+  ossvk_status (*model_load)(const char*, const ossvk_model_options*, ossvk_model**);
+  ossvk_status (*model_create_synthetic)(const ossvk_synthetic_options*,
+                                         const ossvk_model_options*, ossvk_model**);
+  ossvk_status (*write_synthetic_model)(const ossvk_synthetic_options*, const char*);
+  void (*model_free)(ossvk_model*);
+  ossvk_status (*model_get_info)(const ossvk_model*, ossvk_model_info*);
+  ossvk_status (*model_get_tensor)(const ossvk_model*, uint32_t, ossvk_tensor_info*);
+  ossvk_status (*model_reference_logits)(const ossvk_model*, const uint32_t*, uint32_t, uint32_t,
+                                         float*);
+  ossvk_status (*session_create)(ossvk_model*, const ossvk_session_options*, ossvk_session**);
+  void (*session_free)(ossvk_session*);
+  ossvk_status (*session_eval)(ossvk_session*, const uint32_t*, uint32_t, float*, uint32_t);
+  ossvk_status (*session_position)(const ossvk_session*, uint32_t*);
+  ossvk_status (*session_reset)(ossvk_session*);
+  ossvk_status (*sample)(const float*, uint32_t, ossvk_sampler*, uint32_t*);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it.

@@ -77,9 +77,14 @@ void GgufWriter::add_tensor(const std::string& name, TensorFormat format,
       {name, tensor_format_info(format).gguf_type, std::move(dims), std::move(bytes)});
 }
 
-std::vector<uint8_t> GgufWriter::bytes() const {
-  constexpr uint64_t kAlign = GgufFile::kDefaultAlignment;
-  auto aligned = [&](uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; };
+namespace {
+constexpr uint64_t kAlign = GgufFile::kDefaultAlignment;
+uint64_t aligned(uint64_t n) {
+  return (n + kAlign - 1) / kAlign * kAlign;
+}
+}  // namespace
+
+std::vector<uint8_t> GgufWriter::header() const {
   std::vector<uint8_t> out;
   put<uint32_t>(out, 0x46554747);
   put<uint32_t>(out, 3);
@@ -96,6 +101,11 @@ std::vector<uint8_t> GgufWriter::bytes() const {
     offset = aligned(offset + t.bytes.size());
   }
   out.resize(aligned(out.size()), 0);
+  return out;
+}
+
+std::vector<uint8_t> GgufWriter::bytes() const {
+  std::vector<uint8_t> out = header();
   for (const auto& t : tensors_) {
     out.insert(out.end(), t.bytes.begin(), t.bytes.end());
     out.resize(aligned(out.size()), 0);
@@ -104,11 +114,17 @@ std::vector<uint8_t> GgufWriter::bytes() const {
 }
 
 host::Status GgufWriter::write(const std::string& path) const {
-  const std::vector<uint8_t> data = bytes();
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) return host::Status::error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  const std::vector<uint8_t> head = header();
+  bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size();
+  static const uint8_t kZeros[kAlign] = {};
+  for (const auto& t : tensors_) {
+    ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size();
+    const uint64_t pad = aligned(t.bytes.size()) - t.bytes.size();
+    ok = ok && std::fwrite(kZeros, 1, pad, f) == pad;
+  }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);

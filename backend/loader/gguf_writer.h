@@ -26,6 +26,7 @@ class GgufWriter {
   host::Status write(const std::string& path) const;
 
  private:
+  std::vector<uint8_t> header() const;  // everything before the tensor data, padded
   struct Tensor {
     std::string name;
     uint32_t type;

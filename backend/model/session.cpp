@@ -68,10 +68,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
 
 Session::~Session() = default;
 
-Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
-  if (!broken_.ok())
-    return Status::error("session is unusable after an earlier failure: " + broken_.message(),
-                         broken_.vk_result());
+Status Session::check_tokens(std::span<const uint32_t> tokens) const {
   const ModelConfig& c = model_.config();
   if (tokens.empty()) return Status::error("eval: no tokens");
   for (size_t i = 0; i < tokens.size(); ++i)
@@ -83,6 +80,15 @@ Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_r
     return Status::error("context overflow: " + std::to_string(position_) + " + " +
                          std::to_string(tokens.size()) + " tokens exceed the session's " +
                          std::to_string(options_.context) + " positions");
+  return Status();
+}
+
+Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
+  if (!broken_.ok())
+    return Status::error("session is unusable after an earlier failure: " + broken_.message(),
+                         broken_.vk_result());
+  OSSVK_RETURN_IF_ERROR(check_tokens(tokens));
+  const ModelConfig& c = model_.config();
   const uint32_t start = position_;
   const uint32_t chunk = all_rows && logits ? logit_rows_ : options_.max_step_tokens;
   for (size_t i = 0; i < tokens.size(); i += chunk) {

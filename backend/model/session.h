@@ -27,6 +27,8 @@ class Session {
   // [tokens.size()][vocab] floats if all_rows, else the last token's [vocab]. On error nothing
   // is advanced; a failed submission leaves the session unusable (see usable()).
   host::Status eval(std::span<const uint32_t> tokens, float* logits, bool all_rows);
+  // The argument checks eval starts with: token ids within the vocabulary, room in the context.
+  host::Status check_tokens(std::span<const uint32_t> tokens) const;
   uint32_t position() const { return position_; }
   uint32_t context() const { return options_.context; }
   uint32_t top_k() const { return top_k_; }

@@ -10,6 +10,7 @@
 
 #include "ossvk/devices.h"
 #include "ossvk/library.h"
+#include "ossvk/model_commands.h"
 
 namespace {
 
@@ -18,9 +19,21 @@ void usage(FILE* out) {
       out,
       "usage: ossvk <command> [options]\n"
       "  devices [--json]           list Vulkan devices and whether ossvk can use them\n"
+      "  selftest                   a tiny GPT-OSS on the device against the CPU reference\n"
+      "  info MODEL [--json]        configuration and tensor table\n"
+      "  logits MODEL --tokens 1,2,3 --out FILE\n"
+      "                             float32 logits [tokens][vocab] of one prefill\n"
+      "  generate MODEL --tokens LIST [-n N] [--temp T --top-k K --top-p P --min-p M\n"
+      "                  --sample-seed S]   stream generated token ids\n"
+      "  bench MODEL [-p 512] [-n 128] [--runs R] [--json]   prefill and decode tokens/s\n"
       "  bench kernels [options]    kernel benchmarks (ossvk-bench --help for options)\n"
-      "  demo                       verified and timed MXFP4 matvec on the default device\n"
+      "  make-model [--preset tiny|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
+      "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n"
+      "  demo                       the selftest (what `make demo` runs)\n"
       "  version                    library and ABI version\n"
+      "MODEL: --model FILE.gguf, or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
+      "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
+      "       [--experts-per-token K]\n"
       "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_LIBRARY\n");
 }
 
@@ -47,16 +60,8 @@ int main(int argc, char** argv) {
     usage(stdout);
     return 0;
   }
-  if (cmd == "bench") {
-    if (argc < 3 || std::strcmp(argv[2], "kernels") != 0) {
-      std::fprintf(
-          stderr,
-          "ossvk bench: expected 'kernels' (model benchmarks come with the model loader)\n");
-      return 2;
-    }
+  if (cmd == "bench" && argc >= 3 && std::strcmp(argv[2], "kernels") == 0)
     return exec_bench(std::vector<std::string>(argv + 3, argv + argc));
-  }
-  if (cmd == "demo") return exec_bench({"--filter", "f32_mxfp4w_matvec"});
 
   std::string error;
   const ossvk_api* api = ossvk_cli::load_library(error);
@@ -65,6 +70,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (cmd == "devices") return ossvk_cli::run_devices(*api, argc - 2, argv + 2);
+  if (cmd == "info") return ossvk_cli::run_info(*api, argc - 2, argv + 2);
+  if (cmd == "logits") return ossvk_cli::run_logits(*api, argc - 2, argv + 2);
+  if (cmd == "generate") return ossvk_cli::run_generate(*api, argc - 2, argv + 2);
+  if (cmd == "bench") return ossvk_cli::run_bench_model(*api, argc - 2, argv + 2);
+  if (cmd == "make-model") return ossvk_cli::run_make_model(*api, argc - 2, argv + 2);
+  if (cmd == "selftest" || cmd == "demo") return ossvk_cli::run_selftest(*api, argc - 2, argv + 2);
   if (cmd == "version") {
     std::printf("ossvk ABI %u\n", api->abi_version_fn());
     return 0;

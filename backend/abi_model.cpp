@@ -1,0 +1,285 @@
+// The C ABI's models, sessions and sampling (ossvk.h): opaque handles over backend/model.
+#include <cstring>
+
+#include "backend/abi_common.h"
+#include "backend/loader/gguf_model.h"
+#include "backend/model/sampler.h"
+#include "backend/model/session.h"
+#include "backend/model/synthetic.h"
+#include "host/device.h"
+
+using ossvk::host::Status;
+using namespace ossvk::abi;
+
+struct ossvk_model {
+  std::unique_ptr<ossvk::host::Device> device;
+  std::vector<uint8_t> memory;  // a synthetic model's GGUF bytes
+  std::unique_ptr<ossvk::GgufFile> file;
+  ossvk::ModelTensors tensors;  // views into file
+  std::unique_ptr<ossvk::Model> model;
+  uint32_t top_k = 0;
+};
+
+struct ossvk_session {
+  ossvk_model* model = nullptr;
+  std::unique_ptr<ossvk::Session> session;
+};
+
+namespace {
+
+bool format_by_name(const char* name, ossvk::TensorFormat fallback, ossvk::TensorFormat* out) {
+  if (!name || !*name) {
+    *out = fallback;
+    return true;
+  }
+  for (int f = 0; f <= static_cast<int>(ossvk::TensorFormat::mxfp4); ++f)
+    if (std::strcmp(ossvk::tensor_format_info(static_cast<ossvk::TensorFormat>(f)).name, name) ==
+        0) {
+      *out = static_cast<ossvk::TensorFormat>(f);
+      return true;
+    }
+  return false;
+}
+
+ossvk::host::Result<ossvk::GgufWriter> synthetic(const ossvk_synthetic_options* o) {
+  ossvk::SyntheticOptions s;
+  s.preset = o->preset ? o->preset : "tiny";
+  s.layers = o->layers;
+  s.seed = o->seed;
+  if (!format_by_name(o->expert_type, ossvk::TensorFormat::mxfp4, &s.experts))
+    return Status::error(std::string("expert type '") + o->expert_type + "' is unknown");
+  if (!format_by_name(o->dense_type, ossvk::TensorFormat::bf16, &s.dense))
+    return Status::error(std::string("dense type '") + o->dense_type + "' is unknown");
+  return ossvk::synthetic_model(s);
+}
+
+// Reads, validates and uploads m->file onto a new device.
+ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_options* options,
+                         ossvk_model** out) {
+  auto tensors = ossvk::read_gguf_model(*m->file);
+  if (!tensors.ok()) return fail(tensors.status());
+  m->tensors = std::move(tensors).value();
+  m->top_k = m->tensors.config.top_k;
+  if (options && options->experts_per_token) {
+    if (options->experts_per_token > m->tensors.config.experts)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "experts_per_token " + std::to_string(options->experts_per_token) +
+                      " exceeds the model's " + std::to_string(m->tensors.config.experts) +
+                      " experts");
+    m->top_k = options->experts_per_token;
+  }
+  const DeviceList& l = device_list();
+  if (!l.status.ok()) return fail(l.status);
+  ossvk::host::DeviceOptions dopt;
+  dopt.selector = options && options->device ? options->device : "";
+  auto device = ossvk::host::Device::create(*l.instance, dopt);
+  if (!device.ok()) return fail(device.status());
+  m->device = std::move(device).value();
+  ossvk::ModelOptions mopt;
+  if (options && options->progress) {
+    auto fn = options->progress;
+    void* user = options->progress_user;
+    mopt.progress = [fn, user](uint64_t done, uint64_t total) { fn(done, total, user); };
+  }
+  auto model = ossvk::Model::upload(*m->device, m->tensors, mopt);
+  if (!model.ok()) return fail(model.status());
+  m->model = std::move(model).value();
+  *out = m.release();
+  return OSSVK_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_options* options,
+                                        ossvk_model** out) {
+  return guarded([&] {
+    if (!path || !out) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_load: null argument");
+    *out = nullptr;
+    auto m = std::make_unique<ossvk_model>();
+    auto file = ossvk::GgufFile::open(path);
+    if (!file.ok()) return fail(file.status());
+    m->file = std::move(file).value();
+    return finish_load(std::move(m), options, out);
+  });
+}
+
+OSSVK_API ossvk_status ossvk_model_create_synthetic(const ossvk_synthetic_options* synthetic_opts,
+                                                    const ossvk_model_options* options,
+                                                    ossvk_model** out) {
+  return guarded([&] {
+    if (!synthetic_opts || !out)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_create_synthetic: null argument");
+    *out = nullptr;
+    auto writer = synthetic(synthetic_opts);
+    if (!writer.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, writer.status().message());
+    auto m = std::make_unique<ossvk_model>();
+    m->memory = writer.value().bytes();
+    writer = Status::error("released");  // frees the tensors before the upload
+    auto file = ossvk::GgufFile::parse(m->memory, "synthetic model");
+    if (!file.ok()) return fail(file.status());
+    m->file = std::move(file).value();
+    return finish_load(std::move(m), options, out);
+  });
+}
+
+OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options* synthetic_opts,
+                                                   const char* path) {
+  return guarded([&] {
+    if (!synthetic_opts || !path)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_write_synthetic_model: null argument");
+    auto writer = synthetic(synthetic_opts);
+    if (!writer.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, writer.status().message());
+    Status s = writer.value().write(path);
+    return s.ok() ? OSSVK_OK : fail(s);
+  });
+}
+
+OSSVK_API void ossvk_model_free(ossvk_model* model) {
+  guarded([&] {
+    delete model;
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_info* info) {
+  return guarded([&] {
+    if (!m || !info)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_info: null argument");
+    const ossvk::ModelConfig& c = m->tensors.config;
+    *info = ossvk_model_info{};
+    auto name = m->file->get_string("general.name");
+    copy_string(info->name, name.ok() ? name.value() : m->file->path());
+    copy_string(info->device_name, m->device->info().name);
+    info->layers = c.layers, info->hidden = c.hidden, info->vocab = c.vocab;
+    info->heads = c.heads, info->kv_heads = c.kv_heads, info->head_dim = c.head_dim;
+    info->experts = c.experts, info->experts_per_token = m->top_k, info->expert_ff = c.ff;
+    info->sliding_window = c.window, info->context_length = c.context;
+    info->rope_theta = c.rope_theta, info->rope_factor = c.rope_factor;
+    info->weight_bytes = m->model->weight_bytes();
+    info->decode_bytes = m->model->decode_bytes(m->top_k);
+    info->tensor_count = static_cast<uint32_t>(m->file->tensors().size());
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_model_get_tensor(const ossvk_model* m, uint32_t index,
+                                              ossvk_tensor_info* info) {
+  return guarded([&] {
+    if (!m || !info)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_tensor: null argument");
+    if (index >= m->file->tensors().size())
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "ossvk_model_get_tensor: index " + std::to_string(index) + " is out of range");
+    const ossvk::GgufTensor& t = m->file->tensors()[index];
+    *info = ossvk_tensor_info{};
+    copy_string(info->name, t.name);
+    copy_string(info->type, ossvk::tensor_format_info(t.format).name);
+    info->n_dims = static_cast<uint32_t>(t.dims.size());
+    for (size_t i = 0; i < t.dims.size() && i < 4; ++i) info->dims[i] = t.dims[i];
+    info->bytes = t.data.size();
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_model_reference_logits(const ossvk_model* m, const uint32_t* tokens,
+                                                    uint32_t n, uint32_t experts_per_token,
+                                                    float* logits) {
+  return guarded([&] {
+    if (!m || !tokens || !n || !logits)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_reference_logits: null argument");
+    const ossvk::ModelConfig& c = m->tensors.config;
+    const uint32_t k = experts_per_token ? experts_per_token : m->top_k;
+    if (k > c.experts)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "experts_per_token exceeds the experts");
+    for (uint32_t i = 0; i < n; ++i)
+      if (tokens[i] >= c.vocab)
+        return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                    "token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                        " is out of range (vocabulary " + std::to_string(c.vocab) + ")");
+    auto out = ossvk::reference::forward(m->tensors, {tokens, n}, k);
+    std::memcpy(logits, out.data(), out.size() * 4);
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_create(ossvk_model* m, const ossvk_session_options* o,
+                                            ossvk_session** out) {
+  return guarded([&] {
+    if (!m || !out)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_create: null argument");
+    *out = nullptr;
+    ossvk::SessionOptions so;
+    const uint32_t model_context = std::max(1u, m->tensors.config.context);
+    so.context = o && o->context ? o->context : std::min(4096u, model_context);
+    if (o && o->max_step_tokens) so.max_step_tokens = o->max_step_tokens;
+    so.top_k = o && o->experts_per_token ? o->experts_per_token : m->top_k;
+    so.f16_kv = o && o->f16_kv;
+    if (so.top_k > m->tensors.config.experts)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "experts_per_token " + std::to_string(so.top_k) + " exceeds the model's " +
+                      std::to_string(m->tensors.config.experts) + " experts");
+    auto s = ossvk::Session::create(*m->model, so);
+    if (!s.ok()) return fail(s.status());
+    *out = new ossvk_session{m, std::move(s).value()};
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API void ossvk_session_free(ossvk_session* s) {
+  guarded([&] {
+    delete s;
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_eval(ossvk_session* s, const uint32_t* tokens, uint32_t n,
+                                          float* logits, uint32_t flags) {
+  return guarded([&] {
+    if (!s || !tokens)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_eval: null argument");
+    if (!s->session->usable())
+      return fail(OSSVK_ERROR_SESSION_BROKEN,
+                  "the session failed earlier and cannot continue; free it and create another");
+    std::span<const uint32_t> t(tokens, n);
+    Status check = s->session->check_tokens(t);
+    if (!check.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+    Status r = s->session->eval(t, logits, (flags & OSSVK_EVAL_ALL_LOGITS) != 0);
+    return r.ok() ? OSSVK_OK : fail(r);
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_position(const ossvk_session* s, uint32_t* position) {
+  return guarded([&] {
+    if (!s || !position)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_position: null argument");
+    *position = s->session->position();
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_reset(ossvk_session* s) {
+  return guarded([&] {
+    if (!s) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_reset: null argument");
+    s->session->reset();
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
+                                    uint32_t* token) {
+  return guarded([&] {
+    if (!logits || !vocab || !sampler || !token)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_sample: null argument or empty vocabulary");
+    if (!(sampler->temperature >= 0) || !(sampler->top_p > 0 && sampler->top_p <= 1) ||
+        !(sampler->min_p >= 0 && sampler->min_p <= 1))
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "ossvk_sample: temperature must be >= 0, top_p in (0, 1], min_p in [0, 1]");
+    ossvk::SamplerParams p{sampler->temperature, sampler->top_k, sampler->top_p, sampler->min_p};
+    *token = ossvk::sample({logits, vocab}, p, sampler->state);
+    return OSSVK_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,58 @@
+#include "backend/model/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+namespace ossvk {
+
+uint32_t argmax(std::span<const float> logits) {
+  uint32_t best = 0;
+  for (uint32_t i = 1; i < logits.size(); ++i)
+    if (logits[i] > logits[best] || std::isnan(logits[best])) best = i;
+  return best;
+}
+
+uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t& state) {
+  if (!(p.temperature > 0.0f) || p.top_k == 1) return argmax(logits);
+  // Candidates by descending logit; top_k first bounds the sort.
+  std::vector<uint32_t> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0u);
+  std::erase_if(ids, [&](uint32_t i) { return std::isnan(logits[i]); });
+  if (ids.empty()) return 0;
+  const size_t k = p.top_k ? std::min<size_t>(p.top_k, ids.size()) : ids.size();
+  auto by_logit = [&](uint32_t a, uint32_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  };
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), by_logit);
+  ids.resize(k);
+  std::vector<double> prob(k);
+  const double top = logits[ids[0]];
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) sum += prob[i] = std::exp((logits[ids[i]] - top) / p.temperature);
+  size_t keep = k;
+  if (p.top_p < 1.0f) {  // the smallest prefix whose mass reaches top_p
+    double mass = 0;
+    for (size_t i = 0; i < k; ++i)
+      if ((mass += prob[i] / sum) >= p.top_p) {
+        keep = i + 1;
+        break;
+      }
+  }
+  if (p.min_p > 0.0f)  // prob[0] is the largest: drop those below min_p of it
+    while (keep > 1 && prob[keep - 1] < p.min_p * prob[0]) --keep;
+  double kept = 0;
+  for (size_t i = 0; i < keep; ++i) kept += prob[i];
+  // splitmix64 step -> a uniform double in [0, 1)
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  double r = static_cast<double>(z >> 11) * 0x1p-53 * kept;
+  for (size_t i = 0; i < keep; ++i)
+    if ((r -= prob[i]) < 0) return ids[i];
+  return ids[keep - 1];
+}
+
+}  // namespace ossvk

@@ -1,0 +1,22 @@
+// Synthetic GPT-OSS models with random weights of realistic scale (each matrix's outputs keep the
+// scale of its inputs), written through the project's GGUF writer: for tests, `ossvk make-model`
+// and `ossvk bench --preset`, where no real checkpoint is at hand.
+#pragma once
+#include <string>
+
+#include "backend/loader/gguf_writer.h"
+
+namespace ossvk {
+
+struct SyntheticOptions {
+  std::string preset = "tiny";                 // tiny (the public test cases' shape), 20b or 120b
+  uint32_t layers = 0;                         // 0: the preset's
+  TensorFormat experts = TensorFormat::mxfp4;  // mxfp4, q8_0, q5_0, q4_0, bf16, f16 or f32
+  TensorFormat dense = TensorFormat::bf16;     // attention, router, embedding, unembedding
+  uint64_t seed = 1;
+};
+
+// Errors name the bad option.
+host::Result<GgufWriter> synthetic_model(const SyntheticOptions& options);
+
+}  // namespace ossvk

@@ -1,0 +1,31 @@
+// A small option parser for the ossvk subcommands: --name value pairs and flags, every value
+// checked, every unknown option an error that names it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ossvk_cli {
+
+class Args {
+ public:
+  // `with_value`: options that take a value; `flags`: options that do not.
+  Args(int argc, char** argv, std::set<std::string> with_value, std::set<std::string> flags);
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  std::string str(const std::string& name, const std::string& fallback = "") const;
+  // Numbers: a malformed or out-of-range value sets error() and returns the fallback.
+  uint64_t uint(const std::string& name, uint64_t fallback, uint64_t max = UINT32_MAX);
+  double real(const std::string& name, double fallback);
+  std::vector<uint32_t> ids(const std::string& name);  // "1,2,3"
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::string error_;
+};
+
+}  // namespace ossvk_cli

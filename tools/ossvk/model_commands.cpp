@@ -1,0 +1,398 @@
+#include "ossvk/model_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ossvk/args.h"
+
+namespace ossvk_cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int error(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), message.c_str());
+  return 1;
+}
+
+// Bytes, rate and time left on stderr while weights upload, when stderr is a terminal.
+void progress(uint64_t done, uint64_t total, void* user) {
+  auto* start = static_cast<Clock::time_point*>(user);
+  const double t = seconds_since(*start), rate = done / std::max(t, 1e-3);
+  std::fprintf(stderr, "\rloading %7.1f / %.1f MB  %7.1f MB/s  ETA %4.0f s ", done / 1e6,
+               total / 1e6, rate / 1e6, done ? (total - done) / rate : 0.0);
+  if (done >= total) std::fprintf(stderr, "\n");
+}
+
+const std::set<std::string> kModelOptions = {"--model",       "--preset",           "--layers",
+                                             "--expert-type", "--dense-type",       "--seed",
+                                             "--device",      "--experts-per-token"};
+
+// RAII for the C handles.
+struct ModelHandle {
+  const ossvk_api& api;
+  ossvk_model* model = nullptr;
+  ~ModelHandle() { api.model_free(model); }
+};
+struct SessionHandle {
+  const ossvk_api& api;
+  ossvk_session* session = nullptr;
+  ~SessionHandle() { api.session_free(session); }
+};
+
+// Loads --model PATH, or builds --preset NAME in memory.
+bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m) {
+  if (a.has("--model") == a.has("--preset")) {
+    error(command, "give exactly one of --model PATH or --preset tiny|20b|120b");
+    return false;
+  }
+  const std::string device = a.str("--device");
+  static Clock::time_point start;
+  start = Clock::now();
+  ossvk_model_options o{};
+  o.device = device.empty() ? nullptr : device.c_str();
+  o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
+  if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
+  const std::string preset = a.str("--preset"), experts = a.str("--expert-type"),
+                    dense = a.str("--dense-type");
+  ossvk_synthetic_options s{};
+  s.preset = preset.c_str();
+  s.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
+  s.expert_type = experts.empty() ? nullptr : experts.c_str();
+  s.dense_type = dense.empty() ? nullptr : dense.c_str();
+  s.seed = a.uint("--seed", 1, UINT64_MAX);
+  if (!a.ok()) {
+    error(command, a.error());
+    return false;
+  }
+  ossvk_status st = a.has("--model") ? api.model_load(a.str("--model").c_str(), &o, &m.model)
+                                     : api.model_create_synthetic(&s, &o, &m.model);
+  if (st != OSSVK_OK) {
+    error(command, api.last_error());
+    return false;
+  }
+  return true;
+}
+
+bool open_session(const ossvk_api& api, ossvk_model* model, uint32_t context,
+                  const std::string& command, SessionHandle& s) {
+  ossvk_session_options o{};
+  o.context = context;
+  if (api.session_create(model, &o, &s.session) != OSSVK_OK) {
+    error(command, api.last_error());
+    return false;
+  }
+  return true;
+}
+
+std::string human_bytes(uint64_t b) {
+  char buf[32];
+  if (b >= (1ull << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / double(1ull << 30));
+  else
+    std::snprintf(buf, sizeof buf, "%.2f MiB", b / double(1ull << 20));
+  return buf;
+}
+
+}  // namespace
+
+int run_info(const ossvk_api& api, int argc, char** argv) {
+  auto opts = kModelOptions;
+  Args a(argc, argv, opts, {"--json"});
+  if (!a.ok()) return error("info", a.error());
+  ModelHandle m{api};
+  if (!open_model(api, a, "info", m)) return 1;
+  ossvk_model_info i;
+  if (api.model_get_info(m.model, &i) != OSSVK_OK) return error("info", api.last_error());
+  const bool json = a.has("--json");
+  if (json) {
+    std::printf(
+        "{\"name\": \"%s\", \"device\": \"%s\", \"layers\": %u, \"hidden\": %u, \"vocab\": %u, "
+        "\"heads\": %u, \"kv_heads\": %u, \"head_dim\": %u, \"experts\": %u, "
+        "\"experts_per_token\": %u, \"expert_ff\": %u, \"sliding_window\": %u, "
+        "\"context_length\": %u, \"rope_theta\": %g, \"rope_factor\": %g, \"weight_bytes\": "
+        "%llu, \"decode_bytes\": %llu, \"tensors\": [",
+        i.name, i.device_name, i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim,
+        i.experts, i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length,
+        i.rope_theta, i.rope_factor, (unsigned long long)i.weight_bytes,
+        (unsigned long long)i.decode_bytes);
+  } else {
+    std::printf("%s on %s\n", i.name, i.device_name);
+    std::printf(
+        "  layers %u, hidden %u, vocab %u, heads %u/%u x %u, experts %u (top %u) x %u, window "
+        "%u, context %u, rope theta %g factor %g\n",
+        i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts,
+        i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length, i.rope_theta,
+        i.rope_factor);
+    std::printf("  weights on the device %s; one decode step reads %s\n",
+                human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());
+    std::printf("  %-40s %-8s %-24s %12s\n", "tensor", "type", "shape", "bytes");
+  }
+  for (uint32_t t = 0; t < i.tensor_count; ++t) {
+    ossvk_tensor_info ti;
+    if (api.model_get_tensor(m.model, t, &ti) != OSSVK_OK) return error("info", api.last_error());
+    std::string shape;
+    for (uint32_t d = 0; d < ti.n_dims; ++d)
+      shape += (d ? (json ? ", " : " x ") : "") + std::to_string(ti.dims[d]);
+    if (json)
+      std::printf("%s{\"name\": \"%s\", \"type\": \"%s\", \"shape\": [%s], \"bytes\": %llu}",
+                  t ? ", " : "", ti.name, ti.type, shape.c_str(), (unsigned long long)ti.bytes);
+    else
+      std::printf("  %-40s %-8s %-24s %12llu\n", ti.name, ti.type, shape.c_str(),
+                  (unsigned long long)ti.bytes);
+  }
+  if (json) std::printf("]}\n");
+  return 0;
+}
+
+int run_logits(const ossvk_api& api, int argc, char** argv) {
+  auto opts = kModelOptions;
+  opts.insert({"--tokens", "--out"});
+  Args a(argc, argv, opts, {});
+  std::vector<uint32_t> tokens = a.ids("--tokens");
+  if (!a.ok()) return error("logits", a.error());
+  const std::string out = a.str("--out");
+  if (out.empty()) return error("logits", "--out FILE is required");
+  ModelHandle m{api};
+  if (!open_model(api, a, "logits", m)) return 1;
+  ossvk_model_info info;
+  if (api.model_get_info(m.model, &info) != OSSVK_OK) return error("logits", api.last_error());
+  SessionHandle s{api};
+  const uint32_t context = std::max<uint32_t>(static_cast<uint32_t>(tokens.size()), 16);
+  if (!open_session(api, m.model, context, "logits", s)) return 1;
+  std::vector<float> logits(tokens.size() * uint64_t{info.vocab});
+  if (api.session_eval(s.session, tokens.data(), static_cast<uint32_t>(tokens.size()),
+                       logits.data(), OSSVK_EVAL_ALL_LOGITS) != OSSVK_OK)
+    return error("logits", api.last_error());
+  // A temporary name renamed into place: a failure never leaves a partial --out.
+  const std::string tmp = out + ".tmp." + std::to_string(getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return error("logits", "cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = std::fwrite(logits.data(), 4, logits.size(), f) == logits.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), out.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return error("logits", "cannot write " + out + ": " + why);
+  }
+  std::fprintf(stderr, "wrote %zu x %u logits to %s\n", tokens.size(), info.vocab, out.c_str());
+  return 0;
+}
+
+int run_generate(const ossvk_api& api, int argc, char** argv) {
+  auto opts = kModelOptions;
+  opts.insert(
+      {"--tokens", "-n", "--temp", "--top-k", "--top-p", "--min-p", "--sample-seed", "--context"});
+  Args a(argc, argv, opts, {});
+  std::vector<uint32_t> tokens = a.ids("--tokens");
+  const uint32_t n = static_cast<uint32_t>(a.uint("-n", 32, 1u << 20));
+  ossvk_sampler sampler{};
+  sampler.temperature = static_cast<float>(a.real("--temp", 0.0));
+  sampler.top_k = static_cast<uint32_t>(a.uint("--top-k", 0));
+  sampler.top_p = static_cast<float>(a.real("--top-p", 1.0));
+  sampler.min_p = static_cast<float>(a.real("--min-p", 0.0));
+  sampler.state = a.uint("--sample-seed", 0, UINT64_MAX);
+  const uint32_t context_arg = static_cast<uint32_t>(a.uint("--context", 0));
+  if (!a.ok()) return error("generate", a.error());
+  ModelHandle m{api};
+  if (!open_model(api, a, "generate", m)) return 1;
+  ossvk_model_info info;
+  api.model_get_info(m.model, &info);
+  SessionHandle s{api};
+  const uint32_t context = context_arg ? context_arg : static_cast<uint32_t>(tokens.size()) + n;
+  if (!open_session(api, m.model, context, "generate", s)) return 1;
+  std::vector<float> logits(info.vocab);
+  auto t0 = Clock::now();
+  if (api.session_eval(s.session, tokens.data(), static_cast<uint32_t>(tokens.size()),
+                       logits.data(), 0) != OSSVK_OK)
+    return error("generate", api.last_error());
+  const double prefill = seconds_since(t0);
+  t0 = Clock::now();
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t next = 0;
+    if (api.sample(logits.data(), info.vocab, &sampler, &next) != OSSVK_OK)
+      return error("generate", api.last_error());
+    std::printf("%s%u", i ? "," : "", next);
+    std::fflush(stdout);
+    if (i + 1 < n && api.session_eval(s.session, &next, 1, logits.data(), 0) != OSSVK_OK)
+      return error("generate", api.last_error());
+  }
+  const double decode = seconds_since(t0);
+  std::printf("\n");
+  std::fprintf(stderr, "prompt %zu tokens: %.1f tokens/s; generated %u tokens: %.1f tokens/s\n",
+               tokens.size(), tokens.size() / prefill, n, n > 1 ? (n - 1) / decode : 0.0);
+  return 0;
+}
+
+int run_make_model(const ossvk_api& api, int argc, char** argv) {
+  Args a(argc, argv, {"--preset", "--layers", "--expert-type", "--dense-type", "--seed", "--out"},
+         {});
+  const std::string preset = a.str("--preset", "tiny"), experts = a.str("--expert-type"),
+                    dense = a.str("--dense-type"), out = a.str("--out");
+  ossvk_synthetic_options s{};
+  s.preset = preset.c_str();
+  s.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
+  s.expert_type = experts.empty() ? nullptr : experts.c_str();
+  s.dense_type = dense.empty() ? nullptr : dense.c_str();
+  s.seed = a.uint("--seed", 1, UINT64_MAX);
+  if (!a.ok()) return error("make-model", a.error());
+  if (out.empty()) return error("make-model", "--out FILE.gguf is required");
+  if (api.write_synthetic_model(&s, out.c_str()) != OSSVK_OK)
+    return error("make-model", api.last_error());
+  std::fprintf(stderr, "wrote %s\n", out.c_str());
+  return 0;
+}
+
+int run_bench_model(const ossvk_api& api, int argc, char** argv) {
+  auto opts = kModelOptions;
+  opts.insert({"-p", "-n", "--runs"});
+  Args a(argc, argv, opts, {"--json"});
+  const uint32_t p = static_cast<uint32_t>(a.uint("-p", 512, 1u << 16));
+  const uint32_t n = static_cast<uint32_t>(a.uint("-n", 128, 1u << 16));
+  const uint32_t runs = static_cast<uint32_t>(a.uint("--runs", 3, 100));
+  if (!a.ok()) return error("bench", a.error());
+  if (!runs) return error("bench", "--runs must be at least 1");
+  ModelHandle m{api};
+  if (!open_model(api, a, "bench", m)) return 1;
+  ossvk_model_info info;
+  api.model_get_info(m.model, &info);
+  SessionHandle s{api};
+  if (!open_session(api, m.model, std::max(p, n) + 1, "bench", s)) return 1;
+  std::vector<float> logits(info.vocab);
+  std::vector<uint32_t> prompt(std::max(p, 1u));
+  for (uint32_t i = 0; i < prompt.size(); ++i) prompt[i] = (i * 7919u + 13) % info.vocab;
+
+  // One warm-up step, then the median of `runs` timings of each test, llama-bench style.
+  auto eval = [&](const uint32_t* t, uint32_t count) {
+    return api.session_eval(s.session, t, count, logits.data(), 0) == OSSVK_OK;
+  };
+  if (!eval(prompt.data(), 1)) return error("bench", api.last_error());
+  std::vector<double> pp, tg;
+  for (uint32_t r = 0; r < runs; ++r) {
+    if (p) {
+      api.session_reset(s.session);
+      auto t0 = Clock::now();
+      if (!eval(prompt.data(), p)) return error("bench", api.last_error());
+      pp.push_back(p / seconds_since(t0));
+    }
+    if (n) {
+      api.session_reset(s.session);
+      uint32_t token = prompt[0];
+      auto t0 = Clock::now();
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!eval(&token, 1)) return error("bench", api.last_error());
+        ossvk_sampler greedy{};
+        api.sample(logits.data(), info.vocab, &greedy, &token);
+      }
+      tg.push_back(n / seconds_since(t0));
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  const double pp_ts = median(pp), tg_ts = median(tg);
+  const double gbs = tg_ts * info.decode_bytes / 1e9;
+  if (a.has("--json")) {
+    std::printf(
+        "{\"model\": \"%s\", \"device\": \"%s\", \"layers\": %u, \"experts\": %u, "
+        "\"experts_per_token\": %u, \"weight_bytes\": %llu, \"decode_bytes\": %llu, \"pp\": %u, "
+        "\"pp_tokens_per_s\": %.3f, \"tg\": %u, \"tg_tokens_per_s\": %.3f, \"tg_gb_per_s\": "
+        "%.3f}\n",
+        info.name, info.device_name, info.layers, info.experts, info.experts_per_token,
+        (unsigned long long)info.weight_bytes, (unsigned long long)info.decode_bytes, p, pp_ts, n,
+        tg_ts, gbs);
+    return 0;
+  }
+  std::printf("model: %s (%u layers, %u experts, top %u), %s of weights\n", info.name, info.layers,
+              info.experts, info.experts_per_token, human_bytes(info.weight_bytes).c_str());
+  std::printf("device: %s\n\n", info.device_name);
+  std::printf("| test   |        t/s | weight GB/s |\n|--------|-----------:|------------:|\n");
+  if (p) std::printf("| pp%-4u | %10.2f |           - |\n", p, pp_ts);
+  if (n) std::printf("| tg%-4u | %10.2f | %11.1f |\n", n, tg_ts, gbs);
+  std::printf(
+      "\ntg GB/s: bytes of weights one decode step reads (%s: dense, unembedding, the selected "
+      "experts) x tokens/s.\n",
+      human_bytes(info.decode_bytes).c_str());
+  return 0;
+}
+
+int run_selftest(const ossvk_api& api, int argc, char** argv) {
+  Args a(argc, argv, {"--device", "--seed"}, {});
+  const uint64_t seed = a.uint("--seed", 1, UINT64_MAX);
+  if (!a.ok()) return error("selftest", a.error());
+  const std::string device = a.str("--device");
+  ossvk_synthetic_options s{};
+  s.preset = "tiny";
+  s.seed = seed;
+  ossvk_model_options o{};
+  o.device = device.empty() ? nullptr : device.c_str();
+  ModelHandle m{api};
+  if (api.model_create_synthetic(&s, &o, &m.model) != OSSVK_OK)
+    return error("selftest", api.last_error());
+  ossvk_model_info info;
+  api.model_get_info(m.model, &info);
+  std::printf(
+      "selftest: a tiny GPT-OSS (%u layers, hidden %u, %u/%u heads x %u, %u experts top "
+      "%u, vocab %u) on %s\n",
+      info.layers, info.hidden, info.heads, info.kv_heads, info.head_dim, info.experts,
+      info.experts_per_token, info.vocab, info.device_name);
+  std::vector<uint32_t> tokens(24);
+  for (uint32_t i = 0; i < tokens.size(); ++i) tokens[i] = (i * 37u + 11) % info.vocab;
+  const uint32_t T = static_cast<uint32_t>(tokens.size());
+  std::vector<float> gpu(T * uint64_t{info.vocab}), ref(gpu.size());
+  SessionHandle sess{api};
+  if (!open_session(api, m.model, 256, "selftest", sess)) return 1;
+  if (api.session_eval(sess.session, tokens.data(), T, gpu.data(), OSSVK_EVAL_ALL_LOGITS) !=
+          OSSVK_OK ||
+      api.model_reference_logits(m.model, tokens.data(), T, 0, ref.data()) != OSSVK_OK)
+    return error("selftest", api.last_error());
+  double worst = 0, largest = 0;
+  uint32_t top1 = 0;
+  for (size_t i = 0; i < gpu.size(); ++i) {
+    worst = std::max(worst, double(std::fabs(gpu[i] - ref[i])));
+    largest = std::max(largest, double(std::fabs(ref[i])));
+  }
+  for (uint32_t t = 0; t < T; ++t) {
+    const float* g = &gpu[t * uint64_t{info.vocab}];
+    const float* r = &ref[t * uint64_t{info.vocab}];
+    top1 += std::max_element(g, g + info.vocab) - g == std::max_element(r, r + info.vocab) - r;
+  }
+  // The bar the public cases set: within 1e-3 of the largest |logit|.
+  const bool pass = worst <= 1e-3 * largest;
+  std::printf(
+      "  %u positions: max |gpu - reference| = %.3g (%.2g of the largest |logit| %.3g), "
+      "top-1 agrees at %u/%u -> %s\n",
+      T, worst, worst / largest, largest, top1, T, pass ? "PASS" : "FAIL");
+
+  api.session_reset(sess.session);
+  auto t0 = Clock::now();
+  if (api.session_eval(sess.session, tokens.data(), T, gpu.data(), 0) != OSSVK_OK)
+    return error("selftest", api.last_error());
+  const double prefill = T / seconds_since(t0);
+  uint32_t token = tokens.back();
+  const uint32_t steps = 64;
+  t0 = Clock::now();
+  for (uint32_t i = 0; i < steps; ++i) {
+    if (api.session_eval(sess.session, &token, 1, gpu.data(), 0) != OSSVK_OK)
+      return error("selftest", api.last_error());
+    ossvk_sampler greedy{};
+    api.sample(gpu.data(), info.vocab, &greedy, &token);
+  }
+  std::printf("  prefill %u tokens: %.1f tokens/s; greedy decode %u tokens: %.1f tokens/s\n", T,
+              prefill, steps, steps / seconds_since(t0));
+  return pass ? 0 : 1;
+}
+
+}  // namespace ossvk_cli
