@@ -115,8 +115,7 @@ OSSVK_API ossvk_status ossvk_model_create_synthetic(const ossvk_synthetic_option
     auto writer = synthetic(synthetic_opts);
     if (!writer.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, writer.status().message());
     auto m = std::make_unique<ossvk_model>();
-    m->memory = writer.value().bytes();
-    writer = Status::error("released");  // frees the tensors before the upload
+    m->memory = std::move(writer.value()).take_bytes();
     auto file = ossvk::GgufFile::parse(m->memory, "synthetic model");
     if (!file.ok()) return fail(file.status());
     m->file = std::move(file).value();
@@ -272,11 +271,12 @@ OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_s
   return guarded([&] {
     if (!logits || !vocab || !sampler || !token)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_sample: null argument or empty vocabulary");
-    if (!(sampler->temperature >= 0) || !(sampler->top_p > 0 && sampler->top_p <= 1) ||
+    if (!(sampler->temperature >= 0) || !(sampler->top_p >= 0 && sampler->top_p <= 1) ||
         !(sampler->min_p >= 0 && sampler->min_p <= 1))
       return fail(OSSVK_ERROR_INVALID_ARGUMENT,
-                  "ossvk_sample: temperature must be >= 0, top_p in (0, 1], min_p in [0, 1]");
-    ossvk::SamplerParams p{sampler->temperature, sampler->top_k, sampler->top_p, sampler->min_p};
+                  "ossvk_sample: temperature must be >= 0, top_p and min_p in [0, 1]");
+    const float top_p = sampler->top_p > 0 ? sampler->top_p : 1.0f;  // 0 (a zeroed struct): off
+    ossvk::SamplerParams p{sampler->temperature, sampler->top_k, top_p, sampler->min_p};
     *token = ossvk::sample({logits, vocab}, p, sampler->state);
     return OSSVK_OK;
   });

@@ -38,9 +38,14 @@ Result<std::unique_ptr<CommandStream>> CommandStream::create(Device& device,
 }
 
 CommandStream::~CommandStream() {
-  // The pool frees the command buffer; a submission still in flight must finish first.
+  // The pool frees the command buffer; this stream's last submission (still in flight only if
+  // its wait timed out) must finish first. Its own fence, not the queue: other threads may be
+  // submitting.
   if (recording_) vkEndCommandBuffer(cmd_);
-  vkDeviceWaitIdle(device_.handle());
+  if (submitted_) {
+    VkFence fence = fence_.get();
+    vkWaitForFences(device_.handle(), 1, &fence, VK_TRUE, UINT64_MAX);
+  }
 }
 
 Status CommandStream::begin() {
@@ -108,6 +113,7 @@ Status CommandStream::submit_and_wait(uint64_t timeout_ns) {
   VkFence fence = fence_.get();
   OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
   OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
+  submitted_ = true;
   return device_.wait(fence, timeout_ns);
 }
 

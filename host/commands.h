@@ -49,6 +49,7 @@ class CommandStream {
   uint32_t max_timestamps_ = 0;
   uint32_t timestamps_ = 0;
   bool recording_ = false;
+  bool submitted_ = false;  // the fence belongs to a submission
 };
 
 }  // namespace ossvk::host

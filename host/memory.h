@@ -34,7 +34,7 @@ class Buffer {
   VkDeviceSize offset() const { return offset_; }  // within vk_buffer()
   VkDeviceSize size() const { return size_; }
   VkDeviceAddress address() const { return address_; }  // 0 for a null buffer
-  std::byte* mapped() const { return mapped_; }  // null unless host-visible
+  std::byte* mapped() const { return mapped_; }         // null unless host-visible
   explicit operator bool() const { return owner_ != nullptr; }
 
  private:

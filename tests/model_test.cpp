@@ -8,9 +8,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "backend/loader/gguf_model.h"
 #include "backend/model/session.h"
+#include "backend/model/synthetic.h"
 #include "support/gpu.h"
 
 namespace ossvk::testing {
@@ -93,6 +95,186 @@ TEST_P(PublicCase, reference_reproduces_the_expected_logits) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, PublicCase,
                          ::testing::Values("public_tiny", "public_tiny_f16_bf16"));
+
+}  // namespace
+}  // namespace ossvk::testing
+
+namespace ossvk::testing {
+namespace {
+
+// Synthetic models (backend/model/synthetic) held in memory for the life of a test.
+struct Loaded {
+  std::vector<uint8_t> bytes;
+  std::unique_ptr<GgufFile> file;
+  ModelTensors tensors;
+  std::unique_ptr<Model> model;
+};
+
+std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOptions& o) {
+  auto l = std::make_unique<Loaded>();
+  auto w = synthetic_model(o);
+  EXPECT_TRUE(w.ok()) << w.status().to_string();
+  if (!w.ok()) return nullptr;
+  l->bytes = w.value().bytes();
+  auto f = GgufFile::parse(l->bytes, "synthetic");
+  EXPECT_TRUE(f.ok()) << f.status().to_string();
+  if (!f.ok()) return nullptr;
+  l->file = std::move(f).value();
+  auto t = read_gguf_model(*l->file);
+  EXPECT_TRUE(t.ok()) << t.status().to_string();
+  if (!t.ok()) return nullptr;
+  l->tensors = std::move(t).value();
+  auto m = Model::upload(device, l->tensors);
+  EXPECT_TRUE(m.ok()) << m.status().to_string();
+  if (!m.ok()) return nullptr;
+  l->model = std::move(m).value();
+  return l;
+}
+
+std::vector<uint32_t> some_tokens(uint32_t n, uint32_t vocab) {
+  std::vector<uint32_t> t(n);
+  for (uint32_t i = 0; i < n; ++i) t[i] = (i * 2654435761u + 7) % vocab;
+  return t;
+}
+
+// GPU logits against reference::forward. Within 1e-3 of the largest |logit| as for the public
+// cases; synthetic routers keep k-th/(k+1)-th margins far above fp32 logit error, so routing
+// agrees and that bound holds.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  double largest = 0, worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    largest = std::max(largest, double(std::fabs(want[i])));
+    worst = std::max(worst, double(std::fabs(got[i] - want[i])));
+  }
+  EXPECT_LE(worst, 1e-3 * largest);
+}
+
+class SyntheticModel : public GpuTest {};
+
+TEST_F(SyntheticModel, every_expert_type_matches_the_reference) {
+  for (TensorFormat experts : {TensorFormat::mxfp4, TensorFormat::q8_0, TensorFormat::bf16}) {
+    SCOPED_TRACE(tensor_format_info(experts).name);
+    SyntheticOptions o;
+    o.experts = experts;
+    o.dense = experts == TensorFormat::bf16 ? TensorFormat::f16 : TensorFormat::q8_0;
+    auto l = load_synthetic(device(), o);
+    ASSERT_TRUE(l);
+    const uint32_t V = l->tensors.config.vocab;
+    for (uint32_t T : {1u, 9u, 40u}) {  // matvec, matmul, and more positions than the window
+      auto tokens = some_tokens(T, V);
+      auto session = Session::create(*l->model, {});
+      ASSERT_OK(session);
+      std::vector<float> got(uint64_t{T} * V);
+      ASSERT_OK(session.value()->eval(tokens, got.data(), true));
+      expect_close(got, reference::forward(l->tensors, tokens, l->tensors.config.top_k));
+    }
+  }
+}
+
+TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, T = 20;
+  auto tokens = some_tokens(T, V);
+  auto whole = Session::create(*l->model, {});
+  ASSERT_OK(whole);
+  std::vector<float> all(uint64_t{T} * V), last(V);
+  ASSERT_OK(whole.value()->eval(tokens, all.data(), true));
+  // Steps of 12 (matmul), 1 (matvec), 3 and 4: the same sequence in pieces, last row each time.
+  SessionOptions so;
+  so.max_step_tokens = 5;  // the 12-token prompt itself takes three command buffers
+  auto pieces = Session::create(*l->model, so);
+  ASSERT_OK(pieces);
+  uint32_t pos = 0;
+  for (uint32_t n : {12u, 1u, 3u, 4u}) {
+    ASSERT_OK(pieces.value()->eval(std::span(tokens).subspan(pos, n), last.data(), false));
+    pos += n;
+    std::vector<float> want(all.begin() + uint64_t{pos - 1} * V, all.begin() + uint64_t{pos} * V);
+    // The same kernels on the same inputs, except matvec vs matmul for single steps: both
+    // accumulate in fp32 in different orders, so allow the fp32 bound rather than equality.
+    expect_close(last, want);
+  }
+  EXPECT_EQ(pieces.value()->position(), T);
+}
+
+TEST_F(SyntheticModel, top_k_override_changes_the_routing) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, T = 6;
+  auto tokens = some_tokens(T, V);
+  for (uint32_t k : {1u, 2u}) {
+    SessionOptions so;
+    so.top_k = k;
+    auto s = Session::create(*l->model, so);
+    ASSERT_OK(s);
+    std::vector<float> got(uint64_t{T} * V);
+    ASSERT_OK(s.value()->eval(tokens, got.data(), true));
+    expect_close(got, reference::forward(l->tensors, tokens, k));
+  }
+  SessionOptions bad;
+  bad.top_k = 9;
+  auto s = Session::create(*l->model, bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("experts per token 9"), std::string::npos);
+}
+
+TEST_F(SyntheticModel, two_sessions_on_two_threads_agree_with_one) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, T = 16;
+  auto tokens = some_tokens(T, V);
+  std::vector<float> want(uint64_t{T} * V);
+  {
+    auto s = Session::create(*l->model, {});
+    ASSERT_OK(s);
+    ASSERT_OK(s.value()->eval(tokens, want.data(), true));
+  }
+  std::vector<float> got[2] = {std::vector<float>(want.size()), std::vector<float>(want.size())};
+  host::Status status[2];
+  auto run = [&](int i) {
+    auto s = Session::create(*l->model, {});
+    if (!s.ok()) {
+      status[i] = s.status();
+      return;
+    }
+    for (int rep = 0; rep < 3 && status[i].ok(); ++rep) {
+      s.value()->reset();
+      status[i] = s.value()->eval(tokens, got[i].data(), true);
+    }
+  };
+  std::thread a(run, 0), b(run, 1);
+  a.join();
+  b.join();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK(status[i]);
+    EXPECT_EQ(got[i], want) << "thread " << i;  // same kernels, same inputs: bit-identical
+  }
+}
+
+TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  SessionOptions so;
+  so.context = 8;
+  auto s = Session::create(*l->model, so);
+  ASSERT_OK(s);
+  Session& session = *s.value();
+  std::vector<uint32_t> bad = {1, 2, 256};
+  auto r = session.eval(bad, nullptr, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("token id 256 at index 2 is out of range (vocabulary 256)"),
+            std::string::npos)
+      << r.message();
+  std::vector<uint32_t> six = some_tokens(6, 256);
+  ASSERT_OK(session.eval(six, nullptr, false));
+  r = session.eval(six, nullptr, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("context overflow"), std::string::npos) << r.message();
+  EXPECT_EQ(session.position(), 6u);
+  EXPECT_TRUE(session.usable());
+  ASSERT_OK(session.eval(std::span(six).first(2), nullptr, false));
+}
 
 }  // namespace
 }  // namespace ossvk::testing

@@ -134,8 +134,8 @@ typedef struct ossvk_model_info {
   uint32_t layers, hidden, vocab, heads, kv_heads, head_dim;
   uint32_t experts, experts_per_token, expert_ff, sliding_window, context_length;
   double rope_theta, rope_factor;
-  uint64_t weight_bytes;      /* on the device */
-  uint64_t decode_bytes;      /* weight bytes one decode step reads (selected experts only) */
+  uint64_t weight_bytes; /* on the device */
+  uint64_t decode_bytes; /* weight bytes one decode step reads (selected experts only) */
   uint32_t tensor_count;
 } ossvk_model_info;
 
@@ -155,8 +155,8 @@ typedef struct ossvk_session_options {
 } ossvk_session_options;
 
 /* Sampling: temperature 0 is greedy (argmax, ties to the lower id). Otherwise top_k (0: off),
- * then top_p (1: off), then min_p (0: off) filter the softmax of logits / temperature. `state` is
- * the random state, seeded by the caller and advanced by every draw. */
+ * then top_p (0 or 1: off), then min_p (0: off) filter the softmax of logits / temperature. `state`
+ * is the random state, seeded by the caller and advanced by every draw. */
 typedef struct ossvk_sampler {
   float temperature;
   uint32_t top_k;
@@ -213,8 +213,8 @@ typedef struct ossvk_api {
   ossvk_status (*device_get_info)(uint32_t index, ossvk_device_info* info);
   ossvk_status (*device_select)(const char* selector, uint32_t* index);
   ossvk_status (*model_load)(const char*, const ossvk_model_options*, ossvk_model**);
-  ossvk_status (*model_create_synthetic)(const ossvk_synthetic_options*,
-                                         const ossvk_model_options*, ossvk_model**);
+  ossvk_status (*model_create_synthetic)(const ossvk_synthetic_options*, const ossvk_model_options*,
+                                         ossvk_model**);
   ossvk_status (*write_synthetic_model)(const ossvk_synthetic_options*, const char*);
   void (*model_free)(ossvk_model*);
   ossvk_status (*model_get_info)(const ossvk_model*, ossvk_model_info*);

@@ -113,6 +113,19 @@ std::vector<uint8_t> GgufWriter::bytes() const {
   return out;
 }
 
+std::vector<uint8_t> GgufWriter::take_bytes() && {
+  std::vector<uint8_t> out = header();
+  uint64_t total = out.size();
+  for (const auto& t : tensors_) total += aligned(t.bytes.size());
+  out.reserve(total);
+  for (auto& t : tensors_) {
+    out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+    out.resize(aligned(out.size()), 0);
+    std::vector<uint8_t>().swap(t.bytes);
+  }
+  return out;
+}
+
 host::Status GgufWriter::write(const std::string& path) const {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");

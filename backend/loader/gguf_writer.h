@@ -23,6 +23,8 @@ class GgufWriter {
                   std::vector<uint8_t> bytes);
 
   std::vector<uint8_t> bytes() const;
+  // The same, releasing each tensor once copied: peak memory stays near one model, not two.
+  std::vector<uint8_t> take_bytes() &&;
   host::Status write(const std::string& path) const;
 
  private:

@@ -230,6 +230,7 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
   }
   const double decode = seconds_since(t0);
   std::printf("\n");
+  std::fflush(stdout);
   std::fprintf(stderr, "prompt %zu tokens: %.1f tokens/s; generated %u tokens: %.1f tokens/s\n",
                tokens.size(), tokens.size() / prefill, n, n > 1 ? (n - 1) / decode : 0.0);
   return 0;
