@@ -51,6 +51,23 @@ struct SessionHandle {
   ~SessionHandle() { api.session_free(session); }
 };
 
+// --preset, --layers, --expert-type, --dense-type and --seed as synthetic-model options (the
+// strings live as long as this object).
+struct Synthetic {
+  explicit Synthetic(Args& a)
+      : preset(a.str("--preset", "tiny")),
+        experts(a.str("--expert-type")),
+        dense(a.str("--dense-type")) {
+    options.preset = preset.c_str();
+    options.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
+    options.expert_type = experts.empty() ? nullptr : experts.c_str();
+    options.dense_type = dense.empty() ? nullptr : dense.c_str();
+    options.seed = a.uint("--seed", 1, UINT64_MAX);
+  }
+  std::string preset, experts, dense;
+  ossvk_synthetic_options options{};
+};
+
 // Loads --model PATH, or builds --preset NAME in memory.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m) {
   if (a.has("--model") == a.has("--preset")) {
@@ -64,20 +81,13 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   o.device = device.empty() ? nullptr : device.c_str();
   o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
   if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
-  const std::string preset = a.str("--preset"), experts = a.str("--expert-type"),
-                    dense = a.str("--dense-type");
-  ossvk_synthetic_options s{};
-  s.preset = preset.c_str();
-  s.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
-  s.expert_type = experts.empty() ? nullptr : experts.c_str();
-  s.dense_type = dense.empty() ? nullptr : dense.c_str();
-  s.seed = a.uint("--seed", 1, UINT64_MAX);
+  Synthetic s(a);
   if (!a.ok()) {
     error(command, a.error());
     return false;
   }
   ossvk_status st = a.has("--model") ? api.model_load(a.str("--model").c_str(), &o, &m.model)
-                                     : api.model_create_synthetic(&s, &o, &m.model);
+                                     : api.model_create_synthetic(&s.options, &o, &m.model);
   if (st != OSSVK_OK) {
     error(command, api.last_error());
     return false;
@@ -239,17 +249,11 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
 int run_make_model(const ossvk_api& api, int argc, char** argv) {
   Args a(argc, argv, {"--preset", "--layers", "--expert-type", "--dense-type", "--seed", "--out"},
          {});
-  const std::string preset = a.str("--preset", "tiny"), experts = a.str("--expert-type"),
-                    dense = a.str("--dense-type"), out = a.str("--out");
-  ossvk_synthetic_options s{};
-  s.preset = preset.c_str();
-  s.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
-  s.expert_type = experts.empty() ? nullptr : experts.c_str();
-  s.dense_type = dense.empty() ? nullptr : dense.c_str();
-  s.seed = a.uint("--seed", 1, UINT64_MAX);
+  const std::string out = a.str("--out");
+  Synthetic s(a);
   if (!a.ok()) return error("make-model", a.error());
   if (out.empty()) return error("make-model", "--out FILE.gguf is required");
-  if (api.write_synthetic_model(&s, out.c_str()) != OSSVK_OK)
+  if (api.write_synthetic_model(&s.options, out.c_str()) != OSSVK_OK)
     return error("make-model", api.last_error());
   std::fprintf(stderr, "wrote %s\n", out.c_str());
   return 0;
