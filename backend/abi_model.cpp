@@ -192,11 +192,8 @@ OSSVK_API ossvk_status ossvk_model_reference_logits(const ossvk_model* m, const 
     const uint32_t k = experts_per_token ? experts_per_token : m->top_k;
     if (k > c.experts)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "experts_per_token exceeds the experts");
-    for (uint32_t i = 0; i < n; ++i)
-      if (tokens[i] >= c.vocab)
-        return fail(OSSVK_ERROR_INVALID_ARGUMENT,
-                    "token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
-                        " is out of range (vocabulary " + std::to_string(c.vocab) + ")");
+    Status ids = ossvk::check_token_ids({tokens, n}, c.vocab);
+    if (!ids.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, ids.message());
     auto out = ossvk::reference::forward(m->tensors, {tokens, n}, k);
     std::memcpy(logits, out.data(), out.size() * 4);
     return OSSVK_OK;

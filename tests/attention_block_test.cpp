@@ -92,20 +92,16 @@ class AttentionBlock : public GpuTest {
       SCOPED_TRACE("step at position " + std::to_string(pos));
       ASSERT_OK(transfer().upload(xb, 0, &x[uint64_t{pos} * D], uint64_t{n} * D * 4));
       ASSERT_OK(cs.begin());
-      auto linear = [&](const DeviceMatrix& m, const host::Buffer& in, const host::Buffer& bias,
-                        const host::Buffer& y, bool accumulate) {
-        return n <= kMaxMatvecColumns ? encode_matvec(dev, cs, m, in, n, &bias, y, accumulate)
-                                      : encode_matmul(dev, cs, m, in, n, &bias, y, accumulate);
-      };
       ASSERT_OK(encode_rmsnorm(dev, cs, xb, gain, D, n, 1e-5f, normed));
       cs.barrier();
-      ASSERT_OK(linear(qkv_w.value(), normed, qkv_bias, qkv, false));
+      ASSERT_OK(encode_linear(dev, cs, qkv_w.value(), normed, n, &qkv_bias, qkv));
       cs.barrier();
       ASSERT_OK(encode_rope_kv_write(dev, cs, qkv, n, pos, dm, table.value(), q, cache.value()));
       cs.barrier();
       ASSERT_OK(encode_attention(dev, cs, q, n, pos, dm, cache.value(), sinks, attn, &split));
       cs.barrier();
-      ASSERT_OK(linear(out_w.value(), attn, out_bias, xb, true));  // x += W_o attn + b_o
+      ASSERT_OK(encode_linear(dev, cs, out_w.value(), attn, n, &out_bias, xb,
+                              true));  // x += W_o attn + b_o
       ASSERT_OK(cs.submit_and_wait());
       std::vector<float> got(uint64_t{n} * D);
       ASSERT_OK(transfer().download(xb, 0, got.data(), got.size() * 4));

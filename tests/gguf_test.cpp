@@ -136,6 +136,14 @@ TEST(Gguf, missing_tensor_wrong_shape_and_unknown_architecture_are_named) {
   EXPECT_NE(e.find("architecture 'llama' is not gpt-oss"), std::string::npos) << e;
 }
 
+TEST(Gguf, a_key_of_the_wrong_type_is_an_error_not_its_default) {
+  GgufWriter w;
+  w.add_string("general.alignment", "64");
+  auto bytes = w.bytes();
+  const std::string e = load_error(bytes);
+  EXPECT_NE(e.find("key 'general.alignment' is string"), std::string::npos) << e;
+}
+
 TEST(Gguf, a_missing_file_is_named) {
   auto f = GgufFile::open("/nonexistent/model.gguf");
   ASSERT_FALSE(f.ok());

@@ -168,4 +168,11 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
   return encode(Op::matmul, device, stream, w, x, n, bias, y, accumulate);
 }
 
+host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
+                           const host::Buffer& x, uint32_t n, const host::Buffer* bias,
+                           const host::Buffer& y, bool accumulate) {
+  return encode(n <= kMaxMatvecColumns ? Op::matvec : Op::matmul, device, stream, w, x, n, bias, y,
+                accumulate);
+}
+
 }  // namespace ossvk

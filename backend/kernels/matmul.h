@@ -19,4 +19,9 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate = false);
 
+// Either of the above by n: matvec up to kMaxMatvecColumns columns, matmul beyond.
+host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
+                           const host::Buffer& x, uint32_t n, const host::Buffer* bias,
+                           const host::Buffer& y, bool accumulate = false);
+
 }  // namespace ossvk

@@ -142,9 +142,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
       encode_rmsnorm(device, stream, x, l.norm_gain, l.hidden, tokens, l.eps, s.normed));
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(
-      tokens <= kMaxMatvecColumns
-          ? encode_matvec(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits)
-          : encode_matmul(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
+      encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
   stream.barrier();
 
   OSSVK_ASSIGN_OR_RETURN(

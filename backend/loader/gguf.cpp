@@ -202,7 +202,7 @@ Status GgufFile::read(std::span<const uint8_t> bytes) {
       return file_error(path_, "key '" + std::string(key) + "' appears twice");
   }
 
-  uint64_t alignment = get_uint("general.alignment", kDefaultAlignment);
+  OSSVK_ASSIGN_OR_RETURN(uint64_t alignment, get_uint("general.alignment", kDefaultAlignment));
   if (alignment == 0 || (alignment & (alignment - 1)) || alignment > 65536)
     return file_error(path_, "general.alignment " + std::to_string(alignment) +
                                  " is not a power of two up to 65536");
@@ -326,9 +326,9 @@ Result<uint64_t> GgufFile::get_uint(std::string_view key) const {
   return static_cast<uint64_t>(s);
 }
 
-uint64_t GgufFile::get_uint(std::string_view key, uint64_t fallback) const {
-  auto r = get_uint(key);
-  return r.ok() ? r.value() : fallback;
+Result<uint64_t> GgufFile::get_uint(std::string_view key, uint64_t fallback) const {
+  if (!find(key)) return fallback;
+  return get_uint(key);
 }
 
 Result<double> GgufFile::get_float(std::string_view key) const {
@@ -350,10 +350,9 @@ Result<double> GgufFile::get_float(std::string_view key) const {
                     "key '" + std::string(key) + "' is " + type_name(v->type) + ", not a number");
 }
 
-double GgufFile::get_float(std::string_view key, double fallback) const {
+Result<double> GgufFile::get_float(std::string_view key, double fallback) const {
   if (!find(key)) return fallback;
-  auto r = get_float(key);
-  return r.ok() ? r.value() : fallback;
+  return get_float(key);
 }
 
 Result<std::string> GgufFile::get_string(std::string_view key) const {

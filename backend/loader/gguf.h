@@ -73,11 +73,12 @@ class GgufFile {
   const GgufValue* find(std::string_view key) const;
   const GgufTensor* tensor(std::string_view name) const;
   // Typed reads of a key; an absent key gives `fallback` when there is one, else an error naming
-  // the key and the file. Any integer type converts to an integer if it fits; f32/f64 to floats.
+  // the key and the file. A key of the wrong type is always an error, never the fallback. Any
+  // non-negative integer type reads as an integer; f32/f64 and integers as floats.
   host::Result<uint64_t> get_uint(std::string_view key) const;
-  uint64_t get_uint(std::string_view key, uint64_t fallback) const;
+  host::Result<uint64_t> get_uint(std::string_view key, uint64_t fallback) const;
   host::Result<double> get_float(std::string_view key) const;
-  double get_float(std::string_view key, double fallback) const;
+  host::Result<double> get_float(std::string_view key, double fallback) const;
   host::Result<std::string> get_string(std::string_view key) const;
 
  private:

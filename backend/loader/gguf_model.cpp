@@ -1,5 +1,7 @@
 #include "backend/loader/gguf_model.h"
 
+#include "backend/formats/half.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -8,22 +10,6 @@ namespace {
 
 using host::Result;
 using host::Status;
-
-float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t{h & 0x8000u} << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(static_cast<float>(man), -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = std::ldexp(static_cast<float>(man | 0x400), static_cast<int>(exp) - 25);
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  bits |= sign;
-  std::memcpy(&v, &bits, 4);
-  return v;
-}
 
 class Reader {
  public:
@@ -72,12 +58,11 @@ class Reader {
           break;
         case TensorFormat::f16:
           std::memcpy(&h, p + 2 * i, 2);
-          out[i] = half_to_float(h);
+          out[i] = f16_to_float(h);
           break;
         case TensorFormat::bf16: {
           std::memcpy(&h, p + 2 * i, 2);
-          uint32_t bits = uint32_t{h} << 16;
-          std::memcpy(&out[i], &bits, 4);
+          out[i] = bf16_to_float(h);
           break;
         }
         default:
@@ -116,20 +101,28 @@ Result<ModelConfig> read_config(const GgufFile& f, const Reader& r) {
   } else {
     OSSVK_ASSIGN_OR_RETURN(c.ff, r.u32(p + "feed_forward_length"));
   }
-  c.context = static_cast<uint32_t>(f.get_uint(p + "context_length", 4096));
-  c.eps = f.get_float(p + "attention.layer_norm_rms_epsilon", 1e-5);
-  c.window = static_cast<uint32_t>(f.get_uint(p + "attention.sliding_window", 0));
-  c.swa_period = static_cast<uint32_t>(f.get_uint(p + "attention.sliding_window_pattern", 2));
-  c.rope_theta = f.get_float(p + "rope.freq_base", 150000.0);
+  OSSVK_ASSIGN_OR_RETURN(uint64_t context, f.get_uint(p + "context_length", 4096));
+  OSSVK_ASSIGN_OR_RETURN(uint64_t window, f.get_uint(p + "attention.sliding_window", 0));
+  OSSVK_ASSIGN_OR_RETURN(uint64_t period, f.get_uint(p + "attention.sliding_window_pattern", 2));
+  if (context > (1u << 30) || window > (1u << 30) || period > (1u << 30))
+    return r.error("context_length, sliding_window or sliding_window_pattern out of range");
+  c.context = static_cast<uint32_t>(context);
+  c.window = static_cast<uint32_t>(window);
+  c.swa_period = static_cast<uint32_t>(period);
+  OSSVK_ASSIGN_OR_RETURN(c.eps, f.get_float(p + "attention.layer_norm_rms_epsilon", 1e-5));
+  OSSVK_ASSIGN_OR_RETURN(c.rope_theta, f.get_float(p + "rope.freq_base", 150000.0));
   const GgufValue* scaling = f.find(p + "rope.scaling.type");
   const bool yarn = scaling && scaling->type == GgufType::string && scaling->text == "yarn";
   if (scaling && !yarn && !(scaling->type == GgufType::string && scaling->text == "none"))
     return r.error("rope.scaling.type '" + std::string(scaling->text) +
                    "' is not supported (yarn or none)");
-  c.rope_factor = yarn ? f.get_float(p + "rope.scaling.factor", 1.0) : 1.0;
-  c.rope_original_context = f.get_float(p + "rope.scaling.original_context_length", 4096.0);
-  c.rope_beta_fast = f.get_float(p + "rope.scaling.yarn_beta_fast", 32.0);
-  c.rope_beta_slow = f.get_float(p + "rope.scaling.yarn_beta_slow", 1.0);
+  if (yarn) {
+    OSSVK_ASSIGN_OR_RETURN(c.rope_factor, f.get_float(p + "rope.scaling.factor", 1.0));
+  }
+  OSSVK_ASSIGN_OR_RETURN(c.rope_original_context,
+                         f.get_float(p + "rope.scaling.original_context_length", 4096.0));
+  OSSVK_ASSIGN_OR_RETURN(c.rope_beta_fast, f.get_float(p + "rope.scaling.yarn_beta_fast", 32.0));
+  OSSVK_ASSIGN_OR_RETURN(c.rope_beta_slow, f.get_float(p + "rope.scaling.yarn_beta_slow", 1.0));
   if (c.heads % c.kv_heads)
     return r.error(std::to_string(c.heads) + " query heads are not a multiple of " +
                    std::to_string(c.kv_heads) + " KV heads");
@@ -145,11 +138,13 @@ Result<ModelConfig> read_config(const GgufFile& f, const Reader& r) {
   if (!q || q->dims.size() != 2)
     return r.error("missing or malformed tensor 'blk.0.attn_q.weight'");
   const uint64_t q_rows = q->dims[1];
-  uint64_t head_dim = f.get_uint(p + "attention.key_length", q_rows / c.heads);
+  OSSVK_ASSIGN_OR_RETURN(uint64_t head_dim,
+                         f.get_uint(p + "attention.key_length", q_rows / c.heads));
+  OSSVK_ASSIGN_OR_RETURN(uint64_t value_dim, f.get_uint(p + "attention.value_length", head_dim));
   if (head_dim == 0 || head_dim * c.heads != q_rows || head_dim > 1024)
     return r.error("head size " + std::to_string(head_dim) + " x " + std::to_string(c.heads) +
                    " heads does not match attn_q's " + std::to_string(q_rows) + " rows");
-  if (f.get_uint(p + "attention.value_length", head_dim) != head_dim)
+  if (value_dim != head_dim)
     return r.error("attention.value_length differs from key_length; GPT-OSS has one head size");
   c.head_dim = static_cast<uint32_t>(head_dim);
 

@@ -68,14 +68,18 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
 
 Session::~Session() = default;
 
-Status Session::check_tokens(std::span<const uint32_t> tokens) const {
-  const ModelConfig& c = model_.config();
-  if (tokens.empty()) return Status::error("eval: no tokens");
+Status check_token_ids(std::span<const uint32_t> tokens, uint32_t vocab) {
+  if (tokens.empty()) return Status::error("no tokens");
   for (size_t i = 0; i < tokens.size(); ++i)
-    if (tokens[i] >= c.vocab)
+    if (tokens[i] >= vocab)
       return Status::error("token id " + std::to_string(tokens[i]) + " at index " +
                            std::to_string(i) + " is out of range (vocabulary " +
-                           std::to_string(c.vocab) + ")");
+                           std::to_string(vocab) + ")");
+  return Status();
+}
+
+Status Session::check_tokens(std::span<const uint32_t> tokens) const {
+  OSSVK_RETURN_IF_ERROR(check_token_ids(tokens, model_.config().vocab));
   if (uint64_t{position_} + tokens.size() > options_.context)
     return Status::error("context overflow: " + std::to_string(position_) + " + " +
                          std::to_string(tokens.size()) + " tokens exceed the session's " +
@@ -114,11 +118,6 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   OSSVK_RETURN_IF_ERROR(transfer_->upload(ids_, 0, tokens.data(), uint64_t{n} * 4));
   host::CommandStream& cs = *stream_;
   OSSVK_RETURN_IF_ERROR(cs.begin());
-  auto linear = [&](const DeviceMatrix& w, const host::Buffer& x, uint32_t cols,
-                    const host::Buffer* bias, const host::Buffer& y, bool accumulate) {
-    return cols <= kMaxMatvecColumns ? encode_matvec(dev, cs, w, x, cols, bias, y, accumulate)
-                                     : encode_matmul(dev, cs, w, x, cols, bias, y, accumulate);
-  };
 
   OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
   cs.barrier();
@@ -130,7 +129,7 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
     OSSVK_RETURN_IF_ERROR(
         encode_rmsnorm(dev, cs, *x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), normed_));
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(linear(L.qkv, normed_, n, &L.qkv_bias, qkv_, false));
+    OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.qkv, normed_, n, &L.qkv_bias, qkv_, false));
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(
         encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l]));
@@ -139,7 +138,7 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
         encode_attention(dev, cs, q_, n, pos, L.dims, caches_[l], L.sinks, attn_, &attn_scratch_)
             .with_context(name));
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(linear(L.out, attn_, n, &L.out_bias, *x, true));
+    OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.out, attn_, n, &L.out_bias, *x, true));
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, *other, name));
     cs.barrier();
@@ -151,12 +150,14 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   uint32_t rows = 0;
   if (logits && all_rows) {
     rows = n;
-    OSSVK_RETURN_IF_ERROR(linear(model_.output(), normed_, n, nullptr, logits_, false));
+    OSSVK_RETURN_IF_ERROR(
+        encode_linear(dev, cs, model_.output(), normed_, n, nullptr, logits_, false));
   } else if (logits) {
     rows = 1;
     cs.copy(normed_, (n - 1) * D * 4, last_, 0, D * 4);
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(linear(model_.output(), last_, 1, nullptr, logits_, false));
+    OSSVK_RETURN_IF_ERROR(
+        encode_linear(dev, cs, model_.output(), last_, 1, nullptr, logits_, false));
   }
   Status s = cs.submit_and_wait();
   if (!s.ok()) {

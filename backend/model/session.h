@@ -10,6 +10,9 @@
 
 namespace ossvk {
 
+// Every id below `vocab`; the error names the first that is not and its index.
+host::Status check_token_ids(std::span<const uint32_t> tokens, uint32_t vocab);
+
 struct SessionOptions {
   uint32_t context = 4096;         // positions the session holds
   uint32_t max_step_tokens = 512;  // tokens per command buffer; longer prompts take several

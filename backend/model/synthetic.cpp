@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/formats/half.h"
 #include "backend/loader/gguf.h"
 
 namespace ossvk {
@@ -34,25 +35,6 @@ class Rng {
   uint64_t s_;
 };
 
-uint16_t to_bf16(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return static_cast<uint16_t>((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
-}
-
-// Round-to-nearest binary16 for the normal range; smaller magnitudes flush to zero (the values
-// written here stay far above 2^-14 or are zero).
-uint16_t to_f16(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  const uint16_t sign = static_cast<uint16_t>((b >> 16) & 0x8000);
-  const int exp = static_cast<int>((b >> 23) & 0xff) - 127 + 15;
-  if (exp <= 0) return sign;
-  uint32_t mant = (b & 0x7FFFFF) + 0xFFF + ((b >> 13) & 1);
-  uint32_t h = (static_cast<uint32_t>(exp) << 10) + (mant >> 13);
-  return static_cast<uint16_t>(sign | std::min<uint32_t>(h, 0x7BFF));
-}
-
 template <class T>
 void put(std::vector<uint8_t>& out, size_t at, T v) {
   std::memcpy(out.data() + at, &v, sizeof(T));
@@ -70,10 +52,10 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
       for (uint64_t i = 0; i < n; ++i) put(out, 4 * i, rng.uniform(a));
       break;
     case TensorFormat::bf16:
-      for (uint64_t i = 0; i < n; ++i) put(out, 2 * i, to_bf16(rng.uniform(a)));
+      for (uint64_t i = 0; i < n; ++i) put(out, 2 * i, float_to_bf16(rng.uniform(a)));
       break;
     case TensorFormat::f16:
-      for (uint64_t i = 0; i < n; ++i) put(out, 2 * i, to_f16(rng.uniform(a)));
+      for (uint64_t i = 0; i < n; ++i) put(out, 2 * i, float_to_f16(rng.uniform(a)));
       break;
     case TensorFormat::q8_0:    // d = a/127, codes uniform in [-127, 127]
     case TensorFormat::q5_0:    // d = a/16, codes 0..31 (value d*(q-16))
@@ -82,7 +64,7 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
       const float levels = format == TensorFormat::q8_0   ? 127.0f
                            : format == TensorFormat::q5_0 ? 16.0f
                                                           : 8.0f;
-      const uint16_t d = to_f16(a / levels);
+      const uint16_t d = float_to_f16(a / levels);
       for (uint64_t b = 0; b < n / 32; ++b) {
         const size_t at = b * bytes;
         put(out, at, d);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/formats/half.h"
+
 namespace ossvk::testing {
 namespace {
 
@@ -14,24 +16,6 @@ int uniform_int(Rng& rng, int lo, int hi) {
 void put16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v & 0xFF);
   p[1] = static_cast<uint8_t>(v >> 8);
-}
-
-// Float to bf16 (round to nearest even) and to fp16 (normal range, round to nearest even).
-uint16_t to_bf16(float f) {
-  uint32_t b = std::bit_cast<uint32_t>(f);
-  return static_cast<uint16_t>((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
-}
-uint16_t to_f16(float f) {
-  if (f == 0.0f) return std::signbit(f) ? 0x8000 : 0;
-  uint16_t sign = std::signbit(f) ? 0x8000 : 0;
-  int e;
-  float mant = std::frexp(std::fabs(f), &e);  // f = mant * 2^e, mant in [0.5, 1)
-  int exponent = e + 14;                      // fp16: value = (1 + m/1024) 2^(exponent - 15)
-  if (exponent <= 0)                          // subnormal: m * 2^-24
-    return static_cast<uint16_t>(sign | std::lrint(std::ldexp(std::fabs(f), 24)));
-  long m = std::lrint((mant * 2.0f - 1.0f) * 1024.0f);
-  if (m == 1024) m = 0, ++exponent;
-  return static_cast<uint16_t>(sign | (exponent << 10) | m);
 }
 
 // f16 scale 2^e.
@@ -82,7 +66,8 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
     case TensorFormat::bf16:
       for (uint64_t i = 0; i < m * k; ++i) {
         float v = exact ? dyadic(rng) : small(rng);
-        put16(h.data.data() + 2 * i, format == TensorFormat::f16 ? to_f16(v) : to_bf16(v));
+        put16(h.data.data() + 2 * i,
+              format == TensorFormat::f16 ? float_to_f16(v) : float_to_bf16(v));
       }
       break;
     case TensorFormat::q8_0:
@@ -134,8 +119,8 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
               std::ldexp(1.0f + uniform_int(rng, 0, 127) / 128.0f, eight ? -11 : -7);
           b = -s * (eight ? 128.0f : 8.0f) + small(rng) * 0.1f;
         }
-        put16(h.scales.data() + 2 * g, scales_bf16 ? to_bf16(s) : to_f16(s));
-        put16(h.biases.data() + 2 * g, scales_bf16 ? to_bf16(b) : to_f16(b));
+        put16(h.scales.data() + 2 * g, scales_bf16 ? float_to_bf16(s) : float_to_f16(s));
+        put16(h.biases.data() + 2 * g, scales_bf16 ? float_to_bf16(b) : float_to_f16(b));
       }
       break;
     }
