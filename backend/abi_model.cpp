@@ -1,8 +1,11 @@
 // The C ABI's models, sessions and sampling (ossvk.h): opaque handles over backend/model.
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 
 #include "backend/abi_common.h"
 #include "backend/loader/gguf_model.h"
+#include "backend/loader/hf_model.h"
 #include "backend/model/sampler.h"
 #include "backend/model/session.h"
 #include "backend/model/synthetic.h"
@@ -14,8 +17,11 @@ using namespace ossvk::abi;
 struct ossvk_model {
   std::unique_ptr<ossvk::host::Device> device;
   std::vector<uint8_t> memory;  // a synthetic model's GGUF bytes
-  std::unique_ptr<ossvk::GgufFile> file;
-  ossvk::ModelTensors tensors;  // views into file
+  std::unique_ptr<ossvk::GgufFile> gguf;
+  std::unique_ptr<ossvk::HfModel> hf;
+  ossvk::ModelTensors tensors;  // views into gguf or hf
+  std::string name;
+  std::vector<ossvk_tensor_info> listing;  // the file's tensors as stored
   std::unique_ptr<ossvk::Model> model;
   uint32_t top_k = 0;
 };
@@ -53,12 +59,50 @@ ossvk::host::Result<ossvk::GgufWriter> synthetic(const ossvk_synthetic_options* 
   return ossvk::synthetic_model(s);
 }
 
-// Reads, validates and uploads m->file onto a new device.
+ossvk_tensor_info listing(const std::string& name, const std::string& type,
+                          std::vector<uint64_t> dims, uint64_t bytes) {
+  ossvk_tensor_info t{};
+  copy_string(t.name, name);
+  copy_string(t.type, type);
+  t.n_dims = static_cast<uint32_t>(std::min<size_t>(dims.size(), 4));
+  for (uint32_t i = 0; i < t.n_dims; ++i) t.dims[i] = dims[i];
+  t.bytes = bytes;
+  return t;
+}
+
+// Reads and validates m->gguf's model.
+ossvk_status read_gguf(ossvk_model& m) {
+  auto tensors = ossvk::read_gguf_model(*m.gguf);
+  if (!tensors.ok()) return fail(tensors.status());
+  m.tensors = std::move(tensors).value();
+  auto name = m.gguf->get_string("general.name");
+  m.name = name.ok() ? name.value() : m.gguf->path();
+  for (const auto& t : m.gguf->tensors())
+    m.listing.push_back(
+        listing(t.name, ossvk::tensor_format_info(t.format).name, t.dims, t.data.size()));
+  return OSSVK_OK;
+}
+
+// A Hugging Face checkpoint folder.
+ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
+  auto hf = ossvk::read_hf_model(dir);
+  if (!hf.ok()) return fail(hf.status());
+  m.hf = std::move(hf).value();
+  m.tensors = std::move(m.hf->tensors);
+  m.name = m.hf->name;
+  for (const auto& shard : m.hf->shards)
+    for (const auto& [name, t] : shard->tensors()) {
+      std::string type = t.dtype;
+      for (char& ch : type) ch = static_cast<char>(std::tolower(ch));
+      m.listing.push_back(listing(
+          name, type, std::vector<uint64_t>(t.shape.rbegin(), t.shape.rend()), t.data.size()));
+    }
+  return OSSVK_OK;
+}
+
+// Uploads m->tensors onto a new device.
 ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_options* options,
                          ossvk_model** out) {
-  auto tensors = ossvk::read_gguf_model(*m->file);
-  if (!tensors.ok()) return fail(tensors.status());
-  m->tensors = std::move(tensors).value();
   m->top_k = m->tensors.config.top_k;
   if (options && options->experts_per_token) {
     if (options->experts_per_token > m->tensors.config.experts)
@@ -98,9 +142,14 @@ OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_opti
     if (!path || !out) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_load: null argument");
     *out = nullptr;
     auto m = std::make_unique<ossvk_model>();
-    auto file = ossvk::GgufFile::open(path);
-    if (!file.ok()) return fail(file.status());
-    m->file = std::move(file).value();
+    if (std::filesystem::is_directory(path)) {
+      if (ossvk_status s = read_hf(*m, path); s != OSSVK_OK) return s;
+    } else {
+      auto file = ossvk::GgufFile::open(path);
+      if (!file.ok()) return fail(file.status());
+      m->gguf = std::move(file).value();
+      if (ossvk_status s = read_gguf(*m); s != OSSVK_OK) return s;
+    }
     return finish_load(std::move(m), options, out);
   });
 }
@@ -118,7 +167,8 @@ OSSVK_API ossvk_status ossvk_model_create_synthetic(const ossvk_synthetic_option
     m->memory = std::move(writer.value()).take_bytes();
     auto file = ossvk::GgufFile::parse(m->memory, "synthetic model");
     if (!file.ok()) return fail(file.status());
-    m->file = std::move(file).value();
+    m->gguf = std::move(file).value();
+    if (ossvk_status s = read_gguf(*m); s != OSSVK_OK) return s;
     return finish_load(std::move(m), options, out);
   });
 }
@@ -148,8 +198,7 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_info: null argument");
     const ossvk::ModelConfig& c = m->tensors.config;
     *info = ossvk_model_info{};
-    auto name = m->file->get_string("general.name");
-    copy_string(info->name, name.ok() ? name.value() : m->file->path());
+    copy_string(info->name, m->name);
     copy_string(info->device_name, m->device->info().name);
     info->layers = c.layers, info->hidden = c.hidden, info->vocab = c.vocab;
     info->heads = c.heads, info->kv_heads = c.kv_heads, info->head_dim = c.head_dim;
@@ -158,7 +207,7 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
     info->rope_theta = c.rope_theta, info->rope_factor = c.rope_factor;
     info->weight_bytes = m->model->weight_bytes();
     info->decode_bytes = m->model->decode_bytes(m->top_k);
-    info->tensor_count = static_cast<uint32_t>(m->file->tensors().size());
+    info->tensor_count = static_cast<uint32_t>(m->listing.size());
     return OSSVK_OK;
   });
 }
@@ -168,16 +217,10 @@ OSSVK_API ossvk_status ossvk_model_get_tensor(const ossvk_model* m, uint32_t ind
   return guarded([&] {
     if (!m || !info)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_tensor: null argument");
-    if (index >= m->file->tensors().size())
+    if (index >= m->listing.size())
       return fail(OSSVK_ERROR_INVALID_ARGUMENT,
                   "ossvk_model_get_tensor: index " + std::to_string(index) + " is out of range");
-    const ossvk::GgufTensor& t = m->file->tensors()[index];
-    *info = ossvk_tensor_info{};
-    copy_string(info->name, t.name);
-    copy_string(info->type, ossvk::tensor_format_info(t.format).name);
-    info->n_dims = static_cast<uint32_t>(t.dims.size());
-    for (size_t i = 0; i < t.dims.size() && i < 4; ++i) info->dims[i] = t.dims[i];
-    info->bytes = t.data.size();
+    *info = m->listing[index];
     return OSSVK_OK;
   });
 }

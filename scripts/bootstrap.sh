@@ -11,6 +11,7 @@ packages=(
   vulkan-tools                      # vulkaninfo, for diagnosing a machine
   glslang-tools spirv-tools         # GLSL -> SPIR-V, spirv-val, spirv-opt, spirv-dis
   libgtest-dev
+  nlohmann-json3-dev                # JSON: safetensors headers, config.json
 )
 
 missing=()

@@ -6,14 +6,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "backend/loader/gguf_model.h"
+#include "backend/loader/hf_model.h"
 #include "backend/model/session.h"
 #include "backend/model/synthetic.h"
 #include "support/gpu.h"
+#include "support/hf_writer.h"
 
 namespace ossvk::testing {
 namespace {
@@ -274,6 +278,86 @@ TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_
   EXPECT_EQ(session.position(), 6u);
   EXPECT_TRUE(session.usable());
   ASSERT_OK(session.eval(std::span(six).first(2), nullptr, false));
+}
+
+}  // namespace
+}  // namespace ossvk::testing
+
+namespace ossvk::testing {
+namespace {
+
+std::vector<float> gpu_logits(host::Device& device, const ModelTensors& t,
+                              const std::vector<uint32_t>& tokens) {
+  auto model = Model::upload(device, t);
+  EXPECT_TRUE(model.ok()) << model.status().to_string();
+  if (!model.ok()) return {};
+  auto s = Session::create(*model.value(), {});
+  EXPECT_TRUE(s.ok());
+  std::vector<float> out(tokens.size() * uint64_t{t.config.vocab});
+  EXPECT_TRUE(s.value()->eval(tokens, out.data(), true).ok());
+  return out;
+}
+
+class Loaders : public GpuTest {};
+
+// The same logical weights as GGUF and as a Hugging Face folder: MXFP4 experts in split vs
+// linear nibble order with gate/up apart vs interleaved, and bf16 re-train experts transposed.
+// Both become the same device planes, so the logits must be bit-identical.
+TEST_F(Loaders, gguf_and_hugging_face_folders_give_the_same_logits) {
+  for (TensorFormat experts : {TensorFormat::mxfp4, TensorFormat::bf16}) {
+    SCOPED_TRACE(tensor_format_info(experts).name);
+    SyntheticOptions o;
+    o.experts = experts;
+    auto w = synthetic_model(o);
+    ASSERT_OK(w);
+    const auto bytes = w.value().bytes();
+    auto gguf = GgufFile::parse(bytes, "synthetic");
+    ASSERT_OK(gguf);
+    auto from_gguf = read_gguf_model(*gguf.value());
+    ASSERT_OK(from_gguf);
+    const std::string dir = ::testing::TempDir() + "/ossvk_hf_" + tensor_format_info(experts).name;
+    write_hf_checkpoint(from_gguf.value(), dir);
+    auto from_hf = read_hf_model(dir);
+    ASSERT_OK(from_hf);
+    const ModelConfig &a = from_gguf.value().config, &b = from_hf.value()->tensors.config;
+    EXPECT_EQ(std::tie(a.layers, a.hidden, a.vocab, a.heads, a.kv_heads, a.head_dim, a.experts,
+                       a.top_k, a.ff, a.window),
+              std::tie(b.layers, b.hidden, b.vocab, b.heads, b.kv_heads, b.head_dim, b.experts,
+                       b.top_k, b.ff, b.window));
+    const auto tokens = some_tokens(10, a.vocab);
+    const auto x = gpu_logits(device(), from_gguf.value(), tokens);
+    const auto y = gpu_logits(device(), from_hf.value()->tensors, tokens);
+    ASSERT_FALSE(x.empty());
+    EXPECT_EQ(x, y);
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST_F(Loaders, a_broken_hugging_face_folder_names_what_is_wrong) {
+  auto w = synthetic_model({});
+  ASSERT_OK(w);
+  const auto bytes = w.value().bytes();
+  auto gguf = GgufFile::parse(bytes, "synthetic");
+  auto tensors = read_gguf_model(*gguf.value());
+  ASSERT_OK(tensors);
+  const std::string dir = ::testing::TempDir() + "/ossvk_hf_broken";
+  write_hf_checkpoint(tensors.value(), dir);
+  // Truncate the shard: the last tensor's bytes now lie past the end.
+  const std::string shard = dir + "/model.safetensors";
+  std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 100);
+  auto r = read_hf_model(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(shard + ": tensor '"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("truncated file?"), std::string::npos);
+  std::filesystem::remove(shard);
+  r = read_hf_model(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("neither model.safetensors nor"), std::string::npos);
+  std::filesystem::remove_all(dir);
+  r = read_hf_model(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("config.json: cannot open"), std::string::npos);
 }
 
 }  // namespace

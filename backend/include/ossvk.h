@@ -141,9 +141,9 @@ typedef struct ossvk_model_info {
 
 typedef struct ossvk_tensor_info {
   char name[128];
-  char type[16]; /* "f32", "bf16", "mxfp4", ... */
+  char type[16]; /* GGUF: "f32", "bf16", "mxfp4", ...; safetensors: "bf16", "u8", ... */
   uint32_t n_dims;
-  uint64_t dims[4]; /* ggml order: dims[0] is the row length */
+  uint64_t dims[4]; /* innermost first (ggml order): dims[0] is the row length */
   uint64_t bytes;
 } ossvk_tensor_info;
 
@@ -165,7 +165,8 @@ typedef struct ossvk_sampler {
   uint64_t state;
 } ossvk_sampler;
 
-/* Loads a GGUF file (memory-mapped; every tensor is validated before any upload). Thread-safe. */
+/* Loads a GGUF file, or a Hugging Face checkpoint folder (config.json + safetensors shards),
+ * memory-mapped; every tensor is validated before any upload. Thread-safe. */
 OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_options* options,
                                         ossvk_model** model);
 /* Builds a synthetic model in memory and loads it. Thread-safe. */

@@ -24,8 +24,8 @@ constexpr uint32_t kMatvecWorkgroup = 64;
 // for 1 / 2 / 4 rows, MXFP4 0.066 / 0.043 / 0.045 ms, BF16 0.430 / 0.263 / 0.197 ms. More than 4
 // columns halve the rows, since the columns multiply the accumulators.
 uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format) {
-  const bool wide = format == DeviceFormat::f32 || format == DeviceFormat::f16 ||
-                    format == DeviceFormat::bf16;
+  const bool wide =
+      format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
   uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : wide ? 4 : 2;
   return n > 4 ? std::max(1u, rows / 2) : rows;
 }

@@ -1,11 +1,5 @@
 #include "backend/loader/gguf.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 namespace ossvk {
@@ -137,26 +131,11 @@ uint64_t gguf_tensor_bytes(TensorFormat format, uint64_t elements) {
 }
 
 Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return file_error(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return file_error(path, "not a regular file");
-  }
+  OSSVK_ASSIGN_OR_RETURN(auto mapped, MappedFile::open(path));
   std::unique_ptr<GgufFile> f(new GgufFile());
   f->path_ = path;
-  if (st.st_size > 0) {
-    void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      ::close(fd);
-      return file_error(path, std::string("cannot map: ") + std::strerror(errno));
-    }
-    f->mapping_ = p;
-    f->mapping_size_ = static_cast<size_t>(st.st_size);
-  }
-  ::close(fd);
-  OSSVK_RETURN_IF_ERROR(f->read({static_cast<const uint8_t*>(f->mapping_), f->mapping_size_}));
+  f->mapped_ = std::move(mapped);
+  OSSVK_RETURN_IF_ERROR(f->read(f->mapped_->bytes()));
   return f;
 }
 
@@ -168,9 +147,7 @@ Result<std::unique_ptr<GgufFile>> GgufFile::parse(std::span<const uint8_t> bytes
   return f;
 }
 
-GgufFile::~GgufFile() {
-  if (mapping_) munmap(mapping_, mapping_size_);
-}
+GgufFile::~GgufFile() = default;
 
 Status GgufFile::read(std::span<const uint8_t> bytes) {
   bytes_ = bytes;

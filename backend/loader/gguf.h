@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/loader/mapped_file.h"
 #include "host/status.h"
 #include "reference/tensor_format.h"
 
@@ -86,8 +87,7 @@ class GgufFile {
   host::Status read(std::span<const uint8_t> bytes);
 
   std::string path_;
-  void* mapping_ = nullptr;
-  size_t mapping_size_ = 0;
+  std::unique_ptr<MappedFile> mapped_;  // null for parse()
   std::span<const uint8_t> bytes_;
   uint32_t version_ = 0;
   std::map<std::string, GgufValue, std::less<>> values_;

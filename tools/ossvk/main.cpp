@@ -31,7 +31,8 @@ void usage(FILE* out) {
       "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n"
       "  demo                       the selftest (what `make demo` runs)\n"
       "  version                    library and ABI version\n"
-      "MODEL: --model FILE.gguf, or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
+      "MODEL: --model FILE.gguf or a Hugging Face folder (config.json + *.safetensors),\n"
+      "       or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
       "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
       "       [--experts-per-token K]\n"
       "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_LIBRARY\n");

@@ -1,0 +1,292 @@
+#include "backend/loader/hf_model.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "backend/formats/half.h"
+
+namespace ossvk {
+namespace {
+
+using host::Result;
+using host::Status;
+using nlohmann::json;
+
+Status error(const std::string& where, const std::string& what) {
+  return Status::error(where + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+}
+
+Result<json> read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return error(path, "cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return error(path, "not a JSON object");
+  return j;
+}
+
+Result<uint32_t> get_u32(const json& j, const std::string& key, const std::string& file,
+                         const uint32_t* fallback = nullptr) {
+  if (!j.contains(key)) {
+    if (fallback) return *fallback;
+    return error(file, "missing key '" + key + "'");
+  }
+  if (!j[key].is_number_unsigned() || j[key].get<uint64_t>() > (1u << 30))
+    return error(file, "key '" + key + "' is not a count");
+  return static_cast<uint32_t>(j[key].get<uint64_t>());
+}
+
+Result<double> get_number(const json& j, const std::string& key, const std::string& file,
+                          double fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_number()) return error(file, "key '" + key + "' is not a number");
+  return j[key].get<double>();
+}
+
+Result<ModelConfig> read_config(const std::string& file) {
+  OSSVK_ASSIGN_OR_RETURN(json j, read_json(file));
+  if (j.contains("model_type") && j["model_type"] != "gpt_oss")
+    return error(file, "model_type " + j["model_type"].dump() + " is not gpt_oss");
+  ModelConfig c;
+  OSSVK_ASSIGN_OR_RETURN(c.layers, get_u32(j, "num_hidden_layers", file));
+  OSSVK_ASSIGN_OR_RETURN(c.hidden, get_u32(j, "hidden_size", file));
+  OSSVK_ASSIGN_OR_RETURN(c.vocab, get_u32(j, "vocab_size", file));
+  OSSVK_ASSIGN_OR_RETURN(c.heads, get_u32(j, "num_attention_heads", file));
+  OSSVK_ASSIGN_OR_RETURN(c.kv_heads, get_u32(j, "num_key_value_heads", file));
+  const uint32_t head_dim = c.heads ? c.hidden / c.heads : 0;
+  OSSVK_ASSIGN_OR_RETURN(c.head_dim, get_u32(j, "head_dim", file, &head_dim));
+  OSSVK_ASSIGN_OR_RETURN(c.experts, get_u32(j, "num_local_experts", file));
+  const std::string k_key =
+      j.contains("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token";
+  OSSVK_ASSIGN_OR_RETURN(c.top_k, get_u32(j, k_key, file));
+  OSSVK_ASSIGN_OR_RETURN(c.ff, get_u32(j, "intermediate_size", file));
+  const uint32_t no_window = 0, context = 131072;
+  OSSVK_ASSIGN_OR_RETURN(c.window, get_u32(j, "sliding_window", file, &no_window));
+  OSSVK_ASSIGN_OR_RETURN(c.context, get_u32(j, "max_position_embeddings", file, &context));
+  OSSVK_ASSIGN_OR_RETURN(c.eps, get_number(j, "rms_norm_eps", file, 1e-5));
+  OSSVK_ASSIGN_OR_RETURN(c.rope_theta, get_number(j, "rope_theta", file, 150000.0));
+  OSSVK_ASSIGN_OR_RETURN(c.swiglu_limit, get_number(j, "swiglu_limit", file, 7.0));
+  if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
+    const json& r = j["rope_scaling"];
+    const std::string type = r.value("rope_type", r.value("type", std::string("yarn")));
+    if (type != "yarn") return error(file, "rope_scaling type '" + type + "' is not yarn");
+    OSSVK_ASSIGN_OR_RETURN(c.rope_factor, get_number(r, "factor", file, 1.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_original_context,
+                           get_number(r, "original_max_position_embeddings", file, 4096.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_beta_fast, get_number(r, "beta_fast", file, 32.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_beta_slow, get_number(r, "beta_slow", file, 1.0));
+  }
+  // GPT-OSS slides on even layers; layer_types, when given, must say exactly that.
+  if (j.contains("layer_types") && j["layer_types"].is_array()) {
+    const json& t = j["layer_types"];
+    if (t.size() != c.layers) return error(file, "layer_types does not list every layer");
+    for (uint32_t l = 0; l < c.layers; ++l)
+      if (t[l] != (l % 2 == 0 ? "sliding_attention" : "full_attention"))
+        return error(file, "layer_types: layer " + std::to_string(l) + " is " + t[l].dump() +
+                               "; ossvk runs sliding attention on even layers only");
+  }
+  if (!c.heads || !c.kv_heads || c.heads % c.kv_heads || c.top_k > c.experts || !c.top_k)
+    return error(file, "inconsistent heads or experts");
+  return c;
+}
+
+class Tensors {
+ public:
+  Tensors(HfModel& m, const std::string& dir) : m_(m), dir_(dir) {
+    for (const auto& shard : m.shards)
+      for (const auto& [name, t] : shard->tensors()) by_name_[name] = &t;
+  }
+
+  bool has(const std::string& name) const { return by_name_.count(name) != 0; }
+
+  Result<const SafetensorsTensor*> get(const std::string& name, std::vector<uint64_t> shape,
+                                       std::set<std::string> dtypes) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) return error(dir_, "missing tensor '" + name + "'");
+    const SafetensorsTensor* t = it->second;
+    if (t->shape != shape) {
+      auto str = [](const std::vector<uint64_t>& v) {
+        std::string s = "[";
+        for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+        return s + "]";
+      };
+      return error(dir_,
+                   "tensor '" + name + "' has shape " + str(t->shape) + ", expected " + str(shape));
+    }
+    if (!dtypes.count(t->dtype))
+      return error(dir_,
+                   "tensor '" + name + "' is " + t->dtype + ", which ossvk does not read here");
+    return t;
+  }
+
+  Result<TensorData> matrix(const std::string& name, uint64_t rows, uint64_t cols) const {
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
+                           get(name, {rows, cols}, {"F32", "F16", "BF16"}));
+    return TensorData{format_of(t->dtype), rows, cols, t->data};
+  }
+
+  Result<std::vector<float>> vec(const std::string& name, std::vector<uint64_t> shape) const {
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t, get(name, shape, {"F32", "F16", "BF16"}));
+    return floats(*t);
+  }
+
+  // MXFP4 experts: blocks [E, R, G, 16] and scales [E, R, G]; every `stride`-th row from
+  // `first` (interleaved gate/up), as an mxfp4_linear matrix of E * R / stride rows.
+  Result<TensorData> mxfp4(const std::string& base, uint64_t E, uint64_t R, uint64_t K,
+                           uint32_t first, uint32_t stride) {
+    const uint64_t G = K / 32;
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* b,
+                           get(base + "_blocks", {E, R, G, 16}, {"U8"}));
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s, get(base + "_scales", {E, R, G}, {"U8"}));
+    TensorData d{TensorFormat::mxfp4_linear, E * R / stride, K, b->data, s->data};
+    if (stride == 1) return d;
+    auto& blocks = m_.owned.emplace_back(d.m * G * 16);
+    auto& scales = m_.owned.emplace_back(d.m * G);
+    for (uint64_t row = 0; row < d.m; ++row) {
+      const uint64_t src = row * stride + first;
+      std::memcpy(&blocks[row * G * 16], &b->data[src * G * 16], G * 16);
+      std::memcpy(&scales[row * G], &s->data[src * G], G);
+    }
+    d.data = blocks;
+    d.scales = scales;
+    return d;
+  }
+
+  // bf16 re-train experts: w [E, in, out] (16- or 32-bit), rows first, first + stride, ... of
+  // the output axis, transposed to E * out / stride rows of `in`.
+  Result<TensorData> dense_experts(const std::string& name, uint64_t E, uint64_t in, uint64_t out,
+                                   uint32_t first, uint32_t stride) {
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
+                           get(name, {E, in, out}, {"F32", "F16", "BF16"}));
+    const uint64_t size = safetensors_dtype_bytes(t->dtype), rows = out / stride;
+    auto& dst = m_.owned.emplace_back(E * rows * in * size);
+    for (uint64_t e = 0; e < E; ++e)
+      for (uint64_t r = 0; r < rows; ++r)
+        for (uint64_t i = 0; i < in; ++i)
+          std::memcpy(&dst[((e * rows + r) * in + i) * size],
+                      &t->data[((e * in + i) * out + r * stride + first) * size], size);
+    return TensorData{format_of(t->dtype), E * rows, in, dst};
+  }
+
+  // Every `stride`-th value from `first` of a [E, R] bias, as floats.
+  Result<std::vector<float>> strided(const std::string& name, uint64_t E, uint64_t R,
+                                     uint32_t first, uint32_t stride) const {
+    OSSVK_ASSIGN_OR_RETURN(std::vector<float> all, vec(name, {E, R}));
+    std::vector<float> out;
+    out.reserve(all.size() / stride);
+    for (size_t i = first; i < all.size(); i += stride) out.push_back(all[i]);
+    return out;
+  }
+
+ private:
+  static TensorFormat format_of(const std::string& dtype) {
+    return dtype == "F32"   ? TensorFormat::f32
+           : dtype == "F16" ? TensorFormat::f16
+                            : TensorFormat::bf16;
+  }
+  static std::vector<float> floats(const SafetensorsTensor& t) {
+    const uint64_t size = safetensors_dtype_bytes(t.dtype), n = t.data.size() / size;
+    std::vector<float> out(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      uint16_t h;
+      if (size == 4) {
+        std::memcpy(&out[i], &t.data[4 * i], 4);
+        continue;
+      }
+      std::memcpy(&h, &t.data[2 * i], 2);
+      out[i] = t.dtype == "F16" ? f16_to_float(h) : bf16_to_float(h);
+    }
+    return out;
+  }
+
+  HfModel& m_;
+  std::string dir_;
+  std::map<std::string, const SafetensorsTensor*> by_name_;
+};
+
+Status open_shards(HfModel& m, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  const std::string index = dir + "/model.safetensors.index.json";
+  if (fs::exists(index)) {
+    OSSVK_ASSIGN_OR_RETURN(json j, read_json(index));
+    if (!j.contains("weight_map") || !j["weight_map"].is_object())
+      return error(index, "no weight_map");
+    std::set<std::string> unique;
+    for (const auto& [tensor, file] : j["weight_map"].items()) {
+      if (!file.is_string()) return error(index, "weight_map['" + tensor + "'] is not a file name");
+      const std::string f = file.get<std::string>();
+      if (f.find('/') != std::string::npos || f.find("..") != std::string::npos)
+        return error(index, "shard name '" + f + "' leaves the folder");
+      unique.insert(f);
+    }
+    files.assign(unique.begin(), unique.end());
+  } else if (fs::exists(dir + "/model.safetensors")) {
+    files.push_back("model.safetensors");
+  } else {
+    return error(dir, "neither model.safetensors nor model.safetensors.index.json");
+  }
+  for (const auto& f : files) {
+    OSSVK_ASSIGN_OR_RETURN(auto shard, SafetensorsFile::open(dir + "/" + f));
+    m.shards.push_back(std::move(shard));
+  }
+  return Status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
+  auto m = std::make_unique<HfModel>();
+  m->name = std::filesystem::path(dir).lexically_normal().filename().string();
+  if (m->name.empty()) m->name = std::filesystem::path(dir).parent_path().filename().string();
+  OSSVK_ASSIGN_OR_RETURN(m->tensors.config, read_config(dir + "/config.json"));
+  OSSVK_RETURN_IF_ERROR(open_shards(*m, dir));
+  const ModelConfig& c = m->tensors.config;
+  Tensors t(*m, dir);
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff, qw = uint64_t{c.heads} * c.head_dim,
+                 kvw = uint64_t{c.kv_heads} * c.head_dim;
+  ModelTensors& mt = m->tensors;
+  OSSVK_ASSIGN_OR_RETURN(mt.embedding, t.matrix("model.embed_tokens.weight", c.vocab, D));
+  OSSVK_ASSIGN_OR_RETURN(mt.output_norm, t.vec("model.norm.weight", {D}));
+  OSSVK_ASSIGN_OR_RETURN(mt.output, t.matrix("lm_head.weight", c.vocab, D));
+  mt.layers.resize(c.layers);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    LayerTensors& L = mt.layers[l];
+    const std::string b = "model.layers." + std::to_string(l) + ".";
+    OSSVK_ASSIGN_OR_RETURN(L.attn_norm, t.vec(b + "input_layernorm.weight", {D}));
+    OSSVK_ASSIGN_OR_RETURN(L.q, t.matrix(b + "self_attn.q_proj.weight", qw, D));
+    OSSVK_ASSIGN_OR_RETURN(L.k, t.matrix(b + "self_attn.k_proj.weight", kvw, D));
+    OSSVK_ASSIGN_OR_RETURN(L.v, t.matrix(b + "self_attn.v_proj.weight", kvw, D));
+    OSSVK_ASSIGN_OR_RETURN(L.q_bias, t.vec(b + "self_attn.q_proj.bias", {qw}));
+    OSSVK_ASSIGN_OR_RETURN(L.k_bias, t.vec(b + "self_attn.k_proj.bias", {kvw}));
+    OSSVK_ASSIGN_OR_RETURN(L.v_bias, t.vec(b + "self_attn.v_proj.bias", {kvw}));
+    OSSVK_ASSIGN_OR_RETURN(L.sinks, t.vec(b + "self_attn.sinks", {c.heads}));
+    OSSVK_ASSIGN_OR_RETURN(L.out, t.matrix(b + "self_attn.o_proj.weight", D, qw));
+    OSSVK_ASSIGN_OR_RETURN(L.out_bias, t.vec(b + "self_attn.o_proj.bias", {D}));
+    OSSVK_ASSIGN_OR_RETURN(L.post_norm, t.vec(b + "post_attention_layernorm.weight", {D}));
+    OSSVK_ASSIGN_OR_RETURN(L.router, t.matrix(b + "mlp.router.weight", E, D));
+    OSSVK_ASSIGN_OR_RETURN(L.router_bias, t.vec(b + "mlp.router.bias", {E}));
+    const std::string x = b + "mlp.experts.";
+    if (t.has(x + "gate_up_proj_blocks")) {
+      OSSVK_ASSIGN_OR_RETURN(L.gate, t.mxfp4(x + "gate_up_proj", E, 2 * F, D, 0, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.up, t.mxfp4(x + "gate_up_proj", E, 2 * F, D, 1, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.down, t.mxfp4(x + "down_proj", E, D, F, 0, 1));
+    } else {
+      OSSVK_ASSIGN_OR_RETURN(L.gate, t.dense_experts(x + "gate_up_proj", E, D, 2 * F, 0, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.up, t.dense_experts(x + "gate_up_proj", E, D, 2 * F, 1, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.down, t.dense_experts(x + "down_proj", E, F, D, 0, 1));
+    }
+    OSSVK_ASSIGN_OR_RETURN(L.gate_bias, t.strided(x + "gate_up_proj_bias", E, 2 * F, 0, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.up_bias, t.strided(x + "gate_up_proj_bias", E, 2 * F, 1, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.down_bias, t.vec(x + "down_proj_bias", {E, D}));
+  }
+  return m;
+}
+
+}  // namespace ossvk

@@ -1,0 +1,27 @@
+// GPT-OSS from a Hugging Face checkpoint folder (../shared/spec/gptoss.md §3.3): config.json, then
+// model.safetensors or the shards model.safetensors.index.json lists. Experts as MXFP4
+// `*_blocks` + `*_scales` (linear nibble order) with gate and up fused in interleaved rows (even
+// rows gate, odd rows up), split here; or, in bf16 re-trains, plain `gate_up_proj` [E, in, 2F] and
+// `down_proj` [E, F, out], transposed and split here. Everything else is used in place.
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/loader/safetensors.h"
+#include "reference/model.h"
+
+namespace ossvk {
+
+struct HfModel {
+  std::string name;
+  std::vector<std::unique_ptr<SafetensorsFile>> shards;
+  std::deque<std::vector<uint8_t>> owned;  // experts rearranged at load
+  ModelTensors tensors;                    // views into shards and owned
+};
+
+// Errors name the folder, file, key or tensor.
+host::Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir);
+
+}  // namespace ossvk

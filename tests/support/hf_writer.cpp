@@ -1,0 +1,162 @@
+#include "support/hf_writer.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace ossvk::testing {
+namespace {
+
+using nlohmann::json;
+
+class SafetensorsWriter {
+ public:
+  void add(const std::string& name, const std::string& dtype, std::vector<uint64_t> shape,
+           std::span<const uint8_t> bytes) {
+    header_[name] = {{"dtype", dtype},
+                     {"shape", shape},
+                     {"data_offsets", {data_.size(), data_.size() + bytes.size()}}};
+    data_.insert(data_.end(), bytes.begin(), bytes.end());
+  }
+  void add_floats(const std::string& name, std::vector<uint64_t> shape,
+                  const std::vector<float>& v) {
+    add(name, "F32", shape, {reinterpret_cast<const uint8_t*>(v.data()), v.size() * 4});
+  }
+  void write(const std::string& path) const {
+    const std::string h = header_.dump();
+    const uint64_t n = h.size();
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&n), 8);
+    out.write(h.data(), static_cast<std::streamsize>(h.size()));
+    out.write(reinterpret_cast<const char*>(data_.data()),
+              static_cast<std::streamsize>(data_.size()));
+  }
+
+ private:
+  json header_ = json::object();
+  std::vector<uint8_t> data_;
+};
+
+std::string dtype_of(TensorFormat f) {
+  return f == TensorFormat::f32 ? "F32" : f == TensorFormat::f16 ? "F16" : "BF16";
+}
+
+// GGUF MXFP4 rows (17-byte blocks, split nibble order) to linear-order blocks and scale bytes.
+void mxfp4_rows(const TensorData& t, uint64_t row, std::vector<uint8_t>& blocks,
+                std::vector<uint8_t>& scales) {
+  const uint64_t G = t.k / 32;
+  for (uint64_t g = 0; g < G; ++g) {
+    const uint8_t* b = &t.data[(row * G + g) * 17];
+    scales.push_back(b[0]);
+    auto elem = [&](int i) { return i < 16 ? b[1 + i] & 0xF : b[1 + i - 16] >> 4; };
+    for (int j = 0; j < 16; ++j)
+      blocks.push_back(static_cast<uint8_t>(elem(2 * j) | elem(2 * j + 1) << 4));
+  }
+}
+
+// Experts gate, up ([E*F][in]) interleaved by row (or down alone when up is null).
+void mxfp4_experts(SafetensorsWriter& w, const std::string& base, const TensorData& a,
+                   const TensorData* b, uint64_t E) {
+  const uint64_t rows = a.m / E, G = a.k / 32;
+  std::vector<uint8_t> blocks, scales;
+  for (uint64_t e = 0; e < E; ++e)
+    for (uint64_t r = 0; r < rows; ++r) {
+      mxfp4_rows(a, e * rows + r, blocks, scales);
+      if (b) mxfp4_rows(*b, e * rows + r, blocks, scales);
+    }
+  const uint64_t out = b ? 2 * rows : rows;
+  w.add(base + "_blocks", "U8", {E, out, G, 16}, blocks);
+  w.add(base + "_scales", "U8", {E, out, G}, scales);
+}
+
+// 16/32-bit experts as [E, in, out] with a and b interleaved on the out axis.
+void dense_experts(SafetensorsWriter& w, const std::string& name, const TensorData& a,
+                   const TensorData* b, uint64_t E) {
+  const uint64_t rows = a.m / E, in = a.k, size = a.format == TensorFormat::f32 ? 4 : 2;
+  const uint64_t out = b ? 2 * rows : rows;
+  std::vector<uint8_t> bytes(E * in * out * size);
+  for (uint64_t e = 0; e < E; ++e)
+    for (uint64_t r = 0; r < out; ++r) {
+      const TensorData& src = (b && r % 2) ? *b : a;
+      const uint64_t row = e * rows + (b ? r / 2 : r);
+      for (uint64_t i = 0; i < in; ++i)
+        std::memcpy(&bytes[((e * in + i) * out + r) * size], &src.data[(row * in + i) * size],
+                    size);
+    }
+  w.add(name, dtype_of(a.format), {E, in, out}, bytes);
+}
+
+std::vector<float> interleave(const std::vector<float>& a, const std::vector<float>& b,
+                              uint64_t E) {
+  const uint64_t n = a.size() / E;
+  std::vector<float> out;
+  for (uint64_t e = 0; e < E; ++e)
+    for (uint64_t j = 0; j < n; ++j) out.push_back(a[e * n + j]), out.push_back(b[e * n + j]);
+  return out;
+}
+
+}  // namespace
+
+void write_hf_checkpoint(const ModelTensors& m, const std::string& dir) {
+  const ModelConfig& c = m.config;
+  std::filesystem::create_directories(dir);
+  json config = {{"model_type", "gpt_oss"},        {"num_hidden_layers", c.layers},
+                 {"hidden_size", c.hidden},        {"vocab_size", c.vocab},
+                 {"num_attention_heads", c.heads}, {"num_key_value_heads", c.kv_heads},
+                 {"head_dim", c.head_dim},         {"num_local_experts", c.experts},
+                 {"num_experts_per_tok", c.top_k}, {"intermediate_size", c.ff},
+                 {"sliding_window", c.window},     {"max_position_embeddings", c.context},
+                 {"rms_norm_eps", c.eps},          {"rope_theta", c.rope_theta},
+                 {"swiglu_limit", c.swiglu_limit}};
+  if (c.rope_factor > 1)
+    config["rope_scaling"] = {{"rope_type", "yarn"},
+                              {"factor", c.rope_factor},
+                              {"original_max_position_embeddings", c.rope_original_context},
+                              {"beta_fast", c.rope_beta_fast},
+                              {"beta_slow", c.rope_beta_slow}};
+  json types = json::array();
+  for (uint32_t l = 0; l < c.layers; ++l)
+    types.push_back(l % 2 == 0 ? "sliding_attention" : "full_attention");
+  config["layer_types"] = types;
+  std::ofstream(dir + "/config.json") << config.dump(2);
+
+  SafetensorsWriter w;
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff;
+  auto matrix = [&](const std::string& name, const TensorData& t) {
+    w.add(name, dtype_of(t.format), {t.m, t.k}, t.data);
+  };
+  matrix("model.embed_tokens.weight", m.embedding);
+  w.add_floats("model.norm.weight", {D}, m.output_norm);
+  matrix("lm_head.weight", m.output);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const LayerTensors& L = m.layers[l];
+    const std::string b = "model.layers." + std::to_string(l) + ".";
+    w.add_floats(b + "input_layernorm.weight", {D}, L.attn_norm);
+    matrix(b + "self_attn.q_proj.weight", L.q);
+    matrix(b + "self_attn.k_proj.weight", L.k);
+    matrix(b + "self_attn.v_proj.weight", L.v);
+    w.add_floats(b + "self_attn.q_proj.bias", {L.q.m}, L.q_bias);
+    w.add_floats(b + "self_attn.k_proj.bias", {L.k.m}, L.k_bias);
+    w.add_floats(b + "self_attn.v_proj.bias", {L.v.m}, L.v_bias);
+    w.add_floats(b + "self_attn.sinks", {c.heads}, L.sinks);
+    matrix(b + "self_attn.o_proj.weight", L.out);
+    w.add_floats(b + "self_attn.o_proj.bias", {D}, L.out_bias);
+    w.add_floats(b + "post_attention_layernorm.weight", {D}, L.post_norm);
+    matrix(b + "mlp.router.weight", L.router);
+    w.add_floats(b + "mlp.router.bias", {E}, L.router_bias);
+    const std::string x = b + "mlp.experts.";
+    if (L.gate.format == TensorFormat::mxfp4) {
+      mxfp4_experts(w, x + "gate_up_proj", L.gate, &L.up, E);
+      mxfp4_experts(w, x + "down_proj", L.down, nullptr, E);
+    } else {
+      dense_experts(w, x + "gate_up_proj", L.gate, &L.up, E);
+      dense_experts(w, x + "down_proj", L.down, nullptr, E);
+    }
+    w.add_floats(x + "gate_up_proj_bias", {E, 2 * F}, interleave(L.gate_bias, L.up_bias, E));
+    w.add_floats(x + "down_proj_bias", {E, D}, L.down_bias);
+  }
+  w.write(dir + "/model.safetensors");
+}
+
+}  // namespace ossvk::testing
