@@ -10,6 +10,7 @@
 
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/gguf_writer.h"
+#include "backend/loader/hf_model.h"
 #include "backend/model/synthetic.h"
 
 namespace ossvk::testing {
@@ -142,6 +143,34 @@ TEST(Gguf, a_key_of_the_wrong_type_is_an_error_not_its_default) {
   auto bytes = w.bytes();
   const std::string e = load_error(bytes);
   EXPECT_NE(e.find("key 'general.alignment' is string"), std::string::npos) << e;
+}
+
+// Found by fuzz/gguf_fuzz.cpp: a huge block_count once sized a vector before any tensor check.
+TEST(Gguf, a_block_count_the_file_cannot_hold_is_refused_before_allocating) {
+  auto bytes = tiny_bytes();
+  const std::string key = "gpt-oss.block_count";
+  auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end()) - bytes.begin();
+  const uint32_t huge = 1u << 30;
+  std::memcpy(&bytes[at + key.size() + 4], &huge, 4);  // after the key, its u32 type id
+  const std::string e = load_error(bytes);
+  EXPECT_NE(e.find("block_count 1073741824 needs"), std::string::npos) << e;
+}
+
+// Found by fuzz/hf_config_fuzz.cpp: a non-string rope_type threw out of the JSON library.
+TEST(HfConfig, wrong_json_types_are_errors) {
+  auto c = hf_config_from_json(
+      R"({"num_hidden_layers": 1, "hidden_size": 64, "vocab_size": 8, "num_attention_heads": 4,
+          "num_key_value_heads": 1, "num_local_experts": 2, "num_experts_per_tok": 1,
+          "intermediate_size": 64, "rope_scaling": {"rope_type": 5}})",
+      "config.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("rope_type is not a string"), std::string::npos);
+  c = hf_config_from_json(R"({"num_hidden_layers": "24"})", "config.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("config.json: key 'num_hidden_layers' is not a count"),
+            std::string::npos)
+      << c.status().message();
+  EXPECT_FALSE(hf_config_from_json("[1, 2", "config.json").ok());
 }
 
 TEST(Gguf, a_missing_file_is_named) {

@@ -169,6 +169,12 @@ Result<ModelTensors> read_gguf_model(const GgufFile& f) {
   OSSVK_ASSIGN_OR_RETURN(m.embedding, r.matrix("token_embd.weight", {D, c.vocab}));
   OSSVK_ASSIGN_OR_RETURN(m.output_norm, r.vec("output_norm.weight", {D}));
   OSSVK_ASSIGN_OR_RETURN(m.output, r.matrix("output.weight", {D, c.vocab}));
+  // Each layer has 19 tensors: a block_count the file cannot hold is refused before anything is
+  // sized by it.
+  if (uint64_t{c.layers} * 19 > f.tensors().size())
+    return r.error("block_count " + std::to_string(c.layers) + " needs " +
+                   std::to_string(uint64_t{c.layers} * 19) + " tensors; the file has " +
+                   std::to_string(f.tensors().size()));
   m.layers.resize(c.layers);
   for (uint32_t l = 0; l < c.layers; ++l) {
     LayerTensors& L = m.layers[l];

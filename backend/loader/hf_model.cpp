@@ -21,14 +21,23 @@ Status error(const std::string& where, const std::string& what) {
   return Status::error(where + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
 }
 
-Result<json> read_json(const std::string& path) {
+Result<json> parse_json(std::string_view text, const std::string& name) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return error(name, "not a JSON object");
+  return j;
+}
+
+Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path);
   if (!in) return error(path, "cannot open");
   std::stringstream text;
   text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return error(path, "not a JSON object");
-  return j;
+  return text.str();
+}
+
+Result<json> read_json(const std::string& path) {
+  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  return parse_json(text, path);
 }
 
 Result<uint32_t> get_u32(const json& j, const std::string& key, const std::string& file,
@@ -49,8 +58,10 @@ Result<double> get_number(const json& j, const std::string& key, const std::stri
   return j[key].get<double>();
 }
 
-Result<ModelConfig> read_config(const std::string& file) {
-  OSSVK_ASSIGN_OR_RETURN(json j, read_json(file));
+}  // namespace
+
+Result<ModelConfig> hf_config_from_json(std::string_view text, const std::string& file) {
+  OSSVK_ASSIGN_OR_RETURN(json j, parse_json(text, file));
   if (j.contains("model_type") && j["model_type"] != "gpt_oss")
     return error(file, "model_type " + j["model_type"].dump() + " is not gpt_oss");
   ModelConfig c;
@@ -74,7 +85,12 @@ Result<ModelConfig> read_config(const std::string& file) {
   OSSVK_ASSIGN_OR_RETURN(c.swiglu_limit, get_number(j, "swiglu_limit", file, 7.0));
   if (j.contains("rope_scaling") && j["rope_scaling"].is_object()) {
     const json& r = j["rope_scaling"];
-    const std::string type = r.value("rope_type", r.value("type", std::string("yarn")));
+    const json* type_value = r.contains("rope_type") ? &r["rope_type"]
+                             : r.contains("type")    ? &r["type"]
+                                                     : nullptr;
+    if (type_value && !type_value->is_string())
+      return error(file, "rope_scaling.rope_type is not a string");
+    const std::string type = type_value ? type_value->get<std::string>() : "yarn";
     if (type != "yarn") return error(file, "rope_scaling type '" + type + "' is not yarn");
     OSSVK_ASSIGN_OR_RETURN(c.rope_factor, get_number(r, "factor", file, 1.0));
     OSSVK_ASSIGN_OR_RETURN(c.rope_original_context,
@@ -95,6 +111,8 @@ Result<ModelConfig> read_config(const std::string& file) {
     return error(file, "inconsistent heads or experts");
   return c;
 }
+
+namespace {
 
 class Tensors {
  public:
@@ -245,7 +263,9 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
   auto m = std::make_unique<HfModel>();
   m->name = std::filesystem::path(dir).lexically_normal().filename().string();
   if (m->name.empty()) m->name = std::filesystem::path(dir).parent_path().filename().string();
-  OSSVK_ASSIGN_OR_RETURN(m->tensors.config, read_config(dir + "/config.json"));
+  const std::string config = dir + "/config.json";
+  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text(config));
+  OSSVK_ASSIGN_OR_RETURN(m->tensors.config, hf_config_from_json(text, config));
   OSSVK_RETURN_IF_ERROR(open_shards(*m, dir));
   const ModelConfig& c = m->tensors.config;
   Tensors t(*m, dir);
@@ -255,6 +275,12 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
   OSSVK_ASSIGN_OR_RETURN(mt.embedding, t.matrix("model.embed_tokens.weight", c.vocab, D));
   OSSVK_ASSIGN_OR_RETURN(mt.output_norm, t.vec("model.norm.weight", {D}));
   OSSVK_ASSIGN_OR_RETURN(mt.output, t.matrix("lm_head.weight", c.vocab, D));
+  size_t tensors = 0;
+  for (const auto& shard : m->shards) tensors += shard->tensors().size();
+  if (uint64_t{c.layers} * 17 > tensors)  // 17 tensors per layer at least (MXFP4 or bf16 experts)
+    return error(dir, "num_hidden_layers " + std::to_string(c.layers) + " needs " +
+                          std::to_string(uint64_t{c.layers} * 17) + " tensors; the shards hold " +
+                          std::to_string(tensors));
   mt.layers.resize(c.layers);
   for (uint32_t l = 0; l < c.layers; ++l) {
     LayerTensors& L = mt.layers[l];

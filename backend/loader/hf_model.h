@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/loader/safetensors.h"
@@ -20,6 +21,9 @@ struct HfModel {
   std::deque<std::vector<uint8_t>> owned;  // experts rearranged at load
   ModelTensors tensors;                    // views into shards and owned
 };
+
+// The configuration in a config.json's text; `file` names it in errors.
+host::Result<ModelConfig> hf_config_from_json(std::string_view text, const std::string& file);
 
 // Errors name the folder, file, key or tensor.
 host::Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir);
