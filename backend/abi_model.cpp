@@ -120,6 +120,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   if (!device.ok()) return fail(device.status());
   m->device = std::move(device).value();
   ossvk::ModelOptions mopt;
+  if (options) mopt.memory_limit = options->memory_limit;
   if (options && options->progress) {
     auto fn = options->progress;
     void* user = options->progress_user;

@@ -124,6 +124,11 @@ TEST_F(Abi, model_errors_name_the_file_and_option) {
   o.experts_per_token = 9;
   EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("experts_per_token 9"), std::string::npos);
+  o.experts_per_token = 0;
+  o.memory_limit = 4096;
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(std::string(api_->last_error()).find("MiB of device memory"), std::string::npos);
+  EXPECT_EQ(model, nullptr);
 }
 
 TEST(Sampler, greedy_top_k_and_seeded_draws) {

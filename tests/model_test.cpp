@@ -256,6 +256,74 @@ TEST_F(SyntheticModel, two_sessions_on_two_threads_agree_with_one) {
   }
 }
 
+TEST_F(SyntheticModel, many_sessions_on_many_threads_agree_with_one) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, T = 7;
+  auto tokens = some_tokens(T, V);
+  std::vector<float> want(uint64_t{T} * V);
+  {
+    auto s = Session::create(*l->model, {});
+    ASSERT_OK(s);
+    ASSERT_OK(s.value()->eval(tokens, want.data(), true));
+  }
+  // 4 threads x 2 sessions x 3 prefills each, bounded in time by the small model.
+  constexpr int kThreads = 4;
+  std::vector<std::string> problems(kThreads);
+  auto run = [&](int i) {
+    for (int session = 0; session < 2; ++session) {
+      auto s = Session::create(*l->model, {});
+      if (!s.ok()) return void(problems[i] = s.status().to_string());
+      std::vector<float> got(want.size());
+      for (int rep = 0; rep < 3; ++rep) {
+        s.value()->reset();
+        auto r = s.value()->eval(tokens, got.data(), true);
+        if (!r.ok()) return void(problems[i] = r.to_string());
+        if (got != want) return void(problems[i] = "logits differ from the single-session run");
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) threads.emplace_back(run, i);
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(problems[i], "") << "thread " << i;
+}
+
+TEST_F(SyntheticModel, freeing_a_model_and_its_sessions_returns_all_device_memory) {
+  const uint64_t before = device().allocator().bytes_in_use();
+  {
+    auto l = load_synthetic(device(), {});
+    ASSERT_TRUE(l);
+    auto a = Session::create(*l->model, {});
+    auto b = Session::create(*l->model, {});
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    auto tokens = some_tokens(3, l->tensors.config.vocab);
+    ASSERT_OK(a.value()->eval(tokens, nullptr, false));
+    EXPECT_GT(device().allocator().bytes_in_use(), before);
+  }
+  EXPECT_EQ(device().allocator().bytes_in_use(), before);
+}
+
+TEST_F(SyntheticModel, a_model_beyond_the_memory_limit_is_refused_before_any_upload) {
+  auto w = synthetic_model({});
+  ASSERT_OK(w);
+  const auto bytes = w.value().bytes();
+  auto f = GgufFile::parse(bytes, "synthetic");
+  ASSERT_OK(f);
+  auto t = read_gguf_model(*f.value());
+  ASSERT_OK(t);
+  const uint64_t before = device().allocator().bytes_in_use();
+  ModelOptions o;
+  o.memory_limit = 64 << 10;
+  auto m = Model::upload(device(), t.value(), o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("MiB of device memory"), std::string::npos)
+      << m.status().message();
+  EXPECT_EQ(m.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  EXPECT_EQ(device().allocator().bytes_in_use(), before);
+}
+
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

@@ -108,7 +108,7 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * in_bytes;
         std::memcpy(p.scales.data() + b * 2, blk, 2);
-        std::memcpy(p.aux.data() + b * aux, blk + 2, aux);
+        if (aux) std::memcpy(p.aux.data() + b * aux, blk + 2, aux);  // Q8_0/Q4_0: no aux plane
         std::memcpy(p.quants.data() + b * d.quant_block_bytes, blk + 2 + aux, d.quant_block_bytes);
         p.non_finite += f16_non_finite(le16(blk)) ? kBlockElements : 0;
       }

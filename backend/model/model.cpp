@@ -75,8 +75,19 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   std::unique_ptr<Model> model(new Model(device));
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
+  const uint64_t needed = file_bytes(t);
+  uint64_t limit = options.memory_limit;
+  if (!limit)
+    for (const auto& heap : device.info().heaps)
+      if (heap.device_local) limit = std::max(limit, heap.size);
+  if (needed > limit)
+    return Status::error("the model's weights need " + std::to_string(needed >> 20) +
+                             " MiB of device memory; " + device.info().name + " offers " +
+                             std::to_string(limit >> 20) + " MiB" +
+                             (options.memory_limit ? " (the memory limit given)" : ""),
+                         VK_ERROR_OUT_OF_DEVICE_MEMORY);
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
-  Uploader up(device, *transfer, options, file_bytes(t));
+  Uploader up(device, *transfer, options, needed);
 
   OSSVK_ASSIGN_OR_RETURN(model->embedding_, up.matrix(t.embedding, "token_embd.weight"));
   for (uint32_t l = 0; l < c.layers; ++l) {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer (clang 16) in build-asan/
+# and runs the test suite there, validation layer on, on lavapipe. Any sanitizer report fails a
+# test; leaks count unless allocated through driver code (scripts/lsan.supp).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build-asan
+CC=clang-16 CXX=clang++-16 cmake -S . -B $build -DOSSVK_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build $build -j "$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd $build && OSSVK_VALIDATION=1 ctest --output-on-failure -j "$(nproc)" -LE 'large|bench'
