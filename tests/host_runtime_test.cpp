@@ -215,12 +215,14 @@ TEST(DeviceSelection, unknown_name_lists_the_devices) {
 }
 
 TEST(DeviceSelection, index_out_of_range_is_an_error) {
+  ASSERT_TRUE(gpu().instance) << "no Vulkan instance";
   auto devs = host::enumerate_devices(*gpu().instance);
   ASSERT_OK(devs);
   EXPECT_FALSE(host::select_device(devs.value(), "97").ok());
 }
 
 TEST(DeviceSelection, by_index_and_by_name_substring) {
+  ASSERT_TRUE(gpu().instance) << "no Vulkan instance";
   auto devs = host::enumerate_devices(*gpu().instance);
   ASSERT_OK(devs);
   auto by_index = host::select_device(devs.value(), "0");
