@@ -324,6 +324,20 @@ TEST_F(SyntheticModel, a_model_beyond_the_memory_limit_is_refused_before_any_upl
   EXPECT_EQ(device().allocator().bytes_in_use(), before);
 }
 
+TEST_F(SyntheticModel, a_context_beyond_device_memory_is_refused_before_allocating) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint64_t before = device().allocator().bytes_in_use();
+  SessionOptions so;
+  so.context = 1u << 31;  // 2^31 positions x 16 floats x K and V: far beyond any heap
+  auto s = Session::create(*l->model, so);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("positions needs"), std::string::npos)
+      << s.status().message();
+  EXPECT_EQ(s.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  EXPECT_EQ(device().allocator().bytes_in_use(), before);
+}
+
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);
