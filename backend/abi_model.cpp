@@ -209,6 +209,12 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
     info->weight_bytes = m->model->weight_bytes();
     info->decode_bytes = m->model->decode_bytes(m->top_k);
     info->tensor_count = static_cast<uint32_t>(m->listing.size());
+    std::string tensors;
+    for (const auto& [name, count] : m->model->non_finite()) {
+      info->non_finite_weights += count;
+      tensors += (tensors.empty() ? "" : ", ") + name + ": " + std::to_string(count);
+    }
+    copy_string(info->non_finite_tensors, tensors);
     return OSSVK_OK;
   });
 }

@@ -338,6 +338,32 @@ TEST_F(SyntheticModel, a_context_beyond_device_memory_is_refused_before_allocati
   EXPECT_EQ(device().allocator().bytes_in_use(), before);
 }
 
+TEST_F(SyntheticModel, nan_weights_are_reported_by_tensor_or_refused) {
+  auto w = synthetic_model({});
+  ASSERT_OK(w);
+  auto bytes = w.value().bytes();
+  {
+    auto f = GgufFile::parse(bytes, "synthetic");
+    ASSERT_OK(f);
+    const GgufTensor* t = f.value()->tensor("blk.1.ffn_down_exps.weight");
+    ASSERT_NE(t, nullptr);
+    bytes[t->offset] = 0xFF;  // the first block's E8M0 scale: NaN, poisoning its 32 weights
+  }
+  auto f = GgufFile::parse(bytes, "synthetic");
+  ASSERT_OK(f);
+  auto t = read_gguf_model(*f.value());
+  ASSERT_OK(t);
+  auto m = Model::upload(device(), t.value());
+  ASSERT_OK(m);
+  using Report = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(m.value()->non_finite(), (Report{{"blk.1.ffn_down_exps.weight", 32}}));
+  ModelOptions refuse;
+  refuse.upload.refuse_non_finite = true;
+  auto r = Model::upload(device(), t.value(), refuse);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("blk.1"), std::string::npos) << r.status().message();
+}
+
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

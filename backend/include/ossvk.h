@@ -140,6 +140,8 @@ typedef struct ossvk_model_info {
   uint64_t weight_bytes; /* on the device */
   uint64_t decode_bytes; /* weight bytes one decode step reads (selected experts only) */
   uint32_t tensor_count;
+  uint64_t non_finite_weights; /* weights that decode to NaN or Inf, over all tensors */
+  char non_finite_tensors[512]; /* "name: count, ..." of those tensors (truncated), or "" */
 } ossvk_model_info;
 
 typedef struct ossvk_tensor_info {

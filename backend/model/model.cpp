@@ -123,6 +123,22 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
   OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
 
+  auto report = [&](const DeviceMatrix& m, const std::string& name) {
+    if (m.non_finite) model->non_finite_.emplace_back(name, m.non_finite);
+  };
+  report(model->embedding_, "token_embd.weight");
+  for (size_t l = 0; l < model->layers_.size(); ++l) {
+    const Layer& L = model->layers_[l];
+    const std::string b = "blk." + std::to_string(l) + ".";
+    report(L.qkv, b + "attn_qkv");
+    report(L.out, b + "attn_output.weight");
+    report(L.moe.router, b + "ffn_gate_inp.weight");
+    report(L.moe.gate, b + "ffn_gate_exps.weight");
+    report(L.moe.up, b + "ffn_up_exps.weight");
+    report(L.moe.down, b + "ffn_down_exps.weight");
+  }
+  report(model->output_, "output.weight");
+
   model->weight_bytes_ = matrix_bytes(model->embedding_) + matrix_bytes(model->output_);
   for (const Layer& l : model->layers_)
     model->weight_bytes_ += matrix_bytes(l.qkv) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +

@@ -4,6 +4,8 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/kernels/attention.h"
@@ -47,6 +49,9 @@ class Model {
   const DeviceMatrix& output() const { return output_; }
   // Bytes of weights as stored on the device.
   uint64_t weight_bytes() const { return weight_bytes_; }
+  // Tensors holding weights that decode to NaN or Inf (E8M0 0xFF, non-finite scales or values),
+  // with their counts; UploadOptions::refuse_non_finite makes any of them an error instead.
+  const std::vector<std::pair<std::string, uint64_t>>& non_finite() const { return non_finite_; }
   // Bytes one decode step reads: all dense weights, one embedding row, the unembedding, and the
   // top_k selected experts of every layer.
   uint64_t decode_bytes(uint32_t top_k) const;
@@ -59,6 +64,7 @@ class Model {
   DeviceMatrix embedding_, output_;
   host::Buffer output_norm_;
   uint64_t weight_bytes_ = 0;
+  std::vector<std::pair<std::string, uint64_t>> non_finite_;
 };
 
 }  // namespace ossvk

@@ -88,6 +88,11 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   }
   ossvk_status st = a.has("--model") ? api.model_load(a.str("--model").c_str(), &o, &m.model)
                                      : api.model_create_synthetic(&s.options, &o, &m.model);
+  ossvk_model_info info;
+  if (st == OSSVK_OK && api.model_get_info(m.model, &info) == OSSVK_OK && info.non_finite_weights)
+    std::fprintf(stderr, "ossvk %s: warning: %llu weights decode to NaN or Inf (%s)\n",
+                 command.c_str(), (unsigned long long)info.non_finite_weights,
+                 info.non_finite_tensors);
   if (st != OSSVK_OK) {
     error(command, api.last_error());
     return false;
