@@ -262,6 +262,7 @@ OSSVK_API ossvk_status ossvk_session_create(ossvk_model* m, const ossvk_session_
     if (o && o->max_step_tokens) so.max_step_tokens = o->max_step_tokens;
     so.top_k = o && o->experts_per_token ? o->experts_per_token : m->top_k;
     so.f16_kv = o && o->f16_kv;
+    if (o && o->step_timeout_ns) so.step_timeout_ns = o->step_timeout_ns;
     if (so.top_k > m->tensors.config.experts)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT,
                   "experts_per_token " + std::to_string(so.top_k) + " exceeds the model's " +

@@ -364,6 +364,28 @@ TEST_F(SyntheticModel, nan_weights_are_reported_by_tensor_or_refused) {
   EXPECT_NE(r.status().message().find("blk.1"), std::string::npos) << r.status().message();
 }
 
+TEST_F(SyntheticModel, a_failed_step_breaks_only_its_session) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  auto tokens = some_tokens(40, l->tensors.config.vocab);
+  SessionOptions hasty;
+  hasty.step_timeout_ns = 0;  // the wait gives up at once: the submission counts as failed
+  auto s = Session::create(*l->model, hasty);
+  ASSERT_OK(s);
+  auto r = s.value()->eval(tokens, nullptr, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.vk_result(), VK_TIMEOUT) << r.to_string();
+  EXPECT_FALSE(s.value()->usable());
+  EXPECT_EQ(s.value()->position(), 0u);
+  r = s.value()->eval(tokens, nullptr, false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("unusable after an earlier failure"), std::string::npos)
+      << r.message();
+  auto other = Session::create(*l->model, {});  // the model and other sessions go on
+  ASSERT_OK(other);
+  ASSERT_OK(other.value()->eval(tokens, nullptr, false));
+}
+
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

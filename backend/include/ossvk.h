@@ -157,6 +157,8 @@ typedef struct ossvk_session_options {
   uint32_t max_step_tokens;   /* tokens per command buffer; 0: 512 */
   uint32_t experts_per_token; /* 0: the model's default */
   uint32_t f16_kv;            /* 1: K/V cache in fp16 */
+  uint64_t step_timeout_ns;   /* longest a step may run; 0: 120 s. Past it the session is broken
+                                 (OSSVK_ERROR_TIMEOUT, then OSSVK_ERROR_SESSION_BROKEN). */
 } ossvk_session_options;
 
 /* Sampling: temperature 0 is greedy (argmax, ties to the lower id). Otherwise top_k (0: off),

@@ -179,7 +179,7 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
     OSSVK_RETURN_IF_ERROR(
         encode_linear(dev, cs, model_.output(), last_, 1, nullptr, logits_, false));
   }
-  Status s = cs.submit_and_wait();
+  Status s = cs.submit_and_wait(options_.step_timeout_ns);
   if (!s.ok()) {
     broken_ = s;
     return s;

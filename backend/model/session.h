@@ -18,6 +18,9 @@ struct SessionOptions {
   uint32_t max_step_tokens = 512;  // tokens per command buffer; longer prompts take several
   uint32_t top_k = 0;              // experts per token; 0: the model's
   bool f16_kv = false;             // K/V cache in fp16
+  // How long one step may run on the device; past it the session is unusable (the device may
+  // still be running the step) and eval says so.
+  uint64_t step_timeout_ns = host::CommandStream::kDefaultTimeoutNs;
 };
 
 class Session {
