@@ -463,6 +463,27 @@ TEST_F(Loaders, gguf_and_hugging_face_folders_give_the_same_logits) {
   }
 }
 
+TEST_F(Loaders, the_openai_original_layout_gives_the_same_logits_as_gguf) {
+  SyntheticOptions o;
+  o.preset = "tiny";
+  auto w = synthetic_model(o);
+  ASSERT_OK(w);
+  const auto bytes = w.value().bytes();
+  auto gguf = GgufFile::parse(bytes, "synthetic");
+  ASSERT_OK(gguf);
+  auto from_gguf = read_gguf_model(*gguf.value());
+  ASSERT_OK(from_gguf);
+  const std::string dir = ::testing::TempDir() + "/ossvk_openai";
+  write_hf_checkpoint(from_gguf.value(), dir, /*openai=*/true);
+  auto from_openai = read_hf_model(dir);
+  ASSERT_OK(from_openai);
+  const auto tokens = some_tokens(10, from_gguf.value().config.vocab);
+  const auto x = gpu_logits(device(), from_gguf.value(), tokens);
+  ASSERT_FALSE(x.empty());
+  EXPECT_EQ(x, gpu_logits(device(), from_openai.value()->tensors, tokens));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(Loaders, a_broken_hugging_face_folder_names_what_is_wrong) {
   auto w = synthetic_model({});
   ASSERT_OK(w);

@@ -72,14 +72,28 @@ Result<ModelConfig> hf_config_from_json(std::string_view text, const std::string
   OSSVK_ASSIGN_OR_RETURN(c.kv_heads, get_u32(j, "num_key_value_heads", file));
   const uint32_t head_dim = c.heads ? c.hidden / c.heads : 0;
   OSSVK_ASSIGN_OR_RETURN(c.head_dim, get_u32(j, "head_dim", file, &head_dim));
-  OSSVK_ASSIGN_OR_RETURN(c.experts, get_u32(j, "num_local_experts", file));
+  // The OpenAI `original/` config names some keys its own way (num_experts, rope_ntk_*, ...).
+  const bool openai = j.contains("num_experts") && !j.contains("num_local_experts");
+  OSSVK_ASSIGN_OR_RETURN(c.experts, get_u32(j, openai ? "num_experts" : "num_local_experts", file));
   const std::string k_key =
       j.contains("num_experts_per_tok") ? "num_experts_per_tok" : "experts_per_token";
   OSSVK_ASSIGN_OR_RETURN(c.top_k, get_u32(j, k_key, file));
   OSSVK_ASSIGN_OR_RETURN(c.ff, get_u32(j, "intermediate_size", file));
   const uint32_t no_window = 0, context = 131072;
   OSSVK_ASSIGN_OR_RETURN(c.window, get_u32(j, "sliding_window", file, &no_window));
-  OSSVK_ASSIGN_OR_RETURN(c.context, get_u32(j, "max_position_embeddings", file, &context));
+  if (openai) {  // rope_ntk_beta sets the low correction dim (HF beta_fast), alpha the high one
+    OSSVK_ASSIGN_OR_RETURN(c.rope_factor, get_number(j, "rope_scaling_factor", file, 1.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_original_context,
+                           get_number(j, "initial_context_length", file, 4096.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_beta_fast, get_number(j, "rope_ntk_beta", file, 32.0));
+    OSSVK_ASSIGN_OR_RETURN(c.rope_beta_slow, get_number(j, "rope_ntk_alpha", file, 1.0));
+    if (!(c.rope_factor >= 1 && c.rope_original_context >= 1 &&
+          c.rope_factor * c.rope_original_context < 4294967296.0))
+      return error(file, "rope_scaling_factor or initial_context_length out of range");
+    c.context = static_cast<uint32_t>(c.rope_original_context * c.rope_factor);
+  } else {
+    OSSVK_ASSIGN_OR_RETURN(c.context, get_u32(j, "max_position_embeddings", file, &context));
+  }
   OSSVK_ASSIGN_OR_RETURN(c.eps, get_number(j, "rms_norm_eps", file, 1e-5));
   OSSVK_ASSIGN_OR_RETURN(c.rope_theta, get_number(j, "rope_theta", file, 150000.0));
   OSSVK_ASSIGN_OR_RETURN(c.swiglu_limit, get_number(j, "swiglu_limit", file, 7.0));
@@ -149,6 +163,15 @@ class Tensors {
     return TensorData{format_of(t->dtype), rows, cols, t->data};
   }
 
+  // Rows [begin, begin + rows) of `m`, in place.
+  static TensorData rows_of(const TensorData& m, uint64_t begin, uint64_t rows) {
+    const uint64_t row_bytes = m.data.size() / m.m;
+    TensorData d = m;
+    d.m = rows;
+    d.data = m.data.subspan(begin * row_bytes, rows * row_bytes);
+    return d;
+  }
+
   Result<std::vector<float>> vec(const std::string& name, std::vector<uint64_t> shape) const {
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t, get(name, shape, {"F32", "F16", "BF16"}));
     return floats(*t);
@@ -156,12 +179,11 @@ class Tensors {
 
   // MXFP4 experts: blocks [E, R, G, 16] and scales [E, R, G]; every `stride`-th row from
   // `first` (interleaved gate/up), as an mxfp4_linear matrix of E * R / stride rows.
-  Result<TensorData> mxfp4(const std::string& base, uint64_t E, uint64_t R, uint64_t K,
-                           uint32_t first, uint32_t stride) {
+  Result<TensorData> mxfp4(const std::string& blocks_name, const std::string& scales_name,
+                           uint64_t E, uint64_t R, uint64_t K, uint32_t first, uint32_t stride) {
     const uint64_t G = K / 32;
-    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* b,
-                           get(base + "_blocks", {E, R, G, 16}, {"U8"}));
-    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s, get(base + "_scales", {E, R, G}, {"U8"}));
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* b, get(blocks_name, {E, R, G, 16}, {"U8"}));
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s, get(scales_name, {E, R, G}, {"U8"}));
     TensorData d{TensorFormat::mxfp4_linear, E * R / stride, K, b->data, s->data};
     if (stride == 1) return d;
     auto& blocks = m_.owned.emplace_back(d.m * G * 16);
@@ -257,6 +279,43 @@ Status open_shards(HfModel& m, const std::string& dir) {
   return Status();
 }
 
+// OpenAI's own layout (`original/`): fused attn.qkv, mlp1 (gate/up interleaved) and mlp2.
+Status read_openai(Tensors& t, ModelTensors& mt) {
+  const ModelConfig& c = mt.config;
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff, qw = uint64_t{c.heads} * c.head_dim,
+                 kvw = uint64_t{c.kv_heads} * c.head_dim;
+  OSSVK_ASSIGN_OR_RETURN(mt.embedding, t.matrix("embedding.weight", c.vocab, D));
+  OSSVK_ASSIGN_OR_RETURN(mt.output_norm, t.vec("norm.scale", {D}));
+  OSSVK_ASSIGN_OR_RETURN(mt.output, t.matrix("unembedding.weight", c.vocab, D));
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    LayerTensors& L = mt.layers[l];
+    const std::string b = "block." + std::to_string(l) + ".";
+    OSSVK_ASSIGN_OR_RETURN(L.attn_norm, t.vec(b + "attn.norm.scale", {D}));
+    OSSVK_ASSIGN_OR_RETURN(TensorData qkv, t.matrix(b + "attn.qkv.weight", qw + 2 * kvw, D));
+    L.q = Tensors::rows_of(qkv, 0, qw);
+    L.k = Tensors::rows_of(qkv, qw, kvw);
+    L.v = Tensors::rows_of(qkv, qw + kvw, kvw);
+    OSSVK_ASSIGN_OR_RETURN(std::vector<float> bias, t.vec(b + "attn.qkv.bias", {qw + 2 * kvw}));
+    L.q_bias.assign(bias.begin(), bias.begin() + qw);
+    L.k_bias.assign(bias.begin() + qw, bias.begin() + qw + kvw);
+    L.v_bias.assign(bias.begin() + qw + kvw, bias.end());
+    OSSVK_ASSIGN_OR_RETURN(L.sinks, t.vec(b + "attn.sinks", {c.heads}));
+    OSSVK_ASSIGN_OR_RETURN(L.out, t.matrix(b + "attn.out.weight", D, qw));
+    OSSVK_ASSIGN_OR_RETURN(L.out_bias, t.vec(b + "attn.out.bias", {D}));
+    OSSVK_ASSIGN_OR_RETURN(L.post_norm, t.vec(b + "mlp.norm.scale", {D}));
+    OSSVK_ASSIGN_OR_RETURN(L.router, t.matrix(b + "mlp.gate.weight", E, D));
+    OSSVK_ASSIGN_OR_RETURN(L.router_bias, t.vec(b + "mlp.gate.bias", {E}));
+    const std::string m1 = b + "mlp.mlp1_weight", m2 = b + "mlp.mlp2_weight";
+    OSSVK_ASSIGN_OR_RETURN(L.gate, t.mxfp4(m1 + ".blocks", m1 + ".scales", E, 2 * F, D, 0, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.up, t.mxfp4(m1 + ".blocks", m1 + ".scales", E, 2 * F, D, 1, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.down, t.mxfp4(m2 + ".blocks", m2 + ".scales", E, D, F, 0, 1));
+    OSSVK_ASSIGN_OR_RETURN(L.gate_bias, t.strided(b + "mlp.mlp1_bias", E, 2 * F, 0, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.up_bias, t.strided(b + "mlp.mlp1_bias", E, 2 * F, 1, 2));
+    OSSVK_ASSIGN_OR_RETURN(L.down_bias, t.vec(b + "mlp.mlp2_bias", {E, D}));
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
@@ -272,16 +331,20 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
   const uint64_t D = c.hidden, E = c.experts, F = c.ff, qw = uint64_t{c.heads} * c.head_dim,
                  kvw = uint64_t{c.kv_heads} * c.head_dim;
   ModelTensors& mt = m->tensors;
+  size_t tensors = 0;
+  for (const auto& shard : m->shards) tensors += shard->tensors().size();
+  if (uint64_t{c.layers} * 15 > tensors)  // 15 tensors per layer at least (OpenAI layout)
+    return error(dir, "num_hidden_layers " + std::to_string(c.layers) + " needs " +
+                          std::to_string(uint64_t{c.layers} * 15) + " tensors; the shards hold " +
+                          std::to_string(tensors));
+  mt.layers.resize(c.layers);
+  if (t.has("embedding.weight")) {
+    OSSVK_RETURN_IF_ERROR(read_openai(t, mt));
+    return m;
+  }
   OSSVK_ASSIGN_OR_RETURN(mt.embedding, t.matrix("model.embed_tokens.weight", c.vocab, D));
   OSSVK_ASSIGN_OR_RETURN(mt.output_norm, t.vec("model.norm.weight", {D}));
   OSSVK_ASSIGN_OR_RETURN(mt.output, t.matrix("lm_head.weight", c.vocab, D));
-  size_t tensors = 0;
-  for (const auto& shard : m->shards) tensors += shard->tensors().size();
-  if (uint64_t{c.layers} * 17 > tensors)  // 17 tensors per layer at least (MXFP4 or bf16 experts)
-    return error(dir, "num_hidden_layers " + std::to_string(c.layers) + " needs " +
-                          std::to_string(uint64_t{c.layers} * 17) + " tensors; the shards hold " +
-                          std::to_string(tensors));
-  mt.layers.resize(c.layers);
   for (uint32_t l = 0; l < c.layers; ++l) {
     LayerTensors& L = mt.layers[l];
     const std::string b = "model.layers." + std::to_string(l) + ".";
@@ -300,9 +363,10 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
     OSSVK_ASSIGN_OR_RETURN(L.router_bias, t.vec(b + "mlp.router.bias", {E}));
     const std::string x = b + "mlp.experts.";
     if (t.has(x + "gate_up_proj_blocks")) {
-      OSSVK_ASSIGN_OR_RETURN(L.gate, t.mxfp4(x + "gate_up_proj", E, 2 * F, D, 0, 2));
-      OSSVK_ASSIGN_OR_RETURN(L.up, t.mxfp4(x + "gate_up_proj", E, 2 * F, D, 1, 2));
-      OSSVK_ASSIGN_OR_RETURN(L.down, t.mxfp4(x + "down_proj", E, D, F, 0, 1));
+      const std::string gu = x + "gate_up_proj", dn = x + "down_proj";
+      OSSVK_ASSIGN_OR_RETURN(L.gate, t.mxfp4(gu + "_blocks", gu + "_scales", E, 2 * F, D, 0, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.up, t.mxfp4(gu + "_blocks", gu + "_scales", E, 2 * F, D, 1, 2));
+      OSSVK_ASSIGN_OR_RETURN(L.down, t.mxfp4(dn + "_blocks", dn + "_scales", E, D, F, 0, 1));
     } else {
       OSSVK_ASSIGN_OR_RETURN(L.gate, t.dense_experts(x + "gate_up_proj", E, D, 2 * F, 0, 2));
       OSSVK_ASSIGN_OR_RETURN(L.up, t.dense_experts(x + "gate_up_proj", E, D, 2 * F, 1, 2));

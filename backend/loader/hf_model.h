@@ -2,7 +2,9 @@
 // model.safetensors or the shards model.safetensors.index.json lists. Experts as MXFP4
 // `*_blocks` + `*_scales` (linear nibble order) with gate and up fused in interleaved rows (even
 // rows gate, odd rows up), split here; or, in bf16 re-trains, plain `gate_up_proj` [E, in, 2F] and
-// `down_proj` [E, F, out], transposed and split here. Everything else is used in place.
+// `down_proj` [E, F, out], transposed and split here. Everything else is used in place. OpenAI's
+// own layout (the `original/` folder: `embedding.weight`, fused `attn.qkv`, `mlp.mlp1_weight.*`,
+// its config keys) is recognised and read the same way.
 #pragma once
 #include <deque>
 #include <memory>

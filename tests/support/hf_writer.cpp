@@ -57,7 +57,7 @@ void mxfp4_rows(const TensorData& t, uint64_t row, std::vector<uint8_t>& blocks,
 
 // Experts gate, up ([E*F][in]) interleaved by row (or down alone when up is null).
 void mxfp4_experts(SafetensorsWriter& w, const std::string& base, const TensorData& a,
-                   const TensorData* b, uint64_t E) {
+                   const TensorData* b, uint64_t E, const std::string& sep = "_") {
   const uint64_t rows = a.m / E, G = a.k / 32;
   std::vector<uint8_t> blocks, scales;
   for (uint64_t e = 0; e < E; ++e)
@@ -66,8 +66,8 @@ void mxfp4_experts(SafetensorsWriter& w, const std::string& base, const TensorDa
       if (b) mxfp4_rows(*b, e * rows + r, blocks, scales);
     }
   const uint64_t out = b ? 2 * rows : rows;
-  w.add(base + "_blocks", "U8", {E, out, G, 16}, blocks);
-  w.add(base + "_scales", "U8", {E, out, G}, scales);
+  w.add(base + sep + "blocks", "U8", {E, out, G, 16}, blocks);
+  w.add(base + sep + "scales", "U8", {E, out, G}, scales);
 }
 
 // 16/32-bit experts as [E, in, out] with a and b interleaved on the out axis.
@@ -96,11 +96,66 @@ std::vector<float> interleave(const std::vector<float>& a, const std::vector<flo
   return out;
 }
 
+// OpenAI's `original/` layout: fused qkv, mlp1/mlp2, its own names and config keys.
+void write_openai(const ModelTensors& m, const std::string& dir) {
+  const ModelConfig& c = m.config;
+  json config = {{"num_hidden_layers", c.layers},
+                 {"num_experts", c.experts},
+                 {"experts_per_token", c.top_k},
+                 {"vocab_size", c.vocab},
+                 {"hidden_size", c.hidden},
+                 {"intermediate_size", c.ff},
+                 {"swiglu_limit", c.swiglu_limit},
+                 {"head_dim", c.head_dim},
+                 {"num_attention_heads", c.heads},
+                 {"num_key_value_heads", c.kv_heads},
+                 {"sliding_window", c.window},
+                 {"initial_context_length", c.rope_original_context},
+                 {"rope_theta", c.rope_theta},
+                 {"rope_scaling_factor", c.rope_factor},
+                 {"rope_ntk_alpha", c.rope_beta_slow},
+                 {"rope_ntk_beta", c.rope_beta_fast}};
+  std::ofstream(dir + "/config.json") << config.dump(2);
+  SafetensorsWriter w;
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff;
+  auto matrix = [&](const std::string& name, const TensorData& t) {
+    w.add(name, dtype_of(t.format), {t.m, t.k}, t.data);
+  };
+  matrix("embedding.weight", m.embedding);
+  w.add_floats("norm.scale", {D}, m.output_norm);
+  matrix("unembedding.weight", m.output);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const LayerTensors& L = m.layers[l];
+    const std::string b = "block." + std::to_string(l) + ".";
+    w.add_floats(b + "attn.norm.scale", {D}, L.attn_norm);
+    std::vector<uint8_t> qkv;
+    for (const TensorData* t : {&L.q, &L.k, &L.v})
+      qkv.insert(qkv.end(), t->data.begin(), t->data.end());
+    w.add(b + "attn.qkv.weight", dtype_of(L.q.format), {L.q.m + L.k.m + L.v.m, D}, qkv);
+    std::vector<float> bias = L.q_bias;
+    bias.insert(bias.end(), L.k_bias.begin(), L.k_bias.end());
+    bias.insert(bias.end(), L.v_bias.begin(), L.v_bias.end());
+    w.add_floats(b + "attn.qkv.bias", {bias.size()}, bias);
+    w.add_floats(b + "attn.sinks", {c.heads}, L.sinks);
+    matrix(b + "attn.out.weight", L.out);
+    w.add_floats(b + "attn.out.bias", {D}, L.out_bias);
+    w.add_floats(b + "mlp.norm.scale", {D}, L.post_norm);
+    matrix(b + "mlp.gate.weight", L.router);
+    w.add_floats(b + "mlp.gate.bias", {E}, L.router_bias);
+    mxfp4_experts(w, b + "mlp.mlp1_weight", L.gate, &L.up, E, ".");
+    mxfp4_experts(w, b + "mlp.mlp2_weight", L.down, nullptr, E, ".");
+    w.add_floats(b + "mlp.mlp1_bias", {E, 2 * F}, interleave(L.gate_bias, L.up_bias, E));
+    w.add_floats(b + "mlp.mlp2_bias", {E, D}, L.down_bias);
+  }
+  w.write(dir + "/model.safetensors");
+}
+
 }  // namespace
 
-void write_hf_checkpoint(const ModelTensors& m, const std::string& dir) {
+void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai) {
   const ModelConfig& c = m.config;
   std::filesystem::create_directories(dir);
+  if (openai) return write_openai(m, dir);
   json config = {{"model_type", "gpt_oss"},        {"num_hidden_layers", c.layers},
                  {"hidden_size", c.hidden},        {"vocab_size", c.vocab},
                  {"num_attention_heads", c.heads}, {"num_key_value_heads", c.kv_heads},

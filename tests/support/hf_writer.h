@@ -11,7 +11,8 @@
 namespace ossvk::testing {
 
 // `m` must come from a GGUF (experts in GGUF MXFP4 or a 16/32-bit format); biases are written
-// as F32 so nothing is rounded.
-void write_hf_checkpoint(const ModelTensors& m, const std::string& dir);
+// as F32 so nothing is rounded. `openai`: OpenAI's own layout and config keys instead (MXFP4
+// experts only).
+void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai = false);
 
 }  // namespace ossvk::testing
