@@ -223,10 +223,12 @@ TEST_F(SyntheticModel, top_k_override_changes_the_routing) {
   EXPECT_NE(s.status().message().find("experts per token 9"), std::string::npos);
 }
 
-TEST_F(SyntheticModel, two_sessions_on_two_threads_agree_with_one) {
-  auto l = load_synthetic(device(), {});
+// `threads` threads, each with `sessions` sessions of 3 prefills of `T` tokens, must give the
+// logits of one session bit for bit (same kernels, same inputs).
+void expect_threads_agree(host::Device& device, int threads, int sessions, uint32_t T) {
+  auto l = load_synthetic(device, {});
   ASSERT_TRUE(l);
-  const uint32_t V = l->tensors.config.vocab, T = 16;
+  const uint32_t V = l->tensors.config.vocab;
   auto tokens = some_tokens(T, V);
   std::vector<float> want(uint64_t{T} * V);
   {
@@ -234,44 +236,9 @@ TEST_F(SyntheticModel, two_sessions_on_two_threads_agree_with_one) {
     ASSERT_OK(s);
     ASSERT_OK(s.value()->eval(tokens, want.data(), true));
   }
-  std::vector<float> got[2] = {std::vector<float>(want.size()), std::vector<float>(want.size())};
-  host::Status status[2];
+  std::vector<std::string> problems(threads);
   auto run = [&](int i) {
-    auto s = Session::create(*l->model, {});
-    if (!s.ok()) {
-      status[i] = s.status();
-      return;
-    }
-    for (int rep = 0; rep < 3 && status[i].ok(); ++rep) {
-      s.value()->reset();
-      status[i] = s.value()->eval(tokens, got[i].data(), true);
-    }
-  };
-  std::thread a(run, 0), b(run, 1);
-  a.join();
-  b.join();
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_OK(status[i]);
-    EXPECT_EQ(got[i], want) << "thread " << i;  // same kernels, same inputs: bit-identical
-  }
-}
-
-TEST_F(SyntheticModel, many_sessions_on_many_threads_agree_with_one) {
-  auto l = load_synthetic(device(), {});
-  ASSERT_TRUE(l);
-  const uint32_t V = l->tensors.config.vocab, T = 7;
-  auto tokens = some_tokens(T, V);
-  std::vector<float> want(uint64_t{T} * V);
-  {
-    auto s = Session::create(*l->model, {});
-    ASSERT_OK(s);
-    ASSERT_OK(s.value()->eval(tokens, want.data(), true));
-  }
-  // 4 threads x 2 sessions x 3 prefills each, bounded in time by the small model.
-  constexpr int kThreads = 4;
-  std::vector<std::string> problems(kThreads);
-  auto run = [&](int i) {
-    for (int session = 0; session < 2; ++session) {
+    for (int session = 0; session < sessions; ++session) {
       auto s = Session::create(*l->model, {});
       if (!s.ok()) return void(problems[i] = s.status().to_string());
       std::vector<float> got(want.size());
@@ -283,10 +250,18 @@ TEST_F(SyntheticModel, many_sessions_on_many_threads_agree_with_one) {
       }
     }
   };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) threads.emplace_back(run, i);
-  for (auto& t : threads) t.join();
-  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(problems[i], "") << "thread " << i;
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) pool.emplace_back(run, i);
+  for (auto& t : pool) t.join();
+  for (int i = 0; i < threads; ++i) EXPECT_EQ(problems[i], "") << "thread " << i;
+}
+
+TEST_F(SyntheticModel, two_sessions_on_two_threads_agree_with_one) {
+  expect_threads_agree(device(), 2, 1, 16);
+}
+
+TEST_F(SyntheticModel, many_sessions_on_many_threads_agree_with_one) {
+  expect_threads_agree(device(), 4, 2, 7);  // bounded in time by the small model
 }
 
 TEST_F(SyntheticModel, freeing_a_model_and_its_sessions_returns_all_device_memory) {
