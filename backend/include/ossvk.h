@@ -117,8 +117,8 @@ typedef struct ossvk_model_options {
   uint32_t experts_per_token; /* default for sessions; 0: the file's */
   ossvk_progress_fn progress; /* may be NULL */
   void* progress_user;
-  uint64_t memory_limit; /* bytes of device memory the weights may take; 0: the largest
-                            device-local heap. Beyond it: OSSVK_ERROR_OUT_OF_MEMORY before any
+  uint64_t memory_limit; /* bytes of device memory the weights may take; 0: the device-local
+                            heaps together. Beyond it: OSSVK_ERROR_OUT_OF_MEMORY before any
                             upload. */
 } ossvk_model_options;
 

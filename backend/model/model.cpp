@@ -76,10 +76,8 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   const uint64_t needed = file_bytes(t);
-  uint64_t limit = options.memory_limit;
-  if (!limit)
-    for (const auto& heap : device.info().heaps)
-      if (heap.device_local) limit = std::max(limit, heap.size);
+  const uint64_t limit =
+      options.memory_limit ? options.memory_limit : device.info().device_local_bytes();
   if (needed > limit)
     return Status::error("the model's weights need " + std::to_string(needed >> 20) +
                              " MiB of device memory; " + device.info().name + " offers " +

@@ -35,9 +35,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                       : options.context;
     cache_bytes += 2 * ring * l.dims.kv_heads * l.dims.head_dim * (options.f16_kv ? 2 : 4);
   }
-  uint64_t heap = 0;
-  for (const auto& h : dev.info().heaps)
-    if (h.device_local) heap = std::max(heap, h.size);
+  const uint64_t heap = dev.info().device_local_bytes();
   const uint64_t in_use = dev.allocator().bytes_in_use();
   const uint64_t free = heap > in_use ? heap - in_use : 0;
   if (cache_bytes > free)
