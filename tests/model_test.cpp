@@ -114,7 +114,8 @@ struct Loaded {
   std::unique_ptr<Model> model;
 };
 
-std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOptions& o) {
+// Written as GGUF and read back, not yet uploaded (model stays null).
+std::unique_ptr<Loaded> read_synthetic(const SyntheticOptions& o) {
   auto l = std::make_unique<Loaded>();
   auto w = synthetic_model(o);
   EXPECT_TRUE(w.ok()) << w.status().to_string();
@@ -128,6 +129,12 @@ std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOpti
   EXPECT_TRUE(t.ok()) << t.status().to_string();
   if (!t.ok()) return nullptr;
   l->tensors = std::move(t).value();
+  return l;
+}
+
+std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOptions& o) {
+  auto l = read_synthetic(o);
+  if (!l) return nullptr;
   auto m = Model::upload(device, l->tensors);
   EXPECT_TRUE(m.ok()) << m.status().to_string();
   if (!m.ok()) return nullptr;
@@ -281,17 +288,12 @@ TEST_F(SyntheticModel, freeing_a_model_and_its_sessions_returns_all_device_memor
 }
 
 TEST_F(SyntheticModel, a_model_beyond_the_memory_limit_is_refused_before_any_upload) {
-  auto w = synthetic_model({});
-  ASSERT_OK(w);
-  const auto bytes = w.value().bytes();
-  auto f = GgufFile::parse(bytes, "synthetic");
-  ASSERT_OK(f);
-  auto t = read_gguf_model(*f.value());
-  ASSERT_OK(t);
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
   const uint64_t before = device().allocator().bytes_in_use();
   ModelOptions o;
   o.memory_limit = 64 << 10;
-  auto m = Model::upload(device(), t.value(), o);
+  auto m = Model::upload(device(), l->tensors, o);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("MiB of device memory"), std::string::npos)
       << m.status().message();
@@ -413,24 +415,19 @@ TEST_F(Loaders, gguf_and_hugging_face_folders_give_the_same_logits) {
     SCOPED_TRACE(tensor_format_info(experts).name);
     SyntheticOptions o;
     o.experts = experts;
-    auto w = synthetic_model(o);
-    ASSERT_OK(w);
-    const auto bytes = w.value().bytes();
-    auto gguf = GgufFile::parse(bytes, "synthetic");
-    ASSERT_OK(gguf);
-    auto from_gguf = read_gguf_model(*gguf.value());
-    ASSERT_OK(from_gguf);
+    auto from_gguf = read_synthetic(o);
+    ASSERT_TRUE(from_gguf);
     const std::string dir = ::testing::TempDir() + "/ossvk_hf_" + tensor_format_info(experts).name;
-    write_hf_checkpoint(from_gguf.value(), dir);
+    write_hf_checkpoint(from_gguf->tensors, dir);
     auto from_hf = read_hf_model(dir);
     ASSERT_OK(from_hf);
-    const ModelConfig &a = from_gguf.value().config, &b = from_hf.value()->tensors.config;
+    const ModelConfig &a = from_gguf->tensors.config, &b = from_hf.value()->tensors.config;
     EXPECT_EQ(std::tie(a.layers, a.hidden, a.vocab, a.heads, a.kv_heads, a.head_dim, a.experts,
                        a.top_k, a.ff, a.window),
               std::tie(b.layers, b.hidden, b.vocab, b.heads, b.kv_heads, b.head_dim, b.experts,
                        b.top_k, b.ff, b.window));
     const auto tokens = some_tokens(10, a.vocab);
-    const auto x = gpu_logits(device(), from_gguf.value(), tokens);
+    const auto x = gpu_logits(device(), from_gguf->tensors, tokens);
     const auto y = gpu_logits(device(), from_hf.value()->tensors, tokens);
     ASSERT_FALSE(x.empty());
     EXPECT_EQ(x, y);
@@ -439,35 +436,24 @@ TEST_F(Loaders, gguf_and_hugging_face_folders_give_the_same_logits) {
 }
 
 TEST_F(Loaders, the_openai_original_layout_gives_the_same_logits_as_gguf) {
-  SyntheticOptions o;
-  o.preset = "tiny";
-  auto w = synthetic_model(o);
-  ASSERT_OK(w);
-  const auto bytes = w.value().bytes();
-  auto gguf = GgufFile::parse(bytes, "synthetic");
-  ASSERT_OK(gguf);
-  auto from_gguf = read_gguf_model(*gguf.value());
-  ASSERT_OK(from_gguf);
+  auto from_gguf = read_synthetic({});
+  ASSERT_TRUE(from_gguf);
   const std::string dir = ::testing::TempDir() + "/ossvk_openai";
-  write_hf_checkpoint(from_gguf.value(), dir, /*openai=*/true);
+  write_hf_checkpoint(from_gguf->tensors, dir, /*openai=*/true);
   auto from_openai = read_hf_model(dir);
   ASSERT_OK(from_openai);
-  const auto tokens = some_tokens(10, from_gguf.value().config.vocab);
-  const auto x = gpu_logits(device(), from_gguf.value(), tokens);
+  const auto tokens = some_tokens(10, from_gguf->tensors.config.vocab);
+  const auto x = gpu_logits(device(), from_gguf->tensors, tokens);
   ASSERT_FALSE(x.empty());
   EXPECT_EQ(x, gpu_logits(device(), from_openai.value()->tensors, tokens));
   std::filesystem::remove_all(dir);
 }
 
 TEST_F(Loaders, a_broken_hugging_face_folder_names_what_is_wrong) {
-  auto w = synthetic_model({});
-  ASSERT_OK(w);
-  const auto bytes = w.value().bytes();
-  auto gguf = GgufFile::parse(bytes, "synthetic");
-  auto tensors = read_gguf_model(*gguf.value());
-  ASSERT_OK(tensors);
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
   const std::string dir = ::testing::TempDir() + "/ossvk_hf_broken";
-  write_hf_checkpoint(tensors.value(), dir);
+  write_hf_checkpoint(l->tensors, dir);
   // Truncate the shard: the last tensor's bytes now lie past the end.
   const std::string shard = dir + "/model.safetensors";
   std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 100);
