@@ -147,6 +147,10 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_session_position,
       &ossvk_session_reset,
       &ossvk_sample,
+      &ossvk_tokenize,
+      &ossvk_detokenize,
+      &ossvk_token_find,
+      &ossvk_session_rewind,
   };
   return abi_version == OSSVK_ABI_VERSION ? &kApi : nullptr;
 }

@@ -4,32 +4,17 @@
 #include <filesystem>
 
 #include "backend/abi_common.h"
+#include "backend/abi_handles.h"
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/hf_model.h"
 #include "backend/model/sampler.h"
 #include "backend/model/session.h"
 #include "backend/model/synthetic.h"
+#include "backend/text/hf_tokenizer.h"
 #include "host/device.h"
 
 using ossvk::host::Status;
 using namespace ossvk::abi;
-
-struct ossvk_model {
-  std::unique_ptr<ossvk::host::Device> device;
-  std::vector<uint8_t> memory;  // a synthetic model's GGUF bytes
-  std::unique_ptr<ossvk::GgufFile> gguf;
-  std::unique_ptr<ossvk::HfModel> hf;
-  ossvk::ModelTensors tensors;  // views into gguf or hf
-  std::string name;
-  std::vector<ossvk_tensor_info> listing;  // the file's tensors as stored
-  std::unique_ptr<ossvk::Model> model;
-  uint32_t top_k = 0;
-};
-
-struct ossvk_session {
-  ossvk_model* model = nullptr;
-  std::unique_ptr<ossvk::Session> session;
-};
 
 namespace {
 
@@ -75,6 +60,11 @@ ossvk_status read_gguf(ossvk_model& m) {
   auto tensors = ossvk::read_gguf_model(*m.gguf);
   if (!tensors.ok()) return fail(tensors.status());
   m.tensors = std::move(tensors).value();
+  auto tokenizer = ossvk::text::Tokenizer::from_gguf(*m.gguf, m.tensors.config.vocab);
+  if (tokenizer.ok())
+    m.tokenizer.emplace(std::move(tokenizer).value());
+  else
+    m.tokenizer_error = tokenizer.status().message();  // the model still runs on token ids
   auto name = m.gguf->get_string("general.name");
   m.name = name.ok() ? name.value() : m.gguf->path();
   for (const auto& t : m.gguf->tensors())
@@ -89,6 +79,15 @@ ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
   if (!hf.ok()) return fail(hf.status());
   m.hf = std::move(hf).value();
   m.tensors = std::move(m.hf->tensors);
+  auto vocabulary = ossvk::text::read_hf_tokenizer(dir);
+  auto tokenizer = vocabulary.ok() ? ossvk::text::Tokenizer::create(std::move(vocabulary).value(),
+                                                                    m.tensors.config.vocab,
+                                                                    dir + "/tokenizer.json")
+                                   : vocabulary.status();
+  if (tokenizer.ok())
+    m.tokenizer.emplace(std::move(tokenizer).value());
+  else
+    m.tokenizer_error = tokenizer.status().message();  // the model still runs on token ids
   m.name = m.hf->name;
   for (const auto& shard : m.hf->shards)
     for (const auto& [name, t] : shard->tensors()) {
@@ -111,6 +110,10 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
                       " exceeds the model's " + std::to_string(m->tensors.config.experts) +
                       " experts");
     m->top_k = options->experts_per_token;
+  }
+  if (options && options->vocab_only) {
+    *out = m.release();
+    return OSSVK_OK;
   }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
@@ -200,21 +203,27 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
     const ossvk::ModelConfig& c = m->tensors.config;
     *info = ossvk_model_info{};
     copy_string(info->name, m->name);
-    copy_string(info->device_name, m->device->info().name);
+    if (m->device) copy_string(info->device_name, m->device->info().name);
     info->layers = c.layers, info->hidden = c.hidden, info->vocab = c.vocab;
     info->heads = c.heads, info->kv_heads = c.kv_heads, info->head_dim = c.head_dim;
     info->experts = c.experts, info->experts_per_token = m->top_k, info->expert_ff = c.ff;
     info->sliding_window = c.window, info->context_length = c.context;
     info->rope_theta = c.rope_theta, info->rope_factor = c.rope_factor;
-    info->weight_bytes = m->model->weight_bytes();
-    info->decode_bytes = m->model->decode_bytes(m->top_k);
     info->tensor_count = static_cast<uint32_t>(m->listing.size());
     std::string tensors;
-    for (const auto& [name, count] : m->model->non_finite()) {
-      info->non_finite_weights += count;
-      tensors += (tensors.empty() ? "" : ", ") + name + ": " + std::to_string(count);
+    if (m->model) {  // not for vocab_only
+      info->weight_bytes = m->model->weight_bytes();
+      info->decode_bytes = m->model->decode_bytes(m->top_k);
+      for (const auto& [name, count] : m->model->non_finite()) {
+        info->non_finite_weights += count;
+        tensors += (tensors.empty() ? "" : ", ") + name + ": " + std::to_string(count);
+      }
     }
     copy_string(info->non_finite_tensors, tensors);
+    const auto& t = m->tokenizer;
+    info->tokenizer_tokens = t ? t->stored() : 0;
+    info->bos_token = t && t->bos() ? *t->bos() : OSSVK_NO_TOKEN;
+    info->eos_token = t && t->eos() ? *t->eos() : OSSVK_NO_TOKEN;
     return OSSVK_OK;
   });
 }
@@ -256,6 +265,10 @@ OSSVK_API ossvk_status ossvk_session_create(ossvk_model* m, const ossvk_session_
     if (!m || !out)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_create: null argument");
     *out = nullptr;
+    if (!m->model)
+      return fail(OSSVK_ERROR_UNSUPPORTED,
+                  "the model was loaded vocab_only: it has no weights "
+                  "on a device to run");
     ossvk::SessionOptions so;
     const uint32_t model_context = std::max(1u, m->tensors.config.context);
     so.context = o && o->context ? o->context : std::min(4096u, model_context);
@@ -311,6 +324,14 @@ OSSVK_API ossvk_status ossvk_session_reset(ossvk_session* s) {
     if (!s) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_reset: null argument");
     s->session->reset();
     return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* s, uint32_t position) {
+  return guarded([&] {
+    if (!s) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_rewind: null argument");
+    Status r = s->session->rewind(position);
+    return r.ok() ? OSSVK_OK : fail(OSSVK_ERROR_INVALID_ARGUMENT, r.message());
   });
 }
 

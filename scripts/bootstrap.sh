@@ -12,6 +12,7 @@ packages=(
   glslang-tools spirv-tools         # GLSL -> SPIR-V, spirv-val, spirv-opt, spirv-dis
   libgtest-dev
   nlohmann-json3-dev                # JSON: safetensors headers, config.json
+  libpcre2-dev                      # Unicode regular expressions: the tokenizer's pre-tokenizer
   clang-16 libclang-rt-16-dev       # libFuzzer, AddressSanitizer, UndefinedBehaviorSanitizer (scripts/fuzz.sh)
 )
 

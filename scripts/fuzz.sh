@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=build-fuzz
 CC=clang-16 CXX=clang++-16 cmake -S . -B $build -DOSSVK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(gguf safetensors hf_config)
+targets=(gguf safetensors hf_config hf_tokenizer tokenizer)
 cmake --build $build -j "$(nproc)" --target "${targets[@]/#/ossvk_fuzz_}" >/dev/null
 mkdir -p $build/findings
 for t in "${targets[@]}"; do

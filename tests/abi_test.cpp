@@ -7,34 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "ossvk.h"
+#include "support/library.h"
 
 namespace {
 
-// Under AddressSanitizer an instrumented library that is unloaded leaves exit-time handlers that
-// call into unmapped code (a SEGV at process exit, after every test passed); the sanitized build
-// keeps the library mapped. Normal builds unload it after every test, as an engine may.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OSSVK_TEST_ASAN 1
-#endif
-#endif
-#ifdef OSSVK_TEST_ASAN
-constexpr int kKeepLoaded = RTLD_NODELETE;
-#else
-constexpr int kKeepLoaded = 0;
-#endif
+using ossvk_test::get_api;
+using ossvk_test::open_library;
 
 class Abi : public ::testing::Test {
  protected:
   void SetUp() override {
-    handle_ = dlopen(OSSVK_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL | kKeepLoaded);
+    handle_ = open_library();
     ASSERT_NE(handle_, nullptr) << dlerror();
-    auto get = reinterpret_cast<const ossvk_api* (*)(uint32_t)>(dlsym(handle_, "ossvk_get_api"));
-    ASSERT_NE(get, nullptr);
-    api_ = get(OSSVK_ABI_VERSION);
+    api_ = get_api(handle_);
     ASSERT_NE(api_, nullptr);
-    EXPECT_EQ(get(OSSVK_ABI_VERSION + 1), nullptr);
+    EXPECT_EQ(get_api(handle_, OSSVK_ABI_VERSION + 1), nullptr);
   }
   void TearDown() override {
     if (handle_) dlclose(handle_);
@@ -92,13 +79,13 @@ TEST_F(Abi, a_synthetic_model_runs_and_matches_the_reference) {
   ASSERT_EQ(api_->model_create_synthetic(&syn, nullptr, &model), OSSVK_OK) << api_->last_error();
   ossvk_model_info info;
   ASSERT_EQ(api_->model_get_info(model, &info), OSSVK_OK);
-  EXPECT_EQ(info.vocab, 256u);
+  EXPECT_EQ(info.vocab, 512u);
   EXPECT_EQ(info.experts_per_token, 4u);
   EXPECT_GT(info.tensor_count, 20u);
   ossvk_session* session = nullptr;
   ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
   const uint32_t tokens[5] = {5, 17, 200, 3, 99};
-  std::vector<float> gpu(5 * 256), ref(5 * 256);
+  std::vector<float> gpu(5 * 512), ref(5 * 512);
   ASSERT_EQ(api_->session_eval(session, tokens, 5, gpu.data(), OSSVK_EVAL_ALL_LOGITS), OSSVK_OK)
       << api_->last_error();
   ASSERT_EQ(api_->model_reference_logits(model, tokens, 5, 0, ref.data()), OSSVK_OK);
@@ -112,15 +99,60 @@ TEST_F(Abi, a_synthetic_model_runs_and_matches_the_reference) {
   ASSERT_EQ(api_->session_position(session, &pos), OSSVK_OK);
   EXPECT_EQ(pos, 5u);
 
-  const uint32_t bad = 256;
+  const uint32_t bad = 512;
   EXPECT_EQ(api_->session_eval(session, &bad, 1, nullptr, 0), OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("out of range"), std::string::npos);
   ossvk_sampler greedy{};
   uint32_t next = 0;
-  ASSERT_EQ(api_->sample(gpu.data(), 256, &greedy, &next), OSSVK_OK);
+  ASSERT_EQ(api_->sample(gpu.data(), 512, &greedy, &next), OSSVK_OK);
   EXPECT_EQ(next,
-            static_cast<uint32_t>(std::max_element(gpu.begin(), gpu.begin() + 256) - gpu.begin()));
+            static_cast<uint32_t>(std::max_element(gpu.begin(), gpu.begin() + 512) - gpu.begin()));
   api_->session_free(session);
+  api_->model_free(model);
+}
+
+// The tokenizer through the table: sizing calls, exact round trip, special tokens, errors.
+TEST_F(Abi, text_round_trips_through_the_models_tokenizer) {
+  ossvk_synthetic_options syn{};
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, nullptr, &model), OSSVK_OK) << api_->last_error();
+  ossvk_model_info info;
+  ASSERT_EQ(api_->model_get_info(model, &info), OSSVK_OK);
+  EXPECT_EQ(info.tokenizer_tokens, 512u);
+  EXPECT_EQ(info.bos_token, OSSVK_NO_TOKEN);
+  uint32_t start = 0, ret = 0;
+  ASSERT_EQ(api_->token_find(model, "<|start|>", &start), OSSVK_OK);
+  ASSERT_EQ(api_->token_find(model, "<|return|>", &ret), OSSVK_OK);
+  EXPECT_EQ(info.eos_token, ret);
+  EXPECT_EQ(api_->token_find(model, "<|nope|>", &start), OSSVK_ERROR_INVALID_ARGUMENT);
+
+  const std::string text = "<|start|>user<|message|>Hello world \xF0\x9F\x98\x80";
+  uint32_t n = 0;
+  ASSERT_EQ(api_->tokenize(model, text.data(), text.size(), OSSVK_TOKENIZE_SPECIAL, nullptr, 0, &n),
+            OSSVK_OK)
+      << api_->last_error();
+  std::vector<uint32_t> ids(n);
+  uint32_t again = 0;
+  ASSERT_EQ(api_->tokenize(model, text.data(), text.size(), OSSVK_TOKENIZE_SPECIAL, ids.data(), n,
+                           &again),
+            OSSVK_OK);
+  EXPECT_EQ(again, n);
+  EXPECT_EQ(ids[0], start);
+  uint64_t length = 0;
+  ASSERT_EQ(api_->detokenize(model, ids.data(), n, nullptr, 0, &length), OSSVK_OK);
+  std::string back(length, '\0');
+  ASSERT_EQ(api_->detokenize(model, ids.data(), n, back.data(), length, &length), OSSVK_OK);
+  EXPECT_EQ(back, text);
+
+  const std::string invalid = "bad \xFF byte";
+  EXPECT_EQ(api_->tokenize(model, invalid.data(), invalid.size(), OSSVK_TOKENIZE_REQUIRE_UTF8,
+                           nullptr, 0, &n),
+            OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("not valid UTF-8 (byte 4)"), std::string::npos);
+  EXPECT_EQ(api_->tokenize(model, invalid.data(), invalid.size(), 0, nullptr, 0, &n), OSSVK_OK);
+  const uint32_t beyond = 512;
+  EXPECT_EQ(api_->detokenize(model, &beyond, 1, nullptr, 0, &length), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("token id 512"), std::string::npos);
   api_->model_free(model);
 }
 
@@ -146,10 +178,9 @@ TEST_F(Abi, model_errors_name_the_file_and_option) {
 }
 
 TEST(Sampler, greedy_top_k_and_seeded_draws) {
-  void* h = dlopen(OSSVK_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL | kKeepLoaded);
+  void* h = open_library();
   ASSERT_NE(h, nullptr);
-  auto api = reinterpret_cast<const ossvk_api* (*)(uint32_t)>(dlsym(h, "ossvk_get_api"))(
-      OSSVK_ABI_VERSION);
+  const ossvk_api* api = get_api(h);
   const float logits[6] = {0.0f, 3.0f, 1.0f, 3.0f, -2.0f, 2.9f};
   ossvk_sampler s{};
   uint32_t t = 99;

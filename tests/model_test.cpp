@@ -209,6 +209,46 @@ TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
   EXPECT_EQ(pieces.value()->position(), T);
 }
 
+TEST_F(SyntheticModel, rewinding_then_going_on_equals_a_fresh_prefill) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab;
+  const auto a = some_tokens(9, V), b = some_tokens(14, V);
+  std::span<const uint32_t> a6 = std::span(a).first(6), b5 = std::span(b).first(5);
+  auto fresh = Session::create(*l->model, {});
+  ASSERT_OK(fresh);
+  std::vector<float> want(V), got(V);
+  ASSERT_OK(fresh.value()->eval(a6, nullptr, false));
+  ASSERT_OK(fresh.value()->eval(b5, want.data(), false));
+  // The same steps with a[6..9) between, then rewound: the dropped positions leave no trace.
+  auto s = Session::create(*l->model, {});
+  ASSERT_OK(s);
+  ASSERT_OK(s.value()->eval(a6, nullptr, false));
+  ASSERT_OK(s.value()->eval(std::span(a).subspan(6), nullptr, false));
+  EXPECT_FALSE(s.value()->rewind(10).ok());
+  ASSERT_OK(s.value()->rewind(6));
+  ASSERT_OK(s.value()->eval(b5, got.data(), false));
+  EXPECT_EQ(got, want);  // the same kernels on the same inputs: bit-identical
+}
+
+TEST_F(SyntheticModel, rewinding_past_the_sliding_ring_is_refused) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  SessionOptions so;
+  so.context = 64;
+  so.max_step_tokens = 5;  // ring of window 4 + 5 = 9 positions on the sliding layers
+  auto s = Session::create(*l->model, so);
+  ASSERT_OK(s);
+  ASSERT_OK(s.value()->eval(some_tokens(20, l->tensors.config.vocab), nullptr, false));
+  // Back to 10: position 10 needs keys 7..9, whose slots positions 16..18 took over.
+  const host::Status r = s.value()->rewind(10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.message().find("reset and evaluate again"), std::string::npos) << r.message();
+  EXPECT_EQ(s.value()->position(), 20u);
+  ASSERT_OK(s.value()->rewind(16));  // needs 13..15, still held
+  ASSERT_OK(s.value()->rewind(0));
+}
+
 TEST_F(SyntheticModel, top_k_override_changes_the_routing) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);
@@ -371,13 +411,13 @@ TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_
   auto s = Session::create(*l->model, so);
   ASSERT_OK(s);
   Session& session = *s.value();
-  std::vector<uint32_t> bad = {1, 2, 256};
+  std::vector<uint32_t> bad = {1, 2, 512};
   auto r = session.eval(bad, nullptr, false);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.message().find("token id 256 at index 2 is out of range (vocabulary 256)"),
+  EXPECT_NE(r.message().find("token id 512 at index 2 is out of range (vocabulary 512)"),
             std::string::npos)
       << r.message();
-  std::vector<uint32_t> six = some_tokens(6, 256);
+  std::vector<uint32_t> six = some_tokens(6, 512);
   ASSERT_OK(session.eval(six, nullptr, false));
   r = session.eval(six, nullptr, false);
   ASSERT_FALSE(r.ok());

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 2
+#define OSSVK_ABI_VERSION 3
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -120,6 +120,9 @@ typedef struct ossvk_model_options {
   uint64_t memory_limit; /* bytes of device memory the weights may take; 0: the device-local
                             heaps together. Beyond it: OSSVK_ERROR_OUT_OF_MEMORY before any
                             upload. */
+  uint32_t vocab_only;   /* 1: read and check the file, keep its tokenizer, upload nothing (no
+                            device is opened): text, info and tensor listing work, sessions
+                            return OSSVK_ERROR_UNSUPPORTED */
 } ossvk_model_options;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
@@ -140,9 +143,14 @@ typedef struct ossvk_model_info {
   uint64_t weight_bytes; /* on the device */
   uint64_t decode_bytes; /* weight bytes one decode step reads (selected experts only) */
   uint32_t tensor_count;
-  uint64_t non_finite_weights; /* weights that decode to NaN or Inf, over all tensors */
-  char non_finite_tensors[512]; /* "name: count, ..." of those tensors (truncated), or "" */
+  uint64_t non_finite_weights;   /* weights that decode to NaN or Inf, over all tensors */
+  char non_finite_tensors[512];  /* "name: count, ..." of those tensors (truncated), or "" */
+  uint32_t tokenizer_tokens;     /* tokens in the file's tokenizer; 0: none (ossvk_tokenize says
+                                    why) */
+  uint32_t bos_token, eos_token; /* OSSVK_NO_TOKEN where the file names none */
 } ossvk_model_info;
+
+#define OSSVK_NO_TOKEN 0xFFFFFFFFu
 
 typedef struct ossvk_tensor_info {
   char name[128];
@@ -209,9 +217,38 @@ OSSVK_API ossvk_status ossvk_session_eval(ossvk_session* session, const uint32_t
 OSSVK_API ossvk_status ossvk_session_position(const ossvk_session* session, uint32_t* position);
 /* Forgets the sequence; the next eval starts at position 0. */
 OSSVK_API ossvk_status ossvk_session_reset(ossvk_session* session);
+/* Forgets the positions from `position` (<= the current one) on; the next eval starts there.
+ * OSSVK_ERROR_INVALID_ARGUMENT when the sliding-window layers' ring (window + max_step_tokens
+ * positions) has already overwritten keys the kept positions need: reset and evaluate again. */
+OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* session, uint32_t position);
 /* Draws a token from `vocab` logits. Thread-safe (sampler is the caller's). */
 OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
                                     uint32_t* token);
+
+/* ---- Text: the model file's tokenizer (byte-level BPE, GPT-OSS's o200k_harmony) ------------
+ * All thread-safe. Where the file has no usable tokenizer they return OSSVK_ERROR_UNSUPPORTED
+ * with the reason. */
+
+#define OSSVK_TOKENIZE_SPECIAL                                    \
+  1u /* "<|start|>" etc. become their control tokens; text shaped \
+        like one that names no token is an error */
+#define OSSVK_TOKENIZE_REQUIRE_UTF8                        \
+  2u /* text that is not valid UTF-8 is an error (else any \
+        bytes encode, and decode back exactly) */
+/* Encodes `length` bytes of `text`. `*count` receives the number of tokens; `tokens` receives
+ * them only if *count <= capacity (so capacity 0 asks for the size). */
+OSSVK_API ossvk_status ossvk_tokenize(const ossvk_model* model, const char* text, uint64_t length,
+                                      uint32_t flags, uint32_t* tokens, uint32_t capacity,
+                                      uint32_t* count);
+/* The bytes `tokens` stand for (special tokens as their text; not NUL-terminated). `*length`
+ * receives their number; `text` receives them only if *length <= capacity. */
+OSSVK_API ossvk_status ossvk_detokenize(const ossvk_model* model, const uint32_t* tokens,
+                                        uint32_t n, char* text, uint64_t capacity,
+                                        uint64_t* length);
+/* The id of the token whose text is exactly `text` (NUL-terminated), e.g. "<|return|>";
+ * OSSVK_ERROR_INVALID_ARGUMENT if there is none. */
+OSSVK_API ossvk_status ossvk_token_find(const ossvk_model* model, const char* text,
+                                        uint32_t* token);
 
 typedef struct ossvk_api {
   uint32_t abi_version;
@@ -235,6 +272,12 @@ typedef struct ossvk_api {
   ossvk_status (*session_position)(const ossvk_session*, uint32_t*);
   ossvk_status (*session_reset)(ossvk_session*);
   ossvk_status (*sample)(const float*, uint32_t, ossvk_sampler*, uint32_t*);
+  ossvk_status (*tokenize)(const ossvk_model*, const char*, uint64_t, uint32_t, uint32_t*, uint32_t,
+                           uint32_t*);
+  ossvk_status (*detokenize)(const ossvk_model*, const uint32_t*, uint32_t, char*, uint64_t,
+                             uint64_t*);
+  ossvk_status (*token_find)(const ossvk_model*, const char*, uint32_t*);
+  ossvk_status (*session_rewind)(ossvk_session*, uint32_t);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it.

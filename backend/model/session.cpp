@@ -187,4 +187,26 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   return Status();
 }
 
+Status Session::rewind(uint32_t position) {
+  if (position > position_)
+    return Status::error("cannot rewind to position " + std::to_string(position) +
+                         ": the session holds " + std::to_string(position_));
+  // A sliding-window layer's ring reuses slot p % ring: the dropped positions may have
+  // overwritten keys the kept ones still need (those within the window before `position`).
+  const auto& layers = model_.layers();
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const uint32_t window = layers[l].dims.window, ring = caches_[l].ring;
+    if (!window || ring >= caches_[l].capacity || position == 0) continue;
+    const uint32_t oldest_needed = position >= window ? position - window + 1 : 0;
+    if (uint64_t{oldest_needed} + ring < position_)
+      return Status::error("cannot rewind from " + std::to_string(position_) + " to " +
+                           std::to_string(position) + ": the sliding-window layers keep " +
+                           std::to_string(ring) +
+                           " positions, and the dropped ones overwrote keys still needed; "
+                           "reset and evaluate again");
+  }
+  position_ = position;
+  return {};
+}
+
 }  // namespace ossvk

@@ -41,6 +41,11 @@ class Session {
   bool usable() const { return broken_.ok(); }
   // Forgets the sequence (the cache is overwritten from position 0).
   void reset() { position_ = 0; }
+  // Forgets the positions from `position` on (a chat dropping or replacing its tail); the cache
+  // before it stays valid because each position's K/V depend only on the tokens up to it.
+  // Refused when a sliding-window layer's ring has already overwritten keys that the kept
+  // positions need (dropping more than about max_step_tokens positions); reset() always works.
+  host::Status rewind(uint32_t position);
 
  private:
   Session(Model& model, const SessionOptions& options) : model_(model), options_(options) {}

@@ -5,6 +5,7 @@
 
 #include "backend/formats/half.h"
 #include "backend/loader/gguf.h"
+#include "backend/text/synthetic_vocabulary.h"
 
 namespace ossvk {
 namespace {
@@ -14,7 +15,7 @@ struct Shape {
   float theta, factor;
 };
 
-constexpr Shape kTiny{2, 64, 4, 1, 16, 8, 4, 96, 256, 4, 4096, 10000.0f, 1.0f};
+constexpr Shape kTiny{2, 64, 4, 1, 16, 8, 4, 96, 512, 4, 4096, 10000.0f, 1.0f};
 constexpr Shape k20b{24, 2880, 64, 8, 64, 32, 4, 2880, 201088, 128, 131072, 150000.0f, 32.0f};
 constexpr Shape k120b{36, 2880, 64, 8, 64, 128, 4, 2880, 201088, 128, 131072, 150000.0f, 32.0f};
 
@@ -110,6 +111,15 @@ bool expert_format_ok(TensorFormat f) {
          f == TensorFormat::f32;
 }
 
+void add_tokenizer(GgufWriter& w, const text::Vocabulary& v) {
+  w.add_string("tokenizer.ggml.model", "gpt2");
+  w.add_string("tokenizer.ggml.pre", v.pre);
+  w.add_strings("tokenizer.ggml.tokens", v.tokens);
+  w.add_int32s("tokenizer.ggml.token_type", v.types);
+  w.add_strings("tokenizer.ggml.merges", v.merges);
+  if (v.eos) w.add_uint32("tokenizer.ggml.eos_token_id", *v.eos);
+}
+
 }  // namespace
 
 host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
@@ -136,6 +146,7 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
   const std::string p = "gpt-oss.";
   w.add_string("general.architecture", "gpt-oss");
   w.add_string("general.name", "ossvk synthetic " + o.preset);
+  add_tokenizer(w, text::synthetic_vocabulary(s.vocab));
   w.add_uint32(p + "block_count", s.layers);
   w.add_uint32(p + "context_length", s.context);
   w.add_uint32(p + "embedding_length", s.hidden);

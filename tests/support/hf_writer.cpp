@@ -214,4 +214,37 @@ void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool ope
   w.write(dir + "/model.safetensors");
 }
 
+void write_hf_tokenizer(const text::Vocabulary& v, const std::string& dir, bool pair_merges) {
+  std::filesystem::create_directories(dir);
+  json vocab = json::object(), added = json::array(), merges = json::array();
+  for (size_t i = 0; i < v.tokens.size(); ++i) {
+    const auto type = static_cast<text::TokenType>(v.types.empty() ? 1 : v.types[i]);
+    if (type == text::TokenType::normal)
+      vocab[v.tokens[i]] = i;
+    else if (type == text::TokenType::control)
+      added.push_back({{"id", i}, {"content", v.tokens[i]}, {"special", true}});
+  }  // unused padding is left out: ids nothing names
+  for (const std::string& m : v.merges) {
+    const size_t space = m.find(' ');
+    if (pair_merges)
+      merges.push_back({m.substr(0, space), m.substr(space + 1)});
+    else
+      merges.push_back(m);
+  }
+  const json tokenizer = {
+      {"version", "1.0"},
+      {"added_tokens", added},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"},
+           {"pattern", {{"Regex", text::kO200kPattern}}},
+           {"behavior", "Isolated"},
+           {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}}};
+  std::ofstream(dir + "/tokenizer.json") << tokenizer.dump();
+  if (v.eos) std::ofstream(dir + "/tokenizer_config.json") << json{{"eos_token", v.tokens[*v.eos]}};
+}
+
 }  // namespace ossvk::testing

@@ -6,6 +6,7 @@
 #pragma once
 #include <string>
 
+#include "backend/text/tokenizer.h"
 #include "reference/model.h"
 
 namespace ossvk::testing {
@@ -14,5 +15,10 @@ namespace ossvk::testing {
 // as F32 so nothing is rounded. `openai`: OpenAI's own layout and config keys instead (MXFP4
 // experts only).
 void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai = false);
+
+// `v` as tokenizer.json (vocab, merges as "a b" strings or, with `pair_merges`, as pairs, added
+// tokens, a Split pre-tokenizer with o200k's regex) and tokenizer_config.json (eos_token).
+void write_hf_tokenizer(const text::Vocabulary& v, const std::string& dir,
+                        bool pair_merges = false);
 
 }  // namespace ossvk::testing

@@ -11,6 +11,7 @@
 #include "ossvk/devices.h"
 #include "ossvk/library.h"
 #include "ossvk/model_commands.h"
+#include "ossvk/text_commands.h"
 
 namespace {
 
@@ -23,8 +24,14 @@ void usage(FILE* out) {
       "  info MODEL [--json]        configuration and tensor table\n"
       "  logits MODEL --tokens 1,2,3 --out FILE\n"
       "                             float32 logits [tokens][vocab] of one prefill\n"
-      "  generate MODEL --tokens LIST [-n N] [--temp T --top-k K --top-p P --min-p M\n"
-      "                  --sample-seed S]   stream generated token ids\n"
+      "  generate MODEL --prompt TEXT | --tokens LIST [-n N] [--temp T --top-k K --top-p P\n"
+      "                  --min-p M --sample-seed S] [--ignore-eos]\n"
+      "                             stream generated text (or token ids for --tokens)\n"
+      "  chat MODEL [--system TEXT] [--reasoning low|medium|high] [--show-reasoning]\n"
+      "             [-n N] [--context C] [sampling options as for generate]\n"
+      "                             interactive Harmony chat (Ctrl-C stops a reply)\n"
+      "  tokenize MODEL --text TEXT [--no-special]   token ids of TEXT, comma-separated\n"
+      "  detokenize MODEL --tokens LIST             the exact text of the ids\n"
       "  bench MODEL [-p 512] [-n 128] [--runs R] [--json]   prefill and decode tokens/s\n"
       "  bench kernels [options]    kernel benchmarks (ossvk-bench --help for options)\n"
       "  make-model [--preset tiny|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
@@ -74,6 +81,9 @@ int main(int argc, char** argv) {
   if (cmd == "info") return ossvk_cli::run_info(*api, argc - 2, argv + 2);
   if (cmd == "logits") return ossvk_cli::run_logits(*api, argc - 2, argv + 2);
   if (cmd == "generate") return ossvk_cli::run_generate(*api, argc - 2, argv + 2);
+  if (cmd == "chat") return ossvk_cli::run_chat(*api, argc - 2, argv + 2);
+  if (cmd == "tokenize") return ossvk_cli::run_tokenize(*api, argc - 2, argv + 2);
+  if (cmd == "detokenize") return ossvk_cli::run_detokenize(*api, argc - 2, argv + 2);
   if (cmd == "bench") return ossvk_cli::run_bench_model(*api, argc - 2, argv + 2);
   if (cmd == "make-model") return ossvk_cli::run_make_model(*api, argc - 2, argv + 2);
   if (cmd == "selftest" || cmd == "demo") return ossvk_cli::run_selftest(*api, argc - 2, argv + 2);

@@ -11,105 +11,11 @@
 #include <vector>
 
 #include "ossvk/args.h"
+#include "ossvk/model_open.h"
+#include "ossvk/text.h"
 
 namespace ossvk_cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-int error(const std::string& command, const std::string& message) {
-  std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), message.c_str());
-  return 1;
-}
-
-// Bytes, rate and time left on stderr while weights upload, when stderr is a terminal.
-void progress(uint64_t done, uint64_t total, void* user) {
-  auto* start = static_cast<Clock::time_point*>(user);
-  const double t = seconds_since(*start), rate = done / std::max(t, 1e-3);
-  std::fprintf(stderr, "\rloading %7.1f / %.1f MB  %7.1f MB/s  ETA %4.0f s ", done / 1e6,
-               total / 1e6, rate / 1e6, done ? (total - done) / rate : 0.0);
-  if (done >= total) std::fprintf(stderr, "\n");
-}
-
-const std::set<std::string> kModelOptions = {"--model",       "--preset",           "--layers",
-                                             "--expert-type", "--dense-type",       "--seed",
-                                             "--device",      "--experts-per-token"};
-
-// RAII for the C handles.
-struct ModelHandle {
-  const ossvk_api& api;
-  ossvk_model* model = nullptr;
-  ~ModelHandle() { api.model_free(model); }
-};
-struct SessionHandle {
-  const ossvk_api& api;
-  ossvk_session* session = nullptr;
-  ~SessionHandle() { api.session_free(session); }
-};
-
-// --preset, --layers, --expert-type, --dense-type and --seed as synthetic-model options (the
-// strings live as long as this object).
-struct Synthetic {
-  explicit Synthetic(Args& a)
-      : preset(a.str("--preset", "tiny")),
-        experts(a.str("--expert-type")),
-        dense(a.str("--dense-type")) {
-    options.preset = preset.c_str();
-    options.layers = static_cast<uint32_t>(a.uint("--layers", 0, 1024));
-    options.expert_type = experts.empty() ? nullptr : experts.c_str();
-    options.dense_type = dense.empty() ? nullptr : dense.c_str();
-    options.seed = a.uint("--seed", 1, UINT64_MAX);
-  }
-  std::string preset, experts, dense;
-  ossvk_synthetic_options options{};
-};
-
-// Loads --model PATH, or builds --preset NAME in memory.
-bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m) {
-  if (a.has("--model") == a.has("--preset")) {
-    error(command, "give exactly one of --model PATH or --preset tiny|20b|120b");
-    return false;
-  }
-  const std::string device = a.str("--device");
-  static Clock::time_point start;
-  start = Clock::now();
-  ossvk_model_options o{};
-  o.device = device.empty() ? nullptr : device.c_str();
-  o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
-  if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
-  Synthetic s(a);
-  if (!a.ok()) {
-    error(command, a.error());
-    return false;
-  }
-  ossvk_status st = a.has("--model") ? api.model_load(a.str("--model").c_str(), &o, &m.model)
-                                     : api.model_create_synthetic(&s.options, &o, &m.model);
-  ossvk_model_info info;
-  if (st == OSSVK_OK && api.model_get_info(m.model, &info) == OSSVK_OK && info.non_finite_weights)
-    std::fprintf(stderr, "ossvk %s: warning: %llu weights decode to NaN or Inf (%s)\n",
-                 command.c_str(), (unsigned long long)info.non_finite_weights,
-                 info.non_finite_tensors);
-  if (st != OSSVK_OK) {
-    error(command, api.last_error());
-    return false;
-  }
-  return true;
-}
-
-bool open_session(const ossvk_api& api, ossvk_model* model, uint32_t context,
-                  const std::string& command, SessionHandle& s) {
-  ossvk_session_options o{};
-  o.context = context;
-  if (api.session_create(model, &o, &s.session) != OSSVK_OK) {
-    error(command, api.last_error());
-    return false;
-  }
-  return true;
-}
 
 std::string human_bytes(uint64_t b) {
   char buf[32];
@@ -207,10 +113,11 @@ int run_logits(const ossvk_api& api, int argc, char** argv) {
 
 int run_generate(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  opts.insert(
-      {"--tokens", "-n", "--temp", "--top-k", "--top-p", "--min-p", "--sample-seed", "--context"});
-  Args a(argc, argv, opts, {});
-  std::vector<uint32_t> tokens = a.ids("--tokens");
+  opts.insert({"--tokens", "--prompt", "-n", "--temp", "--top-k", "--top-p", "--min-p",
+               "--sample-seed", "--context"});
+  Args a(argc, argv, opts, {"--ignore-eos"});
+  std::vector<uint32_t> tokens;
+  if (a.has("--tokens")) tokens = a.ids("--tokens");
   const uint32_t n = static_cast<uint32_t>(a.uint("-n", 32, 1u << 20));
   ossvk_sampler sampler{};
   sampler.temperature = static_cast<float>(a.real("--temp", 0.0));
@@ -220,10 +127,21 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
   sampler.state = a.uint("--sample-seed", 0, UINT64_MAX);
   const uint32_t context_arg = static_cast<uint32_t>(a.uint("--context", 0));
   if (!a.ok()) return error("generate", a.error());
+  const bool text_mode = a.has("--prompt");
+  if (text_mode == a.has("--tokens"))
+    return error("generate", "give exactly one of --prompt TEXT or --tokens LIST");
   ModelHandle m{api};
   if (!open_model(api, a, "generate", m)) return 1;
   ossvk_model_info info;
   api.model_get_info(m.model, &info);
+  const ModelText text(api, m.model);
+  std::string why;
+  // Special-token text is allowed in a raw prompt, so a Harmony conversation can be typed out.
+  if (text_mode && !text.encode(a.str("--prompt"),
+                                OSSVK_TOKENIZE_SPECIAL | OSSVK_TOKENIZE_REQUIRE_UTF8, tokens, why))
+    return error("generate", why);
+  if (tokens.empty()) return error("generate", "the prompt is empty");
+  const uint32_t stop = text_mode && !a.has("--ignore-eos") ? info.eos_token : OSSVK_NO_TOKEN;
   SessionHandle s{api};
   const uint32_t context = context_arg ? context_arg : static_cast<uint32_t>(tokens.size()) + n;
   if (!open_session(api, m.model, context, "generate", s)) return 1;
@@ -234,20 +152,31 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
     return error("generate", api.last_error());
   const double prefill = seconds_since(t0);
   t0 = Clock::now();
-  for (uint32_t i = 0; i < n; ++i) {
+  Utf8Stream out;
+  uint32_t made = 0;
+  for (; made < n; ++made) {
     uint32_t next = 0;
     if (api.sample(logits.data(), info.vocab, &sampler, &next) != OSSVK_OK)
       return error("generate", api.last_error());
-    std::printf("%s%u", i ? "," : "", next);
+    if (next == stop) break;
+    if (text_mode) {
+      std::string bytes;
+      if (!text.decode({&next, 1}, bytes, why)) return error("generate", why);
+      const std::string shown = out.push(bytes);
+      std::fwrite(shown.data(), 1, shown.size(), stdout);
+    } else {
+      std::printf("%s%u", made ? "," : "", next);
+    }
     std::fflush(stdout);
-    if (i + 1 < n && api.session_eval(s.session, &next, 1, logits.data(), 0) != OSSVK_OK)
+    if (made + 1 < n && api.session_eval(s.session, &next, 1, logits.data(), 0) != OSSVK_OK)
       return error("generate", api.last_error());
   }
   const double decode = seconds_since(t0);
-  std::printf("\n");
+  const std::string rest = out.flush() + "\n";
+  std::fwrite(rest.data(), 1, rest.size(), stdout);
   std::fflush(stdout);
   std::fprintf(stderr, "prompt %zu tokens: %.1f tokens/s; generated %u tokens: %.1f tokens/s\n",
-               tokens.size(), tokens.size() / prefill, n, n > 1 ? (n - 1) / decode : 0.0);
+               tokens.size(), tokens.size() / prefill, made, made > 1 ? (made - 1) / decode : 0.0);
   return 0;
 }
 

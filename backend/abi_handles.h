@@ -1,0 +1,32 @@
+// The C ABI's opaque handles: what a model and a session hold.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/include/ossvk.h"
+#include "backend/loader/gguf.h"
+#include "backend/loader/hf_model.h"
+#include "backend/model/session.h"
+#include "backend/text/tokenizer.h"
+#include "host/device.h"
+
+struct ossvk_model {
+  std::unique_ptr<ossvk::host::Device> device;
+  std::vector<uint8_t> memory;  // a synthetic model's GGUF bytes
+  std::unique_ptr<ossvk::GgufFile> gguf;
+  std::unique_ptr<ossvk::HfModel> hf;
+  ossvk::ModelTensors tensors;  // views into gguf or hf
+  std::string name;
+  std::vector<ossvk_tensor_info> listing;  // the file's tensors as stored
+  std::unique_ptr<ossvk::Model> model;
+  uint32_t top_k = 0;
+  std::optional<ossvk::text::Tokenizer> tokenizer;
+  std::string tokenizer_error;  // why there is none
+};
+
+struct ossvk_session {
+  ossvk_model* model = nullptr;
+  std::unique_ptr<ossvk::Session> session;
+};

@@ -1,0 +1,303 @@
+// The byte-level BPE tokenizer: the byte map, o200k pre-tokenization, merges in rank order on a
+// handmade vocabulary with hand-derived ids, exact round trips of arbitrary bytes, special tokens
+// (spec §6), the public case's own tokenizer, and malformed vocabularies.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "backend/loader/gguf_writer.h"
+#include "backend/model/synthetic.h"
+#include "backend/text/byte_level.h"
+#include "backend/text/hf_tokenizer.h"
+#include "backend/text/synthetic_vocabulary.h"
+#include "backend/text/tokenizer.h"
+#include "backend/text/utf8.h"
+#include "support/hf_writer.h"
+
+namespace ossvk::testing {
+namespace {
+
+using text::Tokenizer;
+using text::TokenType;
+using text::Vocabulary;
+
+std::vector<std::string> split(std::string_view s) {
+  auto pre = text::Pretokenizer::create("gpt-4o");
+  EXPECT_TRUE(pre.ok()) << pre.status().message();
+  auto pieces = pre.value().split(s);
+  EXPECT_TRUE(pieces.ok()) << pieces.status().message();
+  return {pieces.value().begin(), pieces.value().end()};
+}
+
+// Tokens 0..255 are the bytes in byte order, then one token per merge.
+Vocabulary byte_vocabulary(std::vector<std::string> merges) {
+  Vocabulary v;
+  for (unsigned b = 0; b < 256; ++b) v.tokens.emplace_back(text::byte_char(uint8_t(b)));
+  for (const std::string& m : merges) {
+    std::string joined = m;
+    joined.erase(m.find(' '), 1);
+    v.tokens.push_back(joined);
+  }
+  v.merges = std::move(merges);
+  return v;
+}
+
+Tokenizer make(Vocabulary v, uint32_t model_vocab = 0) {
+  const uint32_t n = model_vocab ? model_vocab : static_cast<uint32_t>(v.tokens.size());
+  auto t = Tokenizer::create(std::move(v), n, "test");
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return std::move(t).value();
+}
+
+std::vector<uint32_t> encode(const Tokenizer& t, std::string_view s, bool special = false) {
+  auto ids = t.encode(s, special);
+  EXPECT_TRUE(ids.ok()) << ids.status().message();
+  return ids.ok() ? ids.value() : std::vector<uint32_t>{};
+}
+
+std::string decode(const Tokenizer& t, const std::vector<uint32_t>& ids) {
+  auto s = t.decode(ids);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s.ok() ? s.value() : "";
+}
+
+const Tokenizer& harmony() {  // o200k_harmony's layout: 201088 ids, specials at their real ids
+  static const Tokenizer t = make(text::synthetic_vocabulary(201088));
+  return t;
+}
+
+TEST(Tokenizer, byte_characters_are_gpt2s) {
+  EXPECT_EQ(text::byte_char(' '), "\u0120");   // 'Ġ'
+  EXPECT_EQ(text::byte_char('\n'), "\u010A");  // 'Ċ'
+  EXPECT_EQ(text::byte_char('a'), "a");
+  EXPECT_EQ(text::byte_char(0), "\u0100");
+  EXPECT_EQ(text::byte_char(0xAD), "\u0143");  // soft hyphen: the last of the 68 moved bytes
+  EXPECT_EQ(text::byte_char(0xFF), "\u00FF");
+  std::string all;
+  for (unsigned b = 0; b < 256; ++b) all += static_cast<char>(b);
+  EXPECT_EQ(text::chars_to_bytes(text::bytes_to_chars(all)), all);
+  EXPECT_FALSE(text::chars_to_bytes("\u0144"));    // stands for no byte
+  EXPECT_FALSE(text::chars_to_bytes("\xC1\xA1"));  // overlong 'a'
+}
+
+TEST(Tokenizer, o200k_pre_tokenization) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split("Hello world"), (V{"Hello", " world"}));
+  EXPECT_EQ(split("I'm sure they'LL"), (V{"I'm", " sure", " they'LL"}));
+  EXPECT_EQ(split("camelCase HELLO"), (V{"camel", "Case", " HELLO"}));
+  EXPECT_EQ(split("1234567"), (V{"123", "456", "7"}));
+  EXPECT_EQ(split("  hi"), (V{" ", " hi"}));
+  EXPECT_EQ(split("a\n\nb"), (V{"a", "\n\n", "b"}));
+  EXPECT_EQ(split("foo!!!\n"), (V{"foo", "!!!\n"}));
+  EXPECT_EQ(split("x = (y);"), (V{"x", " =", " (", "y", ");"}));
+  EXPECT_EQ(split("\xF0\x9F\x98\x80!"), (V{"\xF0\x9F\x98\x80!"}));  // emoji is punctuation-like
+  EXPECT_EQ(split("日本語 text"), (V{"日本語", " text"}));
+  EXPECT_EQ(split("a\xFF\xFE"
+                  "b"),
+            (V{"a", "\xFF\xFE", "b"}));  // not UTF-8: a piece apart
+}
+
+TEST(Tokenizer, merges_apply_in_rank_order) {
+  // "hello" is h e l l o. Rank 0 joins "he"; then of "he l" (3), "l l" (2) and "l o" (1) the
+  // lowest is "l o"; then "he l" makes "hel". Any other order gives another split.
+  const Tokenizer t = make(byte_vocabulary({"h e", "l o", "l l", "he l", "Ġ w", "Ġw o"}));
+  EXPECT_EQ(encode(t, "hello"), (std::vector<uint32_t>{259, 257}));  // "hel", "lo"
+  // " world": "Ġ w" then "Ġw o"; "r l d" have no merges.
+  EXPECT_EQ(encode(t, " world"), (std::vector<uint32_t>{261, 'r', 'l', 'd'}));
+  // Repeats join leftmost first: "lll" is "ll" + "l", not "l" + "ll".
+  const Tokenizer u = make(byte_vocabulary({"l l"}));
+  EXPECT_EQ(encode(u, "lll"), (std::vector<uint32_t>{256, 'l'}));
+}
+
+TEST(Tokenizer, arbitrary_bytes_round_trip_exactly) {
+  const Tokenizer& t = harmony();
+  for (std::string s :
+       {std::string("Hello world, the answer is 42.\n\n"),
+        std::string("emoji \xF0\x9F\x98\x80\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD and 日本語"),
+        std::string("tabs\t\tand  spaces   \r\n trailing  "),
+        std::string("invalid \xFF\xC0\x80 bytes \xED\xA0\x80 here\x80"), std::string("\0nul\0", 5),
+        std::string("<|start|> is text here")}) {
+    EXPECT_EQ(decode(t, encode(t, s)), s);
+  }
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::string s(rng() % 64, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 4 ? rng() % 128 : rng() % 256);
+    EXPECT_EQ(decode(t, encode(t, s)), s) << "round " << round;
+  }
+}
+
+TEST(Tokenizer, harmony_special_tokens_have_the_spec_ids) {
+  const Tokenizer& t = harmony();
+  const std::pair<const char*, uint32_t> spec[] = {
+      {"<|startoftext|>", 199998}, {"<|endoftext|>", 199999}, {"<|return|>", 200002},
+      {"<|constrain|>", 200003},   {"<|channel|>", 200005},   {"<|start|>", 200006},
+      {"<|end|>", 200007},         {"<|message|>", 200008},   {"<|call|>", 200012}};
+  for (auto [text, id] : spec) {
+    EXPECT_EQ(t.find(text), id) << text;
+    EXPECT_EQ(encode(t, text, true), std::vector<uint32_t>{id}) << text;
+    EXPECT_EQ(decode(t, {id}), text);
+  }
+  const auto ids = encode(t, "<|start|>user<|message|>Hi<|end|>", true);
+  ASSERT_GE(ids.size(), 5u);
+  EXPECT_EQ(ids.front(), 200006u);
+  EXPECT_EQ(ids.back(), 200007u);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), 200008u), ids.end());
+  // Where specials are not allowed, their text is ordinary text.
+  for (uint32_t id : encode(t, "<|start|>user<|message|>Hi<|end|>", false)) EXPECT_LT(id, 199998u);
+}
+
+TEST(Tokenizer, unknown_special_token_text_is_an_error_only_where_specials_are_allowed) {
+  const Tokenizer& t = harmony();
+  auto r = t.encode("say <|bogus|> now", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("unknown special token '<|bogus|>' at byte 4"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(t.encode("say <|bogus|> now", false).ok());
+  EXPECT_TRUE(t.encode("a <| b |> c and x<|y", true).ok());  // not the shape of a token
+}
+
+TEST(Tokenizer, padding_ids_decode_to_nothing_and_beyond_is_an_error) {
+  const Tokenizer t = make(byte_vocabulary({}), 300);
+  EXPECT_EQ(decode(t, {'a', 290, 'b'}), "ab");
+  auto r = t.decode(std::vector<uint32_t>{'a', 300});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("token id 300 at index 1 is out of range (vocabulary 300)"),
+            std::string::npos);
+}
+
+TEST(Tokenizer, the_public_case_tokenizer) {
+  auto file = GgufFile::open(std::string(OSSVK_CASES_DIR) + "/public_tiny/model.gguf");
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  auto t = Tokenizer::from_gguf(*file.value(), 256);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t.value().bos(), 254u);
+  EXPECT_EQ(t.value().eos(), 255u);
+  // Its tokens are the byte characters in code point order ('!' = 0, 'a' = 64, 'Ġ' = 220), its
+  // one merge "! $" makes token 253.
+  EXPECT_EQ(encode(t.value(), "!$a b"), (std::vector<uint32_t>{253, 64, 220, 65}));
+  EXPECT_EQ(encode(t.value(), "<|endoftext|>", true), std::vector<uint32_t>{255});
+  // It lacks the characters of bytes 0x9F, 0xA0 and 0xAD: a clear error, not a wrong id.
+  auto r = t.value().encode(
+      "non\xC2\xA0"
+      "breaking",
+      false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("has no token for byte 0xA0"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(Tokenizer, malformed_vocabularies_are_named) {
+  auto error = [](Vocabulary v, uint32_t model_vocab = 0) {
+    const uint32_t n = model_vocab ? model_vocab : static_cast<uint32_t>(v.tokens.size());
+    auto t = Tokenizer::create(std::move(v), n, "m.gguf");
+    return t.ok() ? std::string() : t.status().message();
+  };
+  auto has = [](const std::string& message, const char* part) {
+    return message.find(part) != std::string::npos;
+  };
+  Vocabulary v = byte_vocabulary({"a b"});
+  v.merges.push_back("a c");  // "ac" is no token
+  EXPECT_TRUE(has(error(v), "m.gguf: tokenizer.ggml.merges[1] 'a c' joins or makes text"));
+  v = byte_vocabulary({"a b"});
+  v.merges[0] = "ab";
+  EXPECT_TRUE(has(error(v), "merges[0] 'ab' is not two tokens separated by one space"));
+  v = byte_vocabulary({});
+  v.types.assign(10, 1);
+  EXPECT_TRUE(has(error(v), "token_type has 10 entries for 256 tokens"));
+  EXPECT_TRUE(has(error(byte_vocabulary({}), 200), "has 256 tokens but the model has 200 logits"));
+  v = byte_vocabulary({});
+  v.pre = "llama3";
+  EXPECT_TRUE(has(error(v), "pre-tokenizer 'llama3' is not supported"));
+  v = byte_vocabulary({});
+  v.tokens[5] = "\xE4\xB8\x80";  // a CJK character is no byte character
+  EXPECT_TRUE(has(error(v), "tokens[5] '\xE4\xB8\x80' is not byte-level BPE text"));
+  v = byte_vocabulary({});
+  v.eos = 256;
+  EXPECT_TRUE(has(error(v), "eos_token_id 256 is beyond the 256 tokens"));
+}
+
+TEST(Tokenizer, a_gguf_without_tokenizer_says_so) {
+  GgufWriter w;
+  w.add_string("general.architecture", "gpt-oss");
+  const std::vector<uint8_t> bytes = w.bytes();
+  auto file = GgufFile::parse(bytes, "bare.gguf");
+  ASSERT_TRUE(file.ok());
+  auto t = Tokenizer::from_gguf(*file.value(), 10);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("bare.gguf: no tokenizer"), std::string::npos);
+}
+
+TEST(Tokenizer, synthetic_models_carry_one) {
+  auto w = synthetic_model({});
+  ASSERT_TRUE(w.ok());
+  const std::vector<uint8_t> bytes = w.value().bytes();
+  auto file = GgufFile::parse(bytes, "tiny.gguf");
+  ASSERT_TRUE(file.ok());
+  auto t = Tokenizer::from_gguf(*file.value(), 512);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t.value().find("<|start|>"), 512u - 21 + 8);  // specials fill the last 21 ids
+  EXPECT_EQ(t.value().eos(), t.value().find("<|return|>"));
+  const auto ids = encode(t.value(), " the answer");
+  EXPECT_EQ(ids.size(), 2u);  // whole words are tokens
+  EXPECT_EQ(decode(t.value(), ids), " the answer");
+}
+
+// The same vocabulary as GGUF keys and as a Hugging Face tokenizer.json gives the same ids.
+TEST(Tokenizer, a_hugging_face_tokenizer_json_matches_the_gguf_one) {
+  const Vocabulary v = text::synthetic_vocabulary(1024);
+  const Tokenizer from_gguf = make(v);
+  for (bool pairs : {false, true}) {
+    const std::string dir = ::testing::TempDir() + "ossvk_hf_tokenizer_" + std::to_string(pairs);
+    write_hf_tokenizer(v, dir, pairs);
+    auto read = text::read_hf_tokenizer(dir);
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    EXPECT_EQ(read.value().eos, v.eos);
+    const Tokenizer from_json = make(std::move(read).value(), 1024);
+    for (const char* s : {"<|start|>user<|message|>Hello world, the answer is 42!<|end|>",
+                          "  tabs\t\tand 日本語 \xF0\x9F\x98\x80 ... (x);\n\n", "[PAD1002]"})
+      for (bool special : {false, true})
+        EXPECT_EQ(encode(from_json, s, special), encode(from_gguf, s, special)) << s;
+    EXPECT_EQ(from_json.find("[PAD1002]"), 1002u);  // ids nothing names are padding
+  }
+}
+
+TEST(Tokenizer, broken_tokenizer_json_is_named) {
+  auto error = [](const std::string& text) {
+    auto v = text::vocabulary_from_hf_json(text, "t.json");
+    return v.ok() ? std::string() : v.status().message();
+  };
+  EXPECT_NE(error("{").find("t.json: is not a JSON object"), std::string::npos);
+  EXPECT_NE(error(R"({"model": {"type": "Unigram"}})").find("model.type is not \"BPE\""),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": -1}}})").find("'a' has no valid id"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}}})").find("reuses id 0"),
+            std::string::npos);
+  EXPECT_NE(
+      error(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [3]}})").find("neither"),
+      std::string::npos);
+  EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": 0}}})").find("no Split regex"),
+            std::string::npos);
+  auto missing = text::read_hf_tokenizer("/nonexistent/folder");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("no tokenizer.json"), std::string::npos);
+}
+
+TEST(Tokenizer, utf8_validity) {
+  using text::first_invalid_utf8;
+  EXPECT_EQ(first_invalid_utf8("plain, 日本語, \xF0\x9F\x98\x80, \xF4\x8F\xBF\xBF"), std::nullopt);
+  EXPECT_EQ(first_invalid_utf8("ab\xFF"), 2u);
+  EXPECT_EQ(first_invalid_utf8("a\xC0\x80"), 1u);         // overlong NUL
+  EXPECT_EQ(first_invalid_utf8("\xE0\x80\x80"), 0u);      // overlong
+  EXPECT_EQ(first_invalid_utf8("x\xED\xA0\x80"), 1u);     // a surrogate
+  EXPECT_EQ(first_invalid_utf8("\xF4\x90\x80\x80"), 0u);  // beyond U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("ok\xE6\x97"), 2u);        // cut short
+  EXPECT_EQ(first_invalid_utf8("\x80"), 0u);              // a lone continuation byte
+}
+
+}  // namespace
+}  // namespace ossvk::testing

@@ -1,0 +1,80 @@
+#include "ossvk/model_open.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ossvk_cli {
+namespace {
+
+// Bytes, rate and time left on stderr while weights upload, when stderr is a terminal.
+void progress(uint64_t done, uint64_t total, void* user) {
+  auto* start = static_cast<Clock::time_point*>(user);
+  const double t = seconds_since(*start), rate = done / std::max(t, 1e-3);
+  std::fprintf(stderr, "\rloading %7.1f / %.1f MB  %7.1f MB/s  ETA %4.0f s ", done / 1e6,
+               total / 1e6, rate / 1e6, done ? (total - done) / rate : 0.0);
+  if (done >= total) std::fprintf(stderr, "\n");
+}
+
+}  // namespace
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int error(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), message.c_str());
+  return 1;
+}
+
+const std::set<std::string> kModelOptions = {"--model",       "--preset",           "--layers",
+                                             "--expert-type", "--dense-type",       "--seed",
+                                             "--device",      "--experts-per-token"};
+
+// Loads --model PATH, or builds --preset NAME in memory.
+bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
+                bool vocab_only) {
+  if (a.has("--model") == a.has("--preset")) {
+    error(command, "give exactly one of --model PATH or --preset tiny|20b|120b");
+    return false;
+  }
+  const std::string device = a.str("--device");
+  static Clock::time_point start;
+  start = Clock::now();
+  ossvk_model_options o{};
+  o.device = device.empty() ? nullptr : device.c_str();
+  o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
+  o.vocab_only = vocab_only;
+  if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
+  Synthetic s(a);
+  if (!a.ok()) {
+    error(command, a.error());
+    return false;
+  }
+  ossvk_status st = a.has("--model") ? api.model_load(a.str("--model").c_str(), &o, &m.model)
+                                     : api.model_create_synthetic(&s.options, &o, &m.model);
+  ossvk_model_info info;
+  if (st == OSSVK_OK && api.model_get_info(m.model, &info) == OSSVK_OK && info.non_finite_weights)
+    std::fprintf(stderr, "ossvk %s: warning: %llu weights decode to NaN or Inf (%s)\n",
+                 command.c_str(), (unsigned long long)info.non_finite_weights,
+                 info.non_finite_tensors);
+  if (st != OSSVK_OK) {
+    error(command, api.last_error());
+    return false;
+  }
+  return true;
+}
+
+bool open_session(const ossvk_api& api, ossvk_model* model, uint32_t context,
+                  const std::string& command, SessionHandle& s) {
+  ossvk_session_options o{};
+  o.context = context;
+  if (api.session_create(model, &o, &s.session) != OSSVK_OK) {
+    error(command, api.last_error());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ossvk_cli
