@@ -74,9 +74,12 @@ class Chat {
   // One user turn: the reply streams to stdout; false with `error` when the turn failed and
   // left the conversation as it was.
   bool turn(const std::string& line, Options& o, std::string& error) {
-    std::vector<uint32_t> user;
-    // Validated and encoded once, so bad text is reported before anything runs.
-    if (!text_.encode(line, OSSVK_TOKENIZE_REQUIRE_UTF8, user, error)) return false;
+    // Bad text is reported before anything runs: invalid UTF-8, or "<|name|>" naming no token
+    // (a typo of a special token). The line itself is sent as plain text, so typed special
+    // tokens can never open or close a message.
+    std::vector<uint32_t> probe;
+    if (!text_.encode(line, OSSVK_TOKENIZE_REQUIRE_UTF8 | OSSVK_TOKENIZE_SPECIAL, probe, error))
+      return false;
     std::vector<uint32_t> prompt = history_;
     if (!render_.message({"user", "", "", "", line}, prompt, error)) return false;
     const size_t with_user = prompt.size();
