@@ -4,8 +4,24 @@
 // kTileM rows x kTileN tokens; per 32-wide step of K it decodes kTileM blocks of W and loads
 // kTileN x 32 activations into shared memory once, then each invocation accumulates a
 // kThreadM x kThreadN sub-tile from shared memory. Arbitrary M and N; K a multiple of 32.
+//
+// Built with MOE_GROUPED it is f32_<fmt>w_moe_matmul: W is one expert matrix and a workgroup row
+// takes one tile of (token, slot) pairs that chose the same expert (f32_moe_group), so each
+// expert's weights are decoded once per tile of up to kTileN pairs instead of once per pair.
+// Pair p reads x row p / x_row_div and writes y row p. With MOE_SWIGLU the x values are the
+// clamped SwiGLU of the gate and up rows, computed as they are loaded (the down projection).
 #include "common.glsl"
+#ifdef MOE_GROUPED
+#include "moe_matmul_push.h"
+#define ROW_OFFSET 0u
+#define HAS_BIAS true
+#define ACCUMULATE false
+#else
 #include "matmul_push.h"
+#define ROW_OFFSET pc.row_offset
+#define HAS_BIAS (pc.has_bias != 0u)
+#define ACCUMULATE ((pc.flags & 2u) != 0u)
+#endif
 #include "matmul_buffers.glsl"
 #include "weight_format.glsl"
 
@@ -19,16 +35,53 @@ layout(constant_id = 4) const uint kThreadN = 8;  // tokens per invocation
 // uniform across the subgroup, which compilers turn into one broadcast load (on lavapipe, the
 // difference between a scalar load and an 8-lane gather).
 layout(constant_id = 5) const bool kSubgroupRows = false;
+#ifdef MOE_SWIGLU
+layout(constant_id = 6) const float kAlpha = 1.702;
+layout(constant_id = 7) const float kLimit = 7.0;
+#endif
 
 shared float w_tile[32][kTileM + 1];  // [k][row]; +1 keeps column reads free of bank conflicts
 shared float x_tile[32][kTileN + 1];  // [k][token]
+shared uint x_row[kTileN];            // the x row and y row of each of the tile's columns
+shared uint y_row[kTileN];
+
+vec4 load_x(uint base) {
+#ifdef MOE_SWIGLU
+  const vec4 g = min(X4(base), vec4(kLimit));
+  const vec4 u = clamp(pc.x_up.v[base], vec4(-kLimit), vec4(kLimit));
+  return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+#else
+  return X4(base);
+#endif
+}
 
 void main() {
   const uint blocks = pc.k / 32u;
   const uint threads = gl_WorkGroupSize.x;
   const uint lid = gl_LocalInvocationID.x;
   const uint row0 = gl_WorkGroupID.x * kTileM;
+#ifdef MOE_GROUPED
+  const uint tile = gl_WorkGroupID.y;
+  if (tile >= pc.tiles.v[0]) return;  // the dispatch covers the most tiles any routing needs
+  const uint expert = pc.tiles.v[1u + 3u * tile];
+  if (expert < pc.expert_begin || expert >= pc.expert_end) return;  // in another part
+  const uint first = pc.tiles.v[2u + 3u * tile];
+  const uint columns = pc.tiles.v[3u + 3u * tile] - first;
+  const uint w_row0 = (expert - pc.expert_begin) * pc.m;
+  const uint bias0 = expert * pc.m;
+  for (uint t = lid; t < columns; t += threads) {
+    const uint pair = pc.order.v[first + t];
+    x_row[t] = pair / pc.x_row_div;
+    y_row[t] = pair;
+  }
+#else
   const uint tok0 = gl_WorkGroupID.y * kTileN;
+  const uint columns = min(kTileN, pc.n - tok0);
+  const uint w_row0 = 0u;
+  const uint bias0 = pc.row_offset;
+  for (uint t = lid; t < columns; t += threads) x_row[t] = y_row[t] = tok0 + t;
+#endif
+  barrier();
   const uint lanes = kTileN / kThreadN;
   const uint band = kSubgroupRows ? gl_SubgroupID : lid / lanes;
   const uint lane = kSubgroupRows ? gl_SubgroupInvocationID : lid % lanes;
@@ -44,7 +97,7 @@ void main() {
       uint row = min(row0 + r, pc.m - 1u);
       vec4 q[8];
       float scale, offset;
-      load_block(row * blocks + b, q, scale, offset);
+      load_block((w_row0 + row) * blocks + b, q, scale, offset);
       [[unroll]] for (uint i = 0; i < 8u; ++i) {
         vec4 v = q[i] * scale + offset;
         w_tile[4u * i][r] = v.x;
@@ -55,8 +108,7 @@ void main() {
     }
     for (uint e = lid; e < kTileN * 8u; e += threads) {
       uint t = e / 8u, part = e % 8u;
-      uint tok = tok0 + t;
-      vec4 v = tok < pc.n ? X4((tok * pc.x_stride) / 4u + b * 8u + part) : vec4(0.0);
+      vec4 v = t < columns ? load_x((x_row[t] * pc.x_stride) / 4u + b * 8u + part) : vec4(0.0);
       x_tile[4u * part][t] = v.x;
       x_tile[4u * part + 1u][t] = v.y;
       x_tile[4u * part + 2u][t] = v.z;
@@ -76,12 +128,11 @@ void main() {
   for (uint i = 0; i < kThreadM; ++i) {
     uint row = row0 + tm + i;
     if (row >= pc.m) continue;
-    float bias = pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0;
+    float bias = HAS_BIAS ? BIAS(bias0 + row) : 0.0;
     for (uint j = 0; j < kThreadN; ++j) {
-      uint tok = tok0 + tn + j;
-      if (tok < pc.n) {
-        const uint o = tok * pc.y_stride + pc.row_offset + row;
-        Y(o) = acc[i][j] + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
+      if (tn + j < columns) {
+        const uint o = y_row[tn + j] * pc.y_stride + ROW_OFFSET + row;
+        Y(o) = acc[i][j] + bias + (ACCUMULATE ? Y(o) : 0.0);
       }
     }
   }

@@ -25,6 +25,38 @@ TEST_F(Moe, tokens_experts_and_top_k) {
 
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
+  MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();
+}
+
+// Prefill's grouped matmuls (f32_moe_group, f32_<fmt>w_moe_matmul, _moe_swiglu_matmul,
+// f32_moe_combine), whichever path the device would pick: from one token (one pair per tile) to
+// many, tiles from 16 to 128 pairs wide.
+TEST_F(Moe, grouped_matmuls) {
+  for (TensorFormat f : kExpertFormats)
+    for (uint32_t experts : {32u, 128u})
+      for (uint32_t k : {1u, 2u, 4u})
+        for (uint32_t tokens : {1u, 9u, 64u})
+          MoeTester()
+              .format(f)
+              .experts(experts)
+              .top_k(k)
+              .tokens(tokens)
+              .path(MoePath::grouped)
+              .run();
+  MoeTester().experts(32).tokens(1100).top_k(4).path(MoePath::grouped).run();  // 128-pair tiles
+}
+
+// One expert with exactly a tile of pairs, one more than a tile, and many tiles.
+TEST_F(Moe, grouped_tiles_of_one_expert) {
+  for (uint32_t tokens : {16u, 17u, 64u}) {
+    auto ids = MoeTester()
+                   .tokens(tokens)
+                   .top_k(1)
+                   .router_bias([](std::vector<float>& b) { b[5] = 100.0f; })
+                   .path(MoePath::grouped)
+                   .run();
+    EXPECT_TRUE(std::all_of(ids.begin(), ids.end(), [](uint32_t e) { return e == 5; }));
+  }
 }
 
 TEST_F(Moe, gpt_oss_20b_shapes) {
@@ -62,17 +94,22 @@ TEST_F(Moe, ties_go_to_the_lower_expert) {
 
 // Large biases and activations put gate and up far beyond the +-7 clamp.
 TEST_F(Moe, swiglu_inputs_beyond_the_clamp) {
-  for (TensorFormat f : kExpertFormats) MoeTester().format(f).tokens(7).gain(20.0f).run();
+  for (TensorFormat f : kExpertFormats) {
+    MoeTester().format(f).tokens(7).gain(20.0f).run();
+    MoeTester().format(f).tokens(20).gain(20.0f).path(MoePath::grouped).run();
+  }
 }
 
 // Expert tensors split across allocations keep whole experts per part.
 TEST_F(Moe, experts_split_into_parts) {
   TensorData one_expert{TensorFormat::mxfp4, 96, 64};
-  MoeTester()
-      .tokens(7)
-      .top_k(4)
-      .max_part_bytes(5 * one_expert.expected_data_bytes() * 32 / 34)
-      .run();
+  for (MoePath path : {MoePath::per_pair, MoePath::grouped})
+    MoeTester()
+        .tokens(30)
+        .top_k(4)
+        .max_part_bytes(5 * one_expert.expected_data_bytes() * 32 / 34)
+        .path(path)
+        .run();
 }
 
 TEST_F(Moe, bad_top_k_and_shapes_name_the_layer) {

@@ -35,18 +35,27 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
                                         const MoeLayerData& data, const std::string& name,
                                         const UploadOptions& options = {});
 
-// Working buffers for up to `tokens` tokens and `top_k` experts per token.
+// Working buffers for up to `tokens` tokens and `top_k` experts per token. Beyond
+// kMaxMatvecColumns tokens the grouped path's buffers too: act and up hold the gate and up
+// outputs per (token, slot) pair, y the down outputs, order and tiles the grouping.
 struct MoeScratch {
   uint32_t tokens = 0, top_k = 0;
   host::Buffer normed, logits, ids, weights, act;
+  host::Buffer up, y, order, tiles;
 };
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
                                             uint32_t tokens, uint32_t top_k);
 
 // out [tokens][hidden] = x + MoE(x). Reads ids/weights back from scratch if the caller wants
-// them. `name` names the layer in errors.
+// them. `name` names the layer in errors. Up to kMaxMatvecColumns tokens (decode) every
+// (token, slot) pair reads its expert's rows itself; beyond, f32_moe_group sorts the pairs by
+// expert and the grouped matmuls read each chosen expert once per tile of pairs, where that pays
+// (always on GPUs; on CPU devices from 33 pairs an expert on average).
+// `path` overrides the choice (tests of both paths on one device).
+enum class MoePath { automatic, per_pair, grouped };
 host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& layer,
                         const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& scratch,
-                        const host::Buffer& out, const std::string& name);
+                        const host::Buffer& out, const std::string& name,
+                        MoePath path = MoePath::automatic);
 
 }  // namespace ossvk

@@ -1,5 +1,7 @@
 #include "support/moe_tester.h"
 
+#include "backend/kernels/matmul.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -56,7 +58,10 @@ std::vector<uint32_t> MoeTester::run() {
   auto layer = upload_moe_layer(device, *g.transfer, data, "blk.0", options);
   EXPECT_TRUE(layer.ok()) << layer.status().to_string();
   if (!layer.ok()) return {};
-  auto scratch = create_moe_scratch(device, layer.value(), T, K);
+  // The grouped path's buffers come with scratch for more than kMaxMatvecColumns tokens.
+  const uint32_t scratch_tokens =
+      path_ == MoePath::grouped ? std::max(T, kMaxMatvecColumns + 1) : T;
+  auto scratch = create_moe_scratch(device, layer.value(), scratch_tokens, K);
   auto xb = device.allocator().allocate(uint64_t{T} * D * 4, host::MemoryUse::device);
   auto ob = device.allocator().allocate(uint64_t{T} * D * 4, host::MemoryUse::device);
   EXPECT_TRUE(scratch.ok() && xb.ok() && ob.ok());
@@ -67,7 +72,7 @@ std::vector<uint32_t> MoeTester::run() {
   if (!stream.ok()) return {};
   EXPECT_TRUE(stream.value()->begin().ok());
   auto s = encode_moe(device, *stream.value(), layer.value(), xb.value(), T, K, scratch.value(),
-                      ob.value(), "blk.0");
+                      ob.value(), "blk.0", path_);
   EXPECT_TRUE(s.ok()) << s.to_string();
   EXPECT_TRUE(stream.value()->submit_and_wait().ok());
   std::vector<float> out(uint64_t{T} * D), weights(uint64_t{T} * K);

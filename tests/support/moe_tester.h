@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#include "backend/kernels/moe.h"
 #include "reference/moe.h"
 #include "support/weights.h"
 
@@ -28,6 +29,8 @@ class MoeTester {
     return *this;
   }
   MoeTester& router_zero() { return set(router_zero_, true); }
+  // Grouped matmuls or per-pair kernels, whatever the device would choose.
+  MoeTester& path(MoePath v) { return set(path_, v); }
 
   // Returns the GPU expert ids [tokens][k].
   std::vector<uint32_t> run();
@@ -44,6 +47,7 @@ class MoeTester {
   float gain_ = 1.0f;
   uint64_t max_part_bytes_ = 0;
   bool router_zero_ = false;
+  MoePath path_ = MoePath::automatic;
   std::function<void(std::vector<float>&)> edit_bias_;
 };
 
