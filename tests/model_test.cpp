@@ -477,6 +477,37 @@ TEST_F(Loaders, gguf_and_hugging_face_folders_give_the_same_logits) {
   }
 }
 
+// MLX folders as mlx-lm writes them: MXFP4 experts as uint32 words + uint8 scales (the same
+// bytes as HF's blocks) give the GGUF's logits bit for bit; MLX affine 8-bit dense matrices
+// (groups of 64, bf16 scales and biases, embedding and router included) run on the device as
+// the reference decodes them.
+TEST_F(Loaders, mlx_folders) {
+  auto from_gguf = read_synthetic({});
+  ASSERT_TRUE(from_gguf);
+  const auto tokens = some_tokens(10, from_gguf->tensors.config.vocab);
+  const std::string dir = ::testing::TempDir() + "/ossvk_mlx";
+  write_mlx_checkpoint(from_gguf->tensors, dir, /*quantize_dense=*/false);
+  auto mxfp4 = read_hf_model(dir);
+  ASSERT_OK(mxfp4);
+  EXPECT_EQ(mxfp4.value()->tensors.layers[0].gate.format, TensorFormat::mxfp4_linear);
+  const auto x = gpu_logits(device(), from_gguf->tensors, tokens);
+  ASSERT_FALSE(x.empty());
+  EXPECT_EQ(x, gpu_logits(device(), mxfp4.value()->tensors, tokens));
+  std::filesystem::remove_all(dir);
+
+  write_mlx_checkpoint(from_gguf->tensors, dir, /*quantize_dense=*/true);
+  auto affine = read_hf_model(dir);
+  ASSERT_OK(affine);
+  const ModelTensors& t = affine.value()->tensors;
+  for (const TensorData* m : {&t.embedding, &t.output, &t.layers[0].q, &t.layers[1].router}) {
+    EXPECT_EQ(m->format, TensorFormat::mlx_affine8);
+    EXPECT_EQ(m->group_size, 64u);
+    EXPECT_TRUE(m->scales_bf16);
+  }
+  expect_close(gpu_logits(device(), t, tokens), reference::forward(t, tokens, t.config.top_k));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(Loaders, the_openai_original_layout_gives_the_same_logits_as_gguf) {
   auto from_gguf = read_synthetic({});
   ASSERT_TRUE(from_gguf);

@@ -157,10 +157,74 @@ class Tensors {
     return t;
   }
 
+  // A 16/32-bit matrix, or an MLX quantized one where `name`'s ".scales" sibling exists.
   Result<TensorData> matrix(const std::string& name, uint64_t rows, uint64_t cols) const {
+    const std::string base = name.substr(0, name.size() - std::string_view(".weight").size());
+    if (name.ends_with(".weight") && has(base + ".scales")) return mlx(base, {rows}, cols);
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
                            get(name, {rows, cols}, {"F32", "F16", "BF16"}));
     return TensorData{format_of(t->dtype), rows, cols, t->data};
+  }
+
+  // MLX experts `base`.weight [E, R, K] (gate and up apart), quantized or not, as E * R rows.
+  Result<TensorData> mlx_experts(const std::string& base, uint64_t E, uint64_t R,
+                                 uint64_t K) const {
+    if (has(base + ".scales")) return mlx(base, {E, R}, K);
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
+                           get(base + ".weight", {E, R, K}, {"F32", "F16", "BF16"}));
+    return TensorData{format_of(t->dtype), E * R, K, t->data};
+  }
+
+  // An MLX quantized matrix of leading shape `lead` and `cols` inputs: `base`.weight (uint32
+  // words), `base`.scales and, for affine, `base`.biases. The layout follows from dtypes and
+  // shapes (mlx-lm writes the config's quantization entries per module; the tensors must agree
+  // with them anyway): uint8 scales are mxfp4 (4 bits, groups of 32, E8M0 scales); bf16/fp16
+  // scales with biases are affine, bits = 32 x words / cols, group = cols / scales.
+  Result<TensorData> mlx(const std::string& base, std::vector<uint64_t> lead, uint64_t cols) const {
+    auto shaped = [&](uint64_t last) {
+      std::vector<uint64_t> v = lead;
+      v.push_back(last);
+      return v;
+    };
+    uint64_t rows = 1;
+    for (uint64_t d : lead) rows *= d;
+    auto found = by_name_.find(base + ".weight");
+    if (found == by_name_.end()) return error(dir_, "missing tensor '" + base + ".weight'");
+    const SafetensorsTensor& w = *found->second;
+    const uint64_t words = w.shape.empty() ? 0 : w.shape.back();
+    const uint64_t bits = cols ? words * 32 / cols : 0;
+    if (words * 32 != bits * cols || (bits != 4 && bits != 8))
+      return error(dir_, "tensor '" + base + ".weight' holds " + std::to_string(words) +
+                             " words a row for " + std::to_string(cols) +
+                             " inputs: not 4 or 8 bits (ossvk reads MLX 4- and 8-bit)");
+    OSSVK_RETURN_IF_ERROR(get(base + ".weight", shaped(words), {"U32"}).status());
+    const SafetensorsTensor& sc = *by_name_.at(base + ".scales");
+    if (sc.dtype == "U8") {  // mxfp4: the words are HF's blocks, byte for byte
+      if (bits != 4) return error(dir_, "tensor '" + base + "' has uint8 scales but 8 bits");
+      OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s,
+                             get(base + ".scales", shaped(cols / 32), {"U8"}));
+      return TensorData{TensorFormat::mxfp4_linear, rows, cols, w.data, s->data};
+    }
+    const uint64_t groups = sc.shape.empty() ? 0 : sc.shape.back();
+    const uint64_t group = groups ? cols / groups : 0;
+    if (group * groups != cols || (group != 32 && group != 64 && group != 128))
+      return error(dir_, "tensor '" + base + ".scales' makes groups of " +
+                             (groups ? std::to_string(cols) + "/" + std::to_string(groups)
+                                     : std::string("?")) +
+                             " inputs; MLX groups are 32, 64 or 128");
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s,
+                           get(base + ".scales", shaped(groups), {"BF16", "F16"}));
+    OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* b,
+                           get(base + ".biases", shaped(groups), {s->dtype}));
+    TensorData d{bits == 8 ? TensorFormat::mlx_affine8 : TensorFormat::mlx_affine4,
+                 rows,
+                 cols,
+                 w.data,
+                 s->data,
+                 b->data};
+    d.group_size = static_cast<uint32_t>(group);
+    d.scales_bf16 = s->dtype == "BF16";
+    return d;
   }
 
   // Rows [begin, begin + rows) of `m`, in place.
@@ -362,6 +426,15 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
     OSSVK_ASSIGN_OR_RETURN(L.router, t.matrix(b + "mlp.router.weight", E, D));
     OSSVK_ASSIGN_OR_RETURN(L.router_bias, t.vec(b + "mlp.router.bias", {E}));
     const std::string x = b + "mlp.experts.";
+    if (t.has(x + "gate_proj.weight")) {  // MLX (mlx-lm): gate and up apart, biases per matrix
+      OSSVK_ASSIGN_OR_RETURN(L.gate, t.mlx_experts(x + "gate_proj", E, F, D));
+      OSSVK_ASSIGN_OR_RETURN(L.up, t.mlx_experts(x + "up_proj", E, F, D));
+      OSSVK_ASSIGN_OR_RETURN(L.down, t.mlx_experts(x + "down_proj", E, D, F));
+      OSSVK_ASSIGN_OR_RETURN(L.gate_bias, t.vec(x + "gate_proj.bias", {E, F}));
+      OSSVK_ASSIGN_OR_RETURN(L.up_bias, t.vec(x + "up_proj.bias", {E, F}));
+      OSSVK_ASSIGN_OR_RETURN(L.down_bias, t.vec(x + "down_proj.bias", {E, D}));
+      continue;
+    }
     if (t.has(x + "gate_up_proj_blocks")) {
       const std::string gu = x + "gate_up_proj", dn = x + "down_proj";
       OSSVK_ASSIGN_OR_RETURN(L.gate, t.mxfp4(gu + "_blocks", gu + "_scales", E, 2 * F, D, 0, 2));

@@ -12,18 +12,26 @@ uint64_t matrix_bytes(const DeviceMatrix& m) {
   return n;
 }
 
-// q, k and v stacked in one file-format matrix: rows are whole blocks, so stacking rows is
-// concatenating bytes.
-Result<std::vector<uint8_t>> stack_qkv(const LayerTensors& l, const std::string& layer) {
-  if (l.q.format != l.k.format || l.q.format != l.v.format)
+// q, k and v stacked in one file-format matrix: rows are whole blocks (and, for formats with
+// separate planes, whole rows of scales and biases), so stacking rows is concatenating each
+// plane's bytes.
+struct Stacked {
+  std::vector<uint8_t> data, scales, biases;
+};
+Result<Stacked> stack_qkv(const LayerTensors& l, const std::string& layer) {
+  if (l.q.format != l.k.format || l.q.format != l.v.format || l.q.group_size != l.k.group_size ||
+      l.q.group_size != l.v.group_size || l.q.scales_bf16 != l.k.scales_bf16 ||
+      l.q.scales_bf16 != l.v.scales_bf16)
     return Status::error(layer + ": attn_q, attn_k and attn_v must share one type (" +
                          tensor_format_info(l.q.format).name + ", " +
                          tensor_format_info(l.k.format).name + ", " +
-                         tensor_format_info(l.v.format).name + ")");
-  std::vector<uint8_t> out;
-  out.reserve(l.q.data.size() + l.k.data.size() + l.v.data.size());
-  for (const TensorData* t : {&l.q, &l.k, &l.v})
-    out.insert(out.end(), t->data.begin(), t->data.end());
+                         tensor_format_info(l.v.format).name + ") and grouping");
+  Stacked out;
+  for (const TensorData* t : {&l.q, &l.k, &l.v}) {
+    out.data.insert(out.data.end(), t->data.begin(), t->data.end());
+    out.scales.insert(out.scales.end(), t->scales.begin(), t->scales.end());
+    out.biases.insert(out.biases.end(), t->biases.begin(), t->biases.end());
+  }
   return out;
 }
 
@@ -95,10 +103,12 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     layer.dims = {c.heads, c.kv_heads, c.head_dim, c.sliding(l) ? c.window : 0};
     OSSVK_RETURN_IF_ERROR(check_attention_dims(layer.dims).with_context(name));
     OSSVK_ASSIGN_OR_RETURN(layer.attn_norm, up.floats(L.attn_norm));
-    OSSVK_ASSIGN_OR_RETURN(std::vector<uint8_t> qkv, stack_qkv(L, name));
+    OSSVK_ASSIGN_OR_RETURN(const Stacked qkv, stack_qkv(L, name));
     TensorData fused = L.q;
     fused.m = L.q.m + L.k.m + L.v.m;
-    fused.data = qkv;
+    fused.data = qkv.data;
+    fused.scales = qkv.scales;
+    fused.biases = qkv.biases;
     OSSVK_ASSIGN_OR_RETURN(layer.qkv, up.matrix(fused, name + ".attn_qkv"));
     std::vector<float> bias = L.q_bias;
     bias.insert(bias.end(), L.k_bias.begin(), L.k_bias.end());

@@ -1,9 +1,14 @@
 #include "support/hf_writer.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "backend/formats/half.h"
+#include "reference/matmul.h"
 
 namespace ossvk::testing {
 namespace {
@@ -150,12 +155,8 @@ void write_openai(const ModelTensors& m, const std::string& dir) {
   w.write(dir + "/model.safetensors");
 }
 
-}  // namespace
-
-void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai) {
-  const ModelConfig& c = m.config;
-  std::filesystem::create_directories(dir);
-  if (openai) return write_openai(m, dir);
+// config.json as transformers writes it for gpt_oss.
+json hf_config(const ModelConfig& c) {
   json config = {{"model_type", "gpt_oss"},        {"num_hidden_layers", c.layers},
                  {"hidden_size", c.hidden},        {"vocab_size", c.vocab},
                  {"num_attention_heads", c.heads}, {"num_key_value_heads", c.kv_heads},
@@ -174,7 +175,105 @@ void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool ope
   for (uint32_t l = 0; l < c.layers; ++l)
     types.push_back(l % 2 == 0 ? "sliding_attention" : "full_attention");
   config["layer_types"] = types;
+  return config;
+}
+
+// MLX affine 8-bit in groups of 64 with bf16 scale and bias (value = scale * q + bias), from the
+// decoded values of `t`; rows [r][k] become words [lead..., k / 4].
+void mlx_affine8(SafetensorsWriter& w, const std::string& base, const TensorData& t,
+                 std::vector<uint64_t> lead) {
+  const uint64_t G = 64, groups = t.k / G;
+  std::vector<uint8_t> q(t.m * t.k), scales, biases;
+  std::vector<float> row(t.k);
+  auto put16 = [](std::vector<uint8_t>& v, uint16_t h) {
+    v.push_back(static_cast<uint8_t>(h));
+    v.push_back(static_cast<uint8_t>(h >> 8));
+  };
+  for (uint64_t r = 0; r < t.m; ++r) {
+    reference::decode_row(t, r, row.data());
+    for (uint64_t g = 0; g < groups; ++g) {
+      const auto [lo, hi] = std::minmax_element(row.begin() + g * G, row.begin() + (g + 1) * G);
+      const uint16_t scale = float_to_bf16(std::max((*hi - *lo) / 255.0f, 1e-8f));
+      const uint16_t bias = float_to_bf16(*lo);
+      put16(scales, scale);
+      put16(biases, bias);
+      for (uint64_t i = g * G; i < (g + 1) * G; ++i) {
+        const float v = std::round((row[i] - bf16_to_float(bias)) / bf16_to_float(scale));
+        q[r * t.k + i] = static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
+      }
+    }
+  }
+  auto shaped = [&](uint64_t last) {
+    lead.push_back(last);
+    std::vector<uint64_t> v = lead;
+    lead.pop_back();
+    return v;
+  };
+  w.add(base + ".weight", "U32", shaped(t.k / 4), q);
+  w.add(base + ".scales", "BF16", shaped(groups), scales);
+  w.add(base + ".biases", "BF16", shaped(groups), biases);
+}
+
+// MXFP4 experts (GGUF blocks) as MLX: uint32 words [E, R, K / 8] (HF's linear blocks) + scales.
+void mlx_mxfp4_experts(SafetensorsWriter& w, const std::string& base, const TensorData& t,
+                       uint64_t E) {
+  std::vector<uint8_t> blocks, scales;
+  for (uint64_t r = 0; r < t.m; ++r) mxfp4_rows(t, r, blocks, scales);
+  w.add(base + ".weight", "U32", {E, t.m / E, t.k / 8}, blocks);
+  w.add(base + ".scales", "U8", {E, t.m / E, t.k / 32}, scales);
+}
+
+}  // namespace
+
+void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool quantize_dense) {
+  const ModelConfig& c = m.config;
+  std::filesystem::create_directories(dir);
+  json config = hf_config(c);
+  config["quantization"] = {{"group_size", 64}, {"bits", 8}};  // as mlx-lm records it
   std::ofstream(dir + "/config.json") << config.dump(2);
+  SafetensorsWriter w;
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff;
+  auto matrix = [&](const std::string& base, const TensorData& t) {
+    if (quantize_dense)
+      mlx_affine8(w, base, t, {t.m});
+    else
+      w.add(base + ".weight", dtype_of(t.format), {t.m, t.k}, t.data);
+  };
+  matrix("model.embed_tokens", m.embedding);
+  w.add_floats("model.norm.weight", {D}, m.output_norm);
+  matrix("lm_head", m.output);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const LayerTensors& L = m.layers[l];
+    const std::string b = "model.layers." + std::to_string(l) + ".";
+    w.add_floats(b + "input_layernorm.weight", {D}, L.attn_norm);
+    matrix(b + "self_attn.q_proj", L.q);
+    matrix(b + "self_attn.k_proj", L.k);
+    matrix(b + "self_attn.v_proj", L.v);
+    w.add_floats(b + "self_attn.q_proj.bias", {L.q.m}, L.q_bias);
+    w.add_floats(b + "self_attn.k_proj.bias", {L.k.m}, L.k_bias);
+    w.add_floats(b + "self_attn.v_proj.bias", {L.v.m}, L.v_bias);
+    w.add_floats(b + "self_attn.sinks", {c.heads}, L.sinks);
+    matrix(b + "self_attn.o_proj", L.out);
+    w.add_floats(b + "self_attn.o_proj.bias", {D}, L.out_bias);
+    w.add_floats(b + "post_attention_layernorm.weight", {D}, L.post_norm);
+    matrix(b + "mlp.router", L.router);
+    w.add_floats(b + "mlp.router.bias", {E}, L.router_bias);
+    const std::string x = b + "mlp.experts.";
+    mlx_mxfp4_experts(w, x + "gate_proj", L.gate, E);
+    mlx_mxfp4_experts(w, x + "up_proj", L.up, E);
+    mlx_mxfp4_experts(w, x + "down_proj", L.down, E);
+    w.add_floats(x + "gate_proj.bias", {E, F}, L.gate_bias);
+    w.add_floats(x + "up_proj.bias", {E, F}, L.up_bias);
+    w.add_floats(x + "down_proj.bias", {E, D}, L.down_bias);
+  }
+  w.write(dir + "/model.safetensors");
+}
+
+void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai) {
+  const ModelConfig& c = m.config;
+  std::filesystem::create_directories(dir);
+  if (openai) return write_openai(m, dir);
+  std::ofstream(dir + "/config.json") << hf_config(c).dump(2);
 
   SafetensorsWriter w;
   const uint64_t D = c.hidden, E = c.experts, F = c.ff;

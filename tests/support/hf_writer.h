@@ -16,6 +16,12 @@ namespace ossvk::testing {
 // experts only).
 void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai = false);
 
+// As mlx-lm writes GPT-OSS: HF names with gate_proj / up_proj / down_proj experts apart
+// ([E, R, K]), MXFP4 experts as uint32 words + uint8 scales. Dense matrices (attention, router,
+// embedding, unembedding) stay 16/32-bit, or with `quantize_dense` become MLX affine 8-bit in
+// groups of 64 with bf16 scales and biases (values re-quantized: not the GGUF's numbers).
+void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool quantize_dense);
+
 // `v` as tokenizer.json (vocab, merges as "a b" strings or, with `pair_merges`, as pairs, added
 // tokens, a Split pre-tokenizer with o200k's regex) and tokenizer_config.json (eos_token).
 void write_hf_tokenizer(const text::Vocabulary& v, const std::string& dir,
