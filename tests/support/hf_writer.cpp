@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "backend/formats/half.h"
@@ -225,20 +226,17 @@ void mlx_mxfp4_experts(SafetensorsWriter& w, const std::string& base, const Tens
 
 }  // namespace
 
-void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool quantize_dense) {
+namespace {
+
+using MatrixWriter = std::function<void(const std::string& base, const TensorData& t)>;
+using ExpertWriter = std::function<void(const std::string& prefix, const LayerTensors& l)>;
+
+// The tensors HF and MLX name alike (all but the experts) through `matrix` ("base" without
+// ".weight"), the experts of each layer through `experts` (prefix "model.layers.N.mlp.experts.").
+void write_hf_names(SafetensorsWriter& w, const ModelTensors& m, const MatrixWriter& matrix,
+                    const ExpertWriter& experts) {
   const ModelConfig& c = m.config;
-  std::filesystem::create_directories(dir);
-  json config = hf_config(c);
-  config["quantization"] = {{"group_size", 64}, {"bits", 8}};  // as mlx-lm records it
-  std::ofstream(dir + "/config.json") << config.dump(2);
-  SafetensorsWriter w;
-  const uint64_t D = c.hidden, E = c.experts, F = c.ff;
-  auto matrix = [&](const std::string& base, const TensorData& t) {
-    if (quantize_dense)
-      mlx_affine8(w, base, t, {t.m});
-    else
-      w.add(base + ".weight", dtype_of(t.format), {t.m, t.k}, t.data);
-  };
+  const uint64_t D = c.hidden, E = c.experts;
   matrix("model.embed_tokens", m.embedding);
   w.add_floats("model.norm.weight", {D}, m.output_norm);
   matrix("lm_head", m.output);
@@ -258,14 +256,35 @@ void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool qu
     w.add_floats(b + "post_attention_layernorm.weight", {D}, L.post_norm);
     matrix(b + "mlp.router", L.router);
     w.add_floats(b + "mlp.router.bias", {E}, L.router_bias);
-    const std::string x = b + "mlp.experts.";
+    experts(b + "mlp.experts.", L);
+  }
+}
+
+}  // namespace
+
+void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool quantize_dense) {
+  const ModelConfig& c = m.config;
+  std::filesystem::create_directories(dir);
+  json config = hf_config(c);
+  config["quantization"] = {{"group_size", 64}, {"bits", 8}};  // as mlx-lm records it
+  std::ofstream(dir + "/config.json") << config.dump(2);
+  SafetensorsWriter w;
+  const uint64_t D = c.hidden, E = c.experts, F = c.ff;
+  auto matrix = [&](const std::string& base, const TensorData& t) {
+    if (quantize_dense)
+      mlx_affine8(w, base, t, {t.m});
+    else
+      w.add(base + ".weight", dtype_of(t.format), {t.m, t.k}, t.data);
+  };
+  auto experts = [&](const std::string& x, const LayerTensors& L) {
     mlx_mxfp4_experts(w, x + "gate_proj", L.gate, E);
     mlx_mxfp4_experts(w, x + "up_proj", L.up, E);
     mlx_mxfp4_experts(w, x + "down_proj", L.down, E);
     w.add_floats(x + "gate_proj.bias", {E, F}, L.gate_bias);
     w.add_floats(x + "up_proj.bias", {E, F}, L.up_bias);
     w.add_floats(x + "down_proj.bias", {E, D}, L.down_bias);
-  }
+  };
+  write_hf_names(w, m, matrix, experts);
   w.write(dir + "/model.safetensors");
 }
 
@@ -274,32 +293,12 @@ void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool ope
   std::filesystem::create_directories(dir);
   if (openai) return write_openai(m, dir);
   std::ofstream(dir + "/config.json") << hf_config(c).dump(2);
-
   SafetensorsWriter w;
   const uint64_t D = c.hidden, E = c.experts, F = c.ff;
-  auto matrix = [&](const std::string& name, const TensorData& t) {
-    w.add(name, dtype_of(t.format), {t.m, t.k}, t.data);
+  auto matrix = [&](const std::string& base, const TensorData& t) {
+    w.add(base + ".weight", dtype_of(t.format), {t.m, t.k}, t.data);
   };
-  matrix("model.embed_tokens.weight", m.embedding);
-  w.add_floats("model.norm.weight", {D}, m.output_norm);
-  matrix("lm_head.weight", m.output);
-  for (uint32_t l = 0; l < c.layers; ++l) {
-    const LayerTensors& L = m.layers[l];
-    const std::string b = "model.layers." + std::to_string(l) + ".";
-    w.add_floats(b + "input_layernorm.weight", {D}, L.attn_norm);
-    matrix(b + "self_attn.q_proj.weight", L.q);
-    matrix(b + "self_attn.k_proj.weight", L.k);
-    matrix(b + "self_attn.v_proj.weight", L.v);
-    w.add_floats(b + "self_attn.q_proj.bias", {L.q.m}, L.q_bias);
-    w.add_floats(b + "self_attn.k_proj.bias", {L.k.m}, L.k_bias);
-    w.add_floats(b + "self_attn.v_proj.bias", {L.v.m}, L.v_bias);
-    w.add_floats(b + "self_attn.sinks", {c.heads}, L.sinks);
-    matrix(b + "self_attn.o_proj.weight", L.out);
-    w.add_floats(b + "self_attn.o_proj.bias", {D}, L.out_bias);
-    w.add_floats(b + "post_attention_layernorm.weight", {D}, L.post_norm);
-    matrix(b + "mlp.router.weight", L.router);
-    w.add_floats(b + "mlp.router.bias", {E}, L.router_bias);
-    const std::string x = b + "mlp.experts.";
+  auto experts = [&](const std::string& x, const LayerTensors& L) {
     if (L.gate.format == TensorFormat::mxfp4) {
       mxfp4_experts(w, x + "gate_up_proj", L.gate, &L.up, E);
       mxfp4_experts(w, x + "down_proj", L.down, nullptr, E);
@@ -309,7 +308,8 @@ void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool ope
     }
     w.add_floats(x + "gate_up_proj_bias", {E, 2 * F}, interleave(L.gate_bias, L.up_bias, E));
     w.add_floats(x + "down_proj_bias", {E, D}, L.down_bias);
-  }
+  };
+  write_hf_names(w, m, matrix, experts);
   w.write(dir + "/model.safetensors");
 }
 
