@@ -66,9 +66,12 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
         VK_ERROR_EXTENSION_NOT_PRESENT);
   // On lavapipe a device-address load is a per-lane scalar loop and a descriptor load one vector
   // gather: f32_copy streams 9.4 GB/s through descriptors against 6.2 GB/s through addresses.
+  // Under GPU-assisted validation, addresses: the layer Debian 12 ships (1.3.239) reports pushed
+  // descriptors as uninitialized (KhronosGroup/Vulkan-ValidationLayers#5321, fixed later).
   self->prefers_descriptors_ = options.buffer_access == BufferAccess::descriptors ||
                                (options.buffer_access == BufferAccess::automatic &&
-                                info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && info.push_descriptor);
+                                info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && info.push_descriptor &&
+                                !instance.gpu_assisted_validation());
   self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
   self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.pipeline_cache_dir);
   return self;

@@ -27,6 +27,11 @@ bool InstanceOptions::validation_requested_by_env() {
   return v != nullptr && std::strcmp(v, "0") != 0 && v[0] != '\0';
 }
 
+bool InstanceOptions::gpu_assisted_requested_by_env() {
+  const char* v = std::getenv("OSSVK_VALIDATION");
+  return v != nullptr && std::strcmp(v, "gpu") == 0;
+}
+
 Result<std::unique_ptr<Instance>> Instance::create(const InstanceOptions& options) {
   if (volkInitialize() != VK_SUCCESS)
     return Status::error(
@@ -56,7 +61,8 @@ Result<std::unique_ptr<Instance>> Instance::create(const InstanceOptions& option
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
   VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
   const VkValidationFeatureEnableEXT enables[] = {
-      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT};
+      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT,
+      VK_VALIDATION_FEATURE_ENABLE_GPU_ASSISTED_EXT};
   VkDebugUtilsMessengerCreateInfoEXT messenger{
       VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
   messenger.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
@@ -75,7 +81,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const InstanceOptions& option
     layers.push_back(kValidationLayer);
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
     extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
-    features.enabledValidationFeatureCount = 1;
+    features.enabledValidationFeatureCount = options.gpu_assisted ? 2 : 1;
     features.pEnabledValidationFeatures = enables;
     features.pNext = &messenger;  // also reports messages from vkCreateInstance itself
     info.pNext = &features;
@@ -98,6 +104,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const InstanceOptions& option
   if (options.validation)
     OSSVK_VK(
         vkCreateDebugUtilsMessengerEXT(self->instance_, &messenger, nullptr, &self->messenger_));
+  self->gpu_assisted_ = options.validation && options.gpu_assisted;
   return self;
 }
 

@@ -15,6 +15,10 @@ struct InstanceOptions {
   // Enable VK_LAYER_KHRONOS_validation. Defaults to the OSSVK_VALIDATION environment variable.
   bool validation = validation_requested_by_env();
   static bool validation_requested_by_env();
+  // With validation, also GPU-assisted validation (shaders instrumented for out-of-bounds
+  // device-address and descriptor accesses): OSSVK_VALIDATION=gpu.
+  bool gpu_assisted = gpu_assisted_requested_by_env();
+  static bool gpu_assisted_requested_by_env();
 };
 
 class Instance {
@@ -27,6 +31,7 @@ class Instance {
   VkInstance handle() const { return instance_; }
   uint32_t api_version() const { return api_version_; }
   bool validation_enabled() const { return messenger_ != VK_NULL_HANDLE; }
+  bool gpu_assisted_validation() const { return gpu_assisted_; }
 
   // Validation messages of warning or error severity seen so far.
   uint32_t validation_messages() const { return messages_.load(); }
@@ -42,6 +47,7 @@ class Instance {
                                                    void* user);
 
   VkInstance instance_ = VK_NULL_HANDLE;
+  bool gpu_assisted_ = false;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
   uint32_t api_version_ = 0;
   std::atomic<uint32_t> messages_{0};
