@@ -273,6 +273,16 @@ TEST(Tokenizer, broken_tokenizer_json_is_named) {
   EXPECT_NE(error("{").find("t.json: is not a JSON object"), std::string::npos);
   EXPECT_NE(error(R"({"model": {"type": "Unigram"}})").find("model.type is not \"BPE\""),
             std::string::npos);
+  // Found by fuzzing: a key of the wrong type must read as wrong, not throw.
+  EXPECT_NE(error(R"({"model": {"type": 0}})").find("model.type is not \"BPE\""),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "pre_tokenizer": {"type": 1}})")
+                .find("no Split regex"),
+            std::string::npos);
+  EXPECT_TRUE(error(R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": [{"id": 1,
+      "content": "<|x|>", "special": "yes"}], "pre_tokenizer": {"type": "Split", "pattern":
+      {"Regex": "a"}}})")
+                  .empty());
   EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": -1}}})").find("'a' has no valid id"),
             std::string::npos);
   EXPECT_NE(error(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 0}}})").find("reuses id 0"),

@@ -17,10 +17,16 @@ Status bad(const std::string& file, const std::string& what) {
   return Status::error(file + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
 }
 
+// `j[key]` when it is a string, else "": keys of the wrong type read as absent, never throw.
+std::string string_at(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return "";
+  return j[key].get<std::string>();
+}
+
 // The regex of the Split pre-tokenizer, searched through Sequence pre-tokenizers.
 const json* split_regex(const json& p) {
   if (!p.is_object()) return nullptr;
-  if (p.value("type", "") == "Split" && p.contains("pattern") && p["pattern"].is_object() &&
+  if (string_at(p, "type") == "Split" && p.contains("pattern") && p["pattern"].is_object() &&
       p["pattern"].contains("Regex") && p["pattern"]["Regex"].is_string())
     return &p["pattern"]["Regex"];
   if (p.contains("pretokenizers") && p["pretokenizers"].is_array())
@@ -50,7 +56,7 @@ Status put(Vocabulary& v, const std::string& file, const json& id, const std::st
 host::Result<Vocabulary> vocabulary_from_hf_json(std::string_view text, const std::string& file) {
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return bad(file, "is not a JSON object");
-  if (!j.contains("model") || !j["model"].is_object() || j["model"].value("type", "") != "BPE")
+  if (!j.contains("model") || string_at(j["model"], "type") != "BPE")
     return bad(file, "model.type is not \"BPE\" (GPT-OSS's tokenizer is byte-level BPE)");
   const json& model = j["model"];
   if (!model.contains("vocab") || !model["vocab"].is_object())
@@ -67,7 +73,8 @@ host::Result<Vocabulary> vocabulary_from_hf_json(std::string_view text, const st
           !t.contains("id"))
         return bad(file, "an added_tokens entry lacks id or content");
       const std::string content = t["content"];
-      const bool special = t.value("special", false);
+      const bool special =
+          t.contains("special") && t["special"].is_boolean() && t["special"].get<bool>();
       if (Status s =
               put(v, file, t["id"], content, special ? TokenType::control : TokenType::user_defined,
                   "added token '" + content + "'");
