@@ -41,7 +41,8 @@ OSSVK_API ossvk_status ossvk_tokenize(const ossvk_model* m, const char* text, ui
     auto ids = t->encode(input, flags & OSSVK_TOKENIZE_SPECIAL);
     if (!ids.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, ids.status().message());
     *count = static_cast<uint32_t>(ids.value().size());
-    if (ids.value().size() <= capacity)
+    if (!ids.value().empty() &&
+        ids.value().size() <= capacity)  // nothing to copy: tokens may be null
       std::memcpy(tokens, ids.value().data(), ids.value().size() * sizeof(uint32_t));
     return OSSVK_OK;
   });
@@ -58,7 +59,7 @@ OSSVK_API ossvk_status ossvk_detokenize(const ossvk_model* m, const uint32_t* to
     auto bytes = t->decode({tokens, n});
     if (!bytes.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, bytes.status().message());
     *length = bytes.value().size();
-    if (bytes.value().size() <= capacity)
+    if (!bytes.value().empty() && bytes.value().size() <= capacity)
       std::memcpy(text, bytes.value().data(), bytes.value().size());
     return OSSVK_OK;
   });

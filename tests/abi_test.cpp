@@ -150,6 +150,11 @@ TEST_F(Abi, text_round_trips_through_the_models_tokenizer) {
             OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("not valid UTF-8 (byte 4)"), std::string::npos);
   EXPECT_EQ(api_->tokenize(model, invalid.data(), invalid.size(), 0, nullptr, 0, &n), OSSVK_OK);
+  // Empty text and no tokens: counts of zero, and null buffers are never written.
+  ASSERT_EQ(api_->tokenize(model, "", 0, 0, nullptr, 0, &n), OSSVK_OK);
+  EXPECT_EQ(n, 0u);
+  ASSERT_EQ(api_->detokenize(model, nullptr, 0, nullptr, 0, &length), OSSVK_OK);
+  EXPECT_EQ(length, 0u);
   const uint32_t beyond = 512;
   EXPECT_EQ(api_->detokenize(model, &beyond, 1, nullptr, 0, &length), OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("token id 512"), std::string::npos);
