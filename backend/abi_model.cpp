@@ -55,16 +55,20 @@ ossvk_tensor_info listing(const std::string& name, const std::string& type,
   return t;
 }
 
+// The file's tokenizer, or why it has none: the model still runs on token ids either way.
+void keep_tokenizer(ossvk_model& m, ossvk::host::Result<ossvk::text::Tokenizer> tokenizer) {
+  if (tokenizer.ok())
+    m.tokenizer.emplace(std::move(tokenizer).value());
+  else
+    m.tokenizer_error = tokenizer.status().message();
+}
+
 // Reads and validates m->gguf's model.
 ossvk_status read_gguf(ossvk_model& m) {
   auto tensors = ossvk::read_gguf_model(*m.gguf);
   if (!tensors.ok()) return fail(tensors.status());
   m.tensors = std::move(tensors).value();
-  auto tokenizer = ossvk::text::Tokenizer::from_gguf(*m.gguf, m.tensors.config.vocab);
-  if (tokenizer.ok())
-    m.tokenizer.emplace(std::move(tokenizer).value());
-  else
-    m.tokenizer_error = tokenizer.status().message();  // the model still runs on token ids
+  keep_tokenizer(m, ossvk::text::Tokenizer::from_gguf(*m.gguf, m.tensors.config.vocab));
   auto name = m.gguf->get_string("general.name");
   m.name = name.ok() ? name.value() : m.gguf->path();
   for (const auto& t : m.gguf->tensors())
@@ -80,14 +84,10 @@ ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
   m.hf = std::move(hf).value();
   m.tensors = std::move(m.hf->tensors);
   auto vocabulary = ossvk::text::read_hf_tokenizer(dir);
-  auto tokenizer = vocabulary.ok() ? ossvk::text::Tokenizer::create(std::move(vocabulary).value(),
-                                                                    m.tensors.config.vocab,
-                                                                    dir + "/tokenizer.json")
-                                   : vocabulary.status();
-  if (tokenizer.ok())
-    m.tokenizer.emplace(std::move(tokenizer).value());
-  else
-    m.tokenizer_error = tokenizer.status().message();  // the model still runs on token ids
+  keep_tokenizer(m, vocabulary.ok() ? ossvk::text::Tokenizer::create(std::move(vocabulary).value(),
+                                                                     m.tensors.config.vocab,
+                                                                     dir + "/tokenizer.json")
+                                    : vocabulary.status());
   m.name = m.hf->name;
   for (const auto& shard : m.hf->shards)
     for (const auto& [name, t] : shard->tensors()) {

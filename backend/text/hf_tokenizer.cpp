@@ -1,9 +1,10 @@
 #include "backend/text/hf_tokenizer.h"
 
 #include <algorithm>
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "backend/loader/mapped_file.h"
 
 namespace ossvk::text {
 namespace {
@@ -107,25 +108,24 @@ host::Result<Vocabulary> vocabulary_from_hf_json(std::string_view text, const st
 }
 
 host::Result<Vocabulary> read_hf_tokenizer(const std::string& dir) {
-  const std::string file = dir + "/tokenizer.json";
-  auto slurp = [](const std::string& path, std::string* out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream s;
-    s << in.rdbuf();
-    *out = s.str();
-    return true;
+  // The files as bytes, through the project's mapped reader (errors name the path).
+  auto text_of = [](const MappedFile& f) {
+    return std::string_view(reinterpret_cast<const char*>(f.bytes().data()), f.bytes().size());
   };
-  std::string text;
-  if (!slurp(file, &text)) return bad(dir, "no tokenizer.json (the model runs on token ids)");
-  auto v = vocabulary_from_hf_json(text, file);
+  const std::string file = dir + "/tokenizer.json";
+  if (!std::filesystem::exists(file))
+    return bad(dir, "no tokenizer.json (the model runs on token ids)");
+  auto mapped = MappedFile::open(file);
+  if (!mapped.ok()) return mapped.status();
+  auto v = vocabulary_from_hf_json(text_of(*mapped.value()), file);
   if (!v.ok()) return v;
   // BOS/EOS by their text, as tokenizer_config.json names them ("eos_token": "<|return|>" or
   // {"content": ...}).
   const std::string config_file = dir + "/tokenizer_config.json";
-  std::string config_text;
-  if (slurp(config_file, &config_text)) {
-    const json c = json::parse(config_text, nullptr, false);
+  if (std::filesystem::exists(config_file)) {
+    auto config = MappedFile::open(config_file);
+    if (!config.ok()) return config.status();
+    const json c = json::parse(text_of(*config.value()), nullptr, false);
     if (c.is_discarded() || !c.is_object()) return bad(config_file, "is not a JSON object");
     for (auto [slot, key] :
          {std::pair{&v.value().bos, "bos_token"}, std::pair{&v.value().eos, "eos_token"}}) {

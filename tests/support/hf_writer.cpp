@@ -182,7 +182,7 @@ json hf_config(const ModelConfig& c) {
 // MLX affine 8-bit in groups of 64 with bf16 scale and bias (value = scale * q + bias), from the
 // decoded values of `t`; rows [r][k] become words [lead..., k / 4].
 void mlx_affine8(SafetensorsWriter& w, const std::string& base, const TensorData& t,
-                 std::vector<uint64_t> lead) {
+                 const std::vector<uint64_t>& lead) {
   const uint64_t G = 64, groups = t.k / G;
   std::vector<uint8_t> q(t.m * t.k), scales, biases;
   std::vector<float> row(t.k);
@@ -205,9 +205,8 @@ void mlx_affine8(SafetensorsWriter& w, const std::string& base, const TensorData
     }
   }
   auto shaped = [&](uint64_t last) {
-    lead.push_back(last);
     std::vector<uint64_t> v = lead;
-    lead.pop_back();
+    v.push_back(last);
     return v;
   };
   w.add(base + ".weight", "U32", shaped(t.k / 4), q);

@@ -122,11 +122,9 @@ class Chat {
       if (!m.recipient.empty())
         std::fprintf(stderr, "[tool call to %s (%s): %s] ossvk chat runs no tools\n",
                      m.recipient.c_str(), m.content_type.c_str(), m.content.c_str());
-    std::fprintf(
-        stderr, "[prompt %zu tokens at %.1f t/s; reply %u tokens at %.1f t/s]\n",
-        prompt.size() - std::min(prompt.size(), reused_),
-        reused_ < prompt.size() ? (prompt.size() - reused_) / std::max(prefill, 1e-9) : 0.0,
-        generated, generated / std::max(decode, 1e-9));
+    std::fprintf(stderr, "[prompt %zu tokens at %.1f t/s; reply %u tokens at %.1f t/s]\n",
+                 prompt.size() - reused_, (prompt.size() - reused_) / std::max(prefill, 1e-9),
+                 generated, generated / std::max(decode, 1e-9));
 
     // The conversation goes on from the user's message and the reply's final (or last) message;
     // a tool call is kept whole so a later turn can answer it.
@@ -177,7 +175,7 @@ class Chat {
   std::vector<float> logits_;
   std::vector<uint32_t> history_;  // the canonical conversation so far
   std::vector<uint32_t> seen_;     // what the session's cache holds
-  size_t reused_ = 0;
+  size_t reused_ = 0;  // of the last prompt, the tokens the cache already held (fewer than all)
 };
 
 }  // namespace
