@@ -94,6 +94,14 @@ void CommandStream::barrier() {
   vkCmdPipelineBarrier(cmd_, stages, stages, 0, 1, &mb, 0, nullptr, 0, nullptr);
 }
 
+void CommandStream::host_barrier() {
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb,
+                       0, nullptr, 0, nullptr);
+}
+
 void CommandStream::copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst,
                          VkDeviceSize dst_offset, VkDeviceSize size) {
   VkBufferCopy region{src.offset() + src_offset, dst.offset() + dst_offset, size};

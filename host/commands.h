@@ -28,6 +28,8 @@ class CommandStream {
                 const void* push, uint32_t groups_x, uint32_t groups_y = 1, uint32_t groups_z = 1);
   // Every earlier shader or transfer write is visible to every later shader or transfer access.
   void barrier();
+  // Every earlier transfer write is visible to the host once the submission's fence signals.
+  void host_barrier();
   void copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset,
             VkDeviceSize size);
   // Writes a GPU timestamp once all earlier commands finish; returns false when the stream's

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "host/live_objects.h"
+
 namespace ossvk::host {
 
 Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
@@ -58,6 +60,7 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
   dci.ppEnabledExtensionNames = extensions.data();
   VkResult r = vkCreateDevice(info.physical, &dci, nullptr, &self->device_);
   if (r != VK_SUCCESS) return vk_error(r, "vkCreateDevice").with_context(info.name);
+  count_object(VK_OBJECT_TYPE_DEVICE, +1);
   vkGetDeviceQueue(self->device_, info.compute_queue_family, 0, &self->queue_);
 
   if (options.buffer_access == BufferAccess::descriptors && !info.push_descriptor)
@@ -83,6 +86,13 @@ Device::~Device() {
   pipelines_.reset();
   allocator_.reset();
   vkDestroyDevice(device_, nullptr);
+  count_object(VK_OBJECT_TYPE_DEVICE, -1);
+}
+
+Status Device::lost_error() const {
+  return Status::error("the Vulkan device " + info_.name +
+                           " was lost; free every model and session on it and load again",
+                       VK_ERROR_DEVICE_LOST);
 }
 
 Status Device::submit(VkCommandBuffer cmd, VkFence fence) {
@@ -90,7 +100,14 @@ Status Device::submit(VkCommandBuffer cmd, VkFence fence) {
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cmd;
   std::lock_guard lock(queue_mutex_);
-  OSSVK_VK(vkQueueSubmit(queue_, 1, &si, fence));
+  if (lost_) return lost_error();
+  VkResult r = injected_.exchange(VK_SUCCESS);
+  if (r == VK_SUCCESS) r = vkQueueSubmit(queue_, 1, &si, fence);
+  if (r == VK_ERROR_DEVICE_LOST) {
+    lost_ = true;
+    return lost_error();
+  }
+  if (r != VK_SUCCESS) return vk_error(r, "vkQueueSubmit");
   return {};
 }
 
@@ -100,7 +117,10 @@ Status Device::wait(VkFence fence, uint64_t timeout_ns) {
     return Status::error(
         "GPU work did not finish within " + std::to_string(timeout_ns / 1000000) + " ms",
         VK_TIMEOUT);
-  if (r == VK_ERROR_DEVICE_LOST) return Status::error("the Vulkan device was lost", r);
+  if (r == VK_ERROR_DEVICE_LOST) {
+    lost_ = true;
+    return lost_error();
+  }
   if (r != VK_SUCCESS) return vk_error(r, "vkWaitForFences");
   return {};
 }

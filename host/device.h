@@ -1,6 +1,7 @@
 // A logical device on one compute queue, with the features ossvk uses enabled, plus the memory
 // allocator and pipeline set that belong to it.
 #pragma once
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -40,18 +41,26 @@ class Device {
   bool prefers_descriptors() const { return prefers_descriptors_; }
   PipelineSet& pipelines() { return *pipelines_; }
 
-  // Queue submission is serialized across threads.
+  // Queue submission is serialized across threads. Once the device is lost every submission
+  // is refused with VK_ERROR_DEVICE_LOST.
   Status submit(VkCommandBuffer cmd, VkFence fence);
   // Waits for `fence`; a timeout or a lost device comes back as a status.
   Status wait(VkFence fence, uint64_t timeout_ns);
+  bool lost() const { return lost_; }
+  // Fault injection for tests: the next submission fails with `result` without reaching the
+  // queue, as if the driver had returned it; VK_ERROR_DEVICE_LOST is then a loss like a real one.
+  void fail_next_submit(VkResult result) { injected_ = result; }
 
  private:
   Device(const Instance& instance, DeviceInfo info) : instance_(instance), info_(std::move(info)) {}
+  Status lost_error() const;
   const Instance& instance_;
   DeviceInfo info_;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   std::mutex queue_mutex_;
+  std::atomic<bool> lost_ = false;
+  std::atomic<VkResult> injected_ = VK_SUCCESS;
   bool prefers_descriptors_ = false;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;

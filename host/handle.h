@@ -1,7 +1,9 @@
-// Move-only owner of one device-level Vulkan handle; it destroys the handle and does nothing else.
+// Move-only owner of one device-level Vulkan handle; it destroys the handle and keeps the count of
+// live objects (host/live_objects.h), nothing else.
 #pragma once
 #include <utility>
 
+#include "host/live_objects.h"
 #include "host/vk.h"
 
 namespace ossvk::host {
@@ -13,7 +15,9 @@ class DeviceHandle {
 
   DeviceHandle() = default;
   DeviceHandle(VkDevice device, T handle, Destroy destroy)
-      : device_(device), handle_(handle), destroy_(destroy) {}
+      : device_(device), handle_(handle), destroy_(destroy) {
+    if (handle_ != VK_NULL_HANDLE) count_object(object_type<T>(), +1);
+  }
   DeviceHandle(DeviceHandle&& o) noexcept
       : device_(o.device_),
         handle_(std::exchange(o.handle_, VK_NULL_HANDLE)),
@@ -32,7 +36,9 @@ class DeviceHandle {
   ~DeviceHandle() { reset(); }
 
   void reset() {
-    if (handle_ != VK_NULL_HANDLE) destroy_(device_, handle_, nullptr);
+    if (handle_ == VK_NULL_HANDLE) return;
+    destroy_(device_, handle_, nullptr);
+    count_object(object_type<T>(), -1);
     handle_ = VK_NULL_HANDLE;
   }
   T get() const { return handle_; }

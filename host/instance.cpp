@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "host/live_objects.h"
+
 namespace ossvk::host {
 namespace {
 
@@ -98,19 +100,28 @@ Result<std::unique_ptr<Instance>> Instance::create(const InstanceOptions& option
         "e.g. mesa-vulkan-drivers (lavapipe)",
         r);
   if (r != VK_SUCCESS) return vk_error(r, "vkCreateInstance");
+  count_object(VK_OBJECT_TYPE_INSTANCE, +1);
   // Device functions go through the loader's per-device dispatch, so several devices can coexist.
   volkLoadInstance(self->instance_);
 
   if (options.validation)
     OSSVK_VK(
         vkCreateDebugUtilsMessengerEXT(self->instance_, &messenger, nullptr, &self->messenger_));
+  if (self->messenger_ != VK_NULL_HANDLE)
+    count_object(VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, +1);
   self->gpu_assisted_ = options.validation && options.gpu_assisted;
   return self;
 }
 
 Instance::~Instance() {
-  if (messenger_ != VK_NULL_HANDLE) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
-  if (instance_ != VK_NULL_HANDLE) vkDestroyInstance(instance_, nullptr);
+  if (messenger_ != VK_NULL_HANDLE) {
+    vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
+    count_object(VK_OBJECT_TYPE_DEBUG_UTILS_MESSENGER_EXT, -1);
+  }
+  if (instance_ != VK_NULL_HANDLE) {
+    vkDestroyInstance(instance_, nullptr);
+    count_object(VK_OBJECT_TYPE_INSTANCE, -1);
+  }
 }
 
 std::string Instance::last_validation_message() const {

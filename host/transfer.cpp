@@ -55,6 +55,7 @@ Status Transfer::download(const Buffer& src, VkDeviceSize src_offset, void* dst,
     VkDeviceSize n = std::min(chunk_, size - done);
     OSSVK_RETURN_IF_ERROR(stream_->begin());
     stream_->copy(src, src_offset + done, download_staging_, 0, n);
+    stream_->host_barrier();
     OSSVK_RETURN_IF_ERROR(stream_->submit_and_wait());
     std::memcpy(to + done, download_staging_.mapped(), n);
     done += n;

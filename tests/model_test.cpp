@@ -18,6 +18,7 @@
 #include "backend/model/synthetic.h"
 #include "support/gpu.h"
 #include "support/hf_writer.h"
+#include "support/synthetic_loader.h"
 
 namespace ossvk::testing {
 namespace {
@@ -105,48 +106,6 @@ INSTANTIATE_TEST_SUITE_P(Cases, PublicCase,
 
 namespace ossvk::testing {
 namespace {
-
-// Synthetic models (backend/model/synthetic) held in memory for the life of a test.
-struct Loaded {
-  std::vector<uint8_t> bytes;
-  std::unique_ptr<GgufFile> file;
-  ModelTensors tensors;
-  std::unique_ptr<Model> model;
-};
-
-// Written as GGUF and read back, not yet uploaded (model stays null).
-std::unique_ptr<Loaded> read_synthetic(const SyntheticOptions& o) {
-  auto l = std::make_unique<Loaded>();
-  auto w = synthetic_model(o);
-  EXPECT_TRUE(w.ok()) << w.status().to_string();
-  if (!w.ok()) return nullptr;
-  l->bytes = w.value().bytes();
-  auto f = GgufFile::parse(l->bytes, "synthetic");
-  EXPECT_TRUE(f.ok()) << f.status().to_string();
-  if (!f.ok()) return nullptr;
-  l->file = std::move(f).value();
-  auto t = read_gguf_model(*l->file);
-  EXPECT_TRUE(t.ok()) << t.status().to_string();
-  if (!t.ok()) return nullptr;
-  l->tensors = std::move(t).value();
-  return l;
-}
-
-std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOptions& o) {
-  auto l = read_synthetic(o);
-  if (!l) return nullptr;
-  auto m = Model::upload(device, l->tensors);
-  EXPECT_TRUE(m.ok()) << m.status().to_string();
-  if (!m.ok()) return nullptr;
-  l->model = std::move(m).value();
-  return l;
-}
-
-std::vector<uint32_t> some_tokens(uint32_t n, uint32_t vocab) {
-  std::vector<uint32_t> t(n);
-  for (uint32_t i = 0; i < n; ++i) t[i] = (i * 2654435761u + 7) % vocab;
-  return t;
-}
 
 // GPU logits against reference::forward. Within 1e-3 of the largest |logit| as for the public
 // cases; synthetic routers keep k-th/(k+1)-th margins far above fp32 logit error, so routing
@@ -381,28 +340,6 @@ TEST_F(SyntheticModel, nan_weights_are_reported_by_tensor_or_refused) {
   auto r = Model::upload(device(), t.value(), refuse);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("blk.1"), std::string::npos) << r.status().message();
-}
-
-TEST_F(SyntheticModel, a_failed_step_breaks_only_its_session) {
-  auto l = load_synthetic(device(), {});
-  ASSERT_TRUE(l);
-  auto tokens = some_tokens(40, l->tensors.config.vocab);
-  SessionOptions hasty;
-  hasty.step_timeout_ns = 0;  // the wait gives up at once: the submission counts as failed
-  auto s = Session::create(*l->model, hasty);
-  ASSERT_OK(s);
-  auto r = s.value()->eval(tokens, nullptr, false);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.vk_result(), VK_TIMEOUT) << r.to_string();
-  EXPECT_FALSE(s.value()->usable());
-  EXPECT_EQ(s.value()->position(), 0u);
-  r = s.value()->eval(tokens, nullptr, false);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.message().find("unusable after an earlier failure"), std::string::npos)
-      << r.message();
-  auto other = Session::create(*l->model, {});  // the model and other sessions go on
-  ASSERT_OK(other);
-  ASSERT_OK(other.value()->eval(tokens, nullptr, false));
 }
 
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {

@@ -1,6 +1,7 @@
 #include "backend/model/session.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "backend/kernels/get_rows.h"
 #include "backend/kernels/matmul.h"
@@ -48,12 +49,15 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
-  OSSVK_ASSIGN_OR_RETURN(s->transfer_, host::Transfer::create(dev));
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
-  YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
-                  c.rope_beta_slow};
-  OSSVK_ASSIGN_OR_RETURN(s->rope_,
-                         upload_rope_table(dev, *s->transfer_, yarn, c.head_dim, options.context));
+  {
+    // Only the RoPE table goes through staging; its buffers go once it is uploaded.
+    OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(dev));
+    YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
+                    c.rope_beta_slow};
+    OSSVK_ASSIGN_OR_RETURN(s->rope_,
+                           upload_rope_table(dev, *transfer, yarn, c.head_dim, options.context));
+  }
   const uint32_t T = s->options_.max_step_tokens;
   uint64_t attn_scratch = 16;
   for (const Model::Layer& l : model.layers()) {
@@ -81,6 +85,10 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
   OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
   OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->ids_in_,
+                         dev.allocator().allocate(uint64_t{T} * 4, host::MemoryUse::upload));
+  OSSVK_ASSIGN_OR_RETURN(s->logits_out_,
+                         dev.allocator().allocate(s->logits_.size(), host::MemoryUse::download));
   return s;
 }
 
@@ -133,9 +141,11 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   const ModelConfig& c = model_.config();
   const uint32_t n = static_cast<uint32_t>(tokens.size()), pos = position_;
   const uint64_t D = c.hidden;
-  OSSVK_RETURN_IF_ERROR(transfer_->upload(ids_, 0, tokens.data(), uint64_t{n} * 4));
   host::CommandStream& cs = *stream_;
   OSSVK_RETURN_IF_ERROR(cs.begin());
+  std::memcpy(ids_in_.mapped(), tokens.data(), uint64_t{n} * 4);
+  cs.copy(ids_in_, 0, ids_, 0, uint64_t{n} * 4);
+  cs.barrier();
 
   OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
   cs.barrier();
@@ -177,13 +187,19 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
     OSSVK_RETURN_IF_ERROR(
         encode_linear(dev, cs, model_.output(), last_, 1, nullptr, logits_, false));
   }
+  const uint64_t logit_bytes = rows * c.vocab * 4ull;
+  if (rows) {
+    cs.barrier();
+    cs.copy(logits_, 0, logits_out_, 0, logit_bytes);
+    cs.host_barrier();
+  }
   Status s = cs.submit_and_wait(options_.step_timeout_ns);
   if (!s.ok()) {
     broken_ = s;
     return s;
   }
   position_ += n;
-  if (rows) OSSVK_RETURN_IF_ERROR(transfer_->download(logits_, 0, logits, rows * c.vocab * 4ull));
+  if (rows) std::memcpy(logits, logits_out_.mapped(), logit_bytes);
   return Status();
 }
 

@@ -1,6 +1,7 @@
-// One sequence on a model: its own K/V caches, working buffers, command stream and transfer, so
-// sessions on one model run from different threads. A step (up to max_step_tokens tokens) is one
-// command buffer, submitted once: embedding lookup, every layer, final norm and unembedding.
+// One sequence on a model: its own K/V caches, working buffers and command stream, so sessions
+// on one model run from different threads. A step (up to max_step_tokens tokens) is one command
+// buffer, submitted once: token ids in from host-visible memory, embedding lookup, every layer,
+// final norm, unembedding and the logits out to host-visible memory.
 #pragma once
 #include <memory>
 #include <span>
@@ -55,12 +56,12 @@ class Session {
   SessionOptions options_;
   uint32_t top_k_ = 0, position_ = 0, logit_rows_ = 0;
   host::Status broken_;
-  std::unique_ptr<host::Transfer> transfer_;
   std::unique_ptr<host::CommandStream> stream_;
   RopeTable rope_;
   std::vector<KvCache> caches_;
   MoeScratch moe_scratch_;
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
+  host::Buffer ids_in_, logits_out_;  // host-visible ends of ids_ and logits_
 };
 
 }  // namespace ossvk
