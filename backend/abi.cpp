@@ -151,8 +151,10 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_detokenize,
       &ossvk_token_find,
       &ossvk_session_rewind,
+      &ossvk_session_eval_sample,
   };
-  return abi_version == OSSVK_ABI_VERSION ? &kApi : nullptr;
+  constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
+  return abi_version >= kOldestServed && abi_version <= OSSVK_ABI_VERSION ? &kApi : nullptr;
 }
 
 }  // extern "C"

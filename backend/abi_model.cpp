@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "backend/abi_common.h"
 #include "backend/abi_handles.h"
@@ -335,18 +336,50 @@ OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* s, uint32_t position)
   });
 }
 
+namespace {
+
+// The sampler's settings, checked; `function` names the caller in the error.
+std::optional<ossvk::SamplerParams> sampler_params(const ossvk_sampler& s, const char* function) {
+  if (!(s.temperature >= 0) || !(s.top_p >= 0 && s.top_p <= 1) || !(s.min_p >= 0 && s.min_p <= 1)) {
+    fail(OSSVK_ERROR_INVALID_ARGUMENT,
+         std::string(function) + ": temperature must be >= 0, top_p and min_p in [0, 1]");
+    return std::nullopt;
+  }
+  const float top_p = s.top_p > 0 ? s.top_p : 1.0f;  // 0 (a zeroed struct): off
+  return ossvk::SamplerParams{s.temperature, s.top_k, top_p, s.min_p};
+}
+
+}  // namespace
+
 OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
                                     uint32_t* token) {
   return guarded([&] {
     if (!logits || !vocab || !sampler || !token)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_sample: null argument or empty vocabulary");
-    if (!(sampler->temperature >= 0) || !(sampler->top_p >= 0 && sampler->top_p <= 1) ||
-        !(sampler->min_p >= 0 && sampler->min_p <= 1))
-      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
-                  "ossvk_sample: temperature must be >= 0, top_p and min_p in [0, 1]");
-    const float top_p = sampler->top_p > 0 ? sampler->top_p : 1.0f;  // 0 (a zeroed struct): off
-    ossvk::SamplerParams p{sampler->temperature, sampler->top_k, top_p, sampler->min_p};
-    *token = ossvk::sample({logits, vocab}, p, sampler->state);
+    auto p = sampler_params(*sampler, "ossvk_sample");
+    if (!p) return OSSVK_ERROR_INVALID_ARGUMENT;
+    *token = ossvk::sample({logits, vocab}, *p, sampler->state);
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_t* tokens,
+                                                 uint32_t n, ossvk_sampler* sampler,
+                                                 uint32_t* token) {
+  return guarded([&] {
+    if (!s || !tokens || !sampler || !token)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_eval_sample: null argument");
+    auto p = sampler_params(*sampler, "ossvk_session_eval_sample");
+    if (!p) return OSSVK_ERROR_INVALID_ARGUMENT;
+    if (!s->session->usable())
+      return fail(OSSVK_ERROR_SESSION_BROKEN,
+                  "the session failed earlier and cannot continue; free it and create another");
+    std::span<const uint32_t> t(tokens, n);
+    Status check = s->session->check_tokens(t);
+    if (!check.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+    auto r = s->session->eval_sample(t, *p, sampler->state);
+    if (!r.ok()) return fail(r.status());
+    *token = r.value();
     return OSSVK_OK;
   });
 }

@@ -14,6 +14,7 @@
 #include "host/transfer.h"
 #include "linear_cases.h"
 #include "moe_cases.h"
+#include "topk_cases.h"
 
 namespace {
 
@@ -189,6 +190,10 @@ int main(int argc, char** argv) {
           results.push_back(ossvk::bench::bench_moe(device, transfer, experts, tokens,
                                                     tokens > 1 ? prefill_runs : opt.runs));
         }
+    }
+    if (wanted("f32_topk")) {
+      if (!opt.json) std::fprintf(stderr, "  running f32_topk n=201088 ...\n");
+      results.push_back(ossvk::bench::bench_topk(device, transfer, 201088, opt.runs));
     }
   }
 

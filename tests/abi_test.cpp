@@ -35,6 +35,12 @@ TEST_F(Abi, version_matches_header) {
   EXPECT_EQ(api_->abi_version_fn(), static_cast<uint32_t>(OSSVK_ABI_VERSION));
 }
 
+// An engine built against version 3 still gets its table (version 4 only appended to it).
+TEST_F(Abi, older_versions_since_3_are_served) {
+  EXPECT_EQ(get_api(handle_, 3), api_);
+  EXPECT_EQ(get_api(handle_, 2), nullptr);
+}
+
 TEST_F(Abi, only_ossvk_symbols_are_exported) {
   EXPECT_EQ(dlsym(handle_, "volkInitialize"), nullptr);
   EXPECT_NE(dlsym(handle_, "ossvk_device_count"), nullptr);
@@ -112,6 +118,43 @@ TEST_F(Abi, a_synthetic_model_runs_and_matches_the_reference) {
 }
 
 // The tokenizer through the table: sizing calls, exact round trip, special tokens, errors.
+// Drawing on the device draws what ossvk_sample draws from the downloaded row, state included.
+TEST_F(Abi, eval_sample_draws_what_sample_draws) {
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, nullptr, &model), OSSVK_OK) << api_->last_error();
+  ossvk_model_info info;
+  ASSERT_EQ(api_->model_get_info(model, &info), OSSVK_OK);
+  ossvk_session *a = nullptr, *b = nullptr;
+  ASSERT_EQ(api_->session_create(model, nullptr, &a), OSSVK_OK) << api_->last_error();
+  ASSERT_EQ(api_->session_create(model, nullptr, &b), OSSVK_OK) << api_->last_error();
+  ossvk_sampler sa{0.8f, 40, 0.9f, 0.05f, 7}, sb = sa;
+  uint32_t ta[3] = {1, 2, 3}, n = 3;
+  std::vector<float> row(info.vocab);
+  for (int step = 0; step < 5; ++step) {
+    uint32_t got = 0, want = 0;
+    ASSERT_EQ(api_->session_eval_sample(a, ta, n, &sa, &got), OSSVK_OK) << api_->last_error();
+    ASSERT_EQ(api_->session_eval(b, ta, n, row.data(), 0), OSSVK_OK) << api_->last_error();
+    ASSERT_EQ(api_->sample(row.data(), info.vocab, &sb, &want), OSSVK_OK);
+    ASSERT_EQ(got, want) << "step " << step;
+    EXPECT_EQ(sa.state, sb.state);
+    ta[0] = got;
+    n = 1;
+  }
+  uint32_t token;
+  ossvk_sampler bad{-1.0f, 0, 1.0f, 0.0f, 0};
+  EXPECT_EQ(api_->session_eval_sample(a, ta, 1, &bad, &token), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("ossvk_session_eval_sample: temperature"),
+            std::string::npos)
+      << api_->last_error();
+  ta[0] = info.vocab;
+  EXPECT_EQ(api_->session_eval_sample(a, ta, 1, &sa, &token), OSSVK_ERROR_INVALID_ARGUMENT);
+  api_->session_free(a);
+  api_->session_free(b);
+  api_->model_free(model);
+}
+
 TEST_F(Abi, text_round_trips_through_the_models_tokenizer) {
   ossvk_synthetic_options syn{};
   ossvk_model* model = nullptr;

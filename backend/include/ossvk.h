@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 3
+#define OSSVK_ABI_VERSION 4
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -224,6 +224,13 @@ OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* session, uint32_t pos
 /* Draws a token from `vocab` logits. Thread-safe (sampler is the caller's). */
 OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
                                     uint32_t* token);
+/* ossvk_session_eval of `n` tokens, then the next token drawn from the last position's logits:
+ * exactly what ossvk_sample draws from them, state included. Greedy and top_k 1..256 choose on
+ * the device and read back only the 256 best candidates instead of the whole row (201,088
+ * floats for GPT-OSS); other settings read back the row. A row of NaN logits is an error. */
+OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* session, const uint32_t* tokens,
+                                                 uint32_t n, ossvk_sampler* sampler,
+                                                 uint32_t* token);
 
 /* ---- Text: the model file's tokenizer (byte-level BPE, GPT-OSS's o200k_harmony) ------------
  * All thread-safe. Where the file has no usable tokenizer they return OSSVK_ERROR_UNSUPPORTED
@@ -278,10 +285,13 @@ typedef struct ossvk_api {
                              uint64_t*);
   ossvk_status (*token_find)(const ossvk_model*, const char*, uint32_t*);
   ossvk_status (*session_rewind)(ossvk_session*, uint32_t);
+  /* from version 4 */
+  ossvk_status (*session_eval_sample)(ossvk_session*, const uint32_t*, uint32_t, ossvk_sampler*,
+                                      uint32_t*);
 } ossvk_api;
 
-/* The function table for `abi_version`, or NULL if this library does not provide it.
- * Thread-safe. */
+/* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
+ * and on get the same table: later versions only append members. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 
 #ifdef __cplusplus

@@ -14,23 +14,19 @@ uint32_t argmax(std::span<const float> logits) {
   return best;
 }
 
-uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t& state) {
-  if (!(p.temperature > 0.0f) || p.top_k == 1) return argmax(logits);
-  // Candidates by descending logit; top_k first bounds the sort.
-  std::vector<uint32_t> ids(logits.size());
-  std::iota(ids.begin(), ids.end(), 0u);
-  std::erase_if(ids, [&](uint32_t i) { return std::isnan(logits[i]); });
-  if (ids.empty()) return 0;
-  const size_t k = p.top_k ? std::min<size_t>(p.top_k, ids.size()) : ids.size();
-  auto by_logit = [&](uint32_t a, uint32_t b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  };
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), by_logit);
-  ids.resize(k);
+namespace {
+
+bool greedy(const SamplerParams& p) {
+  return !(p.temperature > 0.0f) || p.top_k == 1;
+}
+
+// The draw from the k best candidates, best first.
+uint32_t draw(std::span<const Candidate> best, const SamplerParams& p, uint64_t& state) {
+  const size_t k = best.size();
   std::vector<double> prob(k);
-  const double top = logits[ids[0]];
+  const double top = best[0].logit;
   double sum = 0;
-  for (size_t i = 0; i < k; ++i) sum += prob[i] = std::exp((logits[ids[i]] - top) / p.temperature);
+  for (size_t i = 0; i < k; ++i) sum += prob[i] = std::exp((best[i].logit - top) / p.temperature);
   size_t keep = k;
   if (p.top_p < 1.0f) {  // the smallest prefix whose mass reaches top_p
     double mass = 0;
@@ -51,8 +47,35 @@ uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t&
   z ^= z >> 31;
   double r = static_cast<double>(z >> 11) * 0x1p-53 * kept;
   for (size_t i = 0; i < keep; ++i)
-    if ((r -= prob[i]) < 0) return ids[i];
-  return ids[keep - 1];
+    if ((r -= prob[i]) < 0) return best[i].id;
+  return best[keep - 1].id;
+}
+
+}  // namespace
+
+uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t& state) {
+  if (greedy(p)) return argmax(logits);
+  // Candidates by descending logit; top_k first bounds the sort.
+  std::vector<uint32_t> ids(logits.size());
+  std::iota(ids.begin(), ids.end(), 0u);
+  std::erase_if(ids, [&](uint32_t i) { return std::isnan(logits[i]); });
+  if (ids.empty()) return 0;
+  const size_t k = p.top_k ? std::min<size_t>(p.top_k, ids.size()) : ids.size();
+  auto by_logit = [&](uint32_t a, uint32_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  };
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), by_logit);
+  std::vector<Candidate> best(k);
+  for (size_t i = 0; i < k; ++i) best[i] = {ids[i], logits[ids[i]]};
+  return draw(best, p, state);
+}
+
+std::optional<uint32_t> sample_candidates(std::span<const Candidate> candidates, bool complete,
+                                          const SamplerParams& p, uint64_t& state) {
+  if (candidates.empty()) return std::nullopt;  // an all-NaN row: sample() decides
+  if (greedy(p)) return candidates[0].id;
+  if (p.top_k == 0 || (p.top_k > candidates.size() && !complete)) return std::nullopt;
+  return draw(candidates.first(std::min<size_t>(p.top_k, candidates.size())), p, state);
 }
 
 }  // namespace ossvk

@@ -1,10 +1,12 @@
 #include "backend/model/session.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "backend/kernels/get_rows.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/topk.h"
 
 namespace ossvk {
 namespace {
@@ -48,6 +50,10 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   std::unique_ptr<Session> s(new Session(model, options));
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
+  using SampleOn = SessionOptions::SampleOn;
+  s->on_device_ =
+      options.sample_on == SampleOn::device ||
+      (options.sample_on == SampleOn::automatic && dev.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU);
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
   {
@@ -89,6 +95,11 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                          dev.allocator().allocate(uint64_t{T} * 4, host::MemoryUse::upload));
   OSSVK_ASSIGN_OR_RETURN(s->logits_out_,
                          dev.allocator().allocate(s->logits_.size(), host::MemoryUse::download));
+  if (s->on_device_) {
+    OSSVK_ASSIGN_OR_RETURN(s->topk_, create_topk_scratch(dev, c.vocab));
+    OSSVK_ASSIGN_OR_RETURN(s->candidates_out_, dev.allocator().allocate(kTopkCandidates * 8ull,
+                                                                        host::MemoryUse::download));
+  }
   return s;
 }
 
@@ -114,20 +125,38 @@ Status Session::check_tokens(std::span<const uint32_t> tokens) const {
 }
 
 Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
+  return run(tokens, logits, !logits ? Output::none : all_rows ? Output::all : Output::last);
+}
+
+Result<uint32_t> Session::eval_sample(std::span<const uint32_t> tokens, const SamplerParams& params,
+                                      uint64_t& state) {
+  const bool greedy = !(params.temperature > 0.0f) || params.top_k == 1;
+  if (!on_device_ || (!greedy && (params.top_k == 0 || params.top_k > kTopkCandidates))) {
+    std::vector<float> row(model_.config().vocab);
+    OSSVK_RETURN_IF_ERROR(run(tokens, row.data(), Output::last));
+    if (std::all_of(row.begin(), row.end(), [](float v) { return std::isnan(v); }))
+      return Status::error("every logit of the last position is NaN");
+    return sample(row, params, state);
+  }
+  OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::candidates));
+  auto id = sample_candidates(candidates_, candidates_.size() < kTopkCandidates, params, state);
+  if (!id) return Status::error("every logit of the last position is NaN");
+  return *id;
+}
+
+Status Session::run(std::span<const uint32_t> tokens, float* logits, Output last) {
   if (!broken_.ok())
     return Status::error("session is unusable after an earlier failure: " + broken_.message(),
                          broken_.vk_result());
   OSSVK_RETURN_IF_ERROR(check_tokens(tokens));
   const ModelConfig& c = model_.config();
   const uint32_t start = position_;
-  const uint32_t chunk = all_rows && logits ? logit_rows_ : options_.max_step_tokens;
+  const uint32_t chunk = last == Output::all ? logit_rows_ : options_.max_step_tokens;
   for (size_t i = 0; i < tokens.size(); i += chunk) {
     const size_t n = std::min<size_t>(chunk, tokens.size() - i);
-    const bool last = i + n == tokens.size();
-    float* out = nullptr;
-    if (logits && all_rows) out = logits + i * c.vocab;
-    if (logits && !all_rows && last) out = logits;
-    Status s = step(tokens.subspan(i, n), out, all_rows);
+    const bool final = i + n == tokens.size();
+    float* out = last == Output::all ? logits + i * c.vocab : logits;
+    Status s = step(tokens.subspan(i, n), out, final || last == Output::all ? last : Output::none);
     if (!s.ok()) {
       position_ = start;
       return s;
@@ -136,7 +165,7 @@ Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_r
   return Status();
 }
 
-Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_rows) {
+Status Session::step(std::span<const uint32_t> tokens, float* logits, Output output) {
   host::Device& dev = model_.device();
   const ModelConfig& c = model_.config();
   const uint32_t n = static_cast<uint32_t>(tokens.size()), pos = position_;
@@ -175,13 +204,13 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, *x, model_.output_norm(), c.hidden, n,
                                        static_cast<float>(c.eps), normed_));
   cs.barrier();
-  uint32_t rows = 0;
-  if (logits && all_rows) {
+  uint32_t rows = 0;  // rows of logits for the host
+  if (output == Output::all) {
     rows = n;
     OSSVK_RETURN_IF_ERROR(
         encode_linear(dev, cs, model_.output(), normed_, n, nullptr, logits_, false));
-  } else if (logits) {
-    rows = 1;
+  } else if (output != Output::none) {
+    rows = output == Output::last ? 1 : 0;
     cs.copy(normed_, (n - 1) * D * 4, last_, 0, D * 4);
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(
@@ -193,6 +222,13 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
     cs.copy(logits_, 0, logits_out_, 0, logit_bytes);
     cs.host_barrier();
   }
+  if (output == Output::candidates) {
+    cs.barrier();
+    const host::Buffer* keys = nullptr;
+    OSSVK_RETURN_IF_ERROR(encode_topk(dev, cs, logits_, c.vocab, topk_, keys));
+    cs.copy(*keys, 0, candidates_out_, 0, kTopkCandidates * 8ull);
+    cs.host_barrier();
+  }
   Status s = cs.submit_and_wait(options_.step_timeout_ns);
   if (!s.ok()) {
     broken_ = s;
@@ -200,6 +236,9 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, bool all_r
   }
   position_ += n;
   if (rows) std::memcpy(logits, logits_out_.mapped(), logit_bytes);
+  if (output == Output::candidates)
+    candidates_ = decode_topk(
+        {reinterpret_cast<const uint32_t*>(candidates_out_.mapped()), kTopkCandidates * 2});
   return Status();
 }
 

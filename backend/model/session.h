@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/model/model.h"
+#include "backend/model/sampler.h"
 
 namespace ossvk {
 
@@ -22,6 +23,10 @@ struct SessionOptions {
   // How long one step may run on the device; past it the session is unusable (the device may
   // still be running the step) and eval says so.
   uint64_t step_timeout_ns = host::CommandStream::kDefaultTimeoutNs;
+  // Where eval_sample picks candidates. automatic: the device on GPUs; on CPU devices the host,
+  // since there reading the row back is a memcpy and f32_topk costs more than the host's sort.
+  enum class SampleOn { automatic, device, host };
+  SampleOn sample_on = SampleOn::automatic;
 };
 
 class Session {
@@ -34,6 +39,12 @@ class Session {
   // [tokens.size()][vocab] floats if all_rows, else the last token's [vocab]. On error nothing
   // is advanced; a failed submission leaves the session unusable (see usable()).
   host::Status eval(std::span<const uint32_t> tokens, float* logits, bool all_rows);
+  // eval of `tokens`, then the next token drawn from the last position's logits exactly as
+  // sample() draws it. On the device (SessionOptions::sample_on), greedy and top_k up to
+  // kTopkCandidates read back only the best candidates; other settings read back the row. A row
+  // of NaN is an error.
+  host::Result<uint32_t> eval_sample(std::span<const uint32_t> tokens, const SamplerParams& params,
+                                     uint64_t& state);
   // The argument checks eval starts with: token ids within the vocabulary, room in the context.
   host::Status check_tokens(std::span<const uint32_t> tokens) const;
   uint32_t position() const { return position_; }
@@ -50,18 +61,26 @@ class Session {
 
  private:
   Session(Model& model, const SessionOptions& options) : model_(model), options_(options) {}
-  host::Status step(std::span<const uint32_t> tokens, float* logits, bool all_rows);
+  // What a step leaves for the host: nothing, the last row of logits, every row, or the best
+  // candidates of the last row (candidates_).
+  enum class Output { none, last, all, candidates };
+  // eval's chunking into steps; `last` is what the final step outputs (`all`: every step).
+  host::Status run(std::span<const uint32_t> tokens, float* logits, Output last);
+  host::Status step(std::span<const uint32_t> tokens, float* logits, Output output);
 
   Model& model_;
   SessionOptions options_;
   uint32_t top_k_ = 0, position_ = 0, logit_rows_ = 0;
+  bool on_device_ = false;  // eval_sample picks candidates with f32_topk
   host::Status broken_;
   std::unique_ptr<host::CommandStream> stream_;
   RopeTable rope_;
   std::vector<KvCache> caches_;
   MoeScratch moe_scratch_;
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
-  host::Buffer ids_in_, logits_out_;  // host-visible ends of ids_ and logits_
+  TopkScratch topk_;
+  host::Buffer ids_in_, logits_out_, candidates_out_;  // host-visible ends
+  std::vector<Candidate> candidates_;
 };
 
 }  // namespace ossvk

@@ -145,19 +145,17 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
   SessionHandle s{api};
   const uint32_t context = context_arg ? context_arg : static_cast<uint32_t>(tokens.size()) + n;
   if (!open_session(api, m.model, context, "generate", s)) return 1;
-  std::vector<float> logits(info.vocab);
+  // Each step draws the next token on the device (ossvk_session_eval_sample).
+  uint32_t next = 0;
   auto t0 = Clock::now();
-  if (api.session_eval(s.session, tokens.data(), static_cast<uint32_t>(tokens.size()),
-                       logits.data(), 0) != OSSVK_OK)
+  if (api.session_eval_sample(s.session, tokens.data(), static_cast<uint32_t>(tokens.size()),
+                              &sampler, &next) != OSSVK_OK)
     return error("generate", api.last_error());
   const double prefill = seconds_since(t0);
   t0 = Clock::now();
   Utf8Stream out;
   uint32_t made = 0;
   for (; made < n; ++made) {
-    uint32_t next = 0;
-    if (api.sample(logits.data(), info.vocab, &sampler, &next) != OSSVK_OK)
-      return error("generate", api.last_error());
     if (next == stop) break;
     if (text_mode) {
       std::string bytes;
@@ -168,7 +166,8 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
       std::printf("%s%u", made ? "," : "", next);
     }
     std::fflush(stdout);
-    if (made + 1 < n && api.session_eval(s.session, &next, 1, logits.data(), 0) != OSSVK_OK)
+    const uint32_t last = next;
+    if (made + 1 < n && api.session_eval_sample(s.session, &last, 1, &sampler, &next) != OSSVK_OK)
       return error("generate", api.last_error());
   }
   const double decode = seconds_since(t0);
@@ -229,10 +228,11 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
       api.session_reset(s.session);
       uint32_t token = prompt[0];
       auto t0 = Clock::now();
-      for (uint32_t i = 0; i < n; ++i) {
-        if (!eval(&token, 1)) return error("bench", api.last_error());
+      for (uint32_t i = 0; i < n; ++i) {  // greedy, chosen on the device as generate does
         ossvk_sampler greedy{};
-        api.sample(logits.data(), info.vocab, &greedy, &token);
+        const uint32_t last = token;
+        if (api.session_eval_sample(s.session, &last, 1, &greedy, &token) != OSSVK_OK)
+          return error("bench", api.last_error());
       }
       tg.push_back(n / seconds_since(t0));
     }

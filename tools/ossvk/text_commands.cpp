@@ -50,13 +50,8 @@ void print(const std::string& bytes) {
 class Chat {
  public:
   Chat(const ossvk_api& api, ossvk_session* session, const ModelText& text,
-       const HarmonyTokens& tokens, uint32_t vocab)
-      : api_(api),
-        session_(session),
-        text_(text),
-        tokens_(tokens),
-        render_(text, tokens),
-        logits_(vocab) {}
+       const HarmonyTokens& tokens)
+      : api_(api), session_(session), text_(text), tokens_(tokens), render_(text, tokens) {}
 
   bool start(const std::vector<HarmonyMessage>& preamble, std::string& error) {
     history_.clear();
@@ -87,7 +82,8 @@ class Chat {
 
     g_interrupted = 0;  // from here on Ctrl-C ends this reply (after the prompt, if it comes then)
     const auto t0 = Clock::now();
-    if (!evaluate(prompt, error)) return false;
+    uint32_t next = 0;  // drawn on the device from the logits of the prompt's end
+    if (!evaluate(prompt, o.sampler, next, error)) return false;
     const double prefill = seconds_since(t0);
 
     HarmonyParser parser(tokens_);
@@ -96,10 +92,6 @@ class Chat {
     uint32_t generated = 0;
     const auto t1 = Clock::now();
     while (generated < o.max_tokens && !g_interrupted) {
-      uint32_t next = 0;
-      if (api_.sample(logits_.data(), static_cast<uint32_t>(logits_.size()), &o.sampler, &next) !=
-          OSSVK_OK)
-        return fail(error);
       ++generated;
       std::string bytes;
       if (!text_.decode({&next, 1}, bytes, error)) return false;
@@ -112,8 +104,10 @@ class Chat {
         print(out.push(shown));
       }
       if (parser.stop() != HarmonyParser::Stop::none) break;
-      if (api_.session_eval(session_, &next, 1, logits_.data(), 0) != OSSVK_OK) return fail(error);
-      seen_.push_back(next);
+      const uint32_t last = next;
+      if (api_.session_eval_sample(session_, &last, 1, &o.sampler, &next) != OSSVK_OK)
+        return fail(error);
+      seen_.push_back(last);
     }
     print(out.flush() + "\n");
     const double decode = seconds_since(t1);
@@ -148,8 +142,9 @@ class Chat {
     return false;
   }
 
-  // Evaluates `prompt`, reusing the longest prefix the session already holds.
-  bool evaluate(const std::vector<uint32_t>& prompt, std::string& error) {
+  // Evaluates `prompt`, reusing the longest prefix the session already holds, and draws `next`.
+  bool evaluate(const std::vector<uint32_t>& prompt, ossvk_sampler& sampler, uint32_t& next,
+                std::string& error) {
     size_t same = 0;
     while (same < seen_.size() && same < prompt.size() && seen_[same] == prompt[same]) ++same;
     if (same == prompt.size()) --same;  // the last token is evaluated again for its logits
@@ -159,9 +154,9 @@ class Chat {
     }
     seen_.resize(same);
     reused_ = same;
-    if (api_.session_eval(session_, prompt.data() + same,
-                          static_cast<uint32_t>(prompt.size() - same), logits_.data(),
-                          0) != OSSVK_OK)
+    if (api_.session_eval_sample(session_, prompt.data() + same,
+                                 static_cast<uint32_t>(prompt.size() - same), &sampler,
+                                 &next) != OSSVK_OK)
       return fail(error);
     seen_ = prompt;
     return true;
@@ -172,7 +167,6 @@ class Chat {
   const ModelText& text_;
   HarmonyTokens tokens_;
   HarmonyRenderer render_;
-  std::vector<float> logits_;
   std::vector<uint32_t> history_;  // the canonical conversation so far
   std::vector<uint32_t> seen_;     // what the session's cache holds
   size_t reused_ = 0;  // of the last prompt, the tokens the cache already held (fewer than all)
@@ -246,7 +240,7 @@ int run_chat(const ossvk_api& api, int argc, char** argv) {
       {"system", "", "", "", harmony_system_content(*reasoning, a.str("--date", today()))}};
   if (a.has("--system"))
     preamble.push_back({"developer", "", "", "", harmony_developer_content(a.str("--system"))});
-  Chat chat(api, s.session, text, *tokens, info.vocab);
+  Chat chat(api, s.session, text, *tokens);
   if (!chat.start(preamble, why)) return error("chat", why);
   catch_interrupts();
   const bool tty = isatty(STDIN_FILENO);

@@ -1,0 +1,56 @@
+#include "topk_cases.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "backend/kernels/topk.h"
+#include "support/weights.h"
+
+namespace ossvk::bench {
+
+CaseResult bench_topk(host::Device& device, host::Transfer& transfer, uint32_t n, int runs) {
+  CaseResult r;
+  r.name = "f32_topk";
+  r.shape = "n=" + std::to_string(n);
+  r.bytes = n * 4.0;  // the row, read once by the first pass
+  auto fail = [&](const host::Status& s) {
+    r.error = s.to_string();
+    return r;
+  };
+  testing::Rng rng(n);
+  const std::vector<float> row = testing::random_vector(n, testing::Data::realistic, rng);
+  auto logits = device.allocator().allocate(uint64_t{n} * 4, host::MemoryUse::device);
+  if (!logits.ok()) return fail(logits.status());
+  if (auto s = transfer.upload(logits.value(), 0, row.data(), uint64_t{n} * 4); !s.ok())
+    return fail(s);
+  auto scratch = create_topk_scratch(device, n);
+  if (!scratch.ok()) return fail(scratch.status());
+  const host::Buffer* keys = nullptr;
+  auto encode = [&](host::CommandStream& cs, int) {
+    return encode_topk(device, cs, logits.value(), n, scratch.value(), keys);
+  };
+  auto once = time_gpu(device, 1, encode);
+  if (!once.ok()) return fail(once.status());
+  std::vector<uint32_t> words(kTopkCandidates * 2);
+  if (auto s = transfer.download(*keys, 0, words.data(), words.size() * 4); !s.ok()) return fail(s);
+  const std::vector<Candidate> got = decode_topk(words);
+
+  // The host's way (backend/model/sampler.cpp): sort ids by (logit desc, id asc), keep the best.
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<uint32_t> ids(n);
+  std::iota(ids.begin(), ids.end(), 0u);
+  const size_t k = std::min<size_t>(kTopkCandidates, n);
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](uint32_t a, uint32_t b) {
+    return row[a] > row[b] || (row[a] == row[b] && a < b);
+  });
+  r.cpu_reference_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  // Selection is exact: any difference is a failure (error 2 > the bound of 1).
+  note_error(r, got.size() == k ? 0.0 : 2.0);
+  for (size_t i = 0; i < std::min(k, got.size()); ++i)
+    note_error(r, got[i].id == ids[i] && got[i].logit == row[ids[i]] ? 0.0 : 2.0);
+  return verify_and_time(r, device, runs, encode);
+}
+
+}  // namespace ossvk::bench
