@@ -24,7 +24,7 @@ function(ossvk_add_kernel)
     list(APPEND defines -D${d})
   endforeach()
   add_custom_command(
-    OUTPUT ${cpp} ${spv} ${out_dir}/${name}.spvasm
+    OUTPUT ${raw} ${cpp} ${spv} ${out_dir}/${name}.spvasm
     COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.2 -I${CMAKE_CURRENT_SOURCE_DIR}
             ${defines} --depfile ${out_dir}/${name}.d -o ${raw} ${abs}
     COMMAND ${SPIRV_OPT} -O --target-env=vulkan1.2 ${raw} -o ${spv}
