@@ -48,12 +48,14 @@ CommandStream::~CommandStream() {
   }
 }
 
-Status CommandStream::begin() {
+Status CommandStream::begin(bool reusable) {
   // A recording abandoned by an error (an encode step that failed) is discarded.
   if (recording_) vkEndCommandBuffer(cmd_);
   OSSVK_VK(vkResetCommandBuffer(cmd_, 0));
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  bi.flags = reusable ? 0 : VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  reusable_ = reusable;
+  replayable_ = false;
   OSSVK_VK(vkBeginCommandBuffer(cmd_, &bi));
   if (queries_) vkCmdResetQueryPool(cmd_, queries_.get(), 0, max_timestamps_);
   timestamps_ = 0;
@@ -122,6 +124,16 @@ Status CommandStream::submit_and_wait(uint64_t timeout_ns) {
   OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
   OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   submitted_ = true;
+  replayable_ = reusable_;
+  return device_.wait(fence, timeout_ns);
+}
+
+Status CommandStream::resubmit_and_wait(uint64_t timeout_ns) {
+  if (recording_ || !replayable_)
+    return Status::error("CommandStream::resubmit_and_wait without a submitted reusable recording");
+  VkFence fence = fence_.get();
+  OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
+  OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   return device_.wait(fence, timeout_ns);
 }
 

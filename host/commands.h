@@ -19,8 +19,9 @@ class CommandStream {
   CommandStream(const CommandStream&) = delete;
   CommandStream& operator=(const CommandStream&) = delete;
 
-  // Starts a recording, discarding one that was never submitted.
-  Status begin();
+  // Starts a recording, discarding one that was never submitted. A reusable recording can be
+  // submitted again after its first submission (resubmit_and_wait).
+  Status begin(bool reusable = false);
   void dispatch(const Pipeline& pipeline, const void* push, uint32_t groups_x,
                 uint32_t groups_y = 1, uint32_t groups_z = 1);
   // The same with the pipeline's storage buffers (set 0, bindings in order) pushed first.
@@ -36,6 +37,8 @@ class CommandStream {
   // timestamp capacity is used up or the queue has no timestamps.
   bool timestamp();
   Status submit_and_wait(uint64_t timeout_ns = kDefaultTimeoutNs);
+  // Submits the last recording again, unchanged; it must have been begun reusable and submitted.
+  Status resubmit_and_wait(uint64_t timeout_ns = kDefaultTimeoutNs);
 
   // Timestamps of the last submission in nanoseconds since the first, using the float
   // timestampPeriod and masking to timestampValidBits.
@@ -52,6 +55,8 @@ class CommandStream {
   uint32_t timestamps_ = 0;
   bool recording_ = false;
   bool submitted_ = false;  // the fence belongs to a submission
+  bool reusable_ = false;   // the recording was begun reusable
+  bool replayable_ = false; // ... and has been submitted once
 };
 
 }  // namespace ossvk::host

@@ -27,19 +27,20 @@ shared float v_tile[kKeys][kHeadDim];
 
 void main() {
   const uint lid = gl_LocalInvocationID.x;
+  const uint first_pos = step_first_pos(pc.first_pos, pc.position);
   const uint g = gl_WorkGroupID.y;  // KV head
   const uint z = gl_WorkGroupID.z;  // split
   const uint first_t = gl_WorkGroupID.x * kQueries;
   const uint t = first_t + lid / kGroup;
   const uint h = g * kGroup + lid % kGroup;
   const bool valid = t < pc.tokens;
-  const uint pos = pc.first_pos + min(t, pc.tokens - 1u);
+  const uint pos = first_pos + min(t, pc.tokens - 1u);
   const uint kv_width = pc.kv_heads * kHeadDim;
 
   // Keys any query of this workgroup may see, then this split's share of them.
   const uint last_t = min(first_t + kQueries, pc.tokens) - 1u;
-  uint key_end = pc.first_pos + last_t + 1u;  // exclusive
-  const uint first_pos_wg = pc.first_pos + first_t;
+  uint key_end = first_pos + last_t + 1u;  // exclusive
+  const uint first_pos_wg = first_pos + first_t;
   uint key_begin = pc.window != 0u && first_pos_wg + 1u > pc.window ? first_pos_wg + 1u - pc.window : 0u;
   if (pc.splits > 1u) {
     key_begin += z * pc.split_keys;

@@ -6,3 +6,9 @@ void kv_store(uint64_t cache, uint i, float x) { U16Buf(cache).v[i] = uint16_t(p
 float kv_load(uint64_t cache, uint i) { return FloatBuf(cache).v[i]; }
 void kv_store(uint64_t cache, uint i, float x) { FloatBuf(cache).v[i] = x; }
 #endif
+
+// A step's first position: the pushed one, plus the word a replayed decode step reads from a
+// device buffer (rewritten before each submission) when the kernel was given one.
+uint step_first_pos(uint pushed, U32Buf position) {
+  return pushed + (uint64_t(position) != 0ul ? position.v[0] : 0u);
+}

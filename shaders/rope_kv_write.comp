@@ -18,7 +18,7 @@ void main() {
   const uint q_pairs = pc.heads * half_dim, kv_pairs = pc.kv_heads * half_dim;
   const uint kv_width = pc.kv_heads * kHeadDim;
   if (t >= pc.tokens || i >= q_pairs + kv_pairs + kv_width) return;
-  const uint pos = pc.first_pos + t;
+  const uint pos = step_first_pos(pc.first_pos, pc.position) + t;
   const uint row = t * (pc.heads * kHeadDim + 2u * kv_width);
   const uint slot = (pos % pc.ring) * kv_width;
   if (i < q_pairs + kv_pairs) {

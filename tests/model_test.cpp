@@ -170,6 +170,48 @@ TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
   EXPECT_EQ(pieces.value()->position(), T);
 }
 
+// Decode steps replay one recorded command buffer, reading their position on the device: past
+// 512 visible keys (attention split into runs of keys, sized for the whole cache when replayed),
+// across the sliding window's ring, and after a rewind, they agree with steps recorded anew and
+// with the reference.
+TEST_F(SyntheticModel, replayed_decode_steps_equal_recorded_ones) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, prompt = 600, decode = 6;
+  auto tokens = some_tokens(prompt + decode, V);
+  SessionOptions replayed, recorded;
+  replayed.context = recorded.context = 1024;
+  recorded.replay_decode = false;
+  auto a = Session::create(*l->model, replayed);
+  auto b = Session::create(*l->model, recorded);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  const std::vector<float> want =
+      reference::forward(l->tensors, tokens, l->tensors.config.top_k);  // [tokens][V]
+  std::vector<float> la(V), lb(V);
+  ASSERT_OK(a.value()->eval(std::span(tokens).first(prompt), nullptr, false));
+  ASSERT_OK(b.value()->eval(std::span(tokens).first(prompt), nullptr, false));
+  const uint32_t recorded_before = a.value()->recorded_steps();
+  for (uint32_t i = prompt; i < prompt + decode; ++i) {
+    if (i == prompt + 3) {  // forget two positions and go over them again
+      ASSERT_OK(a.value()->rewind(i - 2));
+      ASSERT_OK(b.value()->rewind(i - 2));
+      for (uint32_t j = i - 2; j < i; ++j) {
+        ASSERT_OK(a.value()->eval(std::span(tokens).subspan(j, 1), nullptr, false));
+        ASSERT_OK(b.value()->eval(std::span(tokens).subspan(j, 1), nullptr, false));
+      }
+    }
+    ASSERT_OK(a.value()->eval(std::span(tokens).subspan(i, 1), la.data(), false));
+    ASSERT_OK(b.value()->eval(std::span(tokens).subspan(i, 1), lb.data(), false));
+    // Split and unsplit attention sum the same terms in different orders: the fp32 bound.
+    expect_close(la, lb);
+    expect_close(
+        la, std::vector<float>(want.begin() + uint64_t{i} * V, want.begin() + uint64_t{i + 1} * V));
+  }
+  // One recording for the steps with logits, one for those without, whatever the positions.
+  EXPECT_EQ(a.value()->recorded_steps() - recorded_before, 2u);
+}
+
 TEST_F(SyntheticModel, rewinding_then_going_on_equals_a_fresh_prefill) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

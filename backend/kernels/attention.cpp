@@ -14,14 +14,13 @@
 namespace ossvk {
 namespace {
 
-static_assert(sizeof(shaders::RopePush) == 64, "RopePush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::AttentionPush) == 80,
+static_assert(sizeof(shaders::RopePush) == 72, "RopePush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::AttentionPush) == 88,
               "AttentionPush must match its GLSL std430 layout");
 static_assert(sizeof(shaders::RmsnormPush) == 40, "RmsnormPush must match its GLSL std430 layout");
 
-constexpr uint32_t kKeyTile = 32;      // keys per shared-memory tile
-constexpr uint32_t kSplitKeys = 256;   // keys per split in long decode contexts
-constexpr uint32_t kSplitAbove = 512;  // decode splits when more keys than this are visible
+constexpr uint32_t kKeyTile = 32;               // keys per shared-memory tile
+constexpr uint32_t kSplitKeys = 256;            // keys per split in long decode contexts
 constexpr uint32_t kCpuMaxPrefillKeys = 60000;  // within llvmpipe's 65535 loop iterations
 
 // Query tokens per workgroup: enough to fill 64 invocations with whole head groups; a decode
@@ -114,10 +113,13 @@ host::Result<KvCache> create_kv_cache(host::Device& device, const AttentionDims&
 host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& stream,
                                   const host::Buffer& qkv, uint32_t tokens, uint32_t first_pos,
                                   const AttentionDims& d, const RopeTable& rope,
-                                  const host::Buffer& q, KvCache& cache) {
+                                  const host::Buffer& q, KvCache& cache,
+                                  const ReplayPosition* replay) {
   OSSVK_RETURN_IF_ERROR(check_attention_dims(d));
   if (tokens == 0) return fail("rope: no tokens");
-  const uint64_t end = uint64_t{first_pos} + tokens;
+  if (replay && (tokens != 1 || first_pos != 0 || !replay->buffer || !*replay->buffer))
+    return fail("rope: a replayed step takes one token and its position from the buffer");
+  const uint64_t end = replay ? replay->limit : uint64_t{first_pos} + tokens;
   if (end > cache.capacity)
     return fail("context overflow: position " + std::to_string(end - 1) +
                 " is beyond the cache's capacity of " + std::to_string(cache.capacity) +
@@ -142,6 +144,7 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
   push.q = q.address();
   push.k_cache = cache.k.address();
   push.v_cache = cache.v.address();
+  push.position = replay ? replay->buffer->address() : 0;
   push.tokens = tokens;
   push.first_pos = first_pos;
   push.heads = d.heads;
@@ -155,7 +158,7 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
 
 uint64_t attention_scratch_bytes(const AttentionDims& d, uint32_t tokens, uint32_t last_position) {
   const uint32_t keys = visible_keys(d, last_position);
-  if (tokens != 1 || keys <= kSplitAbove) return 0;
+  if (tokens != 1 || keys <= kDecodeSplitAbove) return 0;
   const uint64_t splits = (keys + kSplitKeys - 1) / kSplitKeys;
   return splits * d.heads * (d.head_dim + 2) * 4;
 }
@@ -164,10 +167,13 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
                               const host::Buffer& q, uint32_t tokens, uint32_t first_pos,
                               const AttentionDims& d, const KvCache& cache,
                               const host::Buffer& sinks, const host::Buffer& out,
-                              const host::Buffer* scratch) {
+                              const host::Buffer* scratch, const ReplayPosition* replay) {
   OSSVK_RETURN_IF_ERROR(check_attention_dims(d));
   if (tokens == 0) return fail("attention: no tokens");
-  if (uint64_t{first_pos} + tokens > cache.capacity)
+  if (replay &&
+      (tokens != 1 || first_pos != 0 || !replay->buffer || !*replay->buffer || replay->limit == 0))
+    return fail("attention: a replayed step takes one token and its position from the buffer");
+  if ((replay ? uint64_t{replay->limit} : uint64_t{first_pos} + tokens) > cache.capacity)
     return fail("attention: positions beyond the cache");
   const uint64_t q_bytes = uint64_t{tokens} * d.heads * d.head_dim * 4;
   if (!q || q.size() < q_bytes) return fail("attention: q is too small");
@@ -175,7 +181,8 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   if (!sinks || sinks.size() < uint64_t{d.heads} * 4)
     return fail("attention: sinks hold fewer than heads floats");
 
-  const uint32_t last = first_pos + tokens - 1;
+  // A replayed step may run at any position below its limit: its splits cover them all.
+  const uint32_t last = replay ? replay->limit - 1 : first_pos + tokens - 1;
   // llvmpipe ends an invocation after 65535 loop iterations in all and drops its outputs; a
   // prefill query walks every visible key, so refuse rather than return garbage there.
   if (device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU && tokens > 1 &&
@@ -206,6 +213,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.sinks = sinks.address();
   push.result = out.address();
   push.partial = scratch_bytes ? scratch->address() : 0;
+  push.position = replay ? replay->buffer->address() : 0;
   push.tokens = tokens;
   push.first_pos = first_pos;
   push.heads = d.heads;

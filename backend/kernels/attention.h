@@ -51,10 +51,21 @@ host::Status check_attention_dims(const AttentionDims& dims);
 // qkv [tokens][(heads + 2 kv_heads) * head_dim] at positions first_pos.. -> q [tokens][heads *
 // head_dim] (rotated, scaled by 1/sqrt(head_dim)) and the cache. Fails, recording nothing, if a
 // position exceeds the cache or the table.
+//
+// Decode attention splits its keys into runs when more than this many are visible.
+inline constexpr uint32_t kDecodeSplitAbove = 512;
+
+// `replay` (this and encode_attention): a decode step recorded once and replayed, one token
+// with first_pos 0, its position read on the device.
+struct ReplayPosition {
+  const host::Buffer* buffer;  // word 0: the position, written before each submission
+  uint32_t limit;              // every position it runs at is below this; the work is sized so
+};
 host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& stream,
                                   const host::Buffer& qkv, uint32_t tokens, uint32_t first_pos,
                                   const AttentionDims& dims, const RopeTable& rope,
-                                  const host::Buffer& q, KvCache& cache);
+                                  const host::Buffer& q, KvCache& cache,
+                                  const ReplayPosition* replay = nullptr);
 
 // Scratch f32_attention needs for `tokens` queries; 0 when it needs none.
 uint64_t attention_scratch_bytes(const AttentionDims& dims, uint32_t tokens,
@@ -66,7 +77,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
                               const host::Buffer& q, uint32_t tokens, uint32_t first_pos,
                               const AttentionDims& dims, const KvCache& cache,
                               const host::Buffer& sinks, const host::Buffer& out,
-                              const host::Buffer* scratch);
+                              const host::Buffer* scratch, const ReplayPosition* replay = nullptr);
 
 // y [tokens][n] = RMSNorm(x) * gain.
 host::Status encode_rmsnorm(host::Device& device, host::CommandStream& stream,

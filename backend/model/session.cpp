@@ -1,6 +1,7 @@
 #include "backend/model/session.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -91,6 +92,8 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
   OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
   OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->pos_, alloc(4));
+  OSSVK_ASSIGN_OR_RETURN(s->pos_in_, dev.allocator().allocate(4, host::MemoryUse::upload));
   OSSVK_ASSIGN_OR_RETURN(s->ids_in_,
                          dev.allocator().allocate(uint64_t{T} * 4, host::MemoryUse::upload));
   OSSVK_ASSIGN_OR_RETURN(s->logits_out_,
@@ -166,14 +169,56 @@ Status Session::run(std::span<const uint32_t> tokens, float* logits, Output last
 }
 
 Status Session::step(std::span<const uint32_t> tokens, float* logits, Output output) {
+  const ModelConfig& c = model_.config();
+  const uint32_t n = static_cast<uint32_t>(tokens.size());
+  const uint32_t rows = output == Output::all ? n : output == Output::last ? 1 : 0;
+  std::memcpy(ids_in_.mapped(), tokens.data(), uint64_t{n} * 4);
+  Status s;
+  if (n == 1 && output != Output::all && options_.replay_decode) {
+    Replay& r = replays_[static_cast<size_t>(output)];
+    std::memcpy(pos_in_.mapped(), &position_, 4);
+    if (r.ready && position_ < r.limit) {
+      s = r.stream->resubmit_and_wait(options_.step_timeout_ns);
+    } else {
+      if (!r.stream) {
+        OSSVK_ASSIGN_OR_RETURN(r.stream, host::CommandStream::create(model_.device()));
+      }
+      // Sized for positions below the next power of two, at least kDecodeSplitAbove (where
+      // attention needs no splits): log2(context / 512) recordings at most, and at most half
+      // of the attention splits run idle.
+      r.limit =
+          std::min(options_.context, std::max(kDecodeSplitAbove, std::bit_ceil(position_ + 1)));
+      OSSVK_RETURN_IF_ERROR(r.stream->begin(/*reusable=*/true));
+      const ReplayPosition replay{&pos_, r.limit};
+      OSSVK_RETURN_IF_ERROR(record(*r.stream, 1, 0, output, &replay));
+      s = r.stream->submit_and_wait(options_.step_timeout_ns);
+      r.ready = s.ok();
+    }
+  } else {
+    OSSVK_RETURN_IF_ERROR(stream_->begin());
+    OSSVK_RETURN_IF_ERROR(record(*stream_, n, position_, output, nullptr));
+    s = stream_->submit_and_wait(options_.step_timeout_ns);
+  }
+  if (!s.ok()) {
+    broken_ = s;
+    return s;
+  }
+  position_ += n;
+  if (rows) std::memcpy(logits, logits_out_.mapped(), rows * c.vocab * 4ull);
+  if (output == Output::candidates)
+    candidates_ = decode_topk(
+        {reinterpret_cast<const uint32_t*>(candidates_out_.mapped()), kTopkCandidates * 2});
+  return Status();
+}
+
+Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output output,
+                       const ReplayPosition* replay) {
   host::Device& dev = model_.device();
   const ModelConfig& c = model_.config();
-  const uint32_t n = static_cast<uint32_t>(tokens.size()), pos = position_;
   const uint64_t D = c.hidden;
-  host::CommandStream& cs = *stream_;
-  OSSVK_RETURN_IF_ERROR(cs.begin());
-  std::memcpy(ids_in_.mapped(), tokens.data(), uint64_t{n} * 4);
+  ++recorded_steps_;
   cs.copy(ids_in_, 0, ids_, 0, uint64_t{n} * 4);
+  if (replay) cs.copy(pos_in_, 0, *replay->buffer, 0, 4);
   cs.barrier();
 
   OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
@@ -189,11 +234,11 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
     OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.qkv, normed_, n, &L.qkv_bias, qkv_, false));
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(
-        encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l]));
+        encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l], replay));
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(
-        encode_attention(dev, cs, q_, n, pos, L.dims, caches_[l], L.sinks, attn_, &attn_scratch_)
-            .with_context(name));
+    OSSVK_RETURN_IF_ERROR(encode_attention(dev, cs, q_, n, pos, L.dims, caches_[l], L.sinks, attn_,
+                                           &attn_scratch_, replay)
+                              .with_context(name));
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.out, attn_, n, &L.out_bias, *x, true));
     cs.barrier();
@@ -204,41 +249,27 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
   OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, *x, model_.output_norm(), c.hidden, n,
                                        static_cast<float>(c.eps), normed_));
   cs.barrier();
-  uint32_t rows = 0;  // rows of logits for the host
   if (output == Output::all) {
-    rows = n;
     OSSVK_RETURN_IF_ERROR(
         encode_linear(dev, cs, model_.output(), normed_, n, nullptr, logits_, false));
+    cs.barrier();
+    cs.copy(logits_, 0, logits_out_, 0, n * c.vocab * 4ull);
+    cs.host_barrier();
   } else if (output != Output::none) {
-    rows = output == Output::last ? 1 : 0;
     cs.copy(normed_, (n - 1) * D * 4, last_, 0, D * 4);
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(
         encode_linear(dev, cs, model_.output(), last_, 1, nullptr, logits_, false));
-  }
-  const uint64_t logit_bytes = rows * c.vocab * 4ull;
-  if (rows) {
     cs.barrier();
-    cs.copy(logits_, 0, logits_out_, 0, logit_bytes);
+    if (output == Output::last) {
+      cs.copy(logits_, 0, logits_out_, 0, c.vocab * 4ull);
+    } else {
+      const host::Buffer* keys = nullptr;
+      OSSVK_RETURN_IF_ERROR(encode_topk(dev, cs, logits_, c.vocab, topk_, keys));
+      cs.copy(*keys, 0, candidates_out_, 0, kTopkCandidates * 8ull);
+    }
     cs.host_barrier();
   }
-  if (output == Output::candidates) {
-    cs.barrier();
-    const host::Buffer* keys = nullptr;
-    OSSVK_RETURN_IF_ERROR(encode_topk(dev, cs, logits_, c.vocab, topk_, keys));
-    cs.copy(*keys, 0, candidates_out_, 0, kTopkCandidates * 8ull);
-    cs.host_barrier();
-  }
-  Status s = cs.submit_and_wait(options_.step_timeout_ns);
-  if (!s.ok()) {
-    broken_ = s;
-    return s;
-  }
-  position_ += n;
-  if (rows) std::memcpy(logits, logits_out_.mapped(), logit_bytes);
-  if (output == Output::candidates)
-    candidates_ = decode_topk(
-        {reinterpret_cast<const uint32_t*>(candidates_out_.mapped()), kTopkCandidates * 2});
   return Status();
 }
 

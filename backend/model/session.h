@@ -27,6 +27,9 @@ struct SessionOptions {
   // since there reading the row back is a memcpy and f32_topk costs more than the host's sort.
   enum class SampleOn { automatic, device, host };
   SampleOn sample_on = SampleOn::automatic;
+  // Decode steps replay a command buffer recorded once (see Session::step); false records each
+  // step anew (for comparing the two).
+  bool replay_decode = true;
 };
 
 class Session {
@@ -51,6 +54,8 @@ class Session {
   uint32_t context() const { return options_.context; }
   uint32_t top_k() const { return top_k_; }
   bool usable() const { return broken_.ok(); }
+  // Command buffers recorded so far: a replayed decode step records nothing.
+  uint32_t recorded_steps() const { return recorded_steps_; }
   // Forgets the sequence (the cache is overwritten from position 0).
   void reset() { position_ = 0; }
   // Forgets the positions from `position` on (a chat dropping or replacing its tail); the cache
@@ -66,20 +71,35 @@ class Session {
   enum class Output { none, last, all, candidates };
   // eval's chunking into steps; `last` is what the final step outputs (`all`: every step).
   host::Status run(std::span<const uint32_t> tokens, float* logits, Output last);
+  // One step: a decode step (one token, not every row) replays a command buffer recorded
+  // once per output kind, its token id and position going in through host-visible words.
   host::Status step(std::span<const uint32_t> tokens, float* logits, Output output);
+  // Records a step of n tokens at pos, or, with `replay`, the replayable decode step that
+  // reads its position on the device.
+  host::Status record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output output,
+                      const ReplayPosition* replay);
+
+  struct Replay {
+    std::unique_ptr<host::CommandStream> stream;
+    bool ready = false;  // recorded and submitted once
+    uint32_t limit = 0;  // recorded for positions below this
+  };
 
   Model& model_;
   SessionOptions options_;
   uint32_t top_k_ = 0, position_ = 0, logit_rows_ = 0;
+  uint32_t recorded_steps_ = 0;
   bool on_device_ = false;  // eval_sample picks candidates with f32_topk
   host::Status broken_;
   std::unique_ptr<host::CommandStream> stream_;
+  Replay replays_[4];  // by Output
   RopeTable rope_;
   std::vector<KvCache> caches_;
   MoeScratch moe_scratch_;
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
   TopkScratch topk_;
-  host::Buffer ids_in_, logits_out_, candidates_out_;  // host-visible ends
+  host::Buffer pos_;                                            // a replayed step's position
+  host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
   std::vector<Candidate> candidates_;
 };
 
