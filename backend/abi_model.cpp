@@ -295,17 +295,26 @@ OSSVK_API void ossvk_session_free(ossvk_session* s) {
   });
 }
 
+namespace {
+
+// What both evals refuse before running: a broken session, bad token ids, context overflow.
+ossvk_status check_eval(const ossvk_session& s, std::span<const uint32_t> tokens) {
+  if (!s.session->usable())
+    return fail(OSSVK_ERROR_SESSION_BROKEN,
+                "the session failed earlier and cannot continue; free it and create another");
+  Status check = s.session->check_tokens(tokens);
+  return check.ok() ? OSSVK_OK : fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+}
+
+}  // namespace
+
 OSSVK_API ossvk_status ossvk_session_eval(ossvk_session* s, const uint32_t* tokens, uint32_t n,
                                           float* logits, uint32_t flags) {
   return guarded([&] {
     if (!s || !tokens)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_eval: null argument");
-    if (!s->session->usable())
-      return fail(OSSVK_ERROR_SESSION_BROKEN,
-                  "the session failed earlier and cannot continue; free it and create another");
     std::span<const uint32_t> t(tokens, n);
-    Status check = s->session->check_tokens(t);
-    if (!check.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+    if (ossvk_status st = check_eval(*s, t); st != OSSVK_OK) return st;
     Status r = s->session->eval(t, logits, (flags & OSSVK_EVAL_ALL_LOGITS) != 0);
     return r.ok() ? OSSVK_OK : fail(r);
   });
@@ -371,12 +380,8 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_eval_sample: null argument");
     auto p = sampler_params(*sampler, "ossvk_session_eval_sample");
     if (!p) return OSSVK_ERROR_INVALID_ARGUMENT;
-    if (!s->session->usable())
-      return fail(OSSVK_ERROR_SESSION_BROKEN,
-                  "the session failed earlier and cannot continue; free it and create another");
     std::span<const uint32_t> t(tokens, n);
-    Status check = s->session->check_tokens(t);
-    if (!check.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+    if (ossvk_status st = check_eval(*s, t); st != OSSVK_OK) return st;
     auto r = s->session->eval_sample(t, *p, sampler->state);
     if (!r.ok()) return fail(r.status());
     *token = r.value();
