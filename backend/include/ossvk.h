@@ -225,9 +225,10 @@ OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* session, uint32_t pos
 OSSVK_API ossvk_status ossvk_sample(const float* logits, uint32_t vocab, ossvk_sampler* sampler,
                                     uint32_t* token);
 /* ossvk_session_eval of `n` tokens, then the next token drawn from the last position's logits:
- * exactly what ossvk_sample draws from them, state included. Greedy and top_k 1..256 choose on
- * the device and read back only the 256 best candidates instead of the whole row (201,088
- * floats for GPT-OSS); other settings read back the row. A row of NaN logits is an error. */
+ * exactly what ossvk_sample draws from them, state included. On GPUs, greedy and top_k 1..256
+ * pick candidates on the device and read back only the 256 best instead of the whole row
+ * (201,088 floats for GPT-OSS); other settings, and CPU devices, read back the row. A row of NaN
+ * logits is an error. */
 OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* session, const uint32_t* tokens,
                                                  uint32_t n, ossvk_sampler* sampler,
                                                  uint32_t* token);
