@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <numeric>
 
 #include "backend/kernels/topk.h"
+#include "backend/model/sampler.h"
 #include "support/weights.h"
 
 namespace ossvk::bench {
@@ -36,20 +36,15 @@ CaseResult bench_topk(host::Device& device, host::Transfer& transfer, uint32_t n
   if (auto s = transfer.download(*keys, 0, words.data(), words.size() * 4); !s.ok()) return fail(s);
   const std::vector<Candidate> got = decode_topk(words);
 
-  // The host's way (backend/model/sampler.cpp): sort ids by (logit desc, id asc), keep the best.
+  // The host's way: the sampler's own choice of the same candidates.
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<uint32_t> ids(n);
-  std::iota(ids.begin(), ids.end(), 0u);
-  const size_t k = std::min<size_t>(kTopkCandidates, n);
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](uint32_t a, uint32_t b) {
-    return row[a] > row[b] || (row[a] == row[b] && a < b);
-  });
+  const std::vector<Candidate> want = best_candidates(row, kTopkCandidates);
   r.cpu_reference_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   // Selection is exact: any difference is a failure (error 2 > the bound of 1).
-  note_error(r, got.size() == k ? 0.0 : 2.0);
-  for (size_t i = 0; i < std::min(k, got.size()); ++i)
-    note_error(r, got[i].id == ids[i] && got[i].logit == row[ids[i]] ? 0.0 : 2.0);
+  note_error(r, got.size() == want.size() ? 0.0 : 2.0);
+  for (size_t i = 0; i < std::min(want.size(), got.size()); ++i)
+    note_error(r, got[i].id == want[i].id && got[i].logit == want[i].logit ? 0.0 : 2.0);
   return verify_and_time(r, device, runs, encode);
 }
 

@@ -55,7 +55,7 @@ Status CommandStream::begin(bool reusable) {
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   bi.flags = reusable ? 0 : VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   reusable_ = reusable;
-  replayable_ = false;
+  executable_ = false;
   OSSVK_VK(vkBeginCommandBuffer(cmd_, &bi));
   if (queries_) vkCmdResetQueryPool(cmd_, queries_.get(), 0, max_timestamps_);
   timestamps_ = 0;
@@ -120,20 +120,21 @@ Status CommandStream::submit_and_wait(uint64_t timeout_ns) {
   if (!recording_) return Status::error("CommandStream::submit_and_wait without begin");
   recording_ = false;
   OSSVK_VK(vkEndCommandBuffer(cmd_));
+  executable_ = true;
+  return run(timeout_ns);
+}
+
+Status CommandStream::resubmit_and_wait(uint64_t timeout_ns) {
+  if (recording_ || !reusable_ || !executable_)
+    return Status::error("CommandStream::resubmit_and_wait without a finished reusable recording");
+  return run(timeout_ns);
+}
+
+Status CommandStream::run(uint64_t timeout_ns) {
   VkFence fence = fence_.get();
   OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
   OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   submitted_ = true;
-  replayable_ = reusable_;
-  return device_.wait(fence, timeout_ns);
-}
-
-Status CommandStream::resubmit_and_wait(uint64_t timeout_ns) {
-  if (recording_ || !replayable_)
-    return Status::error("CommandStream::resubmit_and_wait without a submitted reusable recording");
-  VkFence fence = fence_.get();
-  OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
-  OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   return device_.wait(fence, timeout_ns);
 }
 

@@ -37,7 +37,8 @@ class CommandStream {
   // timestamp capacity is used up or the queue has no timestamps.
   bool timestamp();
   Status submit_and_wait(uint64_t timeout_ns = kDefaultTimeoutNs);
-  // Submits the last recording again, unchanged; it must have been begun reusable and submitted.
+  // Submits the last recording again, unchanged; it must have been begun reusable and finished
+  // by submit_and_wait.
   Status resubmit_and_wait(uint64_t timeout_ns = kDefaultTimeoutNs);
 
   // Timestamps of the last submission in nanoseconds since the first, using the float
@@ -46,6 +47,7 @@ class CommandStream {
 
  private:
   explicit CommandStream(Device& device) : device_(device) {}
+  Status run(uint64_t timeout_ns);  // submits the finished recording and waits
   Device& device_;
   DeviceHandle<VkCommandPool> pool_;
   DeviceHandle<VkFence> fence_;
@@ -54,9 +56,9 @@ class CommandStream {
   uint32_t max_timestamps_ = 0;
   uint32_t timestamps_ = 0;
   bool recording_ = false;
-  bool submitted_ = false;  // the fence belongs to a submission
-  bool reusable_ = false;   // the recording was begun reusable
-  bool replayable_ = false; // ... and has been submitted once
+  bool submitted_ = false;   // the fence belongs to a submission
+  bool reusable_ = false;    // the recording was begun reusable
+  bool executable_ = false;  // the recording is finished
 };
 
 }  // namespace ossvk::host

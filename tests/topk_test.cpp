@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <random>
 
 #include "backend/kernels/topk.h"
@@ -17,21 +16,6 @@
 
 namespace ossvk::testing {
 namespace {
-
-// The best kTopkCandidates of a row as the host sampler orders them: higher logit, then lower
-// id, NaN never.
-std::vector<Candidate> host_best(const std::vector<float>& logits) {
-  std::vector<uint32_t> ids(logits.size());
-  std::iota(ids.begin(), ids.end(), 0u);
-  std::erase_if(ids, [&](uint32_t i) { return std::isnan(logits[i]); });
-  const size_t k = std::min<size_t>(kTopkCandidates, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](uint32_t a, uint32_t b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  });
-  std::vector<Candidate> best(k);
-  for (size_t i = 0; i < k; ++i) best[i] = {ids[i], logits[ids[i]]};
-  return best;
-}
 
 enum class Row { normal, few_values, with_specials };
 
@@ -78,7 +62,8 @@ TEST_P(Topk, matches_the_host_ordering) {
   ASSERT_OK(cs.value()->submit_and_wait());
   std::vector<uint32_t> words(kTopkCandidates * 2);
   ASSERT_OK(transfer().download(*keys, 0, words.data(), words.size() * 4));
-  const std::vector<Candidate> got = decode_topk(words), want = host_best(row);
+  const std::vector<Candidate> got = decode_topk(words),
+                               want = best_candidates(row, kTopkCandidates);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(got[i].id, want[i].id) << "rank " << i;

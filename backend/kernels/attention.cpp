@@ -37,6 +37,17 @@ host::Status fail(const std::string& what) {
   return host::Status::error(what);
 }
 
+// A replayed step is one token whose position comes from the buffer (first_pos 0), below a
+// limit of at least one position.
+host::Status check_replay(const ReplayPosition* replay, uint32_t tokens, uint32_t first_pos,
+                          const char* kernel) {
+  if (!replay ||
+      (tokens == 1 && first_pos == 0 && replay->buffer && *replay->buffer && replay->limit > 0))
+    return {};
+  return fail(std::string(kernel) +
+              ": a replayed step takes one token and its position from the buffer");
+}
+
 }  // namespace
 
 host::Status check_attention_dims(const AttentionDims& d) {
@@ -117,8 +128,7 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
                                   const ReplayPosition* replay) {
   OSSVK_RETURN_IF_ERROR(check_attention_dims(d));
   if (tokens == 0) return fail("rope: no tokens");
-  if (replay && (tokens != 1 || first_pos != 0 || !replay->buffer || !*replay->buffer))
-    return fail("rope: a replayed step takes one token and its position from the buffer");
+  OSSVK_RETURN_IF_ERROR(check_replay(replay, tokens, first_pos, "rope"));
   const uint64_t end = replay ? replay->limit : uint64_t{first_pos} + tokens;
   if (end > cache.capacity)
     return fail("context overflow: position " + std::to_string(end - 1) +
@@ -170,9 +180,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
                               const host::Buffer* scratch, const ReplayPosition* replay) {
   OSSVK_RETURN_IF_ERROR(check_attention_dims(d));
   if (tokens == 0) return fail("attention: no tokens");
-  if (replay &&
-      (tokens != 1 || first_pos != 0 || !replay->buffer || !*replay->buffer || replay->limit == 0))
-    return fail("attention: a replayed step takes one token and its position from the buffer");
+  OSSVK_RETURN_IF_ERROR(check_replay(replay, tokens, first_pos, "attention"));
   if ((replay ? uint64_t{replay->limit} : uint64_t{first_pos} + tokens) > cache.capacity)
     return fail("attention: positions beyond the cache");
   const uint64_t q_bytes = uint64_t{tokens} * d.heads * d.head_dim * 4;

@@ -53,28 +53,32 @@ uint32_t draw(std::span<const Candidate> best, const SamplerParams& p, uint64_t&
 
 }  // namespace
 
-uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t& state) {
-  if (greedy(p)) return argmax(logits);
-  // Candidates by descending logit; top_k first bounds the sort.
+std::vector<Candidate> best_candidates(std::span<const float> logits, size_t k) {
   std::vector<uint32_t> ids(logits.size());
   std::iota(ids.begin(), ids.end(), 0u);
   std::erase_if(ids, [&](uint32_t i) { return std::isnan(logits[i]); });
-  if (ids.empty()) return 0;
-  const size_t k = p.top_k ? std::min<size_t>(p.top_k, ids.size()) : ids.size();
-  auto by_logit = [&](uint32_t a, uint32_t b) {
+  k = std::min(k, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](uint32_t a, uint32_t b) {
     return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  };
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), by_logit);
+  });
   std::vector<Candidate> best(k);
   for (size_t i = 0; i < k; ++i) best[i] = {ids[i], logits[ids[i]]};
-  return draw(best, p, state);
+  return best;
 }
 
-std::optional<uint32_t> sample_candidates(std::span<const Candidate> candidates, bool complete,
-                                          const SamplerParams& p, uint64_t& state) {
-  if (candidates.empty()) return std::nullopt;  // an all-NaN row: sample() decides
+uint32_t candidates_needed(const SamplerParams& p) {
+  return greedy(p) ? 1 : p.top_k;
+}
+
+uint32_t sample(std::span<const float> logits, const SamplerParams& p, uint64_t& state) {
+  if (greedy(p)) return argmax(logits);
+  const std::vector<Candidate> best = best_candidates(logits, p.top_k ? p.top_k : logits.size());
+  return best.empty() ? 0 : draw(best, p, state);
+}
+
+uint32_t sample_candidates(std::span<const Candidate> candidates, const SamplerParams& p,
+                           uint64_t& state) {
   if (greedy(p)) return candidates[0].id;
-  if (p.top_k == 0 || (p.top_k > candidates.size() && !complete)) return std::nullopt;
   return draw(candidates.first(std::min<size_t>(p.top_k, candidates.size())), p, state);
 }
 

@@ -2,8 +2,8 @@
 // and min-p filters, from a caller-owned random state (so a seed reproduces a generation).
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <span>
+#include <vector>
 
 #include "backend/kernels/topk.h"
 
@@ -22,11 +22,18 @@ uint32_t argmax(std::span<const float> logits);
 // Draws an id; advances `state`.
 uint32_t sample(std::span<const float> logits, const SamplerParams& params, uint64_t& state);
 
-// The same draw from the row's best candidates alone (best first: higher logit, then lower id;
-// no NaN), when those suffice: greedy, or 1 <= top_k <= candidates.size() (fewer candidates
-// than top_k only if the row has no more non-NaN logits, `complete`). The id, or nothing when
-// the whole row is needed. Given the same state it draws exactly what sample() draws.
-std::optional<uint32_t> sample_candidates(std::span<const Candidate> candidates, bool complete,
-                                          const SamplerParams& params, uint64_t& state);
+// The row's `k` best non-NaN logits, best first (higher logit, then lower id): what sample()
+// draws from.
+std::vector<Candidate> best_candidates(std::span<const float> logits, size_t k);
+
+// How many of the row's best logits a draw with these settings reads: 1 when greedy, else
+// top_k; 0 when it reads every one (top_k off).
+uint32_t candidates_needed(const SamplerParams& params);
+
+// The draw from the row's best candidates alone: at least candidates_needed(params) of them, or
+// every non-NaN logit of the row, and at least one. Given the same state it draws exactly what
+// sample() draws from the whole row.
+uint32_t sample_candidates(std::span<const Candidate> candidates, const SamplerParams& params,
+                           uint64_t& state);
 
 }  // namespace ossvk

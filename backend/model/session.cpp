@@ -133,18 +133,20 @@ Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_r
 
 Result<uint32_t> Session::eval_sample(std::span<const uint32_t> tokens, const SamplerParams& params,
                                       uint64_t& state) {
-  const bool greedy = !(params.temperature > 0.0f) || params.top_k == 1;
-  if (!on_device_ || (!greedy && (params.top_k == 0 || params.top_k > kTopkCandidates))) {
-    std::vector<float> row(model_.config().vocab);
-    OSSVK_RETURN_IF_ERROR(run(tokens, row.data(), Output::last));
-    if (std::all_of(row.begin(), row.end(), [](float v) { return std::isnan(v); }))
-      return Status::error("every logit of the last position is NaN");
-    return sample(row, params, state);
+  const Status all_nan = Status::error("every logit of the last position is NaN");
+  const uint32_t needed = candidates_needed(params);
+  if (on_device_ && needed != 0 && needed <= kTopkCandidates) {
+    OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::candidates));
+    if (candidates_.empty()) return all_nan;
+    return sample_candidates(candidates_, params, state);
   }
-  OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::candidates));
-  auto id = sample_candidates(candidates_, candidates_.size() < kTopkCandidates, params, state);
-  if (!id) return Status::error("every logit of the last position is NaN");
-  return *id;
+  // The row stays in logits_out_ (host-visible): drawn from where it lies, not copied.
+  OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::last));
+  const std::span<const float> row(reinterpret_cast<const float*>(logits_out_.mapped()),
+                                   model_.config().vocab);
+  const uint32_t id = sample(row, params, state);
+  if (std::isnan(row[id])) return all_nan;  // sample() picks a NaN only from a row of them
+  return id;
 }
 
 Status Session::run(std::span<const uint32_t> tokens, float* logits, Output last) {
@@ -204,7 +206,7 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
     return s;
   }
   position_ += n;
-  if (rows) std::memcpy(logits, logits_out_.mapped(), rows * c.vocab * 4ull);
+  if (rows && logits) std::memcpy(logits, logits_out_.mapped(), rows * c.vocab * 4ull);
   if (output == Output::candidates)
     candidates_ = decode_topk(
         {reinterpret_cast<const uint32_t*>(candidates_out_.mapped()), kTopkCandidates * 2});

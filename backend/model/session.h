@@ -69,7 +69,8 @@ class Session {
   // What a step leaves for the host: nothing, the last row of logits, every row, or the best
   // candidates of the last row (candidates_).
   enum class Output { none, last, all, candidates };
-  // eval's chunking into steps; `last` is what the final step outputs (`all`: every step).
+  // eval's chunking into steps; `last` is what the final step outputs (`all`: every step). Rows
+  // are copied to `logits` when it is not null; the last step's stay in logits_out_.
   host::Status run(std::span<const uint32_t> tokens, float* logits, Output last);
   // One step: a decode step (one token, not every row) replays a command buffer recorded
   // once per output kind, its token id and position going in through host-visible words.
