@@ -4,9 +4,10 @@
 // lies in this part: gate and up rows of expert ids[t][s] against the token's normalised
 // activations, their biases, and the clamped SwiGLU (gate <= limit, |up| <= limit,
 // gate * sigmoid(alpha * gate) * (up + 1)), so the 2 x ff intermediate never leaves registers.
-// Workgroups: x over row groups, y over (token, slot). Within one, as in f32_<fmt>w_matvec, each
-// subgroup owns kRows rows and each lane whole 32-element blocks, loading the activations once
-// for both matrices and all its rows; experts are read only where a token selected them.
+// Workgroups: x over row groups, y over runs of kEntries (token, slot) entries, taken one after
+// another. Within one, as in f32_<fmt>w_matvec, each subgroup owns kRows rows and each lane whole
+// 32-element blocks, loading the activations once for both matrices and all its rows; experts are
+// read only where a token selected them.
 #include "common.glsl"
 #include "moe_gate_up_push.h"
 #include "moe_weights.glsl"
@@ -16,15 +17,14 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const float kAlpha = 1.702;
 layout(constant_id = 3) const float kLimit = 7.0;
+layout(constant_id = 4) const uint kEntries = 1;
 
-void main() {
-  const uint entry = gl_WorkGroupID.y;  // t * top_k + s
+// One (token, slot) entry: entry = t * top_k + s.
+void gate_up(uint entry, uint blocks, uint rows_per_group) {
   const uint t = entry / pc.top_k;
   const uint e = pc.ids.v[entry];
   if (e < pc.expert_begin || e >= pc.expert_end) return;  // another part holds this expert
-  const uint blocks = pc.hidden / 32u;
   const uint expert_rows = (e - pc.expert_begin) * pc.ff;
-  const uint rows_per_group = gl_NumSubgroups * kRows;
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.ff;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float gate[kRows], up[kRows];
@@ -55,4 +55,12 @@ void main() {
       }
     }
   }
+}
+
+void main() {
+  const uint blocks = pc.hidden / 32u;
+  const uint rows_per_group = gl_NumSubgroups * kRows;
+  const uint first = gl_WorkGroupID.y * kEntries;
+  const uint end = min(first + kEntries, pc.tokens * pc.top_k);
+  for (uint entry = first; entry < end; ++entry) gate_up(entry, blocks, rows_per_group);
 }
