@@ -1,8 +1,8 @@
 // How the f32_<fmt>w_matvec / _matmul kernels reach their buffers. By default through the device
 // addresses in the push constants (any size). Built with OSSVK_SSBO, through storage-buffer
 // descriptors pushed per dispatch (set 0: quants, scales, aux, x, bias, y), each range at most
-// maxStorageBufferRange: on lavapipe a device-address load is a per-lane scalar loop while a
-// descriptor load is one vector gather, so the launcher prefers descriptors there when they fit.
+// maxStorageBufferRange: on lavapipe both are per-lane scalar loops, but the descriptor one measured
+// faster, so the launcher prefers descriptors there when they fit.
 #ifdef OSSVK_SSBO
 layout(set = 0, binding = 0) readonly buffer WQuants { uvec4 w_quants[]; };
 layout(set = 0, binding = 1) readonly buffer WScales8 { uint8_t w_scales8[]; };
