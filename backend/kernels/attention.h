@@ -48,19 +48,19 @@ host::Result<KvCache> create_kv_cache(host::Device& device, const AttentionDims&
 // query-head groups of at most 64).
 host::Status check_attention_dims(const AttentionDims& dims);
 
-// qkv [tokens][(heads + 2 kv_heads) * head_dim] at positions first_pos.. -> q [tokens][heads *
-// head_dim] (rotated, scaled by 1/sqrt(head_dim)) and the cache. Fails, recording nothing, if a
-// position exceeds the cache or the table.
-//
 // Decode attention splits its keys into runs when more than this many are visible.
 inline constexpr uint32_t kDecodeSplitAbove = 512;
 
-// `replay` (this and encode_attention): a decode step recorded once and replayed, one token
-// with first_pos 0, its position read on the device.
+// `replay` (encode_rope_kv_write and encode_attention): a decode step recorded once and replayed,
+// one token with first_pos 0, its position read on the device.
 struct ReplayPosition {
   const host::Buffer* buffer;  // word 0: the position, written before each submission
   uint32_t limit;              // every position it runs at is below this; the work is sized so
 };
+
+// qkv [tokens][(heads + 2 kv_heads) * head_dim] at positions first_pos.. -> q [tokens][heads *
+// head_dim] (rotated, scaled by 1/sqrt(head_dim)) and the cache. Fails, recording nothing, if a
+// position exceeds the cache or the table.
 host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& stream,
                                   const host::Buffer& qkv, uint32_t tokens, uint32_t first_pos,
                                   const AttentionDims& dims, const RopeTable& rope,

@@ -133,11 +133,11 @@ Status Session::eval(std::span<const uint32_t> tokens, float* logits, bool all_r
 
 Result<uint32_t> Session::eval_sample(std::span<const uint32_t> tokens, const SamplerParams& params,
                                       uint64_t& state) {
-  const Status all_nan = Status::error("every logit of the last position is NaN");
+  auto all_nan = [] { return Status::error("every logit of the last position is NaN"); };
   const uint32_t needed = candidates_needed(params);
   if (on_device_ && needed != 0 && needed <= kTopkCandidates) {
     OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::candidates));
-    if (candidates_.empty()) return all_nan;
+    if (candidates_.empty()) return all_nan();
     return sample_candidates(candidates_, params, state);
   }
   // The row stays in logits_out_ (host-visible): drawn from where it lies, not copied.
@@ -145,7 +145,7 @@ Result<uint32_t> Session::eval_sample(std::span<const uint32_t> tokens, const Sa
   const std::span<const float> row(reinterpret_cast<const float*>(logits_out_.mapped()),
                                    model_.config().vocab);
   const uint32_t id = sample(row, params, state);
-  if (std::isnan(row[id])) return all_nan;  // sample() picks a NaN only from a row of them
+  if (std::isnan(row[id])) return all_nan();  // sample() picks a NaN only from a row of them
   return id;
 }
 
@@ -190,6 +190,7 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
       // of the attention splits run idle.
       r.limit =
           std::min(options_.context, std::max(kDecodeSplitAbove, std::bit_ceil(position_ + 1)));
+      r.ready = false;  // until the new recording has run
       OSSVK_RETURN_IF_ERROR(r.stream->begin(/*reusable=*/true));
       const ReplayPosition replay{&pos_, r.limit};
       OSSVK_RETURN_IF_ERROR(record(*r.stream, 1, 0, output, &replay));
