@@ -126,8 +126,9 @@ int main(int argc, char** argv) {
                 info.driver_name.c_str(), info.driver_info.c_str(),
                 info.api_version_string().c_str());
   if (!opt.json)
-    std::printf("kernels reach buffers through %s\n",
-                device.prefers_descriptors() ? "storage-buffer descriptors" : "device addresses");
+    std::printf("kernels reach buffers through %s\n", device.prefers_descriptors()
+                                                          ? "texel and storage-buffer descriptors"
+                                                          : "device addresses");
 
   CaseResult copy = ossvk::bench::bench_copy_bandwidth(device, transfer, std::max(opt.runs, 5));
   const double copy_gbps =

@@ -71,15 +71,18 @@ void CommandStream::dispatch(const Pipeline& p, const void* push, uint32_t gx, u
   vkCmdDispatch(cmd_, gx, gy, gz);
 }
 
-void CommandStream::dispatch(const Pipeline& p, std::span<const VkDescriptorBufferInfo> buffers,
+void CommandStream::dispatch(const Pipeline& p, std::span<const Descriptor> bindings,
                              const void* push, uint32_t gx, uint32_t gy, uint32_t gz) {
-  std::vector<VkWriteDescriptorSet> writes(buffers.size());
-  for (uint32_t i = 0; i < buffers.size(); ++i) {
+  std::vector<VkWriteDescriptorSet> writes(bindings.size());
+  for (uint32_t i = 0; i < bindings.size(); ++i) {
     writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
     writes[i].dstBinding = i;
     writes[i].descriptorCount = 1;
-    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[i].pBufferInfo = &buffers[i];
+    writes[i].descriptorType = bindings[i].type;
+    if (bindings[i].type == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER)
+      writes[i].pTexelBufferView = &bindings[i].view;
+    else
+      writes[i].pBufferInfo = &bindings[i].buffer;
   }
   vkCmdPushDescriptorSetKHR(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout.get(), 0,
                             static_cast<uint32_t>(writes.size()), writes.data());

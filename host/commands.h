@@ -9,6 +9,13 @@
 
 namespace ossvk::host {
 
+// One binding of a dispatch: a storage buffer range or a uniform texel buffer view.
+struct Descriptor {
+  VkDescriptorType type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+  VkDescriptorBufferInfo buffer{};
+  VkBufferView view = VK_NULL_HANDLE;
+};
+
 class CommandStream {
  public:
   static constexpr uint64_t kDefaultTimeoutNs = 120ull * 1000 * 1000 * 1000;
@@ -24,9 +31,9 @@ class CommandStream {
   Status begin(bool reusable = false);
   void dispatch(const Pipeline& pipeline, const void* push, uint32_t groups_x,
                 uint32_t groups_y = 1, uint32_t groups_z = 1);
-  // The same with the pipeline's storage buffers (set 0, bindings in order) pushed first.
-  void dispatch(const Pipeline& pipeline, std::span<const VkDescriptorBufferInfo> buffers,
-                const void* push, uint32_t groups_x, uint32_t groups_y = 1, uint32_t groups_z = 1);
+  // The same with the pipeline's bindings (set 0, in order) pushed first.
+  void dispatch(const Pipeline& pipeline, std::span<const Descriptor> bindings, const void* push,
+                uint32_t groups_x, uint32_t groups_y = 1, uint32_t groups_z = 1);
   // Every earlier shader or transfer write is visible to every later shader or transfer access.
   void barrier();
   // Every earlier transfer write is visible to the host once the submission's fence signals.

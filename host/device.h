@@ -13,9 +13,10 @@
 
 namespace ossvk::host {
 
-// How kernels reach buffers: device addresses (any size) or storage-buffer descriptors (faster
-// on CPU devices, limited to maxStorageBufferRange per binding). Kernels fall back to addresses
-// when a buffer does not fit a descriptor.
+// How kernels reach buffers: device addresses (any size) or descriptors: uniform texel buffers
+// for what they read in bulk, storage buffers for the rest (much faster on CPU devices, limited
+// to maxTexelBufferElements and maxStorageBufferRange per binding). Kernels fall back to
+// addresses when a buffer does not fit a descriptor.
 enum class BufferAccess { automatic, addresses, descriptors };
 
 struct DeviceOptions {
@@ -37,7 +38,7 @@ class Device {
   const DeviceInfo& info() const { return info_; }
   const Instance& instance() const { return instance_; }
   Allocator& allocator() { return *allocator_; }
-  // Whether kernels should use storage-buffer descriptors where buffers fit them.
+  // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }
   PipelineSet& pipelines() { return *pipelines_; }
 

@@ -47,6 +47,8 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   std::memcpy(d.pipeline_cache_uuid.data(), props.pipelineCacheUUID, VK_UUID_SIZE);
   d.max_storage_buffer_range = props.limits.maxStorageBufferRange;
   d.min_storage_buffer_offset_alignment = props.limits.minStorageBufferOffsetAlignment;
+  d.min_texel_buffer_offset_alignment = props.limits.minTexelBufferOffsetAlignment;
+  d.max_texel_buffer_elements = props.limits.maxTexelBufferElements;
   d.max_shared_memory = props.limits.maxComputeSharedMemorySize;
   d.max_workgroup_invocations = props.limits.maxComputeWorkGroupInvocations;
   d.max_workgroup_count_x = props.limits.maxComputeWorkGroupCount[0];

@@ -19,6 +19,7 @@ template <class T>
 constexpr VkObjectType object_type() {
   static_assert(sizeof(void*) == 8, "non-dispatchable handles are distinct types only on 64-bit");
   if constexpr (std::is_same_v<T, VkBuffer>) return VK_OBJECT_TYPE_BUFFER;
+  if constexpr (std::is_same_v<T, VkBufferView>) return VK_OBJECT_TYPE_BUFFER_VIEW;
   if constexpr (std::is_same_v<T, VkDeviceMemory>) return VK_OBJECT_TYPE_DEVICE_MEMORY;
   if constexpr (std::is_same_v<T, VkCommandPool>) return VK_OBJECT_TYPE_COMMAND_POOL;
   if constexpr (std::is_same_v<T, VkFence>) return VK_OBJECT_TYPE_FENCE;

@@ -56,6 +56,7 @@ Buffer& Buffer::operator=(Buffer&& o) noexcept {
     size_ = o.size_;
     address_ = o.address_;
     mapped_ = o.mapped_;
+    views_ = std::move(o.views_);
   }
   return *this;
 }
@@ -65,15 +66,49 @@ Buffer::~Buffer() {
 }
 
 void Buffer::release() {
-  if (owner_) owner_->free(block_, offset_, size_);
+  if (!owner_) return;
+  for (DeviceHandle<VkBufferView>& v : views_) v.reset();
+  owner_->free(block_, offset_, size_);
   owner_ = nullptr;
+}
+
+uint32_t texel_bytes(TexelFormat format) {
+  return format == TexelFormat::u32 ? 4 : 16;
+}
+
+Result<VkBufferView> Buffer::texel_view(TexelFormat format) const {
+  if (!owner_) return Status::error("a texel view of a null buffer", VK_ERROR_UNKNOWN);
+  const uint32_t texel = texel_bytes(format);
+  const VkDeviceSize texels = align_up(size_, texel) / texel;
+  if (texels > owner_->max_texel_elements_)
+    return Status::error("a buffer of " + mib(size_) + " holds " + std::to_string(texels) +
+                             " texels, more than the device's maxTexelBufferElements (" +
+                             std::to_string(owner_->max_texel_elements_) + ")",
+                         VK_ERROR_UNKNOWN);
+  std::lock_guard lock(owner_->mutex_);
+  DeviceHandle<VkBufferView>& view = views_[static_cast<size_t>(format)];
+  if (!view) {
+    VkBufferViewCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+    ci.buffer = vk_buffer_;
+    ci.format = format == TexelFormat::u32x4   ? VK_FORMAT_R32G32B32A32_UINT
+                : format == TexelFormat::f32x4 ? VK_FORMAT_R32G32B32A32_SFLOAT
+                                               : VK_FORMAT_R32_UINT;
+    ci.offset = offset_;
+    ci.range = texels * texel;
+    VkBufferView raw;
+    OSSVK_VK(vkCreateBufferView(owner_->device_, &ci, nullptr, &raw));
+    view = DeviceHandle<VkBufferView>(owner_->device_, raw, vkDestroyBufferView);
+  }
+  return view.get();
 }
 
 Allocator::Allocator(VkDevice device, const DeviceInfo& info, VkDeviceSize block_size)
     : device_(device),
+      max_texel_elements_(info.max_texel_buffer_elements),
       max_allocation_(info.max_memory_allocation_size),
       block_size_(std::min(block_size, info.max_memory_allocation_size)),
-      alignment_(std::max<VkDeviceSize>(256, info.min_storage_buffer_offset_alignment)) {
+      alignment_(std::max({VkDeviceSize{256}, info.min_storage_buffer_offset_alignment,
+                           info.min_texel_buffer_offset_alignment})) {
   vkGetPhysicalDeviceMemoryProperties(info.physical, &memory_props_);
 }
 
@@ -87,8 +122,9 @@ Result<size_t> Allocator::new_block(VkDeviceSize size, MemoryUse use, bool dedic
 
   VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bci.size = size;
-  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-              VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
+  bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+              VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkBuffer buffer;
   OSSVK_VK(vkCreateBuffer(device_, &bci, nullptr, &buffer));

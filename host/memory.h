@@ -2,6 +2,7 @@
 // maxMemoryAllocationSize, each addressed by its buffer device address. Requests larger than a
 // block get a dedicated allocation. Failures come back as statuses, never as crashes.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -21,6 +22,11 @@ enum class MemoryUse {
 
 class Allocator;
 
+// How a kernel reads a buffer through a uniform texel buffer: four 32-bit words, four floats, or
+// one word per texel.
+enum class TexelFormat { u32x4, f32x4, u32, count };
+uint32_t texel_bytes(TexelFormat format);
+
 class Buffer {
  public:
   Buffer() = default;
@@ -36,10 +42,15 @@ class Buffer {
   VkDeviceAddress address() const { return address_; }  // 0 for a null buffer
   std::byte* mapped() const { return mapped_; }         // null unless host-visible
   explicit operator bool() const { return owner_ != nullptr; }
+  // A view of the whole buffer as uniform texels, made on first use and destroyed with the buffer
+  // (thread-safe). The buffer's last texel may run into its alignment padding. Fails when the
+  // buffer holds more than maxTexelBufferElements texels.
+  Result<VkBufferView> texel_view(TexelFormat format) const;
 
  private:
   friend class Allocator;
   void release();
+  mutable std::array<DeviceHandle<VkBufferView>, static_cast<size_t>(TexelFormat::count)> views_;
   Allocator* owner_ = nullptr;
   size_t block_ = 0;
   VkBuffer vk_buffer_ = VK_NULL_HANDLE;
@@ -71,6 +82,7 @@ class Allocator {
   void free(size_t block, VkDeviceSize offset, VkDeviceSize size);
 
   VkDevice device_;
+  uint64_t max_texel_elements_;
   VkPhysicalDeviceMemoryProperties memory_props_{};
   VkDeviceSize max_allocation_;
   VkDeviceSize block_size_;

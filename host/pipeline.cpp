@@ -35,8 +35,9 @@ bool header_matches(const std::vector<char>& data, const DeviceInfo& info) {
 
 std::string PipelineDesc::key() const {
   std::string k = kernel;
-  for (uint32_t v : {push_size, required_subgroup_size, storage_buffers})
-    k.append("|").append(std::to_string(v));
+  for (uint32_t v : {push_size, required_subgroup_size}) k.append("|").append(std::to_string(v));
+  k.append("|b");
+  for (VkDescriptorType t : bindings) k.append(std::to_string(t)).append(",");
   for (uint32_t v : spec) k.append("|").append(std::to_string(v));
   return k;
 }
@@ -143,17 +144,18 @@ Result<std::unique_ptr<Pipeline>> PipelineSet::build(const PipelineDesc& desc) {
   OSSVK_VK(vkCreateShaderModule(device_, &smci, nullptr, &module_raw));
   DeviceHandle<VkShaderModule> module(device_, module_raw, vkDestroyShaderModule);
 
-  if (desc.storage_buffers) {
+  const bool has_set = !desc.bindings.empty();
+  if (has_set) {
     if (!info_.push_descriptor)
       return Status::error(
-          "kernel '" + desc.kernel + "' binds storage buffers, which needs VK_KHR_push_descriptor",
+          "kernel '" + desc.kernel + "' binds descriptors, which needs VK_KHR_push_descriptor",
           VK_ERROR_EXTENSION_NOT_PRESENT);
-    std::vector<VkDescriptorSetLayoutBinding> bindings(desc.storage_buffers);
-    for (uint32_t i = 0; i < desc.storage_buffers; ++i)
-      bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    std::vector<VkDescriptorSetLayoutBinding> bindings(desc.bindings.size());
+    for (uint32_t i = 0; i < bindings.size(); ++i)
+      bindings[i] = {i, desc.bindings[i], 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
     VkDescriptorSetLayoutCreateInfo dci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
     dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
-    dci.bindingCount = desc.storage_buffers;
+    dci.bindingCount = static_cast<uint32_t>(bindings.size());
     dci.pBindings = bindings.data();
     VkDescriptorSetLayout set_layout;
     OSSVK_VK(vkCreateDescriptorSetLayout(device_, &dci, nullptr, &set_layout));
@@ -163,7 +165,7 @@ Result<std::unique_ptr<Pipeline>> PipelineSet::build(const PipelineDesc& desc) {
   VkDescriptorSetLayout set_layout = p->set_layout.get();
   VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, desc.push_size};
   VkPipelineLayoutCreateInfo lci{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-  lci.setLayoutCount = desc.storage_buffers ? 1 : 0;
+  lci.setLayoutCount = has_set ? 1 : 0;
   lci.pSetLayouts = &set_layout;
   lci.pushConstantRangeCount = desc.push_size ? 1 : 0;
   lci.pPushConstantRanges = &range;

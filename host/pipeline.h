@@ -15,16 +15,16 @@
 namespace ossvk::host {
 
 struct PipelineDesc {
-  std::string kernel;                   // embedded kernel name, e.g. "f32_mxfp4w_matvec"
-  std::vector<uint32_t> spec;           // specialization constant i = spec[i]
-  uint32_t push_size = 0;               // bytes of the kernel's push-constant struct
-  uint32_t required_subgroup_size = 0;  // 0: the driver chooses
-  uint32_t storage_buffers = 0;         // set 0, bindings 0..n-1, pushed per dispatch
+  std::string kernel;                      // embedded kernel name, e.g. "f32_mxfp4w_matvec"
+  std::vector<uint32_t> spec;              // specialization constant i = spec[i]
+  uint32_t push_size = 0;                  // bytes of the kernel's push-constant struct
+  uint32_t required_subgroup_size = 0;     // 0: the driver chooses
+  std::vector<VkDescriptorType> bindings;  // set 0, bindings 0..n-1, pushed per dispatch
   std::string key() const;
 };
 
 struct Pipeline {
-  DeviceHandle<VkDescriptorSetLayout> set_layout;  // only with storage buffers
+  DeviceHandle<VkDescriptorSetLayout> set_layout;  // only with bindings
   DeviceHandle<VkPipelineLayout> layout;
   DeviceHandle<VkPipeline> pipeline;
   uint32_t push_size = 0;

@@ -2,16 +2,17 @@
 #extension GL_GOOGLE_include_directive : require
 // dst = src, 16 bytes per invocation per step: the device's achievable streaming bandwidth,
 // against which every other kernel's GB/s is judged. Built twice like the matmul kernels: through
-// device addresses, and with OSSVK_SSBO through descriptors (see backend/kernels/binding.h).
+// device addresses, and with OSSVK_TEXEL reading a uniform texel buffer and writing a storage
+// buffer (see backend/kernels/binding.h).
 #include "common.glsl"
 #include "copy_push.h"
 
 layout(local_size_x_id = 0) in;
 
-#ifdef OSSVK_SSBO
-layout(set = 0, binding = 0) readonly buffer Src { vec4 src_v[]; };
+#ifdef OSSVK_TEXEL
+layout(set = 0, binding = 0) uniform samplerBuffer src_t;
 layout(set = 0, binding = 1) writeonly buffer Dst { vec4 dst_v[]; };
-#define SRC(i) src_v[i]
+#define SRC(i) texelFetch(src_t, int(i))
 #define DST(i) dst_v[i]
 #else
 #define SRC(i) pc.src.v[i]

@@ -8,6 +8,9 @@
 #include "moe_down_push.h"
 #include "moe_weights.glsl"
 #include "weight_format.glsl"
+#ifndef ACT4
+#define ACT4(i) pc.act.v[i]
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
@@ -16,7 +19,7 @@ void main() {
   const uint t = gl_WorkGroupID.y;
   const uint blocks = pc.ff / 32u;
   const uint rows_per_group = gl_NumSubgroups * kRows;
-  g_quants = pc.quants, g_scales = pc.scales, g_aux = pc.aux;
+  USE_MATRIX(0u, pc.quants, pc.scales, pc.aux);
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.hidden;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float acc[kRows];
@@ -31,7 +34,7 @@ void main() {
       const uint expert_rows = (e - pc.expert_begin) * pc.hidden;
       for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
         vec4 x[8];
-        [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = pc.act.v[(entry * pc.ff) / 4u + b * 8u + i];
+        [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((entry * pc.ff) / 4u + b * 8u + i);
         const float xsum = kHasOffset ? sum8(x) : 0.0;
         [[unroll]] for (uint r = 0; r < kRows; ++r) {
           vec4 q[8];

@@ -10,8 +10,12 @@
 // read only where a token selected them.
 #include "common.glsl"
 #include "moe_gate_up_push.h"
+#define MOE_TWO_MATRICES
 #include "moe_weights.glsl"
 #include "weight_format.glsl"
+#ifndef ACT4
+#define ACT4(i) pc.x.v[i]
+#endif
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
@@ -31,16 +35,16 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
     [[unroll]] for (uint r = 0; r < kRows; ++r) gate[r] = up[r] = 0.0;
     for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
       vec4 x[8];
-      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = pc.x.v[(t * pc.hidden) / 4u + b * 8u + i];
+      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((t * pc.hidden) / 4u + b * 8u + i);
       const float xsum = kHasOffset ? sum8(x) : 0.0;
       [[unroll]] for (uint r = 0; r < kRows; ++r) {
         const uint blk = (expert_rows + min(row0 + r, pc.ff - 1u)) * blocks + b;
         vec4 q[8];
         float scale, offset;
-        g_quants = pc.gate_quants, g_scales = pc.gate_scales, g_aux = pc.gate_aux;
+        USE_MATRIX(0u, pc.gate_quants, pc.gate_scales, pc.gate_aux);
         load_block(blk, q, scale, offset);
         gate[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
-        g_quants = pc.up_quants, g_scales = pc.up_scales, g_aux = pc.up_aux;
+        USE_MATRIX(1u, pc.up_quants, pc.up_scales, pc.up_aux);
         load_block(blk, q, scale, offset);
         up[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
       }

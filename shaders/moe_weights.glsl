@@ -1,5 +1,37 @@
-// The weight-plane accessors of weight_format.glsl for the MoE kernels, which read two or more
-// matrices: the planes of the current one live in these globals.
+// The weight-plane accessors of weight_format.glsl for the MoE kernels, which read two matrices
+// (gate_up) or one (down), and how they reach their activations. By default every buffer is a
+// device address: the planes of the current matrix live in the g_* globals. Built with
+// OSSVK_TEXEL, the current part's planes are uniform texel buffers (set 0: the first matrix at
+// bindings 0..2, gate_up's second at 3..5, the activations after them) and g_matrix picks the
+// matrix; it is a constant wherever the inlined decoders read it, so only one fetch remains.
+// ACT4(i) reads the activations' vec4 i (the address path defines it in each kernel).
+#ifdef OSSVK_TEXEL
+#include "texel_weights.glsl"
+#ifdef MOE_TWO_MATRICES
+layout(set = 0, binding = 3) uniform usamplerBuffer w2_quants_t;
+layout(set = 0, binding = 4) uniform usamplerBuffer w2_scales_t;
+layout(set = 0, binding = 5) uniform usamplerBuffer w2_aux_t;
+layout(set = 0, binding = 6) uniform samplerBuffer act_t;
+uint g_matrix = 0u;
+#undef W_QUANTS
+#undef W_SCALE8
+#undef W_SCALE16
+#undef W_AUX32
+#undef W_AUX16
+#define W_QUANTS(i) \
+  (g_matrix == 0u ? texelFetch(w_quants_t, int(i)) : texelFetch(w2_quants_t, int(i)))
+#define W_SCALE8(i) (g_matrix == 0u ? texel_byte(w_scales_t, i) : texel_byte(w2_scales_t, i))
+#define W_SCALE16(i) (g_matrix == 0u ? texel_half(w_scales_t, i) : texel_half(w2_scales_t, i))
+#define W_AUX32(i) \
+  (g_matrix == 0u ? texelFetch(w_aux_t, int(i)).x : texelFetch(w2_aux_t, int(i)).x)
+#define W_AUX16(i) (g_matrix == 0u ? texel_half(w_aux_t, i) : texel_half(w2_aux_t, i))
+#define USE_MATRIX(index, quants, scales, aux) g_matrix = index
+#else
+layout(set = 0, binding = 3) uniform samplerBuffer act_t;
+#define USE_MATRIX(index, quants, scales, aux)
+#endif
+#define ACT4(i) texelFetch(act_t, int(i))
+#else
 UVec4Buf g_quants;
 U8Buf g_scales;
 U32Buf g_aux;
@@ -8,3 +40,5 @@ U32Buf g_aux;
 #define W_SCALE16(i) uint(U16Buf(g_scales).v[i])
 #define W_AUX32(i) g_aux.v[i]
 #define W_AUX16(i) uint(U16Buf(g_aux).v[i])
+#define USE_MATRIX(index, quants, scales, aux) g_quants = quants, g_scales = scales, g_aux = aux
+#endif

@@ -23,6 +23,17 @@ TEST_F(Moe, tokens_experts_and_top_k) {
           MoeTester().format(f).experts(experts).top_k(k).tokens(tokens).run();
 }
 
+// The decode kernels through both buffer paths: device addresses (GPUs) and texel descriptors
+// (lavapipe); the test above takes whichever the device prefers.
+TEST_F(Moe, both_buffer_paths) {
+  for (host::BufferAccess access : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+    for (TensorFormat f : {TensorFormat::mxfp4, TensorFormat::q8_0, TensorFormat::q5_0,
+                           TensorFormat::bf16, TensorFormat::mlx_affine4})
+      for (uint32_t k : {1u, 4u})
+        for (uint32_t tokens : {1u, 7u})
+          MoeTester().access(access).format(f).experts(32).top_k(k).tokens(tokens).run();
+}
+
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();
@@ -104,12 +115,15 @@ TEST_F(Moe, swiglu_inputs_beyond_the_clamp) {
 TEST_F(Moe, experts_split_into_parts) {
   TensorData one_expert{TensorFormat::mxfp4, 96, 64};
   for (MoePath path : {MoePath::per_pair, MoePath::grouped})
-    MoeTester()
-        .tokens(30)
-        .top_k(4)
-        .max_part_bytes(5 * one_expert.expected_data_bytes() * 32 / 34)
-        .path(path)
-        .run();
+    for (host::BufferAccess access :
+         {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+      MoeTester()
+          .tokens(30)
+          .top_k(4)
+          .max_part_bytes(5 * one_expert.expected_data_bytes() * 32 / 34)
+          .path(path)
+          .access(access)
+          .run();
 }
 
 TEST_F(Moe, bad_top_k_and_shapes_name_the_layer) {

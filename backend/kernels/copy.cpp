@@ -19,17 +19,21 @@ host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
     return host::Status::error("f32_copy: buffers smaller than " + std::to_string(bytes) +
                                " bytes");
   constexpr uint32_t kWorkgroupSize = 256;
-  const bool ssbo = device.prefers_descriptors() && bytes <= device.info().max_storage_buffer_range;
+  const bool texels = device.prefers_descriptors() &&
+                      bytes <= device.info().max_storage_buffer_range &&
+                      fits_texels(src, host::TexelFormat::f32x4, device.info());
   host::PipelineDesc desc{
-      ssbo ? "f32_copy_ssbo" : "f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)};
-  desc.storage_buffers = ssbo ? 2 : 0;
+      texels ? "f32_copy_texel" : "f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)};
+  if (texels)
+    desc.bindings = {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER};
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   shaders::CopyPush push{src.address(), dst.address(), static_cast<uint32_t>(bytes / 16), 0};
   // Enough groups to fill any device; each invocation strides over the rest.
   uint32_t groups = std::min<uint64_t>((push.count + kWorkgroupSize - 1) / kWorkgroupSize, 4096);
-  if (ssbo) {
-    const VkDescriptorBufferInfo buffers[2] = {descriptor(src, bytes), descriptor(dst, bytes)};
-    stream.dispatch(*pipeline, buffers, &push, std::max(1u, groups));
+  if (texels) {
+    OSSVK_ASSIGN_OR_RETURN(host::Descriptor src_texels, texel(src, host::TexelFormat::f32x4));
+    const host::Descriptor bindings[2] = {src_texels, storage(dst, bytes)};
+    stream.dispatch(*pipeline, bindings, &push, std::max(1u, groups));
   } else {
     stream.dispatch(*pipeline, &push, std::max(1u, groups));
   }

@@ -127,12 +127,16 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
   const MatmulTiling tiling = matmul_tiling(info);
   const uint64_t x_bytes = uint64_t{n} * w.k * 4, y_bytes = uint64_t{n} * w.m * 4,
                  bias_bytes = uint64_t{w.m} * 4;
-  bool ssbo = device.prefers_descriptors() &&
-              std::max({x_bytes, y_bytes, bias_bytes}) <= info.max_storage_buffer_range;
-  for (const DeviceMatrix::Part& part : w.parts)
-    ssbo = ssbo && part.quants.size() <= info.max_storage_buffer_range;
-  host::PipelineDesc desc{ssbo ? kernel + "_ssbo" : kernel, {}, sizeof(shaders::MatmulPush)};
-  desc.storage_buffers = ssbo ? 6 : 0;
+  bool texels = device.prefers_descriptors() &&
+                std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
+                fits_texels(x, host::TexelFormat::f32x4, info);
+  for (const DeviceMatrix::Part& part : w.parts) texels = texels && fits_texels(part, info);
+  host::PipelineDesc desc{texels ? kernel + "_texel" : kernel, {}, sizeof(shaders::MatmulPush)};
+  if (texels) {
+    constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage};
+  }
   if (op == Op::matvec) {
     desc.spec = {kMatvecWorkgroup, rows, n};
   } else {
@@ -171,18 +175,16 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
         return host::Status::error(kernel + ": " + std::to_string(n) +
                                    " tokens exceed one dispatch");
     }
-    if (ssbo) {
-      // Planes a format lacks are never read; any valid buffer stands in for them.
-      const host::Buffer& scales = part.scales ? part.scales : part.quants;
-      const host::Buffer& aux = part.aux ? part.aux : part.quants;
-      const VkDescriptorBufferInfo buffers[6] = {
-          descriptor(part.quants, part.quants.size()),
-          descriptor(scales, scales.size()),
-          descriptor(aux, aux.size()),
-          descriptor(x, x_bytes),
-          descriptor(bias ? *bias : x, bias ? bias_bytes : x_bytes),
-          descriptor(y, y_bytes)};
-      stream.dispatch(*pipeline, buffers, &push, gx, gy);
+    if (texels) {
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(part));
+      OSSVK_ASSIGN_OR_RETURN(host::Descriptor x_texels, texel(x, host::TexelFormat::f32x4));
+      const host::Descriptor bindings[6] = {planes.quants,
+                                            planes.scales,
+                                            planes.aux,
+                                            x_texels,
+                                            storage(bias ? *bias : y, bias ? bias_bytes : y_bytes),
+                                            storage(y, y_bytes)};
+      stream.dispatch(*pipeline, bindings, &push, gx, gy);
     } else {
       stream.dispatch(*pipeline, &push, gx, gy);
     }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "backend/kernels/attention.h"
+#include "backend/kernels/binding.h"
 #include "backend/kernels/matmul.h"
 #include "shaders/moe_combine_push.h"
 #include "shaders/moe_down_push.h"
@@ -54,6 +55,19 @@ uint32_t rows_per_subgroup(const host::DeviceInfo& info) {
 // 28, 34 and 34 ms. GPUs keep one entry a workgroup row, for the parallelism.
 uint32_t entries_per_group(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
+}
+
+// Whether the decode kernels take their _texel variant (backend/kernels/binding.h): where the
+// device prefers descriptors and every plane and activation buffer fits a texel view.
+bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch& s) {
+  const host::DeviceInfo& info = device.info();
+  if (!device.prefers_descriptors() || !fits_texels(s.normed, host::TexelFormat::f32x4, info) ||
+      !fits_texels(s.act, host::TexelFormat::f32x4, info))
+    return false;
+  for (const DeviceMatrix* m : {&l.gate, &l.up, &l.down})
+    for (const DeviceMatrix::Part& part : m->parts)
+      if (!fits_texels(part, info)) return false;
+  return true;
 }
 
 // The experts [begin, end) a part of an expert matrix holds.
@@ -141,13 +155,16 @@ host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer
 
 namespace {
 
-// Whether prefill's grouped matmuls beat every pair reading its own expert rows. Measured on
-// lavapipe (2 cores, gpt-oss shapes, MXFP4, 512 tokens, k = 4): 32 experts (64 pairs an expert)
+// Whether prefill's grouped matmuls beat every pair reading its own expert rows. GPUs read each
+// expert's bytes once per tile instead of once per pair. Measured on lavapipe (2 cores, gpt-oss
+// shapes, MXFP4, k = 4): through storage buffers, 512 tokens and 32 experts (64 pairs an expert)
 // 20.5 s per pair, 13.7 s grouped; 128 experts (16 an expert) 25.4 s per pair, 33.9 s grouped,
-// since the FMAs an expert's rows feed shrink with its pairs while the decoding does not. GPUs
-// read each expert's bytes once per tile instead of once per pair either way.
-bool grouped_pays(const host::DeviceInfo& info, uint32_t pairs, uint32_t experts) {
-  return info.type != VK_PHYSICAL_DEVICE_TYPE_CPU || pairs >= 33 * experts;
+// since the FMAs an expert's rows feed shrink with its pairs while the decoding does not. Once
+// the per-pair kernels read texels, per pair won everywhere measured: 32 experts, 512 tokens
+// 8.9 s against 15.2 s grouped; 2048 tokens (256 pairs an expert) 36.2 s against 52.4 s.
+bool grouped_pays(const host::DeviceInfo& info, bool texels, uint32_t pairs, uint32_t experts) {
+  if (info.type != VK_PHYSICAL_DEVICE_TYPE_CPU) return true;
+  return !texels && pairs >= 33 * experts;
 }
 
 // The grouped path of prefill: pairs sorted by expert, gate and up as grouped matmuls, down with
@@ -239,9 +256,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
       s.logits.address(), s.ids.address(), s.weights.address(), tokens, l.experts, top_k, 0};
   stream.dispatch(*route, &rp, (tokens + 63) / 64);
   stream.barrier();
+  const bool texels = use_texels(device, l, s);
   const bool grouped =
       path == MoePath::automatic
-          ? tokens > kMaxMatvecColumns && grouped_pays(info, tokens * top_k, l.experts)
+          ? tokens > kMaxMatvecColumns && grouped_pays(info, texels, tokens * top_k, l.experts)
           : path == MoePath::grouped;
   if (grouped && !s.order)
     return fail(name, "the grouped path needs a scratch made for more than " +
@@ -252,12 +270,13 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const uint32_t per_group = std::max(1u, kWorkgroup / std::max(1u, info.subgroup_size)) * rows;
   const std::string fmt = device_format_info(l.gate.format).name;
   const uint32_t entries = entries_per_group(info);
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* gate_up,
-      device.pipelines().get({"f32_" + fmt + "w_moe_gate_up",
-                              {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
-                               std::bit_cast<uint32_t>(l.swiglu_limit), entries},
-                              sizeof(shaders::MoeGateUpPush)}));
+  constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+  host::PipelineDesc gate_up_desc{"f32_" + fmt + "w_moe_gate_up" + (texels ? "_texel" : ""),
+                                  {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
+                                   std::bit_cast<uint32_t>(l.swiglu_limit), entries},
+                                  sizeof(shaders::MoeGateUpPush)};
+  if (texels) gate_up_desc.bindings.assign(7, kTexel);
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* gate_up, device.pipelines().get(gate_up_desc));
   for (size_t i = 0; i < l.gate.parts.size(); ++i) {
     const auto& g = l.gate.parts[i];
     const auto& u = l.up.parts[i];
@@ -282,16 +301,27 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     p.expert_end = end;
     p.group_blocks = l.gate.group_size / 32;
     p.flags = l.gate.scales_bf16 ? 1 : 0;
-    stream.dispatch(*gate_up, &p, (l.ff + per_group - 1) / per_group,
-                    (tokens * top_k + entries - 1) / entries);
+    const uint32_t gx = (l.ff + per_group - 1) / per_group;
+    const uint32_t gy = (tokens * top_k + entries - 1) / entries;
+    if (texels) {
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels gt, weight_texels(g));
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels ut, weight_texels(u));
+      OSSVK_ASSIGN_OR_RETURN(host::Descriptor xt, texel(s.normed, host::TexelFormat::f32x4));
+      const host::Descriptor bindings[7] = {gt.quants, gt.scales, gt.aux, ut.quants,
+                                            ut.scales, ut.aux,    xt};
+      stream.dispatch(*gate_up, bindings, &p, gx, gy);
+    } else {
+      stream.dispatch(*gate_up, &p, gx, gy);
+    }
   }
   stream.barrier();
 
   const std::string down_fmt = device_format_info(l.down.format).name;
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* down,
-      device.pipelines().get(
-          {"f32_" + down_fmt + "w_moe_down", {kWorkgroup, rows}, sizeof(shaders::MoeDownPush)}));
+  host::PipelineDesc down_desc{"f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
+                               {kWorkgroup, rows},
+                               sizeof(shaders::MoeDownPush)};
+  if (texels) down_desc.bindings.assign(4, kTexel);
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
   for (size_t i = 0; i < l.down.parts.size(); ++i) {
     const auto& part = l.down.parts[i];
     auto [begin, end] = part_experts(part, l.hidden);
@@ -314,7 +344,15 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     p.group_blocks = l.down.group_size / 32;
     p.flags = (l.down.scales_bf16 ? 1 : 0) | (i > 0 ? 2 : 0);
     if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
-    stream.dispatch(*down, &p, (l.hidden + per_group - 1) / per_group, tokens);
+    const uint32_t gx = (l.hidden + per_group - 1) / per_group;
+    if (texels) {
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(part));
+      OSSVK_ASSIGN_OR_RETURN(host::Descriptor at, texel(s.act, host::TexelFormat::f32x4));
+      const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, at};
+      stream.dispatch(*down, bindings, &p, gx, tokens);
+    } else {
+      stream.dispatch(*down, &p, gx, tokens);
+    }
   }
   return {};
 }

@@ -13,7 +13,7 @@
 namespace ossvk::testing {
 
 std::vector<uint32_t> MoeTester::run() {
-  Gpu& g = gpu();
+  AccessDevice& g = gpu_with(access_);
   if (!g.transfer) {
     ADD_FAILURE() << "no GPU";
     return {};
@@ -22,7 +22,8 @@ std::vector<uint32_t> MoeTester::run() {
   const uint32_t E = experts_, D = hidden_, F = ff_, T = tokens_, K = top_k_;
   std::ostringstream what;
   what << tensor_format_info(format_).name << " experts, E=" << E << " D=" << D << " F=" << F
-       << " T=" << T << " k=" << K;
+       << " T=" << T << " k=" << K
+       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)");
   SCOPED_TRACE(what.str());
 
   Rng rng(seed_ * 104729 + E * 31 + T);

@@ -31,6 +31,8 @@ class MoeTester {
   MoeTester& router_zero() { return set(router_zero_, true); }
   // Grouped matmuls or per-pair kernels, whatever the device would choose.
   MoeTester& path(MoePath v) { return set(path_, v); }
+  // Device addresses or descriptors forced (default: whatever the device prefers).
+  MoeTester& access(host::BufferAccess v) { return set(access_, v); }
 
   // Returns the GPU expert ids [tokens][k].
   std::vector<uint32_t> run();
@@ -48,6 +50,7 @@ class MoeTester {
   uint64_t max_part_bytes_ = 0;
   bool router_zero_ = false;
   MoePath path_ = MoePath::automatic;
+  host::BufferAccess access_ = host::BufferAccess::automatic;
   std::function<void(std::vector<float>&)> edit_bias_;
 };
 
