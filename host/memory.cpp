@@ -72,14 +72,9 @@ void Buffer::release() {
   owner_ = nullptr;
 }
 
-uint32_t texel_bytes(TexelFormat format) {
-  return format == TexelFormat::u32 ? 4 : 16;
-}
-
 Result<VkBufferView> Buffer::texel_view(TexelFormat format) const {
   if (!owner_) return Status::error("a texel view of a null buffer", VK_ERROR_UNKNOWN);
-  const uint32_t texel = texel_bytes(format);
-  const VkDeviceSize texels = align_up(size_, texel) / texel;
+  const VkDeviceSize texels = align_up(size_, kTexelBytes) / kTexelBytes;
   if (texels > owner_->max_texel_elements_)
     return Status::error("a buffer of " + mib(size_) + " holds " + std::to_string(texels) +
                              " texels, more than the device's maxTexelBufferElements (" +
@@ -90,11 +85,10 @@ Result<VkBufferView> Buffer::texel_view(TexelFormat format) const {
   if (!view) {
     VkBufferViewCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
     ci.buffer = vk_buffer_;
-    ci.format = format == TexelFormat::u32x4   ? VK_FORMAT_R32G32B32A32_UINT
-                : format == TexelFormat::f32x4 ? VK_FORMAT_R32G32B32A32_SFLOAT
-                                               : VK_FORMAT_R32_UINT;
+    ci.format =
+        format == TexelFormat::u32x4 ? VK_FORMAT_R32G32B32A32_UINT : VK_FORMAT_R32G32B32A32_SFLOAT;
     ci.offset = offset_;
-    ci.range = texels * texel;
+    ci.range = texels * kTexelBytes;
     VkBufferView raw;
     OSSVK_VK(vkCreateBufferView(owner_->device_, &ci, nullptr, &raw));
     view = DeviceHandle<VkBufferView>(owner_->device_, raw, vkDestroyBufferView);

@@ -22,10 +22,10 @@ enum class MemoryUse {
 
 class Allocator;
 
-// How a kernel reads a buffer through a uniform texel buffer: four 32-bit words, four floats, or
-// one word per texel.
-enum class TexelFormat { u32x4, f32x4, u32, count };
-uint32_t texel_bytes(TexelFormat format);
+// How a kernel reads a buffer through a uniform texel buffer: four 32-bit words or four floats
+// per texel.
+enum class TexelFormat { u32x4, f32x4, count };
+inline constexpr uint32_t kTexelBytes = 16;
 
 class Buffer {
  public:
@@ -42,9 +42,9 @@ class Buffer {
   VkDeviceAddress address() const { return address_; }  // 0 for a null buffer
   std::byte* mapped() const { return mapped_; }         // null unless host-visible
   explicit operator bool() const { return owner_ != nullptr; }
-  // A view of the whole buffer as uniform texels, made on first use and destroyed with the buffer
-  // (thread-safe). The buffer's last texel may run into its alignment padding. Fails when the
-  // buffer holds more than maxTexelBufferElements texels.
+  // A view of the whole buffer as 16-byte uniform texels, made on first use and destroyed with
+  // the buffer (thread-safe). The last texel may run into the allocation's padding. Fails when
+  // the buffer holds more than maxTexelBufferElements texels.
   Result<VkBufferView> texel_view(TexelFormat format) const;
 
  private:

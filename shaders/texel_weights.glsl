@@ -1,19 +1,19 @@
 // The weight-plane accessors of weight_format.glsl through uniform texel buffers (set 0, bindings
-// 0..2: quants as four words a texel, scales and aux as one word a texel, so 8- and 16-bit values
-// are cut from their word).
+// 0..2), each plane four words a texel: 8- and 16-bit scales are cut from their word. (One word
+// a texel for the scales measured slower on lavapipe.)
 layout(set = 0, binding = 0) uniform usamplerBuffer w_quants_t;
 layout(set = 0, binding = 1) uniform usamplerBuffer w_scales_t;
 layout(set = 0, binding = 2) uniform usamplerBuffer w_aux_t;
 
 uint texel_byte(usamplerBuffer t, uint i) {
-  return bitfieldExtract(texelFetch(t, int(i >> 2)).x, int(i & 3u) * 8, 8);
+  return bitfieldExtract(texelFetch(t, int(i >> 4))[(i >> 2) & 3u], int(i & 3u) * 8, 8);
 }
 uint texel_half(usamplerBuffer t, uint i) {
-  return bitfieldExtract(texelFetch(t, int(i >> 1)).x, int(i & 1u) * 16, 16);
+  return bitfieldExtract(texelFetch(t, int(i >> 3))[(i >> 1) & 3u], int(i & 1u) * 16, 16);
 }
 
 #define W_QUANTS(i) texelFetch(w_quants_t, int(i))
 #define W_SCALE8(i) texel_byte(w_scales_t, i)
 #define W_SCALE16(i) texel_half(w_scales_t, i)
-#define W_AUX32(i) texelFetch(w_aux_t, int(i)).x
+#define W_AUX32(i) texelFetch(w_aux_t, int((i) >> 2))[(i) & 3u]
 #define W_AUX16(i) texel_half(w_aux_t, i)

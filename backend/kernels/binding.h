@@ -17,15 +17,13 @@ namespace ossvk {
 // descriptors are preferred.
 inline uint64_t max_part_bytes(const host::Device& device) {
   const host::DeviceInfo& info = device.info();
-  const uint64_t texel_range = uint64_t{info.max_texel_buffer_elements} * 16;
+  const uint64_t texel_range = uint64_t{info.max_texel_buffer_elements} * host::kTexelBytes;
   return device.prefers_descriptors() ? std::min(info.max_memory_allocation_size, texel_range)
                                       : info.max_memory_allocation_size;
 }
 
-inline bool fits_texels(const host::Buffer& b, host::TexelFormat format,
-                        const host::DeviceInfo& info) {
-  const uint32_t texel = host::texel_bytes(format);
-  return (b.size() + texel - 1) / texel <= info.max_texel_buffer_elements;
+inline bool fits_texels(const host::Buffer& b, const host::DeviceInfo& info) {
+  return (b.size() + host::kTexelBytes - 1) / host::kTexelBytes <= info.max_texel_buffer_elements;
 }
 
 inline host::Descriptor storage(const host::Buffer& b, VkDeviceSize bytes) {
@@ -43,9 +41,8 @@ struct WeightTexels {
 };
 
 inline bool fits_texels(const DeviceMatrix::Part& part, const host::DeviceInfo& info) {
-  return fits_texels(part.quants, host::TexelFormat::u32x4, info) &&
-         (!part.scales || fits_texels(part.scales, host::TexelFormat::u32, info)) &&
-         (!part.aux || fits_texels(part.aux, host::TexelFormat::u32, info));
+  return fits_texels(part.quants, info) && (!part.scales || fits_texels(part.scales, info)) &&
+         (!part.aux || fits_texels(part.aux, info));
 }
 
 inline host::Result<WeightTexels> weight_texels(const DeviceMatrix::Part& part) {
@@ -54,10 +51,10 @@ inline host::Result<WeightTexels> weight_texels(const DeviceMatrix::Part& part) 
   // A plane the format lacks is never read; the quants stand in for it.
   t.scales = t.aux = t.quants;
   if (part.scales) {
-    OSSVK_ASSIGN_OR_RETURN(t.scales, texel(part.scales, host::TexelFormat::u32));
+    OSSVK_ASSIGN_OR_RETURN(t.scales, texel(part.scales, host::TexelFormat::u32x4));
   }
   if (part.aux) {
-    OSSVK_ASSIGN_OR_RETURN(t.aux, texel(part.aux, host::TexelFormat::u32));
+    OSSVK_ASSIGN_OR_RETURN(t.aux, texel(part.aux, host::TexelFormat::u32x4));
   }
   return t;
 }

@@ -21,7 +21,7 @@ host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
   constexpr uint32_t kWorkgroupSize = 256;
   const bool texels = device.prefers_descriptors() &&
                       bytes <= device.info().max_storage_buffer_range &&
-                      fits_texels(src, host::TexelFormat::f32x4, device.info());
+                      fits_texels(src, device.info());
   host::PipelineDesc desc{
       texels ? "f32_copy_texel" : "f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)};
   if (texels)

@@ -129,7 +129,7 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                  bias_bytes = uint64_t{w.m} * 4;
   bool texels = device.prefers_descriptors() &&
                 std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
-                fits_texels(x, host::TexelFormat::f32x4, info);
+                fits_texels(x, info);
   for (const DeviceMatrix::Part& part : w.parts) texels = texels && fits_texels(part, info);
   host::PipelineDesc desc{texels ? kernel + "_texel" : kernel, {}, sizeof(shaders::MatmulPush)};
   if (texels) {

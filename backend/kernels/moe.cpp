@@ -61,8 +61,7 @@ uint32_t entries_per_group(const host::DeviceInfo& info) {
 // device prefers descriptors and every plane and activation buffer fits a texel view.
 bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch& s) {
   const host::DeviceInfo& info = device.info();
-  if (!device.prefers_descriptors() || !fits_texels(s.normed, host::TexelFormat::f32x4, info) ||
-      !fits_texels(s.act, host::TexelFormat::f32x4, info))
+  if (!device.prefers_descriptors() || !fits_texels(s.normed, info) || !fits_texels(s.act, info))
     return false;
   for (const DeviceMatrix* m : {&l.gate, &l.up, &l.down})
     for (const DeviceMatrix::Part& part : m->parts)

@@ -13,10 +13,12 @@ vec4 e2m1x4_times_2_pow_m14(uint n) {
 }
 
 // E8M0 scale 2^(s-127) built as fp32 bits: s = 0 is the denormal 2^-127, s = 255 is NaN.
+// Selects, not branches: on lavapipe a branch whose condition differs between lanes costs far
+// more than both sides (with the scales read 16 bytes a texel, the MXFP4 matvec 4096x14336 went
+// from 7.2 to 6.0-6.6 ms).
 float e8m0_to_f32(uint s) {
-  if (s == 0u) return uintBitsToFloat(0x00400000u);
-  if (s == 255u) return uintBitsToFloat(0x7FC00000u);
-  return uintBitsToFloat(s << 23);
+  const uint bits = mix(mix(s << 23, 0x7FC00000u, s == 255u), 0x00400000u, s == 0u);
+  return uintBitsToFloat(bits);
 }
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
