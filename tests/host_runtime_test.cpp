@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "backend/kernels/copy.h"
+#include "host/live_objects.h"
 #include "support/gpu.h"
 
 namespace ossvk::testing {
@@ -73,6 +74,33 @@ TEST_F(HostRuntime, suballocations_are_aligned_distinct_and_reused) {
                     bufs[j].address() >= bufs[i].address() + bufs[i].size());
   }
   EXPECT_EQ(alloc.bytes_in_use(), before);
+}
+
+// Views are made once per format, follow a moved buffer and go with it.
+TEST_F(HostRuntime, texel_views_are_made_once_and_freed_with_the_buffer) {
+  auto count = [] {
+    auto counts = host::live_objects();
+    auto it = counts.find(VK_OBJECT_TYPE_BUFFER_VIEW);
+    return it == counts.end() ? int64_t{0} : it->second;
+  };
+  const int64_t at_start = count();
+  {
+    auto b = device().allocator().allocate(1000, host::MemoryUse::device);
+    ASSERT_OK(b);
+    auto floats = b.value().texel_view(host::TexelFormat::f32x4);
+    auto words = b.value().texel_view(host::TexelFormat::u32x4);
+    ASSERT_OK(floats);
+    ASSERT_OK(words);
+    EXPECT_NE(floats.value(), words.value());
+    EXPECT_EQ(count(), at_start + 2);
+    host::Buffer moved = std::move(b).value();
+    auto again = moved.texel_view(host::TexelFormat::f32x4);
+    ASSERT_OK(again);
+    EXPECT_EQ(again.value(), floats.value());
+    EXPECT_EQ(count(), at_start + 2);
+  }
+  EXPECT_EQ(count(), at_start);
+  EXPECT_FALSE(host::Buffer().texel_view(host::TexelFormat::u32x4).ok());
 }
 
 TEST_F(HostRuntime, allocation_beyond_max_memory_allocation_size_is_a_clear_error) {
