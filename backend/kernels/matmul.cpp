@@ -23,7 +23,8 @@ constexpr uint32_t kMatvecWorkgroup = 64;
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. On lavapipe
 // every lane's load is a gather, so sharing them across 8 rows measured 2.4x faster than 1 row
 // (MXFP4 4096x14336: 30.7 -> 12.5 ms through device addresses; 4 and 16 rows are slower through
-// descriptors too: 11.6 and 13.4 ms against 10.9). One row per invocation, walking all of K with
+// storage buffers too: 11.6 and 13.4 ms against 10.9; through texels 2, 4 and 16 rows took 8.3,
+// 9.0 and 7.2 ms against 7.1-7.4). One row per invocation, walking all of K with
 // activations uniform across lanes, measured 21 ms. On an H100 (4096x14336, 1 column) block-
 // quantized rows want 2 rows per subgroup and 16/32-bit rows 4: Q8_0 0.372 / 0.044 / 0.160 ms
 // for 1 / 2 / 4 rows, MXFP4 0.066 / 0.043 / 0.045 ms, BF16 0.430 / 0.263 / 0.197 ms. More than 4
