@@ -22,8 +22,7 @@ uint g_matrix = 0u;
   (g_matrix == 0u ? texelFetch(w_quants_t, int(i)) : texelFetch(w2_quants_t, int(i)))
 #define W_SCALE8(i) (g_matrix == 0u ? texel_byte(w_scales_t, i) : texel_byte(w2_scales_t, i))
 #define W_SCALE16(i) (g_matrix == 0u ? texel_half(w_scales_t, i) : texel_half(w2_scales_t, i))
-#define W_AUX32(i) \
-  (g_matrix == 0u ? texelFetch(w_aux_t, int(i)).x : texelFetch(w2_aux_t, int(i)).x)
+#define W_AUX32(i) (g_matrix == 0u ? texel_word(w_aux_t, i) : texel_word(w2_aux_t, i))
 #define W_AUX16(i) (g_matrix == 0u ? texel_half(w_aux_t, i) : texel_half(w2_aux_t, i))
 #define USE_MATRIX(index, quants, scales, aux) g_matrix = index
 #else

@@ -11,9 +11,10 @@ uint texel_byte(usamplerBuffer t, uint i) {
 uint texel_half(usamplerBuffer t, uint i) {
   return bitfieldExtract(texelFetch(t, int(i >> 3))[(i >> 1) & 3u], int(i & 1u) * 16, 16);
 }
+uint texel_word(usamplerBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i & 3u]; }
 
 #define W_QUANTS(i) texelFetch(w_quants_t, int(i))
 #define W_SCALE8(i) texel_byte(w_scales_t, i)
 #define W_SCALE16(i) texel_half(w_scales_t, i)
-#define W_AUX32(i) texelFetch(w_aux_t, int((i) >> 2))[(i) & 3u]
+#define W_AUX32(i) texel_word(w_aux_t, i)
 #define W_AUX16(i) texel_half(w_aux_t, i)
