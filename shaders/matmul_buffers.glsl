@@ -1,9 +1,9 @@
 // How the f32_<fmt>w_matvec / _matmul kernels reach their buffers. By default through the device
-// addresses in the push constants (any size). Built with OSSVK_TEXEL, through descriptors pushed
-// per dispatch (set 0): the weight planes and the activations as uniform texel buffers (quants
-// and x four words a texel, scales and aux one), bias and y as storage buffers. Where the device
-// prefers descriptors (lavapipe, backend/kernels/binding.h) the launcher takes this variant when
-// every range fits.
+// addresses in the push constants (any size). Built with OSSVK_TEXEL (the matvec only, see
+// backend/kernels/matmul.cpp), through descriptors pushed per dispatch (set 0): the weight planes
+// and the activations as uniform texel buffers of four words, bias and y as storage buffers.
+// Where the device prefers descriptors (lavapipe, backend/kernels/binding.h) the launcher takes
+// this variant when every range fits.
 #ifdef OSSVK_TEXEL
 #include "texel_weights.glsl"
 layout(set = 0, binding = 3) uniform samplerBuffer x_t;

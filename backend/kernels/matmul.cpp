@@ -128,7 +128,11 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
   const MatmulTiling tiling = matmul_tiling(info);
   const uint64_t x_bytes = uint64_t{n} * w.k * 4, y_bytes = uint64_t{n} * w.m * 4,
                  bias_bytes = uint64_t{w.m} * 4;
-  bool texels = device.prefers_descriptors() &&
+  // The matmul keeps device addresses: lavapipe compiles a kernel that reads texels when it first
+  // runs, and the matmul's unrolled tiles took 100-160 s there for Q4_0, Q5_0 and MLX under the
+  // sanitizer build, past a submission's timeout (and 23 s against 18 s for MXFP4 otherwise),
+  // for a prefill only 4-23 % faster.
+  bool texels = op == Op::matvec && device.prefers_descriptors() &&
                 std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
                 fits_texels(x, info);
   for (const DeviceMatrix::Part& part : w.parts) texels = texels && fits_texels(part, info);
