@@ -6,29 +6,19 @@
 // matrix; it is a constant wherever the inlined decoders read it, so only one fetch remains.
 // ACT4(i) reads the activations' vec4 i (the address path defines it in each kernel).
 #ifdef OSSVK_TEXEL
-#include "texel_weights.glsl"
 #ifdef MOE_TWO_MATRICES
 layout(set = 0, binding = 3) uniform usamplerBuffer w2_quants_t;
 layout(set = 0, binding = 4) uniform usamplerBuffer w2_scales_t;
 layout(set = 0, binding = 5) uniform usamplerBuffer w2_aux_t;
 layout(set = 0, binding = 6) uniform samplerBuffer act_t;
 uint g_matrix = 0u;
-#undef W_QUANTS
-#undef W_SCALE8
-#undef W_SCALE16
-#undef W_AUX32
-#undef W_AUX16
-#define W_QUANTS(i) \
-  (g_matrix == 0u ? texelFetch(w_quants_t, int(i)) : texelFetch(w2_quants_t, int(i)))
-#define W_SCALE8(i) (g_matrix == 0u ? texel_byte(w_scales_t, i) : texel_byte(w2_scales_t, i))
-#define W_SCALE16(i) (g_matrix == 0u ? texel_half(w_scales_t, i) : texel_half(w2_scales_t, i))
-#define W_AUX32(i) (g_matrix == 0u ? texel_word(w_aux_t, i) : texel_word(w2_aux_t, i))
-#define W_AUX16(i) (g_matrix == 0u ? texel_half(w_aux_t, i) : texel_half(w2_aux_t, i))
+#define TEXEL_PICK(first, second) (g_matrix == 0u ? first : second)
 #define USE_MATRIX(index, quants, scales, aux) g_matrix = index
 #else
 layout(set = 0, binding = 3) uniform samplerBuffer act_t;
 #define USE_MATRIX(index, quants, scales, aux)
 #endif
+#include "texel_weights.glsl"
 #define ACT4(i) texelFetch(act_t, int(i))
 #else
 UVec4Buf g_quants;

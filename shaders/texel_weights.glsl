@@ -13,8 +13,13 @@ uint texel_half(usamplerBuffer t, uint i) {
 }
 uint texel_word(usamplerBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i & 3u]; }
 
-#define W_QUANTS(i) texelFetch(w_quants_t, int(i))
-#define W_SCALE8(i) texel_byte(w_scales_t, i)
-#define W_SCALE16(i) texel_half(w_scales_t, i)
-#define W_AUX32(i) texel_word(w_aux_t, i)
-#define W_AUX16(i) texel_half(w_aux_t, i)
+// A kernel that reads a second matrix (moe_gate_up, shaders/moe_weights.glsl) defines
+// TEXEL_PICK(first, second) to choose between these bindings and its own w2_* ones.
+#ifndef TEXEL_PICK
+#define TEXEL_PICK(first, second) first
+#endif
+#define W_QUANTS(i) TEXEL_PICK(texelFetch(w_quants_t, int(i)), texelFetch(w2_quants_t, int(i)))
+#define W_SCALE8(i) TEXEL_PICK(texel_byte(w_scales_t, i), texel_byte(w2_scales_t, i))
+#define W_SCALE16(i) TEXEL_PICK(texel_half(w_scales_t, i), texel_half(w2_scales_t, i))
+#define W_AUX32(i) TEXEL_PICK(texel_word(w_aux_t, i), texel_word(w2_aux_t, i))
+#define W_AUX16(i) TEXEL_PICK(texel_half(w_aux_t, i), texel_half(w2_aux_t, i))

@@ -137,10 +137,12 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                 fits_texels(x, info);
   for (const DeviceMatrix::Part& part : w.parts) texels = texels && fits_texels(part, info);
   host::PipelineDesc desc{texels ? kernel + "_texel" : kernel, {}, sizeof(shaders::MatmulPush)};
+  host::Descriptor x_texels;  // bound with every part's planes
   if (texels) {
     constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage};
+    OSSVK_ASSIGN_OR_RETURN(x_texels, texel(x, host::TexelFormat::f32x4));
   }
   if (op == Op::matvec) {
     desc.spec = {kMatvecWorkgroup, rows, n};
@@ -182,7 +184,6 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     }
     if (texels) {
       OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(part));
-      OSSVK_ASSIGN_OR_RETURN(host::Descriptor x_texels, texel(x, host::TexelFormat::f32x4));
       const host::Descriptor bindings[6] = {planes.quants,
                                             planes.scales,
                                             planes.aux,

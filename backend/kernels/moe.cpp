@@ -274,7 +274,12 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
                                   {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
                                    std::bit_cast<uint32_t>(l.swiglu_limit), entries},
                                   sizeof(shaders::MoeGateUpPush)};
-  if (texels) gate_up_desc.bindings.assign(7, kTexel);
+  host::Descriptor x_texels, act_texels;  // the activations, bound with every part's planes
+  if (texels) {
+    gate_up_desc.bindings.assign(7, kTexel);
+    OSSVK_ASSIGN_OR_RETURN(x_texels, texel(s.normed, host::TexelFormat::f32x4));
+    OSSVK_ASSIGN_OR_RETURN(act_texels, texel(s.act, host::TexelFormat::f32x4));
+  }
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* gate_up, device.pipelines().get(gate_up_desc));
   for (size_t i = 0; i < l.gate.parts.size(); ++i) {
     const auto& g = l.gate.parts[i];
@@ -305,9 +310,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     if (texels) {
       OSSVK_ASSIGN_OR_RETURN(WeightTexels gt, weight_texels(g));
       OSSVK_ASSIGN_OR_RETURN(WeightTexels ut, weight_texels(u));
-      OSSVK_ASSIGN_OR_RETURN(host::Descriptor xt, texel(s.normed, host::TexelFormat::f32x4));
-      const host::Descriptor bindings[7] = {gt.quants, gt.scales, gt.aux, ut.quants,
-                                            ut.scales, ut.aux,    xt};
+      const host::Descriptor bindings[7] = {gt.quants, gt.scales, gt.aux,  ut.quants,
+                                            ut.scales, ut.aux,    x_texels};
       stream.dispatch(*gate_up, bindings, &p, gx, gy);
     } else {
       stream.dispatch(*gate_up, &p, gx, gy);
@@ -346,8 +350,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     const uint32_t gx = (l.hidden + per_group - 1) / per_group;
     if (texels) {
       OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(part));
-      OSSVK_ASSIGN_OR_RETURN(host::Descriptor at, texel(s.act, host::TexelFormat::f32x4));
-      const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, at};
+      const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, act_texels};
       stream.dispatch(*down, bindings, &p, gx, tokens);
     } else {
       stream.dispatch(*down, &p, gx, tokens);
