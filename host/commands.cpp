@@ -34,6 +34,14 @@ Result<std::unique_ptr<CommandStream>> CommandStream::create(Device& device,
     s->queries_ = DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
     s->max_timestamps_ = max_timestamps;
   }
+  if (device.profile() && device.info().timestamp_valid_bits > 0) {
+    VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qci.queryCount = kProfileQueries;
+    VkQueryPool qp;
+    OSSVK_VK(vkCreateQueryPool(dev, &qci, nullptr, &qp));
+    s->profile_queries_ = DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
+  }
   return s;
 }
 
@@ -59,6 +67,8 @@ Status CommandStream::begin(bool reusable) {
   OSSVK_VK(vkBeginCommandBuffer(cmd_, &bi));
   if (queries_) vkCmdResetQueryPool(cmd_, queries_.get(), 0, max_timestamps_);
   timestamps_ = 0;
+  if (profile_queries_) vkCmdResetQueryPool(cmd_, profile_queries_.get(), 0, kProfileQueries);
+  profiled_.clear();
   recording_ = true;
   return {};
 }
@@ -68,7 +78,15 @@ void CommandStream::dispatch(const Pipeline& p, const void* push, uint32_t gx, u
   vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline.get());
   if (p.push_size)
     vkCmdPushConstants(cmd_, p.layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0, p.push_size, push);
+  const bool profiled = profile_queries_ && profiled_.size() + 2 <= kProfileQueries;
+  if (profiled && profiled_.empty())
+    vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, profile_queries_.get(), 0);
   vkCmdDispatch(cmd_, gx, gy, gz);
+  if (profiled) {
+    profiled_.push_back(&p.kernel);
+    vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, profile_queries_.get(),
+                        static_cast<uint32_t>(profiled_.size()));
+  }
 }
 
 void CommandStream::dispatch(const Pipeline& p, std::span<const Descriptor> bindings,
@@ -138,7 +156,22 @@ Status CommandStream::run(uint64_t timeout_ns) {
   OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
   OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   submitted_ = true;
-  return device_.wait(fence, timeout_ns);
+  OSSVK_RETURN_IF_ERROR(device_.wait(fence, timeout_ns));
+  return charge_profile();
+}
+
+Status CommandStream::charge_profile() {
+  if (profiled_.empty()) return {};
+  std::vector<uint64_t> ticks(profiled_.size() + 1);
+  OSSVK_VK(vkGetQueryPoolResults(device_.handle(), profile_queries_.get(), 0,
+                                 static_cast<uint32_t>(ticks.size()), ticks.size() * 8,
+                                 ticks.data(), 8, VK_QUERY_RESULT_64_BIT));
+  const uint32_t bits = device_.info().timestamp_valid_bits;
+  const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  for (size_t i = 0; i < profiled_.size(); ++i)
+    device_.profile()->add(*profiled_[i], static_cast<double>((ticks[i + 1] - ticks[i]) & mask) *
+                                              device_.info().timestamp_period_ns);
+  return {};
 }
 
 Result<std::vector<double>> CommandStream::timestamps_ns() const {

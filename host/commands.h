@@ -59,6 +59,12 @@ class CommandStream {
   DeviceHandle<VkCommandPool> pool_;
   DeviceHandle<VkFence> fence_;
   DeviceHandle<VkQueryPool> queries_;
+  // OSSVK_PROFILE: a timestamp after every dispatch (the first one also before it), the
+  // dispatches' kernels in order.
+  static constexpr uint32_t kProfileQueries = 4096;
+  DeviceHandle<VkQueryPool> profile_queries_;
+  std::vector<const std::string*> profiled_;
+  Status charge_profile();
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   uint32_t max_timestamps_ = 0;
   uint32_t timestamps_ = 0;

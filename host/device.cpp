@@ -1,5 +1,6 @@
 #include "host/device.h"
 
+#include <cstdio>
 #include <vector>
 
 #include "host/live_objects.h"
@@ -78,12 +79,19 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
                                 !instance.gpu_assisted_validation());
   self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
   self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.pipeline_cache_dir);
+  if (options.profile) self->profile_ = std::make_unique<KernelProfile>();
   return self;
 }
 
 Device::~Device() {
   if (device_ == VK_NULL_HANDLE) return;
   vkDeviceWaitIdle(device_);
+  if (profile_) {
+    const std::string table = profile_->report();
+    if (!table.empty())
+      std::fprintf(stderr, "ossvk profile, %s (OSSVK_PROFILE):\n%s", info_.name.c_str(),
+                   table.c_str());
+  }
   pipelines_.reset();
   allocator_.reset();
   vkDestroyDevice(device_, nullptr);

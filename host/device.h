@@ -10,6 +10,7 @@
 #include "host/device_info.h"
 #include "host/memory.h"
 #include "host/pipeline.h"
+#include "host/profile.h"
 
 namespace ossvk::host {
 
@@ -24,6 +25,7 @@ struct DeviceOptions {
   std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
   VkDeviceSize block_size = 256ull << 20;
   BufferAccess buffer_access = BufferAccess::automatic;  // automatic: descriptors on CPU devices
+  bool profile = KernelProfile::requested();  // per-kernel GPU times, printed when the device goes
 };
 
 class Device {
@@ -41,6 +43,8 @@ class Device {
   // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }
   PipelineSet& pipelines() { return *pipelines_; }
+  // Where command streams charge their kernels' GPU time; null unless DeviceOptions::profile.
+  KernelProfile* profile() { return profile_.get(); }
 
   // Queue submission is serialized across threads. Once the device is lost every submission
   // is refused with VK_ERROR_DEVICE_LOST.
@@ -65,6 +69,7 @@ class Device {
   bool prefers_descriptors_ = false;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;
+  std::unique_ptr<KernelProfile> profile_;
 };
 
 }  // namespace ossvk::host

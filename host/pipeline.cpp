@@ -136,6 +136,7 @@ Result<std::unique_ptr<Pipeline>> PipelineSet::build(const PipelineDesc& desc) {
 
   auto p = std::make_unique<Pipeline>();
   p->push_size = desc.push_size;
+  p->kernel = desc.kernel;
 
   VkShaderModuleCreateInfo smci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
   smci.codeSize = k->word_count * 4;

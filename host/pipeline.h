@@ -28,6 +28,7 @@ struct Pipeline {
   DeviceHandle<VkPipelineLayout> layout;
   DeviceHandle<VkPipeline> pipeline;
   uint32_t push_size = 0;
+  std::string kernel;  // the PipelineDesc's, for profiles
 };
 
 // The on-disk cache: $XDG_CACHE_HOME/ossvk/ (or ~/.cache/ossvk/), one file per device UUID and
