@@ -1,4 +1,5 @@
-// f32_rope_kv_write + f32_attention (+ f32_attention_reduce) against the reference: gpt-oss's
+// f32_rope_kv_write + f32_attention, or f32_attention_decode for one-token steps (+
+// f32_attention_reduce), against the reference: gpt-oss's
 // 64 query heads over 8 KV heads of 64 dims and a small 4/1 configuration, context lengths around
 // the 128-key window, sinks of every size, caches continued across steps, f32 and f16 caches.
 #include <gtest/gtest.h>
@@ -47,6 +48,15 @@ TEST_F(Attention, long_decode_splits_the_keys) {
       .steps({700, 1})
       .sinks(Sinks::large_positive)
       .run();
+}
+
+// f32_attention_decode takes at most 256 invocations' worth of a KV head's query heads per
+// workgroup (a subgroup each): 64 heads over one KV head need several workgroups; 128-dim heads
+// give each lane several output dimensions and may halve the key tile to fit shared memory.
+TEST_F(Attention, decode_of_wide_head_groups_and_128_dims) {
+  AttentionTester().heads(64, 1).head_dim(16).yarn(kTinyRope).steps({40, 1, 1}).run();
+  AttentionTester().heads(8, 2).head_dim(128).yarn(kTinyRope).steps({40, 1, 1}).run();
+  AttentionTester().heads(8, 2).head_dim(128).yarn(kTinyRope).steps({600, 1}).run();
 }
 
 // A sliding-window layer keeps window + step slots as a ring: a long run of steps wraps it.

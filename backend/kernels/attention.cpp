@@ -23,10 +23,29 @@ constexpr uint32_t kKeyTile = 32;               // keys per shared-memory tile
 constexpr uint32_t kSplitKeys = 256;            // keys per split in long decode contexts
 constexpr uint32_t kCpuMaxPrefillKeys = 60000;  // within llvmpipe's 65535 loop iterations
 
-// Query tokens per workgroup: enough to fill 64 invocations with whole head groups; a decode
-// step has one token, so its workgroups hold just the head group (no idle invocations).
-uint32_t queries_per_group(const AttentionDims& d, uint32_t tokens) {
-  return tokens == 1 ? 1 : std::max(1u, 64 / (d.heads / d.kv_heads));
+// f32_attention's query tokens per workgroup: enough to fill 64 invocations with whole head
+// groups. (One token, a decode step, takes f32_attention_decode.)
+uint32_t queries_per_group(const AttentionDims& d) {
+  return std::max(1u, 64 / (d.heads / d.kv_heads));
+}
+
+// f32_attention_decode's workgroup: `heads` query heads of one KV head, a subgroup of `lanes`
+// each, and key tiles of `keys` in shared memory (halved until they fit).
+struct DecodeLayout {
+  uint32_t heads, lanes, keys;
+  uint32_t required_lanes;  // 0: the driver's subgroup size is what `lanes` assumes
+};
+
+DecodeLayout decode_layout(const host::DeviceInfo& info, const AttentionDims& d) {
+  DecodeLayout l{};
+  l.lanes = std::max(8u, info.subgroup_size);
+  l.required_lanes =
+      info.subgroup_size_control && info.min_subgroup_size != info.max_subgroup_size ? l.lanes : 0;
+  const uint32_t group = d.heads / d.kv_heads;
+  l.heads = std::clamp(std::min(256u, info.max_workgroup_invocations) / l.lanes, 1u, group);
+  auto shared = [&](uint32_t keys) { return keys * (2 * d.head_dim + 1 + l.heads) * 4; };
+  for (l.keys = kKeyTile; l.keys > 8 && shared(l.keys) > info.max_shared_memory;) l.keys /= 2;
+  return l;
 }
 
 uint32_t visible_keys(const AttentionDims& d, uint32_t pos) {
@@ -207,13 +226,21 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
     splits = (visible_keys(d, last) + kSplitKeys - 1) / kSplitKeys;
   }
 
-  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d, tokens);
+  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
   const char* kernel = cache.f16 ? "f32_f16kv_attention" : "f32_attention";
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* pipeline,
-      device.pipelines().get({kernel,
-                              {queries * group, d.head_dim, group, queries, kKeyTile},
-                              sizeof(shaders::AttentionPush)}));
+  host::PipelineDesc desc{kernel,
+                          {queries * group, d.head_dim, group, queries, kKeyTile},
+                          sizeof(shaders::AttentionPush)};
+  uint32_t groups_x = (tokens + queries - 1) / queries;
+  if (tokens == 1) {
+    const DecodeLayout layout = decode_layout(device.info(), d);
+    desc = {cache.f16 ? "f32_f16kv_attention_decode" : "f32_attention_decode",
+            {layout.heads * layout.lanes, d.head_dim, group, layout.heads, layout.keys},
+            sizeof(shaders::AttentionPush)};
+    desc.required_subgroup_size = layout.required_lanes;
+    groups_x = (group + layout.heads - 1) / layout.heads;
+  }
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   shaders::AttentionPush push{};
   push.q = q.address();
   push.k_cache = cache.k.address();
@@ -230,7 +257,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.window = d.window;
   push.split_keys = kSplitKeys;
   push.splits = splits;
-  stream.dispatch(*pipeline, &push, (tokens + queries - 1) / queries, d.kv_heads, splits);
+  stream.dispatch(*pipeline, &push, groups_x, d.kv_heads, splits);
   if (splits > 1) {
     OSSVK_ASSIGN_OR_RETURN(
         const host::Pipeline* reduce,
