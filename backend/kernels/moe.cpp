@@ -43,7 +43,8 @@ host::Result<host::Buffer> upload_floats(host::Device& device, host::Transfer& t
   return b;
 }
 
-// Rows per subgroup, as in f32_<fmt>w_matvec.
+// Rows per subgroup in gate_up, as in f32_<fmt>w_matvec; rows per workgroup in down, whose
+// invocations all share their rows and split the k slots' blocks among them.
 uint32_t rows_per_subgroup(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 4;
 }
@@ -154,16 +155,18 @@ host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer
 
 namespace {
 
-// Whether prefill's grouped matmuls beat every pair reading its own expert rows. GPUs read each
-// expert's bytes once per tile instead of once per pair. Measured on lavapipe (2 cores, gpt-oss
-// shapes, MXFP4, k = 4): through storage buffers, 512 tokens and 32 experts (64 pairs an expert)
-// 20.5 s per pair, 13.7 s grouped; 128 experts (16 an expert) 25.4 s per pair, 33.9 s grouped,
-// since the FMAs an expert's rows feed shrink with its pairs while the decoding does not. Once
-// the per-pair kernels read texels, per pair won everywhere measured: 32 experts, 512 tokens
+// Whether prefill's grouped matmuls beat every pair reading its own expert rows. They read each
+// expert's bytes once per tile instead of once per pair, but their tiles are the dense matmul's,
+// which is slow on GPUs for now: on an H100 (gpt-oss-20b shapes, synthetic MXFP4 experts) the
+// whole model's pp512 ran 1169 tokens/s per pair and 246 grouped, one MoE layer of 512 tokens
+// 77 ms per pair against 93 ms grouped (32 experts) and 97 ms (128). Measured on lavapipe (2 cores,
+// gpt-oss shapes, MXFP4, k = 4): through storage buffers, 512 tokens and 32 experts (64 pairs an
+// expert) 20.5 s per pair, 13.7 s grouped; 128 experts (16 an expert) 25.4 s per pair, 33.9 s
+// grouped, since the FMAs an expert's rows feed shrink with its pairs while the decoding does not.
+// Once the per-pair kernels read texels, per pair won everywhere measured: 32 experts, 512 tokens
 // 8.9 s against 15.2 s grouped; 2048 tokens (256 pairs an expert) 36.2 s against 52.4 s.
 bool grouped_pays(const host::DeviceInfo& info, bool texels, uint32_t pairs, uint32_t experts) {
-  if (info.type != VK_PHYSICAL_DEVICE_TYPE_CPU) return true;
-  return !texels && pairs >= 33 * experts;
+  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
 }
 
 // The grouped path of prefill: pairs sorted by expert, gate and up as grouped matmuls, down with
@@ -320,8 +323,11 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   stream.barrier();
 
   const std::string down_fmt = device_format_info(l.down.format).name;
+  // down's workgroups share `rows` rows; its shared memory holds a sum per row per subgroup.
+  const uint32_t min_lanes = info.min_subgroup_size ? info.min_subgroup_size : info.subgroup_size;
+  const uint32_t subgroups = std::max(1u, kWorkgroup / std::max(1u, min_lanes));
   host::PipelineDesc down_desc{"f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
-                               {kWorkgroup, rows},
+                               {kWorkgroup, rows, subgroups},
                                sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
@@ -347,7 +353,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     p.group_blocks = l.down.group_size / 32;
     p.flags = (l.down.scales_bf16 ? 1 : 0) | (i > 0 ? 2 : 0);
     if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
-    const uint32_t gx = (l.hidden + per_group - 1) / per_group;
+    const uint32_t gx = (l.hidden + rows - 1) / rows;
     if (texels) {
       OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(part));
       const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, act_texels};
