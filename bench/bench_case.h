@@ -25,8 +25,9 @@ double median(std::vector<double> v);
 // Folds one output's |gpu - reference| / bound into r.max_error; NaN counts as a failure.
 void note_error(CaseResult& r, double error_over_bound);
 
-// After verification: marks r verified if every noted error was within its bound, then times
-// `runs` repetitions into r.gpu_ms (or sets r.error). Returns r.
+// After verification: marks r verified if every noted error was within its bound, keeps the
+// device busy with `encode` for 100 ms, then times `runs` repetitions into r.gpu_ms (or sets
+// r.error). Returns r.
 CaseResult& verify_and_time(CaseResult& r, host::Device& device, int runs,
                             const std::function<host::Status(host::CommandStream&, int)>& encode);
 
