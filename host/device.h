@@ -25,6 +25,9 @@ struct DeviceOptions {
   std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
   VkDeviceSize block_size = 256ull << 20;
   BufferAccess buffer_access = BufferAccess::automatic;  // automatic: descriptors on CPU devices
+  // Subgroups sharing each run of f32_<fmt>w_matvec rows; 0: by device type. Tests set it to
+  // run the GPU layouts on CPU devices.
+  uint32_t matvec_split = 0;
   bool profile = KernelProfile::requested();  // per-kernel GPU times, printed when the device goes
 };
 
@@ -42,6 +45,7 @@ class Device {
   Allocator& allocator() { return *allocator_; }
   // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }
+  uint32_t matvec_split() const { return matvec_split_; }  // DeviceOptions::matvec_split
   PipelineSet& pipelines() { return *pipelines_; }
   // Where command streams charge their kernels' GPU time; null unless DeviceOptions::profile.
   KernelProfile* profile() { return profile_.get(); }
@@ -67,6 +71,7 @@ class Device {
   std::atomic<bool> lost_ = false;
   std::atomic<VkResult> injected_ = VK_SUCCESS;
   bool prefers_descriptors_ = false;
+  uint32_t matvec_split_ = 0;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;
   std::unique_ptr<KernelProfile> profile_;

@@ -1,10 +1,12 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_matvec: Y[t] = W X[t] + b for kCols (1..8) activation columns sharing one read of W
-// (decode of one or a few sequences). Each subgroup owns kRows consecutive rows; each lane takes
-// whole 32-element blocks: it loads a column's activations for the block once and applies them
-// to all kRows rows, so a subgroup streams contiguous words of W and activation loads are shared
-// across rows. One subgroupAdd per output finishes the sum.
+// (decode of one or a few sequences). kRows consecutive rows go to kSplit subgroups, each taking
+// every kSplit-th run of lanes' worth of blocks along K; each lane takes whole 32-element blocks:
+// it loads a column's activations for the block once and applies them to all kRows rows, so a
+// subgroup streams contiguous words of W and activation loads are shared across rows. One
+// subgroupAdd per output finishes a subgroup's sum; with kSplit > 1 the subgroups' sums meet in
+// shared memory (more subgroups in flight for the same rows: GPUs wait on fewer loads each).
 #include "common.glsl"
 #include "matmul_push.h"
 #include "matmul_buffers.glsl"
@@ -15,15 +17,25 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kCols = 1;
+layout(constant_id = 3) const uint kSplit = 1;      // subgroups sharing each run of rows
+layout(constant_id = 4) const uint kSubgroups = 8;  // at least the workgroup's subgroups
+
+shared float partial[kSplit > 1u ? kSubgroups * kRows * kCols : 1u];
 
 void main() {
   const uint blocks = pc.k / 32u;
-  const uint rows_per_group = gl_NumSubgroups * kRows;
-  for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
-       row0 += gl_NumWorkGroups.x * rows_per_group) {
+  // Subgroups larger than the launcher assumed may leave too few of them to split.
+  const uint split = gl_NumSubgroups % kSplit == 0u ? kSplit : 1u;
+  const uint slot = gl_SubgroupID / split, slice = gl_SubgroupID % split;
+  const uint rows_per_group = gl_NumSubgroups / split * kRows;
+  // The same trip count for the whole workgroup (it meets at barriers when kSplit > 1).
+  for (uint base = gl_WorkGroupID.x * rows_per_group; base < pc.m;
+       base += gl_NumWorkGroups.x * rows_per_group) {
+    const uint row0 = base + slot * kRows;
     float acc[kRows * kCols];
     for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
-    for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
+    for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
+         b += gl_SubgroupSize * split) {
       for (uint c = 0; c < kCols; ++c) {
         vec4 x[8];
         uint xb = (c * pc.x_stride) / 4u + b * 8u;
@@ -38,14 +50,26 @@ void main() {
         }
       }
     }
+    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = subgroupAdd(acc[i]);
+    if (split > 1u) {
+      if (subgroupElect())
+        for (uint i = 0; i < kRows * kCols; ++i)
+          partial[gl_SubgroupID * kRows * kCols + i] = acc[i];
+      barrier();
+      for (uint i = 0; i < kRows * kCols; ++i) {
+        acc[i] = 0.0;
+        for (uint s = 0; s < split; ++s) acc[i] += partial[(slot * split + s) * kRows * kCols + i];
+      }
+      barrier();
+    }
+    if (slice != 0u) continue;
     for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
       for (uint c = 0; c < kCols; ++c) {
-        float sum = subgroupAdd(acc[r * kCols + c]);
         if (subgroupElect() && row < pc.m) {
           const uint o = c * pc.y_stride + pc.row_offset + row;
-          Y(o) = sum + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
+          Y(o) = acc[r * kCols + c] + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
         }
       }
     }

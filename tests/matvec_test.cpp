@@ -55,6 +55,26 @@ TEST_P(Matvec, matrix_split_into_parts) {
         .run();
 }
 
+// GPUs split each run of rows' K among subgroups that meet in shared memory: two, three and four
+// of them, on the gpt-oss shapes, K shorter than the subgroups' lanes together (idle slices),
+// rows past M in the last run, several columns, bias and a residual.
+TEST_P(Matvec, subgroups_sharing_rows_split_k) {
+  for (uint32_t split : {2u, 3u, 4u}) {
+    GetParam().tester().matvec_split(split).m(2880).k(2880).bias(true).run();
+    GetParam().tester().matvec_split(split).m(33).k(96).n(3).bias(true).data(Data::exact).run();
+    GetParam().tester().matvec_split(split).m(7).k(32).n(8).run();
+    GetParam()
+        .tester()
+        .matvec_split(split)
+        .m(130)
+        .k(1024)
+        .n(2)
+        .accumulate(true)
+        .data(Data::exact)
+        .run();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, Matvec, ::testing::ValuesIn(all_format_cases()),
                          format_case_name);
 

@@ -18,8 +18,6 @@ static_assert(sizeof(shaders::MoeMatmulPush) == 112,
 
 enum class Op { matvec, matmul };
 
-constexpr uint32_t kMatvecWorkgroup = 64;
-
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. On lavapipe
 // every lane's load is a gather, so sharing them across 8 rows measured 2.4x faster than 1 row
 // (MXFP4 4096x14336: 30.7 -> 12.5 ms through device addresses; 4 and 16 rows are slower through
@@ -34,6 +32,32 @@ uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat form
       format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
   uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : wide ? 4 : 2;
   return n > 4 ? std::max(1u, rows / 2) : rows;
+}
+
+// Subgroups sharing one run of matvec rows, each a slice of K. On an H100 two raised BF16
+// 4096x14336 from 79 % to 88 % of copy bandwidth (four: 91 %) and the 20b decode from 272 to 279
+// tokens/s (four: 275); MXFP4 stayed at 29 % with any split (its decoding, not its loads, bounds
+// it). CPU devices keep one: there every lane's activations are best reused across more rows.
+uint32_t matvec_split(const host::Device& device) {
+  if (device.matvec_split()) return device.matvec_split();
+  return device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 1 : 2;
+}
+
+// f32_<fmt>w_matvec's workgroup: subgroups of `lanes`, `split` of them sharing each run of rows.
+struct MatvecLayout {
+  uint32_t rows, split, invocations, subgroups;  // subgroups: at most this many per workgroup
+};
+
+MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format) {
+  const host::DeviceInfo& info = device.info();
+  MatvecLayout l{};
+  l.rows = matvec_rows(info, n, format);
+  l.split = matvec_split(device);
+  const uint32_t lanes = std::max(1u, info.subgroup_size);
+  l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
+  const uint32_t min_lanes = info.min_subgroup_size ? info.min_subgroup_size : lanes;
+  l.subgroups = std::max(1u, l.invocations / std::max(1u, min_lanes));
+  return l;
 }
 
 // The matmul tile: each invocation accumulates thread_m x thread_n outputs; a subgroup's lanes
@@ -124,10 +148,9 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                              (op == Op::matvec ? "w_matvec" : "w_matmul");
   OSSVK_RETURN_IF_ERROR(check(op, w, x, n, bias, y, kernel));
 
-  const uint32_t rows = matvec_rows(info, n, w.format);
+  const MatvecLayout layout = matvec_layout(device, n, w.format);
   const MatmulTiling tiling = matmul_tiling(info);
-  const uint64_t x_bytes = uint64_t{n} * w.k * 4, y_bytes = uint64_t{n} * w.m * 4,
-                 bias_bytes = uint64_t{w.m} * 4;
+  const uint64_t y_bytes = uint64_t{n} * w.m * 4, bias_bytes = uint64_t{w.m} * 4;
   // The matmul keeps device addresses: lavapipe compiles a kernel that reads texels when it first
   // runs, and the matmul's unrolled tiles took 100-160 s there for Q4_0, Q5_0 and MLX under the
   // sanitizer build, past a submission's timeout (and 23 s against 18 s for MXFP4 otherwise),
@@ -145,7 +168,7 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     OSSVK_ASSIGN_OR_RETURN(x_texels, texel(x, host::TexelFormat::f32x4));
   }
   if (op == Op::matvec) {
-    desc.spec = {kMatvecWorkgroup, rows, n};
+    desc.spec = {layout.invocations, layout.rows, n, layout.split, layout.subgroups};
   } else {
     desc.spec = tiling.spec();
     desc.required_subgroup_size = tiling.subgroup_size;
@@ -173,7 +196,9 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     uint32_t gx, gy = 1;
     if (op == Op::matvec) {
       // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
-      uint32_t per_group = std::max(1u, kMatvecWorkgroup / std::max(1u, info.subgroup_size)) * rows;
+      const uint32_t lanes = std::max(1u, info.subgroup_size);
+      const uint32_t per_group =
+          std::max(1u, layout.invocations / lanes / layout.split) * layout.rows;
       gx = std::min((part.rows + per_group - 1) / per_group, info.max_workgroup_count_x);
     } else {
       gx = (part.rows + tiling.tile_m - 1) / tiling.tile_m;

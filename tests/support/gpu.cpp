@@ -1,6 +1,7 @@
 #include "support/gpu.h"
 
 #include <cstdlib>
+#include <map>
 #include <mutex>
 
 namespace ossvk::testing {
@@ -37,31 +38,58 @@ Gpu& gpu() {
   return *g;
 }
 
+namespace {
+
+// Another device on the default one's physical device, with `setup` applied to its options.
+void make_device(AccessDevice& d, void (*setup)(host::DeviceOptions&, uint32_t), uint32_t value) {
+  Gpu& g = gpu();
+  if (d.device || !g.instance) return;
+  host::DeviceOptions dopt;
+  dopt.pipeline_cache_dir = g.cache_dir;
+  setup(dopt, value);
+  auto device = host::Device::create(*g.instance, dopt);
+  if (!device.ok()) {
+    ADD_FAILURE() << device.status().to_string();
+    return;
+  }
+  d.device = std::move(device).value();
+  auto transfer = host::Transfer::create(*d.device);
+  if (!transfer.ok()) {
+    ADD_FAILURE() << transfer.status().to_string();
+    d.device.reset();
+    return;
+  }
+  d.transfer = std::move(transfer).value();
+}
+
+}  // namespace
+
 AccessDevice& gpu_with(host::BufferAccess access) {
   static AccessDevice devices[3];
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   AccessDevice& d = devices[static_cast<int>(access)];
-  Gpu& g = gpu();
-  if (!d.device && g.instance) {
-    host::DeviceOptions dopt;
-    dopt.pipeline_cache_dir = g.cache_dir;
-    dopt.buffer_access = access;
-    auto device = host::Device::create(*g.instance, dopt);
-    if (!device.ok()) {
-      ADD_FAILURE() << device.status().to_string();
-      return d;
-    }
-    d.device = std::move(device).value();
-    auto transfer = host::Transfer::create(*d.device);
-    if (!transfer.ok()) {
-      ADD_FAILURE() << transfer.status().to_string();
-      d.device.reset();
-      return d;
-    }
-    d.transfer = std::move(transfer).value();
-  }
+  make_device(
+      d,
+      [](host::DeviceOptions& o, uint32_t v) {
+        o.buffer_access = static_cast<host::BufferAccess>(v);
+      },
+      static_cast<uint32_t>(access));
   return d;
+}
+
+AccessDevice& gpu_with_matvec_split(uint32_t split) {
+  static std::map<uint32_t, AccessDevice> devices;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  make_device(
+      devices[split],
+      [](host::DeviceOptions& o, uint32_t v) {
+        o.buffer_access = host::BufferAccess::addresses;
+        o.matvec_split = v;
+      },
+      split);
+  return devices[split];
 }
 
 void GpuTest::SetUp() {

@@ -28,6 +28,9 @@ struct AccessDevice {
   std::unique_ptr<host::Transfer> transfer;
 };
 AccessDevice& gpu_with(host::BufferAccess access);
+// The same physical device through device addresses, with `split` subgroups sharing each run of
+// matvec rows (what GPUs take) whatever its type, made on first use.
+AccessDevice& gpu_with_matvec_split(uint32_t split);
 
 class GpuTest : public ::testing::Test {
  protected:

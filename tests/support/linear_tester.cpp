@@ -9,7 +9,7 @@
 namespace ossvk::testing {
 
 std::vector<float> LinearTester::run() {
-  AccessDevice& g = gpu_with(access_);
+  AccessDevice& g = matvec_split_ ? gpu_with_matvec_split(matvec_split_) : gpu_with(access_);
   if (!g.transfer) {
     ADD_FAILURE() << "no GPU";
     return {};
@@ -24,7 +24,8 @@ std::vector<float> LinearTester::run() {
   what << tensor_format_info(format_).name << " " << (op_ == Op::matvec ? "matvec" : "matmul")
        << " M=" << m_ << " K=" << k_ << " N=" << n_ << (bias_ ? " +bias" : "")
        << (data_ == Data::exact ? " exact" : " random")
-       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)");
+       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
+       << (matvec_split_ ? " split " + std::to_string(matvec_split_) : std::string());
   SCOPED_TRACE(what.str());
 
   UploadOptions options;

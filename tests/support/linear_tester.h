@@ -68,6 +68,11 @@ class LinearTester {
     access_ = v;
     return *this;
   }
+  // Runs the matvec with `v` subgroups sharing each run of rows (0: the device's choice).
+  LinearTester& matvec_split(uint32_t v) {
+    matvec_split_ = v;
+    return *this;
+  }
   // Overrides the generated weights or activations ([n][k]).
   LinearTester& weights(HostMatrix w) {
     weights_ = std::move(w);
@@ -94,6 +99,7 @@ class LinearTester {
   uint64_t max_part_bytes_ = 0;
   host::BufferAccess access_ = host::BufferAccess::automatic;
   bool accumulate_ = false;
+  uint32_t matvec_split_ = 0;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };
