@@ -1,6 +1,18 @@
 #include "host/commands.h"
 
 namespace ossvk::host {
+namespace {
+
+Result<DeviceHandle<VkQueryPool>> timestamp_pool(VkDevice dev, uint32_t count) {
+  VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+  qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
+  qci.queryCount = count;
+  VkQueryPool qp;
+  OSSVK_VK(vkCreateQueryPool(dev, &qci, nullptr, &qp));
+  return DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<CommandStream>> CommandStream::create(Device& device,
                                                              uint32_t max_timestamps) {
@@ -25,22 +37,13 @@ Result<std::unique_ptr<CommandStream>> CommandStream::create(Device& device,
   OSSVK_VK(vkCreateFence(dev, &fci, nullptr, &fence));
   s->fence_ = DeviceHandle<VkFence>(dev, fence, vkDestroyFence);
 
-  if (max_timestamps > 0 && device.info().timestamp_valid_bits > 0) {
-    VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-    qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    qci.queryCount = max_timestamps;
-    VkQueryPool qp;
-    OSSVK_VK(vkCreateQueryPool(dev, &qci, nullptr, &qp));
-    s->queries_ = DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
+  const bool timestamps = device.info().timestamp_valid_bits > 0;
+  if (max_timestamps > 0 && timestamps) {
+    OSSVK_ASSIGN_OR_RETURN(s->queries_, timestamp_pool(dev, max_timestamps));
     s->max_timestamps_ = max_timestamps;
   }
-  if (device.profile() && device.info().timestamp_valid_bits > 0) {
-    VkQueryPoolCreateInfo qci{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
-    qci.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    qci.queryCount = kProfileQueries;
-    VkQueryPool qp;
-    OSSVK_VK(vkCreateQueryPool(dev, &qci, nullptr, &qp));
-    s->profile_queries_ = DeviceHandle<VkQueryPool>(dev, qp, vkDestroyQueryPool);
+  if (device.profile() && timestamps) {
+    OSSVK_ASSIGN_OR_RETURN(s->profile_queries_, timestamp_pool(dev, kProfileQueries));
   }
   return s;
 }

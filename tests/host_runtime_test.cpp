@@ -174,6 +174,40 @@ TEST_F(HostRuntime, copy_kernel_copies) {
   EXPECT_FALSE(encode_f32_copy(device(), *stream.value(), a.value(), b.value(), 10).ok());
 }
 
+// DeviceOptions::profile (OSSVK_PROFILE=1): every dispatch of every stream, replays included, is
+// charged to its kernel; a device without it keeps no profile.
+TEST_F(HostRuntime, profile_charges_every_dispatch_to_its_kernel) {
+  EXPECT_EQ(device().profile(), nullptr);
+  host::DeviceOptions opt;
+  opt.pipeline_cache_dir = gpu().cache_dir;
+  opt.profile = true;
+  auto dev = host::Device::create(*gpu().instance, opt);
+  ASSERT_OK(dev);
+  host::Device& d = *dev.value();
+  ASSERT_NE(d.profile(), nullptr);
+  EXPECT_EQ(d.profile()->report(), "");
+  const uint64_t bytes = 1 << 20;
+  auto a = d.allocator().allocate(bytes, host::MemoryUse::device);
+  auto b = d.allocator().allocate(bytes, host::MemoryUse::device);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  auto stream = host::CommandStream::create(d);
+  ASSERT_OK(stream);
+  auto& cs = *stream.value();
+  ASSERT_OK(cs.begin(true));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(encode_f32_copy(d, cs, a.value(), b.value(), bytes));
+    cs.barrier();
+  }
+  ASSERT_OK(cs.submit_and_wait());
+  ASSERT_OK(cs.resubmit_and_wait());
+  const std::string report = d.profile()->report();
+  const std::string kernel = d.prefers_descriptors() ? "f32_copy_texel" : "f32_copy";
+  EXPECT_NE(report.find(kernel + std::string(37 - kernel.size(), ' ') + "     6"),
+            std::string::npos)
+      << report;
+}
+
 TEST_F(HostRuntime, stream_misuse_is_an_error) {
   auto stream = host::CommandStream::create(device());
   ASSERT_OK(stream);
