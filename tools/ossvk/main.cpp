@@ -42,7 +42,8 @@ void usage(FILE* out) {
       "       or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
       "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
       "       [--experts-per-token K]\n"
-      "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_LIBRARY\n");
+      "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_PROFILE=1,\n"
+      "             OSSVK_LIBRARY\n");
 }
 
 int exec_bench(std::vector<std::string> args) {
