@@ -9,8 +9,8 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   uvec4 w = W_QUANTS(blk);
   uint qh = W_AUX32(blk);
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    q[i] = vec4(unpack8((w[i] & 0x0F0F0F0Fu) | spread4(qh >> (4u * i))));
-    q[i + 4u] = vec4(unpack8(((w[i] >> 4) & 0x0F0F0F0Fu) | spread4(qh >> (16u + 4u * i))));
+    q[i] = u8x4((w[i] & 0x0F0F0F0Fu) | spread4(qh >> (4u * i)));
+    q[i + 4u] = u8x4(((w[i] >> 4) & 0x0F0F0F0Fu) | spread4(qh >> (16u + 4u * i)));
   }
   scale = load_f16_scale(blk);
   offset = -16.0 * scale;

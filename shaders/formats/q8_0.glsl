@@ -6,8 +6,8 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   uvec4 a = W_QUANTS(blk * 2u);
   uvec4 b = W_QUANTS(blk * 2u + 1u);
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    q[i] = vec4(unpack8(int(a[i])));
-    q[i + 4u] = vec4(unpack8(int(b[i])));
+    q[i] = i8x4(a[i]);
+    q[i + 4u] = i8x4(b[i]);
   }
   scale = load_f16_scale(blk);
   offset = 0.0;
