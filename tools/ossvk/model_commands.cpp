@@ -30,39 +30,54 @@ std::string human_bytes(uint64_t b) {
 
 int run_info(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  Args a(argc, argv, opts, {"--json"});
+  Args a(argc, argv, opts, {"--json", "--upload"});
   if (!a.ok()) return error("info", a.error());
+  // The file alone unless --upload: a model larger than the device can still be listed.
+  const bool upload = a.has("--upload");
   ModelHandle m{api};
-  if (!open_model(api, a, "info", m)) return 1;
+  if (!open_model(api, a, "info", m, /*vocab_only=*/!upload)) return 1;
   ossvk_model_info i;
   if (api.model_get_info(m.model, &i) != OSSVK_OK) return error("info", api.last_error());
+  std::vector<ossvk_tensor_info> tensors(i.tensor_count);
+  uint64_t file_bytes = 0;
+  for (uint32_t t = 0; t < i.tensor_count; ++t) {
+    if (api.model_get_tensor(m.model, t, &tensors[t]) != OSSVK_OK)
+      return error("info", api.last_error());
+    file_bytes += tensors[t].bytes;
+  }
   const bool json = a.has("--json");
   if (json) {
+    const std::string device = upload ? "\"" + std::string(i.device_name) + "\"" : "null";
+    const std::string weight = upload ? std::to_string(i.weight_bytes) : "null";
+    const std::string decode = upload ? std::to_string(i.decode_bytes) : "null";
     std::printf(
-        "{\"name\": \"%s\", \"device\": \"%s\", \"layers\": %u, \"hidden\": %u, \"vocab\": %u, "
+        "{\"name\": \"%s\", \"device\": %s, \"layers\": %u, \"hidden\": %u, \"vocab\": %u, "
         "\"heads\": %u, \"kv_heads\": %u, \"head_dim\": %u, \"experts\": %u, "
         "\"experts_per_token\": %u, \"expert_ff\": %u, \"sliding_window\": %u, "
-        "\"context_length\": %u, \"rope_theta\": %g, \"rope_factor\": %g, \"weight_bytes\": "
-        "%llu, \"decode_bytes\": %llu, \"tensors\": [",
-        i.name, i.device_name, i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim,
+        "\"context_length\": %u, \"rope_theta\": %g, \"rope_factor\": %g, \"file_bytes\": "
+        "%llu, \"weight_bytes\": %s, \"decode_bytes\": %s, \"tensors\": [",
+        i.name, device.c_str(), i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim,
         i.experts, i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length,
-        i.rope_theta, i.rope_factor, (unsigned long long)i.weight_bytes,
-        (unsigned long long)i.decode_bytes);
+        i.rope_theta, i.rope_factor, (unsigned long long)file_bytes, weight.c_str(),
+        decode.c_str());
   } else {
-    std::printf("%s on %s\n", i.name, i.device_name);
+    std::printf("%s%s%s\n", i.name, upload ? " on " : "", upload ? i.device_name : "");
     std::printf(
         "  layers %u, hidden %u, vocab %u, heads %u/%u x %u, experts %u (top %u) x %u, window "
         "%u, context %u, rope theta %g factor %g\n",
         i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts,
         i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length, i.rope_theta,
         i.rope_factor);
-    std::printf("  weights on the device %s; one decode step reads %s\n",
-                human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());
+    if (upload)
+      std::printf("  weights on the device %s; one decode step reads %s\n",
+                  human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());
+    else
+      std::printf("  %u tensors, %s in the file (--upload: bytes on the device and per step)\n",
+                  i.tensor_count, human_bytes(file_bytes).c_str());
     std::printf("  %-40s %-8s %-24s %12s\n", "tensor", "type", "shape", "bytes");
   }
   for (uint32_t t = 0; t < i.tensor_count; ++t) {
-    ossvk_tensor_info ti;
-    if (api.model_get_tensor(m.model, t, &ti) != OSSVK_OK) return error("info", api.last_error());
+    const ossvk_tensor_info& ti = tensors[t];
     std::string shape;
     for (uint32_t d = 0; d < ti.n_dims; ++d)
       shape += (d ? (json ? ", " : " x ") : "") + std::to_string(ti.dims[d]);
