@@ -165,29 +165,29 @@ Status CommandStream::run(uint64_t timeout_ns) {
 
 Status CommandStream::charge_profile() {
   if (profiled_.empty()) return {};
-  std::vector<uint64_t> ticks(profiled_.size() + 1);
-  OSSVK_VK(vkGetQueryPoolResults(device_.handle(), profile_queries_.get(), 0,
-                                 static_cast<uint32_t>(ticks.size()), ticks.size() * 8,
-                                 ticks.data(), 8, VK_QUERY_RESULT_64_BIT));
-  const uint32_t bits = device_.info().timestamp_valid_bits;
-  const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  OSSVK_ASSIGN_OR_RETURN(
+      std::vector<double> ns,
+      read_ns(profile_queries_.get(), static_cast<uint32_t>(profiled_.size() + 1)));
   for (size_t i = 0; i < profiled_.size(); ++i)
-    device_.profile()->add(*profiled_[i], static_cast<double>((ticks[i + 1] - ticks[i]) & mask) *
-                                              device_.info().timestamp_period_ns);
+    device_.profile()->add(*profiled_[i], ns[i + 1] - ns[i]);
   return {};
 }
 
 Result<std::vector<double>> CommandStream::timestamps_ns() const {
-  std::vector<uint64_t> ticks(timestamps_);
   if (timestamps_ == 0) return std::vector<double>{};
-  OSSVK_VK(vkGetQueryPoolResults(device_.handle(), queries_.get(), 0, timestamps_,
-                                 ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+  return read_ns(queries_.get(), timestamps_);
+}
+
+Result<std::vector<double>> CommandStream::read_ns(VkQueryPool pool, uint32_t count) const {
+  std::vector<uint64_t> ticks(count);
+  OSSVK_VK(vkGetQueryPoolResults(device_.handle(), pool, 0, count, ticks.size() * sizeof(uint64_t),
+                                 ticks.data(), sizeof(uint64_t),
                                  VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
-  uint32_t bits = device_.info().timestamp_valid_bits;
-  uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
-  double period = device_.info().timestamp_period_ns;
-  std::vector<double> ns(timestamps_);
-  for (uint32_t i = 0; i < timestamps_; ++i)
+  const uint32_t bits = device_.info().timestamp_valid_bits;
+  const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+  const double period = device_.info().timestamp_period_ns;
+  std::vector<double> ns(count);
+  for (uint32_t i = 0; i < count; ++i)
     ns[i] = static_cast<double>((ticks[i] - ticks[0]) & mask) * period;  // wraps within valid bits
   return ns;
 }

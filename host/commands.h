@@ -65,6 +65,8 @@ class CommandStream {
   DeviceHandle<VkQueryPool> profile_queries_;
   std::vector<const std::string*> profiled_;
   Status charge_profile();
+  // The first `count` timestamps of `pool` in nanoseconds since its first.
+  Result<std::vector<double>> read_ns(VkQueryPool pool, uint32_t count) const;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   uint32_t max_timestamps_ = 0;
   uint32_t timestamps_ = 0;
