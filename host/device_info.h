@@ -42,6 +42,12 @@ struct DeviceInfo {
   uint32_t subgroup_size = 0;
   uint32_t min_subgroup_size = 0;
   uint32_t max_subgroup_size = 0;
+  // The most subgroups a workgroup of `invocations` can hold (with the smallest subgroups), for
+  // sizing a kernel's per-subgroup shared memory.
+  uint32_t max_subgroups(uint32_t invocations) const {
+    const uint32_t lanes = min_subgroup_size ? min_subgroup_size : subgroup_size;
+    return lanes ? (invocations + lanes - 1) / lanes : invocations;
+  }
   float timestamp_period_ns = 0;
   uint32_t timestamp_valid_bits = 0;
   uint32_t compute_queue_family = UINT32_MAX;

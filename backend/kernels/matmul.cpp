@@ -45,7 +45,9 @@ uint32_t matvec_split(const host::Device& device) {
 
 // f32_<fmt>w_matvec's workgroup: subgroups of `lanes`, `split` of them sharing each run of rows.
 struct MatvecLayout {
-  uint32_t rows, split, invocations, subgroups;  // subgroups: at most this many per workgroup
+  uint32_t rows, split, invocations;
+  uint32_t subgroups;       // at most this many per workgroup
+  uint32_t rows_per_group;  // with subgroups of the device's usual size
 };
 
 MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format) {
@@ -55,8 +57,8 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.split = matvec_split(device);
   const uint32_t lanes = std::max(1u, info.subgroup_size);
   l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
-  const uint32_t min_lanes = info.min_subgroup_size ? info.min_subgroup_size : lanes;
-  l.subgroups = std::max(1u, l.invocations / std::max(1u, min_lanes));
+  l.subgroups = info.max_subgroups(l.invocations);
+  l.rows_per_group = l.invocations / lanes / l.split * l.rows;
   return l;
 }
 
@@ -196,10 +198,8 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     uint32_t gx, gy = 1;
     if (op == Op::matvec) {
       // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
-      const uint32_t lanes = std::max(1u, info.subgroup_size);
-      const uint32_t per_group =
-          std::max(1u, layout.invocations / lanes / layout.split) * layout.rows;
-      gx = std::min((part.rows + per_group - 1) / per_group, info.max_workgroup_count_x);
+      gx = std::min((part.rows + layout.rows_per_group - 1) / layout.rows_per_group,
+                    info.max_workgroup_count_x);
     } else {
       gx = (part.rows + tiling.tile_m - 1) / tiling.tile_m;
       gy = (n + tiling.tile_n - 1) / tiling.tile_n;

@@ -324,10 +324,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
 
   const std::string down_fmt = device_format_info(l.down.format).name;
   // down's workgroups share `rows` rows; its shared memory holds a sum per row per subgroup.
-  const uint32_t min_lanes = info.min_subgroup_size ? info.min_subgroup_size : info.subgroup_size;
-  const uint32_t subgroups = std::max(1u, kWorkgroup / std::max(1u, min_lanes));
   host::PipelineDesc down_desc{"f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
-                               {kWorkgroup, rows, subgroups},
+                               {kWorkgroup, rows, info.max_subgroups(kWorkgroup)},
                                sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
