@@ -27,15 +27,9 @@ host::Status warm_up(host::Device& device,
                      const std::function<host::Status(host::CommandStream&, int)>& encode) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  OSSVK_ASSIGN_OR_RETURN(auto stream, host::CommandStream::create(device, 0));
   for (int batch = 1; clock::now() - start < std::chrono::milliseconds(100);
        batch = std::min(batch * 2, 1024)) {
-    OSSVK_RETURN_IF_ERROR(stream->begin());
-    for (int i = 0; i < batch; ++i) {
-      OSSVK_RETURN_IF_ERROR(encode(*stream, i));
-      stream->barrier();
-    }
-    OSSVK_RETURN_IF_ERROR(stream->submit_and_wait());
+    OSSVK_RETURN_IF_ERROR(time_gpu(device, batch, encode).status());
   }
   return {};
 }
