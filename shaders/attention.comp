@@ -39,13 +39,9 @@ void main() {
 
   // Keys any query of this workgroup may see, then this split's share of them.
   const uint last_t = min(first_t + kQueries, pc.tokens) - 1u;
-  uint key_end = first_pos + last_t + 1u;  // exclusive
-  const uint first_pos_wg = first_pos + first_t;
-  uint key_begin = pc.window != 0u && first_pos_wg + 1u > pc.window ? first_pos_wg + 1u - pc.window : 0u;
-  if (pc.splits > 1u) {
-    key_begin += z * pc.split_keys;
-    key_end = min(key_end, key_begin + pc.split_keys);
-  }
+  const uvec2 run = key_run(first_pos + first_t, first_pos + last_t, z, pc.window, pc.splits,
+                             pc.split_keys);
+  const uint key_begin = run.x, key_end = run.y;
 
   float q[kHeadDim];
   float acc[kHeadDim];

@@ -31,12 +31,8 @@ void attend(uint g, uint z, uint pos, uint h_local, bool live) {
   const uint kv_width = pc.kv_heads * kHeadDim;
   const uint h = g * kGroup + min(h_local, kGroup - 1u);
 
-  uint key_begin = pc.window != 0u && pos + 1u > pc.window ? pos + 1u - pc.window : 0u;
-  uint key_end = pos + 1u;  // exclusive
-  if (pc.splits > 1u) {
-    key_begin += z * pc.split_keys;
-    key_end = min(key_end, key_begin + pc.split_keys);
-  }
+  const uvec2 run = key_run(pos, pos, z, pc.window, pc.splits, pc.split_keys);
+  const uint key_begin = run.x, key_end = run.y;
 
   float q[kHeadDim];
   [[unroll]] for (uint i = 0; i < kHeadDim; ++i) q[i] = pc.q.v[h * kHeadDim + i];

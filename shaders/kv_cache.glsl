@@ -7,6 +7,18 @@ float kv_load(uint64_t cache, uint i) { return FloatBuf(cache).v[i]; }
 void kv_store(uint64_t cache, uint i, float x) { FloatBuf(cache).v[i] = x; }
 #endif
 
+// The keys [x, y) queries at positions first..last may see (causal, within `window` of the
+// first when non-zero), and with splits > 1 split z's run of split_keys of them.
+uvec2 key_run(uint first, uint last, uint z, uint window, uint splits, uint split_keys) {
+  uint begin = window != 0u && first + 1u > window ? first + 1u - window : 0u;
+  uint end = last + 1u;
+  if (splits > 1u) {
+    begin += z * split_keys;
+    end = min(end, begin + split_keys);
+  }
+  return uvec2(begin, end);
+}
+
 // A step's first position: the pushed one, plus the word a replayed decode step reads from a
 // device buffer (rewritten before each submission) when the kernel was given one.
 uint step_first_pos(uint pushed, U32Buf position) {
