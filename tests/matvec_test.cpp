@@ -55,16 +55,28 @@ TEST_P(Matvec, matrix_split_into_parts) {
         .run();
 }
 
-// GPUs split each run of rows' K among subgroups that meet in shared memory: two, three and four
-// of them, on the gpt-oss shapes, K shorter than the subgroups' lanes together (idle slices),
+INSTANTIATE_TEST_SUITE_P(Formats, Matvec, ::testing::ValuesIn(all_format_cases()),
+                         format_case_name);
+
+class MatvecSplit : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+
+// The GPUs' layout, forced on any device (through device addresses, once per format): each run of
+// rows' K split among two, three and four subgroups that meet in shared memory, on the gpt-oss
+// shapes, K shorter than the subgroups' lanes together (idle slices),
 // rows past M in the last run, several columns, bias and a residual.
-TEST_P(Matvec, subgroups_sharing_rows_split_k) {
+TEST_P(MatvecSplit, subgroups_sharing_rows_split_k) {
   for (uint32_t split : {2u, 3u, 4u}) {
-    GetParam().tester().matvec_split(split).m(2880).k(2880).bias(true).run();
-    GetParam().tester().matvec_split(split).m(33).k(96).n(3).bias(true).data(Data::exact).run();
-    GetParam().tester().matvec_split(split).m(7).k(32).n(8).run();
-    GetParam()
-        .tester()
+    LinearTester(GetParam()).matvec_split(split).m(2880).k(2880).bias(true).run();
+    LinearTester(GetParam())
+        .matvec_split(split)
+        .m(33)
+        .k(96)
+        .n(3)
+        .bias(true)
+        .data(Data::exact)
+        .run();
+    LinearTester(GetParam()).matvec_split(split).m(7).k(32).n(8).run();
+    LinearTester(GetParam())
         .matvec_split(split)
         .m(130)
         .k(1024)
@@ -75,8 +87,10 @@ TEST_P(Matvec, subgroups_sharing_rows_split_k) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Matvec, ::testing::ValuesIn(all_format_cases()),
-                         format_case_name);
+INSTANTIATE_TEST_SUITE_P(Formats, MatvecSplit, ::testing::ValuesIn(kAllFormats),
+                         [](const ::testing::TestParamInfo<TensorFormat>& info) {
+                           return std::string(tensor_format_info(info.param).name);
+                         });
 
 class MatvecMlx : public GpuTest {};
 

@@ -40,13 +40,12 @@ Gpu& gpu() {
 
 namespace {
 
-// Another device on the default one's physical device, with `setup` applied to its options.
-void make_device(AccessDevice& d, void (*setup)(host::DeviceOptions&, uint32_t), uint32_t value) {
+// Another device on the default one's physical device, made with `dopt` (and the tests' pipeline
+// cache) unless `d` already holds one.
+void make_device(AccessDevice& d, host::DeviceOptions dopt) {
   Gpu& g = gpu();
   if (d.device || !g.instance) return;
-  host::DeviceOptions dopt;
   dopt.pipeline_cache_dir = g.cache_dir;
-  setup(dopt, value);
   auto device = host::Device::create(*g.instance, dopt);
   if (!device.ok()) {
     ADD_FAILURE() << device.status().to_string();
@@ -69,12 +68,9 @@ AccessDevice& gpu_with(host::BufferAccess access) {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   AccessDevice& d = devices[static_cast<int>(access)];
-  make_device(
-      d,
-      [](host::DeviceOptions& o, uint32_t v) {
-        o.buffer_access = static_cast<host::BufferAccess>(v);
-      },
-      static_cast<uint32_t>(access));
+  host::DeviceOptions dopt;
+  dopt.buffer_access = access;
+  make_device(d, dopt);
   return d;
 }
 
@@ -82,13 +78,10 @@ AccessDevice& gpu_with_matvec_split(uint32_t split) {
   static std::map<uint32_t, AccessDevice> devices;
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  make_device(
-      devices[split],
-      [](host::DeviceOptions& o, uint32_t v) {
-        o.buffer_access = host::BufferAccess::addresses;
-        o.matvec_split = v;
-      },
-      split);
+  host::DeviceOptions dopt;
+  dopt.buffer_access = host::BufferAccess::addresses;
+  dopt.matvec_split = split;
+  make_device(devices[split], dopt);
   return devices[split];
 }
 
