@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 
 namespace ossvk::host {
 
@@ -74,7 +75,8 @@ void Buffer::release() {
 
 Result<VkBufferView> Buffer::texel_view(TexelFormat format) const {
   if (!owner_) return Status::error("a texel view of a null buffer", VK_ERROR_UNKNOWN);
-  const VkDeviceSize texels = align_up(size_, kTexelBytes) / kTexelBytes;
+  const VkDeviceSize bytes = texel_bytes(format);
+  const VkDeviceSize texels = align_up(size_, bytes) / bytes;
   if (texels > owner_->max_texel_elements_)
     return Status::error("a buffer of " + mib(size_) + " holds " + std::to_string(texels) +
                              " texels, more than the device's maxTexelBufferElements (" +
@@ -85,10 +87,13 @@ Result<VkBufferView> Buffer::texel_view(TexelFormat format) const {
   if (!view) {
     VkBufferViewCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
     ci.buffer = vk_buffer_;
-    ci.format =
-        format == TexelFormat::u32x4 ? VK_FORMAT_R32G32B32A32_UINT : VK_FORMAT_R32G32B32A32_SFLOAT;
+    static constexpr VkFormat kFormats[] = {VK_FORMAT_R32G32B32A32_UINT,
+                                            VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R8_UINT,
+                                            VK_FORMAT_R16_UINT};
+    static_assert(std::size(kFormats) == static_cast<size_t>(TexelFormat::count));
+    ci.format = kFormats[static_cast<size_t>(format)];
     ci.offset = offset_;
-    ci.range = texels * kTexelBytes;
+    ci.range = texels * bytes;
     VkBufferView raw;
     OSSVK_VK(vkCreateBufferView(owner_->device_, &ci, nullptr, &raw));
     view = DeviceHandle<VkBufferView>(owner_->device_, raw, vkDestroyBufferView);

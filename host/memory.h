@@ -23,9 +23,18 @@ enum class MemoryUse {
 class Allocator;
 
 // How a kernel reads a buffer through a uniform texel buffer: four 32-bit words or four floats
-// per texel.
-enum class TexelFormat { u32x4, f32x4, count };
-inline constexpr uint32_t kTexelBytes = 16;
+// per texel, or one unsigned 8- or 16-bit value per texel.
+enum class TexelFormat { u32x4, f32x4, u8, u16, count };
+inline constexpr uint32_t texel_bytes(TexelFormat format) {
+  switch (format) {
+    case TexelFormat::u8:
+      return 1;
+    case TexelFormat::u16:
+      return 2;
+    default:
+      return 16;
+  }
+}
 
 class Buffer {
  public:

@@ -89,15 +89,20 @@ TEST_F(HostRuntime, texel_views_are_made_once_and_freed_with_the_buffer) {
     ASSERT_OK(b);
     auto floats = b.value().texel_view(host::TexelFormat::f32x4);
     auto words = b.value().texel_view(host::TexelFormat::u32x4);
+    auto bytes = b.value().texel_view(host::TexelFormat::u8);
+    auto halves = b.value().texel_view(host::TexelFormat::u16);
     ASSERT_OK(floats);
     ASSERT_OK(words);
+    ASSERT_OK(bytes);
+    ASSERT_OK(halves);
     EXPECT_NE(floats.value(), words.value());
-    EXPECT_EQ(count(), at_start + 2);
+    EXPECT_NE(bytes.value(), halves.value());
+    EXPECT_EQ(count(), at_start + 4);
     host::Buffer moved = std::move(b).value();
     auto again = moved.texel_view(host::TexelFormat::f32x4);
     ASSERT_OK(again);
     EXPECT_EQ(again.value(), floats.value());
-    EXPECT_EQ(count(), at_start + 2);
+    EXPECT_EQ(count(), at_start + 4);
   }
   EXPECT_EQ(count(), at_start);
   EXPECT_FALSE(host::Buffer().texel_view(host::TexelFormat::u32x4).ok());

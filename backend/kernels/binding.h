@@ -17,13 +17,16 @@ namespace ossvk {
 // descriptors are preferred.
 inline uint64_t max_part_bytes(const host::Device& device) {
   const host::DeviceInfo& info = device.info();
-  const uint64_t texel_range = uint64_t{info.max_texel_buffer_elements} * host::kTexelBytes;
+  const uint64_t texel_range =
+      uint64_t{info.max_texel_buffer_elements} * host::texel_bytes(host::TexelFormat::u32x4);
   return device.prefers_descriptors() ? std::min(info.max_memory_allocation_size, texel_range)
                                       : info.max_memory_allocation_size;
 }
 
-inline bool fits_texels(const host::Buffer& b, const host::DeviceInfo& info) {
-  return (b.size() + host::kTexelBytes - 1) / host::kTexelBytes <= info.max_texel_buffer_elements;
+inline bool fits_texels(const host::Buffer& b, const host::DeviceInfo& info,
+                        host::TexelFormat format = host::TexelFormat::f32x4) {
+  const uint64_t bytes = host::texel_bytes(format);
+  return (b.size() + bytes - 1) / bytes <= info.max_texel_buffer_elements;
 }
 
 inline host::Descriptor storage(const host::Buffer& b, VkDeviceSize bytes) {
@@ -40,21 +43,38 @@ struct WeightTexels {
   host::Descriptor quants, scales, aux;
 };
 
-inline bool fits_texels(const DeviceMatrix::Part& part, const host::DeviceInfo& info) {
-  return fits_texels(part.quants, info) && (!part.scales || fits_texels(part.scales, info)) &&
-         (!part.aux || fits_texels(part.aux, info));
+// Quants and 32-bit aux are read four words a texel; 8- and 16-bit scales and aux one value a
+// texel. On lavapipe a 16-byte texel fetched for one scale byte cost as much as the quants'
+// texel: the MXFP4 MoE decode layer (20b shapes) took 15.2-15.5 ms with byte texels against
+// 15.8-17.2 with 16-byte ones (13.3 with no scale read at all); MLX 8-bit matvec 4096x14336 7.0
+// against 8.0-8.4 ms. One-word (R32_UINT) texels were slower instead: Q5_0's fifth bits so read
+// took it from 7.0-8.2 to 11.2-11.5 ms.
+inline host::TexelFormat value_texels(uint32_t bytes) {
+  return bytes == 1   ? host::TexelFormat::u8
+         : bytes == 2 ? host::TexelFormat::u16
+                      : host::TexelFormat::u32x4;
 }
 
-inline host::Result<WeightTexels> weight_texels(const DeviceMatrix::Part& part) {
+inline bool fits_texels(DeviceFormat format, const DeviceMatrix::Part& part,
+                        const host::DeviceInfo& info) {
+  const DeviceFormatInfo& f = device_format_info(format);
+  return fits_texels(part.quants, info, host::TexelFormat::u32x4) &&
+         (!part.scales || fits_texels(part.scales, info, value_texels(f.scale_bytes))) &&
+         (!part.aux || fits_texels(part.aux, info, value_texels(f.aux_bytes)));
+}
+
+inline host::Result<WeightTexels> weight_texels(DeviceFormat format,
+                                                const DeviceMatrix::Part& part) {
+  const DeviceFormatInfo& f = device_format_info(format);
   WeightTexels t;
   OSSVK_ASSIGN_OR_RETURN(t.quants, texel(part.quants, host::TexelFormat::u32x4));
   // A plane the format lacks is never read; the quants stand in for it.
   t.scales = t.aux = t.quants;
   if (part.scales) {
-    OSSVK_ASSIGN_OR_RETURN(t.scales, texel(part.scales, host::TexelFormat::u32x4));
+    OSSVK_ASSIGN_OR_RETURN(t.scales, texel(part.scales, value_texels(f.scale_bytes)));
   }
   if (part.aux) {
-    OSSVK_ASSIGN_OR_RETURN(t.aux, texel(part.aux, host::TexelFormat::u32x4));
+    OSSVK_ASSIGN_OR_RETURN(t.aux, texel(part.aux, value_texels(f.aux_bytes)));
   }
   return t;
 }

@@ -160,7 +160,8 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
   bool texels = op == Op::matvec && device.prefers_descriptors() &&
                 std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
                 fits_texels(x, info);
-  for (const DeviceMatrix::Part& part : w.parts) texels = texels && fits_texels(part, info);
+  for (const DeviceMatrix::Part& part : w.parts)
+    texels = texels && fits_texels(w.format, part, info);
   host::PipelineDesc desc{texels ? kernel + "_texel" : kernel, {}, sizeof(shaders::MatmulPush)};
   host::Descriptor x_texels;  // bound with every part's planes
   if (texels) {
@@ -208,7 +209,7 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                                    " tokens exceed one dispatch");
     }
     if (texels) {
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(part));
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(w.format, part));
       const host::Descriptor bindings[6] = {planes.quants,
                                             planes.scales,
                                             planes.aux,

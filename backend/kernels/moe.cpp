@@ -66,7 +66,7 @@ bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch&
     return false;
   for (const DeviceMatrix* m : {&l.gate, &l.up, &l.down})
     for (const DeviceMatrix::Part& part : m->parts)
-      if (!fits_texels(part, info)) return false;
+      if (!fits_texels(m->format, part, info)) return false;
   return true;
 }
 
@@ -311,8 +311,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     const uint32_t gx = (l.ff + per_group - 1) / per_group;
     const uint32_t gy = (tokens * top_k + entries - 1) / entries;
     if (texels) {
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels gt, weight_texels(g));
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels ut, weight_texels(u));
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels gt, weight_texels(l.gate.format, g));
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels ut, weight_texels(l.up.format, u));
       const host::Descriptor bindings[7] = {gt.quants, gt.scales, gt.aux,  ut.quants,
                                             ut.scales, ut.aux,    x_texels};
       stream.dispatch(*gate_up, bindings, &p, gx, gy);
@@ -353,7 +353,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
     const uint32_t gx = (l.hidden + rows - 1) / rows;
     if (texels) {
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(part));
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(l.down.format, part));
       const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, act_texels};
       stream.dispatch(*down, bindings, &p, gx, tokens);
     } else {
