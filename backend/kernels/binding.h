@@ -45,7 +45,7 @@ struct WeightTexels {
 
 // Quants and 32-bit aux are read four words a texel; 8- and 16-bit scales and aux one value a
 // texel. On lavapipe a 16-byte texel fetched for one scale byte cost as much as the quants'
-// texel: the MXFP4 MoE decode layer (20b shapes) took 15.2-15.5 ms with byte texels against
+// texel: the MXFP4 MoE decode layer (20b shapes) took 15.1-15.5 ms with byte texels against
 // 15.8-17.2 with 16-byte ones (13.3 with no scale read at all); MLX 8-bit matvec 4096x14336 7.0
 // against 8.0-8.4 ms. One-word (R32_UINT) texels were slower instead: Q5_0's fifth bits so read
 // took it from 7.0-8.2 to 11.2-11.5 ms.
