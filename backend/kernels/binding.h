@@ -7,6 +7,7 @@
 // streams 2 to 6 times faster there.
 #pragma once
 #include <algorithm>
+#include <array>
 
 #include "backend/device_matrix.h"
 #include "host/commands.h"
@@ -43,40 +44,50 @@ struct WeightTexels {
   host::Descriptor quants, scales, aux;
 };
 
-// Quants and 32-bit aux are read four words a texel; 8- and 16-bit scales and aux one value a
-// texel. On lavapipe a 16-byte texel fetched for one scale byte cost as much as the quants'
-// texel: the MXFP4 MoE decode layer (20b shapes) took 15.1-15.5 ms with byte texels against
-// 15.8-17.2 with 16-byte ones (13.3 with no scale read at all); MLX 8-bit matvec 4096x14336 7.0
-// against 8.0-8.4 ms. One-word (R32_UINT) texels were slower instead: Q5_0's fifth bits so read
-// took it from 7.0-8.2 to 11.2-11.5 ms.
-inline host::TexelFormat value_texels(uint32_t bytes) {
-  return bytes == 1   ? host::TexelFormat::u8
-         : bytes == 2 ? host::TexelFormat::u16
-                      : host::TexelFormat::u32x4;
+// A part's planes, each with the view it is read through; a plane the format lacks is a null
+// buffer. Quants and 32-bit aux are read four words a texel; 8- and 16-bit scales and aux one
+// value a texel. On lavapipe a 16-byte texel fetched for one scale byte cost as much as the
+// quants' texel: the MXFP4 MoE decode layer (20b shapes) took 15.1-15.5 ms with byte texels
+// against 15.8-17.2 with 16-byte ones (13.3 with no scale read at all); MLX 8-bit matvec
+// 4096x14336 7.0 against 8.0-8.4 ms. One-word (R32_UINT) texels were slower instead: Q5_0's fifth
+// bits so read took it from 7.0-8.2 to 11.2-11.5 ms.
+struct TexelPlane {
+  const host::Buffer* buffer;
+  host::TexelFormat format;
+};
+
+inline std::array<TexelPlane, 3> texel_planes(DeviceFormat format, const DeviceMatrix::Part& part) {
+  const DeviceFormatInfo& f = device_format_info(format);
+  auto values = [](uint32_t bytes) {
+    return bytes == 1   ? host::TexelFormat::u8
+           : bytes == 2 ? host::TexelFormat::u16
+                        : host::TexelFormat::u32x4;
+  };
+  return {{{&part.quants, host::TexelFormat::u32x4},
+           {&part.scales, values(f.scale_bytes)},
+           {&part.aux, values(f.aux_bytes)}}};
 }
 
 inline bool fits_texels(DeviceFormat format, const DeviceMatrix::Part& part,
                         const host::DeviceInfo& info) {
-  const DeviceFormatInfo& f = device_format_info(format);
-  return fits_texels(part.quants, info, host::TexelFormat::u32x4) &&
-         (!part.scales || fits_texels(part.scales, info, value_texels(f.scale_bytes))) &&
-         (!part.aux || fits_texels(part.aux, info, value_texels(f.aux_bytes)));
+  for (const TexelPlane& p : texel_planes(format, part))
+    if (*p.buffer && !fits_texels(*p.buffer, info, p.format)) return false;
+  return true;
 }
 
 inline host::Result<WeightTexels> weight_texels(DeviceFormat format,
                                                 const DeviceMatrix::Part& part) {
-  const DeviceFormatInfo& f = device_format_info(format);
-  WeightTexels t;
-  OSSVK_ASSIGN_OR_RETURN(t.quants, texel(part.quants, host::TexelFormat::u32x4));
-  // A plane the format lacks is never read; the quants stand in for it.
-  t.scales = t.aux = t.quants;
-  if (part.scales) {
-    OSSVK_ASSIGN_OR_RETURN(t.scales, texel(part.scales, value_texels(f.scale_bytes)));
+  host::Descriptor d[3];
+  const std::array<TexelPlane, 3> planes = texel_planes(format, part);
+  for (size_t i = 0; i < planes.size(); ++i) {
+    // A plane the format lacks is never read; the quants stand in for it.
+    if (!*planes[i].buffer) {
+      d[i] = d[0];
+      continue;
+    }
+    OSSVK_ASSIGN_OR_RETURN(d[i], texel(*planes[i].buffer, planes[i].format));
   }
-  if (part.aux) {
-    OSSVK_ASSIGN_OR_RETURN(t.aux, texel(part.aux, value_texels(f.aux_bytes)));
-  }
-  return t;
+  return WeightTexels{d[0], d[1], d[2]};
 }
 
 }  // namespace ossvk
