@@ -25,8 +25,9 @@ struct DeviceOptions {
   std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
   VkDeviceSize block_size = 256ull << 20;
   BufferAccess buffer_access = BufferAccess::automatic;  // automatic: descriptors on CPU devices
-  // Subgroups sharing each run of f32_<fmt>w_matvec rows; 0: by device type. Tests set it to
-  // run the GPU layouts on CPU devices.
+  // Subgroups sharing each run of f32_<fmt>w_matvec rows; 0: by device type. Non-zero also
+  // selects the GPUs' decode layouts (backend/kernels/matmul.h, gpu_layout): tests set it to run
+  // them on CPU devices.
   uint32_t matvec_split = 0;
   bool profile = KernelProfile::requested();  // per-kernel GPU times, printed when the device goes
 };

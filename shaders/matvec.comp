@@ -19,8 +19,29 @@ layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kCols = 1;
 layout(constant_id = 3) const uint kSplit = 1;      // subgroups sharing each run of rows
 layout(constant_id = 4) const uint kSubgroups = 8;  // at least the workgroup's subgroups
+// Blocks of activations the workgroup stages in shared memory per step (0: none): lanes x kSplit.
+// A lane's block is 128 contiguous bytes, so its eight vec4 loads straight from memory touch a
+// different cache line per lane; staged, the workgroup loads them coalesced and each lane reads
+// its block back from shared memory, stored part-major with an odd stride so that neither the
+// stores nor the reads collide in banks.
+layout(constant_id = 5) const uint kStageBlocks = 0;
+const uint kStageStride = kStageBlocks + 1u;
 
 shared float partial[kSplit > 1u ? kSubgroups * kRows * kCols : 1u];
+shared vec4 x_stage[kStageBlocks > 0u ? 8u * kStageStride : 1u];
+float acc[kRows * kCols];
+
+// Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
+void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
+  const float xsum = kHasOffset ? sum8(x) : 0.0;
+  for (uint r = 0; r < kRows; ++r) {
+    uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
+    vec4 q[8];
+    float scale, offset;
+    load_block(row * blocks + b, q, scale, offset);
+    acc[r * kCols + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+  }
+}
 
 void main() {
   const uint blocks = pc.k / 32u;
@@ -28,25 +49,37 @@ void main() {
   const uint split = gl_NumSubgroups % kSplit == 0u ? kSplit : 1u;
   const uint slot = gl_SubgroupID / split, slice = gl_SubgroupID % split;
   const uint rows_per_group = gl_NumSubgroups / split * kRows;
+  const bool stage = kStageBlocks != 0u && gl_SubgroupSize * split == kStageBlocks;
   // The same trip count for the whole workgroup (it meets at barriers when kSplit > 1).
   for (uint base = gl_WorkGroupID.x * rows_per_group; base < pc.m;
        base += gl_NumWorkGroups.x * rows_per_group) {
     const uint row0 = base + slot * kRows;
-    float acc[kRows * kCols];
     for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
-    for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
-         b += gl_SubgroupSize * split) {
-      for (uint c = 0; c < kCols; ++c) {
-        vec4 x[8];
-        uint xb = (c * pc.x_stride) / 4u + b * 8u;
-        for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
-        float xsum = kHasOffset ? sum8(x) : 0.0;
-        for (uint r = 0; r < kRows; ++r) {
-          uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
-          vec4 q[8];
-          float scale, offset;
-          load_block(row * blocks + b, q, scale, offset);
-          acc[r * kCols + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+    if (stage) {
+      // Steps of kStageBlocks blocks, the same count for the whole workgroup (it meets at barriers).
+      const uint bl = slice * gl_SubgroupSize + gl_SubgroupInvocationID;
+      for (uint b0 = 0; b0 < blocks; b0 += kStageBlocks) {
+        const uint parts = min(kStageBlocks, blocks - b0) * 8u;
+        for (uint c = 0; c < kCols; ++c) {
+          barrier();  // the previous step's readers are done
+          const uint xb = (c * pc.x_stride) / 4u + b0 * 8u;
+          for (uint g = gl_LocalInvocationIndex; g < parts; g += gl_WorkGroupSize.x)
+            x_stage[(g & 7u) * kStageStride + (g >> 3)] = X4(xb + g);
+          barrier();
+          if (bl * 8u >= parts) continue;
+          vec4 x[8];
+          for (uint i = 0; i < 8u; ++i) x[i] = x_stage[i * kStageStride + bl];
+          accumulate(b0 + bl, c, row0, blocks, x);
+        }
+      }
+    } else {
+      for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
+           b += gl_SubgroupSize * split) {
+        for (uint c = 0; c < kCols; ++c) {
+          vec4 x[8];
+          const uint xb = (c * pc.x_stride) / 4u + b * 8u;
+          for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+          accumulate(b, c, row0, blocks, x);
         }
       }
     }

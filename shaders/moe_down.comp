@@ -18,8 +18,13 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kSubgroups = 8;  // at least the workgroup's subgroups
+// (slot, block) pairs of activations staged in shared memory per step (0: none; else the
+// workgroup size): as in f32_<fmt>w_matvec, loaded coalesced, read back a block an invocation.
+layout(constant_id = 3) const uint kStageBlocks = 0;
+const uint kStageStride = kStageBlocks + 1u;
 
 shared float partial[kRows][kSubgroups];
+shared vec4 x_stage[kStageBlocks > 0u ? 8u * kStageStride : 1u];
 
 void main() {
   const uint t = gl_WorkGroupID.y;
@@ -28,7 +33,20 @@ void main() {
   USE_MATRIX(0u, pc.quants, pc.scales, pc.aux);
   float acc[kRows];
   [[unroll]] for (uint r = 0; r < kRows; ++r) acc[r] = 0.0;
-  for (uint j = gl_LocalInvocationID.x; j < pc.top_k * blocks; j += gl_WorkGroupSize.x) {
+  // A token's pairs are contiguous: pair j = s * blocks + b starts at vec4 `first + j * 8`.
+  const uint pairs = pc.top_k * blocks, first = (t * pc.top_k * pc.ff) / 4u;
+  const bool stage = kStageBlocks != 0u && kStageBlocks == gl_WorkGroupSize.x;
+  // Steps of a workgroup's worth of pairs, the same count for all (it meets at barriers).
+  for (uint j0 = 0; j0 < pairs; j0 += gl_WorkGroupSize.x) {
+    const uint lane = gl_LocalInvocationID.x, j = j0 + lane;
+    if (stage) {
+      barrier();  // the previous step's readers are done
+      const uint parts = min(gl_WorkGroupSize.x, pairs - j0) * 8u;
+      for (uint g = lane; g < parts; g += gl_WorkGroupSize.x)
+        x_stage[(g & 7u) * kStageStride + (g >> 3)] = ACT4(first + j0 * 8u + g);
+      barrier();
+    }
+    if (j >= pairs) continue;
     const uint s = j / blocks, b = j - s * blocks;
     const uint entry = t * pc.top_k + s;
     const uint e = pc.ids.v[entry];
@@ -36,7 +54,8 @@ void main() {
     const float w = pc.weights.v[entry];
     const uint expert_rows = (e - pc.expert_begin) * pc.hidden;
     vec4 x[8];
-    [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((entry * pc.ff) / 4u + b * 8u + i);
+    [[unroll]] for (uint i = 0; i < 8u; ++i)
+      x[i] = stage ? x_stage[i * kStageStride + lane] : ACT4(first + j * 8u + i);
     const float xsum = kHasOffset ? sum8(x) : 0.0;
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
       vec4 q[8];

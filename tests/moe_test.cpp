@@ -34,6 +34,17 @@ TEST_F(Moe, both_buffer_paths) {
           MoeTester().access(access).format(f).experts(32).top_k(k).tokens(tokens).run();
 }
 
+// The GPUs' decode layout on any device: each workgroup stages a token's activations (gate_up)
+// or a step of (slot, block) pairs' (down) in shared memory; hidden 2880 stages 90 blocks,
+// ff 96 fewer pairs than a step, ff 2880 with k = 4 six steps, the last one partial.
+TEST_F(Moe, gpu_layout_stages_activations) {
+  for (TensorFormat f : {TensorFormat::mxfp4, TensorFormat::q8_0, TensorFormat::bf16})
+    for (uint32_t k : {1u, 4u})
+      for (uint32_t tokens : {1u, 7u})
+        MoeTester().gpu_layout().format(f).top_k(k).tokens(tokens).run();
+  MoeTester().gpu_layout().experts(32).hidden(2880).ff(2880).tokens(2).top_k(4).run();
+}
+
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();

@@ -36,11 +36,16 @@ uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat form
 
 // Subgroups sharing one run of matvec rows, each a slice of K. On an H100 two raised BF16
 // 4096x14336 from 79 % to 88 % of copy bandwidth (four: 91 %) and the 20b decode from 272 to 279
-// tokens/s (four: 275); MXFP4 stayed at 29 % with any split (its decoding, not its loads, bounds
-// it). CPU devices keep one: there every lane's activations are best reused across more rows.
+// tokens/s (four: 275); MXFP4 stayed at 29 % with any split. Not its decoding: without the fp16
+// conversions it ran as fast (0.038 against 0.037 ms), without any decoding little faster. Its
+// activation loads bound it: a lane's block is 128 contiguous bytes, so each of its eight vec4
+// loads touches a cache line per lane; read in a coalesced order (a timing-only variant with
+// wrong results) MXFP4 went from 30 % to 51 %, Q8_0 from 53 % to 84 %, BF16 from 83 % to 94 %,
+// which is what staging them through shared memory (stage_blocks) is for. CPU devices keep one
+// subgroup: there every lane's activations are best reused across more rows.
 uint32_t matvec_split(const host::Device& device) {
   if (device.matvec_split()) return device.matvec_split();
-  return device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 1 : 2;
+  return gpu_layout(device) ? 2 : 1;
 }
 
 // f32_<fmt>w_matvec's workgroup: subgroups of `lanes`, `split` of them sharing each run of rows.
@@ -48,6 +53,7 @@ struct MatvecLayout {
   uint32_t rows, split, invocations;
   uint32_t subgroups;       // at most this many per workgroup
   uint32_t rows_per_group;  // with subgroups of the device's usual size
+  uint32_t stage_blocks;    // activation blocks staged per step in shared memory; 0: none
 };
 
 MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format) {
@@ -59,6 +65,9 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
   l.subgroups = info.max_subgroups(l.invocations);
   l.rows_per_group = l.invocations / lanes / l.split * l.rows;
+  const uint32_t stage_bytes = 8 * (lanes * l.split + 1) * 16;  // shaders/matvec.comp's x_stage
+  l.stage_blocks =
+      gpu_layout(device) && stage_bytes <= info.max_shared_memory / 2 ? lanes * l.split : 0;
   return l;
 }
 
@@ -171,7 +180,8 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
     OSSVK_ASSIGN_OR_RETURN(x_texels, texel(x, host::TexelFormat::f32x4));
   }
   if (op == Op::matvec) {
-    desc.spec = {layout.invocations, layout.rows, n, layout.split, layout.subgroups};
+    desc.spec = {layout.invocations, layout.rows,      n,
+                 layout.split,       layout.subgroups, layout.stage_blocks};
   } else {
     desc.spec = tiling.spec();
     desc.required_subgroup_size = tiling.subgroup_size;
@@ -225,6 +235,10 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
 }
 
 }  // namespace
+
+bool gpu_layout(const host::Device& device) {
+  return device.matvec_split() || device.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
 
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,

@@ -8,6 +8,11 @@ namespace ossvk {
 
 inline constexpr uint32_t kMaxMatvecColumns = 8;
 
+// Whether the decode kernels (f32_<fmt>w_matvec, _moe_gate_up, _moe_down) take the GPUs' layout:
+// K split among subgroups and activations staged in shared memory. On GPUs, and on any device
+// whose options force a matvec split (the tests do, to run this layout on lavapipe).
+bool gpu_layout(const host::Device& device);
+
 // Decode: 1 <= n <= kMaxMatvecColumns columns share one read of W. bias may be null;
 // accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,

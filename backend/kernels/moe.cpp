@@ -66,6 +66,11 @@ uint32_t entries_per_group(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
 }
 
+// Bytes of shared memory that staging `blocks` activation blocks takes (the kernels' x_stage).
+uint32_t stage_bytes(uint32_t blocks) {
+  return 8 * (blocks + 1) * 16;
+}
+
 // Whether the decode kernels take their _texel variant (backend/kernels/binding.h): where the
 // device prefers descriptors and every plane and activation buffer fits a texel view.
 bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch& s) {
@@ -281,9 +286,13 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const std::string fmt = device_format_info(l.gate.format).name;
   const uint32_t entries = entries_per_group(info);
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+  // The GPUs' layout stages the activations (a token's, or a step of the pairs') in shared memory.
+  const bool stage = gpu_layout(device) && !texels;
+  const uint32_t stage_blocks =
+      stage && stage_bytes(l.hidden / 32) <= info.max_shared_memory / 2 ? l.hidden / 32 : 0;
   host::PipelineDesc gate_up_desc{"f32_" + fmt + "w_moe_gate_up" + (texels ? "_texel" : ""),
                                   {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
-                                   std::bit_cast<uint32_t>(l.swiglu_limit), entries},
+                                   std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks},
                                   sizeof(shaders::MoeGateUpPush)};
   host::Descriptor x_texels, act_texels;  // the activations, bound with every part's planes
   if (texels) {
@@ -333,9 +342,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const std::string down_fmt = device_format_info(l.down.format).name;
   // down's workgroups share `drows` rows; its shared memory holds a sum per row per subgroup.
   const uint32_t drows = down_rows(info);
-  host::PipelineDesc down_desc{"f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
-                               {kWorkgroup, drows, info.max_subgroups(kWorkgroup)},
-                               sizeof(shaders::MoeDownPush)};
+  host::PipelineDesc down_desc{
+      "f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
+      {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage ? kWorkgroup : 0},
+      sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
   for (size_t i = 0; i < l.down.parts.size(); ++i) {

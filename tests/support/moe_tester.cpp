@@ -13,7 +13,7 @@
 namespace ossvk::testing {
 
 std::vector<uint32_t> MoeTester::run() {
-  AccessDevice& g = gpu_with(access_);
+  AccessDevice& g = gpu_layout_ ? gpu_with_matvec_split(2) : gpu_with(access_);
   if (!g.transfer) {
     ADD_FAILURE() << "no GPU";
     return {};
@@ -23,7 +23,8 @@ std::vector<uint32_t> MoeTester::run() {
   std::ostringstream what;
   what << tensor_format_info(format_).name << " experts, E=" << E << " D=" << D << " F=" << F
        << " T=" << T << " k=" << K
-       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)");
+       << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
+       << (gpu_layout_ ? " GPU layout" : "");
   SCOPED_TRACE(what.str());
 
   Rng rng(seed_ * 104729 + E * 31 + T);

@@ -33,6 +33,9 @@ class MoeTester {
   MoeTester& path(MoePath v) { return set(path_, v); }
   // Device addresses or descriptors forced (default: whatever the device prefers).
   MoeTester& access(host::BufferAccess v) { return set(access_, v); }
+  // The GPUs' decode layout (activations staged in shared memory) forced on any device, through
+  // device addresses.
+  MoeTester& gpu_layout() { return set(gpu_layout_, true); }
 
   // Returns the GPU expert ids [tokens][k].
   std::vector<uint32_t> run();
@@ -51,6 +54,7 @@ class MoeTester {
   bool router_zero_ = false;
   MoePath path_ = MoePath::automatic;
   host::BufferAccess access_ = host::BufferAccess::automatic;
+  bool gpu_layout_ = false;
   std::function<void(std::vector<float>&)> edit_bias_;
 };
 
