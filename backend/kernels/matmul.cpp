@@ -65,9 +65,8 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
   l.subgroups = info.max_subgroups(l.invocations);
   l.rows_per_group = l.invocations / lanes / l.split * l.rows;
-  const uint32_t stage_bytes = 8 * (lanes * l.split + 1) * 16;  // shaders/matvec.comp's x_stage
-  l.stage_blocks =
-      gpu_layout(device) && stage_bytes <= info.max_shared_memory / 2 ? lanes * l.split : 0;
+  const uint32_t step = lanes * l.split;
+  l.stage_blocks = gpu_layout(device) && stage_bytes(step) <= info.max_shared_memory / 2 ? step : 0;
   return l;
 }
 

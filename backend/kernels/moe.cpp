@@ -66,11 +66,6 @@ uint32_t entries_per_group(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
 }
 
-// Bytes of shared memory that staging `blocks` activation blocks takes (the kernels' x_stage).
-uint32_t stage_bytes(uint32_t blocks) {
-  return 8 * (blocks + 1) * 16;
-}
-
 // Whether the decode kernels take their _texel variant (backend/kernels/binding.h): where the
 // device prefers descriptors and every plane and activation buffer fits a texel view.
 bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch& s) {
@@ -344,7 +339,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const uint32_t drows = down_rows(info);
   host::PipelineDesc down_desc{
       "f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
-      {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage ? kWorkgroup : 0},
+      {kWorkgroup, drows, info.max_subgroups(kWorkgroup),
+       stage && stage_bytes(kWorkgroup) <= info.max_shared_memory / 2 ? kWorkgroup : 0},
       sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
