@@ -19,16 +19,13 @@ layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kCols = 1;
 layout(constant_id = 3) const uint kSplit = 1;      // subgroups sharing each run of rows
 layout(constant_id = 4) const uint kSubgroups = 8;  // at least the workgroup's subgroups
-// Blocks of activations the workgroup stages in shared memory per step (0: none): lanes x kSplit.
-// A lane's block is 128 contiguous bytes, so its eight vec4 loads straight from memory touch a
-// different cache line per lane; staged, the workgroup loads them coalesced and each lane reads
-// its block back from shared memory, stored part-major with an odd stride so that neither the
-// stores nor the reads collide in banks.
+// Blocks of activations staged in shared memory per step (shaders/stage_activations.glsl; 0:
+// none): lanes x kSplit.
 layout(constant_id = 5) const uint kStageBlocks = 0;
-const uint kStageStride = kStageBlocks + 1u;
+#define STAGE_LOAD(i) X4(i)
+#include "stage_activations.glsl"
 
 shared float partial[kSplit > 1u ? kSubgroups * kRows * kCols : 1u];
-shared vec4 x_stage[kStageBlocks > 0u ? 8u * kStageStride : 1u];
 float acc[kRows * kCols];
 
 // Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
@@ -59,16 +56,12 @@ void main() {
       // Steps of kStageBlocks blocks, the same count for the whole workgroup (it meets at barriers).
       const uint bl = slice * gl_SubgroupSize + gl_SubgroupInvocationID;
       for (uint b0 = 0; b0 < blocks; b0 += kStageBlocks) {
-        const uint parts = min(kStageBlocks, blocks - b0) * 8u;
+        const uint run = min(kStageBlocks, blocks - b0);
         for (uint c = 0; c < kCols; ++c) {
-          barrier();  // the previous step's readers are done
-          const uint xb = (c * pc.x_stride) / 4u + b0 * 8u;
-          for (uint g = gl_LocalInvocationIndex; g < parts; g += gl_WorkGroupSize.x)
-            x_stage[(g & 7u) * kStageStride + (g >> 3)] = X4(xb + g);
-          barrier();
-          if (bl * 8u >= parts) continue;
+          stage_blocks((c * pc.x_stride) / 4u + b0 * 8u, run);
+          if (bl >= run) continue;
           vec4 x[8];
-          for (uint i = 0; i < 8u; ++i) x[i] = x_stage[i * kStageStride + bl];
+          staged_block(bl, x);
           accumulate(b0 + bl, c, row0, blocks, x);
         }
       }

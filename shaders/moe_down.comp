@@ -18,13 +18,13 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const uint kSubgroups = 8;  // at least the workgroup's subgroups
-// (slot, block) pairs of activations staged in shared memory per step (0: none; else the
-// workgroup size): as in f32_<fmt>w_matvec, loaded coalesced, read back a block an invocation.
+// (slot, block) pairs of activations staged in shared memory per step
+// (shaders/stage_activations.glsl; 0: none, else the workgroup size).
 layout(constant_id = 3) const uint kStageBlocks = 0;
-const uint kStageStride = kStageBlocks + 1u;
+#define STAGE_LOAD(i) ACT4(i)
+#include "stage_activations.glsl"
 
 shared float partial[kRows][kSubgroups];
-shared vec4 x_stage[kStageBlocks > 0u ? 8u * kStageStride : 1u];
 
 void main() {
   const uint t = gl_WorkGroupID.y;
@@ -39,13 +39,7 @@ void main() {
   // Steps of a workgroup's worth of pairs, the same count for all (it meets at barriers).
   for (uint j0 = 0; j0 < pairs; j0 += gl_WorkGroupSize.x) {
     const uint lane = gl_LocalInvocationID.x, j = j0 + lane;
-    if (stage) {
-      barrier();  // the previous step's readers are done
-      const uint parts = min(gl_WorkGroupSize.x, pairs - j0) * 8u;
-      for (uint g = lane; g < parts; g += gl_WorkGroupSize.x)
-        x_stage[(g & 7u) * kStageStride + (g >> 3)] = ACT4(first + j0 * 8u + g);
-      barrier();
-    }
+    if (stage) stage_blocks(first + j0 * 8u, min(gl_WorkGroupSize.x, pairs - j0));
     if (j >= pairs) continue;
     const uint s = j / blocks, b = j - s * blocks;
     const uint entry = t * pc.top_k + s;
@@ -54,8 +48,10 @@ void main() {
     const float w = pc.weights.v[entry];
     const uint expert_rows = (e - pc.expert_begin) * pc.hidden;
     vec4 x[8];
-    [[unroll]] for (uint i = 0; i < 8u; ++i)
-      x[i] = stage ? x_stage[i * kStageStride + lane] : ACT4(first + j * 8u + i);
+    if (stage)
+      staged_block(lane, x);
+    else
+      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4(first + j * 8u + i);
     const float xsum = kHasOffset ? sum8(x) : 0.0;
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
       vec4 q[8];

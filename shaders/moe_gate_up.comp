@@ -22,11 +22,11 @@ layout(constant_id = 1) const uint kRows = 4;
 layout(constant_id = 2) const float kAlpha = 1.702;
 layout(constant_id = 3) const float kLimit = 7.0;
 layout(constant_id = 4) const uint kEntries = 1;
-// Blocks of the token's activations staged in shared memory (0: none; else hidden / 32): as in
-// f32_<fmt>w_matvec, loaded coalesced by the workgroup, read back a block a lane.
+// Blocks of the token's activations staged in shared memory (shaders/stage_activations.glsl;
+// 0: none, else hidden / 32).
 layout(constant_id = 5) const uint kStageBlocks = 0;
-const uint kStageStride = kStageBlocks + 1u;
-shared vec4 x_stage[kStageBlocks > 0u ? 8u * kStageStride : 1u];
+#define STAGE_LOAD(i) ACT4(i)
+#include "stage_activations.glsl"
 
 // One (token, slot) entry: entry = t * top_k + s.
 void gate_up(uint entry, uint blocks, uint rows_per_group) {
@@ -35,20 +35,18 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
   if (e < pc.expert_begin || e >= pc.expert_end) return;  // another part holds this expert
   const uint expert_rows = (e - pc.expert_begin) * pc.ff;
   const bool stage = kStageBlocks != 0u && kStageBlocks == blocks;  // folds away when 0
-  if (stage) {  // e, and so this branch, is the same for the whole workgroup
-    barrier();  // the previous entry's readers are done
-    for (uint g = gl_LocalInvocationIndex; g < blocks * 8u; g += gl_WorkGroupSize.x)
-      x_stage[(g & 7u) * kStageStride + (g >> 3)] = ACT4((t * pc.hidden) / 4u + g);
-    barrier();
-  }
+  // e, and so this branch, is the same for the whole workgroup.
+  if (stage) stage_blocks((t * pc.hidden) / 4u, blocks);
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.ff;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float gate[kRows], up[kRows];
     [[unroll]] for (uint r = 0; r < kRows; ++r) gate[r] = up[r] = 0.0;
     for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
       vec4 x[8];
-      [[unroll]] for (uint i = 0; i < 8u; ++i)
-        x[i] = stage ? x_stage[i * kStageStride + b] : ACT4((t * pc.hidden) / 4u + b * 8u + i);
+      if (stage)
+        staged_block(b, x);
+      else
+        [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((t * pc.hidden) / 4u + b * 8u + i);
       const float xsum = kHasOffset ? sum8(x) : 0.0;
       [[unroll]] for (uint r = 0; r < kRows; ++r) {
         const uint blk = (expert_rows + min(row0 + r, pc.ff - 1u)) * blocks + b;

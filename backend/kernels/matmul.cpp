@@ -65,8 +65,7 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
   l.subgroups = info.max_subgroups(l.invocations);
   l.rows_per_group = l.invocations / lanes / l.split * l.rows;
-  const uint32_t step = lanes * l.split;
-  l.stage_blocks = gpu_layout(device) && stage_bytes(step) <= info.max_shared_memory / 2 ? step : 0;
+  l.stage_blocks = stage_blocks(device, lanes * l.split);
   return l;
 }
 
@@ -237,6 +236,11 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
 
 bool gpu_layout(const host::Device& device) {
   return device.matvec_split() || device.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
+uint32_t stage_blocks(const host::Device& device, uint32_t blocks) {
+  const uint32_t bytes = 8 * (blocks + 1) * 16;  // x_stage: eight parts, an odd stride apart
+  return gpu_layout(device) && bytes <= device.info().max_shared_memory / 2 ? blocks : 0;
 }
 
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,

@@ -12,11 +12,10 @@ inline constexpr uint32_t kMaxMatvecColumns = 8;
 // K split among subgroups and activations staged in shared memory. On GPUs, and on any device
 // whose options force a matvec split (the tests do, to run this layout on lavapipe).
 bool gpu_layout(const host::Device& device);
-// Bytes of shared memory the GPU layout takes to stage `blocks` 32-float activation blocks
-// (the kernels' x_stage: eight vec4 parts, each a row of blocks + 1 for an odd stride).
-inline uint32_t stage_bytes(uint32_t blocks) {
-  return 8 * (blocks + 1) * 16;
-}
+// Activation blocks a decode kernel stages per run in the GPU layout
+// (shaders/stage_activations.glsl): `blocks`, or 0 where the device takes the CPU layout or the
+// run would take more than half its shared memory.
+uint32_t stage_blocks(const host::Device& device, uint32_t blocks);
 
 // Decode: 1 <= n <= kMaxMatvecColumns columns share one read of W. bias may be null;
 // accumulate adds the result to y (a residual stream) instead of overwriting it.

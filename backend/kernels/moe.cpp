@@ -281,14 +281,12 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const std::string fmt = device_format_info(l.gate.format).name;
   const uint32_t entries = entries_per_group(info);
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
-  // The GPUs' layout stages the activations (a token's, or a step of the pairs') in shared memory.
-  const bool stage = gpu_layout(device) && !texels;
-  const uint32_t stage_blocks =
-      stage && stage_bytes(l.hidden / 32) <= info.max_shared_memory / 2 ? l.hidden / 32 : 0;
-  host::PipelineDesc gate_up_desc{"f32_" + fmt + "w_moe_gate_up" + (texels ? "_texel" : ""),
-                                  {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
-                                   std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks},
-                                  sizeof(shaders::MoeGateUpPush)};
+  // The GPUs' layout stages a token's activations in gate_up, a workgroup's pairs' in down.
+  host::PipelineDesc gate_up_desc{
+      "f32_" + fmt + "w_moe_gate_up" + (texels ? "_texel" : ""),
+      {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
+       std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks(device, l.hidden / 32)},
+      sizeof(shaders::MoeGateUpPush)};
   host::Descriptor x_texels, act_texels;  // the activations, bound with every part's planes
   if (texels) {
     gate_up_desc.bindings.assign(7, kTexel);
@@ -339,8 +337,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   const uint32_t drows = down_rows(info);
   host::PipelineDesc down_desc{
       "f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
-      {kWorkgroup, drows, info.max_subgroups(kWorkgroup),
-       stage && stage_bytes(kWorkgroup) <= info.max_shared_memory / 2 ? kWorkgroup : 0},
+      {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage_blocks(device, kWorkgroup)},
       sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
