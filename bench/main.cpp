@@ -35,6 +35,7 @@ void usage(FILE* out) {
       "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
       "                   [--shape MxKxN]   (N <= 8 runs matvec too; e.g. 4096x14336x512)\n"
       "                   [--buffer-access auto|addresses|descriptors]\n"
+      "  SUBSTRING matches a case's name and shape, e.g. \"_matvec\" or \"moe E=32 t=1\"\n"
       "  (also run as: ossvk bench kernels ...)\n");
 }
 
@@ -156,12 +157,18 @@ int main(int argc, char** argv) {
       TensorFormat::mxfp4, TensorFormat::q8_0,        TensorFormat::q5_0,
       TensorFormat::q4_0,  TensorFormat::bf16,        TensorFormat::f16,
       TensorFormat::f32,   TensorFormat::mlx_affine8, TensorFormat::mlx_affine4};
+  // The filter matches a case's name and shape as printed, e.g. "moe E=32 t=1".
+  auto wanted = [&](const std::string& label) {
+    return opt.filter.empty() || label.find(opt.filter) != std::string::npos;
+  };
   for (TensorFormat f : formats)
     for (const Case& c : cases) {
       std::string stem = std::string("f32_") +
                          ossvk::device_format_info(ossvk::device_format_of(f)).name +
                          (c.op == LinearOp::matvec ? "w_matvec" : "w_matmul");
-      if (!opt.filter.empty() && stem.find(opt.filter) == std::string::npos) continue;
+      const std::string shape = std::to_string(c.m) + "x" + std::to_string(c.k) +
+                                (c.n > 1 ? " n=" + std::to_string(c.n) : "");
+      if (!wanted(stem + " " + shape)) continue;
       if (!opt.json)
         std::fprintf(stderr, "  running %s %ux%u n=%u ...\n", stem.c_str(), c.m, c.k, c.n);
       results.push_back(
@@ -169,30 +176,28 @@ int main(int argc, char** argv) {
     }
 
   if (!opt.m) {
-    auto wanted = [&](const char* stem) {
-      return opt.filter.empty() || std::string(stem).find(opt.filter) != std::string::npos;
-    };
-    if (wanted("f32_attention")) {
-      for (uint32_t context : {128u, 4096u, 32768u}) {
+    for (uint32_t context : {128u, 4096u, 32768u})
+      if (wanted("f32_attention decode t=1 ctx=" + std::to_string(context))) {
         if (!opt.json) std::fprintf(stderr, "  running f32_attention decode ctx=%u ...\n", context);
         results.push_back(
             ossvk::bench::bench_attention_decode(device, transfer, context, opt.runs));
       }
-      for (uint32_t tokens : {512u, 4096u}) {
+    for (uint32_t tokens : {512u, 4096u})
+      if (wanted("f32_attention prefill t=" + std::to_string(tokens) +
+                 " ctx=" + std::to_string(tokens))) {
         if (!opt.json) std::fprintf(stderr, "  running f32_attention prefill t=%u ...\n", tokens);
         results.push_back(ossvk::bench::bench_attention_prefill(device, transfer, tokens,
                                                                 tokens > 512 ? 1 : prefill_runs));
       }
-    }
-    if (wanted("f32_mxfp4w_moe")) {
-      for (uint32_t experts : {32u, 128u})
-        for (uint32_t tokens : {1u, 512u}) {
+    for (uint32_t experts : {32u, 128u})
+      for (uint32_t tokens : {1u, 512u})
+        if (wanted("f32_mxfp4w_moe E=" + std::to_string(experts) +
+                   " t=" + std::to_string(tokens))) {
           if (!opt.json) std::fprintf(stderr, "  running MoE E=%u t=%u ...\n", experts, tokens);
           results.push_back(ossvk::bench::bench_moe(device, transfer, experts, tokens,
                                                     tokens > 1 ? prefill_runs : opt.runs));
         }
-    }
-    if (wanted("f32_topk")) {
+    if (wanted("f32_topk n=201088")) {
       if (!opt.json) std::fprintf(stderr, "  running f32_topk n=201088 ...\n");
       results.push_back(ossvk::bench::bench_topk(device, transfer, 201088, opt.runs));
     }

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace ossvk::host {
 
@@ -14,16 +15,14 @@ class KernelProfile {
   // Whether OSSVK_PROFILE asks for profiling (set and not "0").
   static bool requested();
   void add(const std::string& kernel, double ns);
-  // A table of kernels by total time: calls, total ms, mean microseconds, share; empty if none.
+  // A table of kernels by total time: calls, total ms, mean and median microseconds, share; empty
+  // if none. The median leaves out a first call's one-off costs (lavapipe compiles a pipeline's
+  // code when it first runs).
   std::string report() const;
 
  private:
-  struct Entry {
-    uint64_t calls = 0;
-    double ns = 0;
-  };
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> kernels_;
+  std::map<std::string, std::vector<double>> kernels_;  // ns of every call
 };
 
 }  // namespace ossvk::host
