@@ -6,6 +6,7 @@
 
 #include "backend/kernels/copy.h"
 #include "host/live_objects.h"
+#include "host/profile.h"
 #include "support/gpu.h"
 
 namespace ossvk::testing {
@@ -210,6 +211,23 @@ TEST_F(HostRuntime, profile_charges_every_dispatch_to_its_kernel) {
   const std::string kernel = d.prefers_descriptors() ? "f32_copy_texel" : "f32_copy";
   EXPECT_NE(report.find(kernel + std::string(37 - kernel.size(), ' ') + "     6"),
             std::string::npos)
+      << report;
+}
+
+// The median column leaves out one slow call (lavapipe compiles a pipeline when it first runs);
+// an even count takes the mean of the middle two.
+TEST(KernelProfile, reports_calls_total_mean_and_median) {
+  host::KernelProfile profile;
+  for (double ns : {100e3, 2e3, 1e3}) profile.add("odd", ns);
+  for (double ns : {1e3, 3e3, 5e3, 900e3}) profile.add("even", ns);
+  const std::string report = profile.report();
+  EXPECT_NE(
+      report.find("odd                                       3      0.103      34.33       2.00"),
+      std::string::npos)
+      << report;
+  EXPECT_NE(
+      report.find("even                                      4      0.909     227.25       4.00"),
+      std::string::npos)
       << report;
 }
 
