@@ -12,13 +12,10 @@ namespace {
 // One attention step over `context` positions of which the last `tokens` are the queries: the
 // cache is filled with random K/V directly, q is random (already rotated and scaled).
 CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context, uint32_t tokens,
-               int runs, const char* shape_prefix) {
+               int runs, CaseResult r) {
   const AttentionDims dims;  // 64/8 heads x 64, full causal
   const uint32_t d = dims.head_dim, q_width = dims.heads * d, kv_width = dims.kv_heads * d;
   const uint32_t first = context - tokens;
-  CaseResult r;
-  r.name = "f32_attention";
-  r.shape = std::string(shape_prefix) + std::to_string(tokens) + " ctx=" + std::to_string(context);
   auto fail = [&](const host::Status& s) {
     r.error = s.to_string();
     return r;
@@ -71,16 +68,26 @@ CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context,
   return verify_and_time(r, device, runs, encode);
 }
 
-}  // namespace
-
-CaseResult bench_attention_decode(host::Device& device, host::Transfer& transfer, uint32_t context,
-                                  int runs) {
-  return run(device, transfer, context, 1, runs, "decode t=");
+// `kind` and the token count lead the shape: "decode t=1 ctx=128".
+Case attention_case(host::Device& device, host::Transfer& transfer, const char* kind,
+                    uint32_t context, uint32_t tokens, int runs) {
+  return {"f32_attention",
+          std::string(kind) + " t=" + std::to_string(tokens) + " ctx=" + std::to_string(context),
+          [&device, &transfer, context, tokens, runs](CaseResult r) {
+            return run(device, transfer, context, tokens, runs, std::move(r));
+          }};
 }
 
-CaseResult bench_attention_prefill(host::Device& device, host::Transfer& transfer, uint32_t tokens,
-                                   int runs) {
-  return run(device, transfer, tokens, tokens, runs, "prefill t=");
+}  // namespace
+
+Case attention_decode_case(host::Device& device, host::Transfer& transfer, uint32_t context,
+                           int runs) {
+  return attention_case(device, transfer, "decode", context, 1, runs);
+}
+
+Case attention_prefill_case(host::Device& device, host::Transfer& transfer, uint32_t tokens,
+                            int runs) {
+  return attention_case(device, transfer, "prefill", tokens, tokens, runs);
 }
 
 }  // namespace ossvk::bench

@@ -4,8 +4,8 @@
 #include "bench_case.h"
 
 namespace ossvk::bench {
-CaseResult bench_attention_decode(host::Device& device, host::Transfer& transfer, uint32_t context,
-                                  int runs);
-CaseResult bench_attention_prefill(host::Device& device, host::Transfer& transfer, uint32_t tokens,
-                                   int runs);
+Case attention_decode_case(host::Device& device, host::Transfer& transfer, uint32_t context,
+                           int runs);
+Case attention_prefill_case(host::Device& device, host::Transfer& transfer, uint32_t tokens,
+                            int runs);
 }  // namespace ossvk::bench

@@ -20,6 +20,14 @@ struct CaseResult {
   std::string error;  // set when the case could not run
 };
 
+// A case before it runs: its name and shape, which --filter matches and the table prints, and
+// the work, which starts from a result that already carries them.
+struct Case {
+  std::string name, shape;
+  std::function<CaseResult(CaseResult)> run;
+  CaseResult operator()() const { return run(CaseResult{name, shape}); }
+};
+
 double median(std::vector<double> v);
 
 // Folds one output's |gpu - reference| / bound into r.max_error; NaN counts as a failure.

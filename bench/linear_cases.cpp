@@ -10,13 +10,10 @@
 #include "support/weights.h"
 
 namespace ossvk::bench {
+namespace {
 
-CaseResult bench_linear(host::Device& device, host::Transfer& transfer, TensorFormat format,
-                        LinearOp op, uint32_t m, uint32_t k, uint32_t n, int runs) {
-  CaseResult r;
-  r.name = std::string("f32_") + device_format_info(device_format_of(format)).name +
-           (op == LinearOp::matvec ? "w_matvec" : "w_matmul");
-  r.shape = std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : "");
+CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorFormat format,
+                      LinearOp op, uint32_t m, uint32_t k, uint32_t n, int runs, CaseResult r) {
   auto fail = [&](const host::Status& s) {
     r.error = s.to_string();
     return r;
@@ -88,6 +85,18 @@ CaseResult bench_linear(host::Device& device, host::Transfer& transfer, TensorFo
       note_error(r, err);
     }
   return verify_and_time(r, device, runs, encode);
+}
+
+}  // namespace
+
+Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat format, LinearOp op,
+                 uint32_t m, uint32_t k, uint32_t n, int runs) {
+  return {std::string("f32_") + device_format_info(device_format_of(format)).name +
+              (op == LinearOp::matvec ? "w_matvec" : "w_matmul"),
+          std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : ""),
+          [&device, &transfer, format, op, m, k, n, runs](CaseResult r) {
+            return run_linear(device, transfer, format, op, m, k, n, runs, std::move(r));
+          }};
 }
 
 }  // namespace ossvk::bench

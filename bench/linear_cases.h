@@ -9,7 +9,7 @@ namespace ossvk::bench {
 enum class LinearOp { matvec, matmul };
 
 // n: activation columns (matvec, 1..8) or tokens (matmul).
-CaseResult bench_linear(host::Device& device, host::Transfer& transfer, TensorFormat format,
-                        LinearOp op, uint32_t m, uint32_t k, uint32_t n, int runs);
+Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat format, LinearOp op,
+                 uint32_t m, uint32_t k, uint32_t n, int runs);
 
 }  // namespace ossvk::bench

@@ -138,69 +138,48 @@ int main(int argc, char** argv) {
 
   using ossvk::TensorFormat;
   using ossvk::bench::LinearOp;
-  struct Case {
+  struct LinearShape {
     LinearOp op;
     uint32_t m, k, n;
     int runs;
   };
   // Decode shapes (fused QKV, hidden, an FFN-sized matrix) and prefill at 512 tokens.
   const int prefill_runs = std::max(1, std::min(opt.runs, 3));
-  std::vector<Case> cases = {{LinearOp::matvec, 2880, 2880, 1, opt.runs},
-                             {LinearOp::matvec, 5120, 2880, 1, opt.runs},
-                             {LinearOp::matvec, 4096, 14336, 1, opt.runs},
-                             {LinearOp::matmul, 2880, 2880, 512, prefill_runs}};
+  std::vector<LinearShape> shapes = {{LinearOp::matvec, 2880, 2880, 1, opt.runs},
+                                     {LinearOp::matvec, 5120, 2880, 1, opt.runs},
+                                     {LinearOp::matvec, 4096, 14336, 1, opt.runs},
+                                     {LinearOp::matmul, 2880, 2880, 512, prefill_runs}};
   if (opt.m) {
-    cases = {{LinearOp::matmul, opt.m, opt.k, opt.n, opt.n > 8 ? prefill_runs : opt.runs}};
-    if (opt.n <= 8) cases.insert(cases.begin(), {LinearOp::matvec, opt.m, opt.k, opt.n, opt.runs});
+    shapes = {{LinearOp::matmul, opt.m, opt.k, opt.n, opt.n > 8 ? prefill_runs : opt.runs}};
+    if (opt.n <= 8)
+      shapes.insert(shapes.begin(), {LinearOp::matvec, opt.m, opt.k, opt.n, opt.runs});
   }
   const TensorFormat formats[] = {
       TensorFormat::mxfp4, TensorFormat::q8_0,        TensorFormat::q5_0,
       TensorFormat::q4_0,  TensorFormat::bf16,        TensorFormat::f16,
       TensorFormat::f32,   TensorFormat::mlx_affine8, TensorFormat::mlx_affine4};
-  // The filter matches a case's name and shape as printed, e.g. "moe E=32 t=1".
-  auto wanted = [&](const std::string& label) {
-    return opt.filter.empty() || label.find(opt.filter) != std::string::npos;
-  };
+  namespace bench = ossvk::bench;
+  std::vector<bench::Case> cases;
   for (TensorFormat f : formats)
-    for (const Case& c : cases) {
-      std::string stem = std::string("f32_") +
-                         ossvk::device_format_info(ossvk::device_format_of(f)).name +
-                         (c.op == LinearOp::matvec ? "w_matvec" : "w_matmul");
-      const std::string shape = std::to_string(c.m) + "x" + std::to_string(c.k) +
-                                (c.n > 1 ? " n=" + std::to_string(c.n) : "");
-      if (!wanted(stem + " " + shape)) continue;
-      if (!opt.json)
-        std::fprintf(stderr, "  running %s %ux%u n=%u ...\n", stem.c_str(), c.m, c.k, c.n);
-      results.push_back(
-          ossvk::bench::bench_linear(device, transfer, f, c.op, c.m, c.k, c.n, c.runs));
-    }
-
+    for (const LinearShape& s : shapes)
+      cases.push_back(bench::linear_case(device, transfer, f, s.op, s.m, s.k, s.n, s.runs));
   if (!opt.m) {
     for (uint32_t context : {128u, 4096u, 32768u})
-      if (wanted("f32_attention decode t=1 ctx=" + std::to_string(context))) {
-        if (!opt.json) std::fprintf(stderr, "  running f32_attention decode ctx=%u ...\n", context);
-        results.push_back(
-            ossvk::bench::bench_attention_decode(device, transfer, context, opt.runs));
-      }
+      cases.push_back(bench::attention_decode_case(device, transfer, context, opt.runs));
     for (uint32_t tokens : {512u, 4096u})
-      if (wanted("f32_attention prefill t=" + std::to_string(tokens) +
-                 " ctx=" + std::to_string(tokens))) {
-        if (!opt.json) std::fprintf(stderr, "  running f32_attention prefill t=%u ...\n", tokens);
-        results.push_back(ossvk::bench::bench_attention_prefill(device, transfer, tokens,
-                                                                tokens > 512 ? 1 : prefill_runs));
-      }
+      cases.push_back(
+          bench::attention_prefill_case(device, transfer, tokens, tokens > 512 ? 1 : prefill_runs));
     for (uint32_t experts : {32u, 128u})
       for (uint32_t tokens : {1u, 512u})
-        if (wanted("f32_mxfp4w_moe E=" + std::to_string(experts) +
-                   " t=" + std::to_string(tokens))) {
-          if (!opt.json) std::fprintf(stderr, "  running MoE E=%u t=%u ...\n", experts, tokens);
-          results.push_back(ossvk::bench::bench_moe(device, transfer, experts, tokens,
-                                                    tokens > 1 ? prefill_runs : opt.runs));
-        }
-    if (wanted("f32_topk n=201088")) {
-      if (!opt.json) std::fprintf(stderr, "  running f32_topk n=201088 ...\n");
-      results.push_back(ossvk::bench::bench_topk(device, transfer, 201088, opt.runs));
-    }
+        cases.push_back(bench::moe_case(device, transfer, experts, tokens,
+                                        tokens > 1 ? prefill_runs : opt.runs));
+    cases.push_back(bench::topk_case(device, transfer, 201088, opt.runs));
+  }
+  for (const bench::Case& c : cases) {
+    const std::string label = c.name + " " + c.shape;
+    if (!opt.filter.empty() && label.find(opt.filter) == std::string::npos) continue;
+    if (!opt.json) std::fprintf(stderr, "  running %s ...\n", label.c_str());
+    results.push_back(c());
   }
 
   bool ok = true;

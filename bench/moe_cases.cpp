@@ -8,13 +8,11 @@
 #include "support/weights.h"
 
 namespace ossvk::bench {
+namespace {
 
-CaseResult bench_moe(host::Device& device, host::Transfer& transfer, uint32_t experts,
-                     uint32_t tokens, int runs) {
+CaseResult run_moe(host::Device& device, host::Transfer& transfer, uint32_t experts,
+                   uint32_t tokens, int runs, CaseResult r) {
   const uint32_t E = experts, D = 2880, F = 2880, K = 4;
-  CaseResult r;
-  r.name = "f32_mxfp4w_moe";
-  r.shape = "E=" + std::to_string(E) + " t=" + std::to_string(tokens);
   auto fail = [&](const host::Status& s) {
     r.error = s.to_string();
     return r;
@@ -79,6 +77,16 @@ CaseResult bench_moe(host::Device& device, host::Transfer& transfer, uint32_t ex
   auto ref = reference::moe(w, x0, 1, K);
   for (uint32_t i = 0; i < D; ++i) note_error(r, std::fabs(out[i] - ref.out[i]) / ref.bound[i]);
   return verify_and_time(r, device, runs, encode);
+}
+
+}  // namespace
+
+Case moe_case(host::Device& device, host::Transfer& transfer, uint32_t experts, uint32_t tokens,
+              int runs) {
+  return {"f32_mxfp4w_moe", "E=" + std::to_string(experts) + " t=" + std::to_string(tokens),
+          [&device, &transfer, experts, tokens, runs](CaseResult r) {
+            return run_moe(device, transfer, experts, tokens, runs, std::move(r));
+          }};
 }
 
 }  // namespace ossvk::bench

@@ -4,6 +4,6 @@
 #include "bench_case.h"
 
 namespace ossvk::bench {
-CaseResult bench_moe(host::Device& device, host::Transfer& transfer, uint32_t experts,
-                     uint32_t tokens, int runs);
+Case moe_case(host::Device& device, host::Transfer& transfer, uint32_t experts, uint32_t tokens,
+              int runs);
 }

@@ -8,11 +8,10 @@
 #include "support/weights.h"
 
 namespace ossvk::bench {
+namespace {
 
-CaseResult bench_topk(host::Device& device, host::Transfer& transfer, uint32_t n, int runs) {
-  CaseResult r;
-  r.name = "f32_topk";
-  r.shape = "n=" + std::to_string(n);
+CaseResult run_topk(host::Device& device, host::Transfer& transfer, uint32_t n, int runs,
+                    CaseResult r) {
   r.bytes = n * 4.0;  // the row, read once by the first pass
   auto fail = [&](const host::Status& s) {
     r.error = s.to_string();
@@ -46,6 +45,14 @@ CaseResult bench_topk(host::Device& device, host::Transfer& transfer, uint32_t n
   for (size_t i = 0; i < std::min(want.size(), got.size()); ++i)
     note_error(r, got[i].id == want[i].id && got[i].logit == want[i].logit ? 0.0 : 2.0);
   return verify_and_time(r, device, runs, encode);
+}
+
+}  // namespace
+
+Case topk_case(host::Device& device, host::Transfer& transfer, uint32_t n, int runs) {
+  return {"f32_topk", "n=" + std::to_string(n), [&device, &transfer, n, runs](CaseResult r) {
+            return run_topk(device, transfer, n, runs, std::move(r));
+          }};
 }
 
 }  // namespace ossvk::bench

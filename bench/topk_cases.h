@@ -4,5 +4,5 @@
 #include "bench_case.h"
 
 namespace ossvk::bench {
-CaseResult bench_topk(host::Device& device, host::Transfer& transfer, uint32_t n, int runs);
+Case topk_case(host::Device& device, host::Transfer& transfer, uint32_t n, int runs);
 }  // namespace ossvk::bench
