@@ -1,4 +1,5 @@
 // The C ABI's models, sessions and sampling (ossvk.h): opaque handles over backend/model.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -78,6 +79,24 @@ ossvk_status read_gguf(ossvk_model& m) {
   return OSSVK_OK;
 }
 
+// A GGUF holding a tokenizer and no tensors (as vocabulary files are shipped): enough for
+// tokenize and detokenize, which load with vocab_only.
+ossvk_status read_gguf_tokenizer_only(ossvk_model& m, const ossvk_model_options* options) {
+  if (!options || !options->vocab_only)
+    return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                m.gguf->path() +
+                    ": holds no tensors (a tokenizer alone serves tokenize and detokenize)");
+  const ossvk::GgufValue* tokens = m.gguf->find("tokenizer.ggml.tokens");
+  const uint64_t stored = tokens ? tokens->strings.size() : 0;
+  auto tokenizer = ossvk::text::Tokenizer::from_gguf(
+      *m.gguf, static_cast<uint32_t>(std::min<uint64_t>(stored, UINT32_MAX)));
+  if (!tokenizer.ok()) return fail(tokenizer.status());
+  m.tokenizer.emplace(std::move(tokenizer).value());
+  auto name = m.gguf->get_string("general.name");
+  m.name = name.ok() ? name.value() : m.gguf->path();
+  return OSSVK_OK;
+}
+
 // A Hugging Face checkpoint folder.
 ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
   auto hf = ossvk::read_hf_model(dir);
@@ -153,7 +172,9 @@ OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_opti
       auto file = ossvk::GgufFile::open(path);
       if (!file.ok()) return fail(file.status());
       m->gguf = std::move(file).value();
-      if (ossvk_status s = read_gguf(*m); s != OSSVK_OK) return s;
+      const ossvk_status s = m->gguf->tensors().empty() ? read_gguf_tokenizer_only(*m, options)
+                                                        : read_gguf(*m);
+      if (s != OSSVK_OK) return s;
     }
     return finish_load(std::move(m), options, out);
   });

@@ -19,6 +19,7 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
 }
 
 bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format) {
+  if (gguf_type == kNoGgufType) return false;  // the marker of formats GGUF does not have
   for (int f = 0; f <= static_cast<int>(TensorFormat::mlx_affine4); ++f)
     if (tensor_format_info(static_cast<TensorFormat>(f)).gguf_type == gguf_type) {
       *format = static_cast<TensorFormat>(f);

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "backend/loader/gguf_writer.h"
+#include "backend/text/synthetic_vocabulary.h"
 #include "support/library.h"
 
 namespace {
@@ -202,6 +205,42 @@ TEST_F(Abi, text_round_trips_through_the_models_tokenizer) {
   EXPECT_EQ(api_->detokenize(model, &beyond, 1, nullptr, 0, &length), OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("token id 512"), std::string::npos);
   api_->model_free(model);
+}
+
+// A GGUF holding only the tokenizer keys (as vocabulary files ship) serves tokenize and
+// detokenize; loading it to run says what it lacks.
+TEST_F(Abi, a_tokenizer_only_gguf_serves_text) {
+  const ossvk::text::Vocabulary v = ossvk::text::synthetic_vocabulary(512);
+  ossvk::GgufWriter w;
+  w.add_string("general.name", "vocabulary");
+  w.add_string("tokenizer.ggml.model", "gpt2");
+  w.add_string("tokenizer.ggml.pre", v.pre);
+  w.add_strings("tokenizer.ggml.tokens", v.tokens);
+  w.add_int32s("tokenizer.ggml.token_type", v.types);
+  w.add_strings("tokenizer.ggml.merges", v.merges);
+  const std::string path = ::testing::TempDir() + "/ossvk_vocabulary_only.gguf";
+  ASSERT_TRUE(w.write(path).ok());
+  ossvk_model_options o{};
+  o.vocab_only = 1;
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(api_->model_load(path.c_str(), &o, &model), OSSVK_OK) << api_->last_error();
+  ossvk_model_info info;
+  ASSERT_EQ(api_->model_get_info(model, &info), OSSVK_OK);
+  EXPECT_EQ(info.tokenizer_tokens, 512u);
+  EXPECT_STREQ(info.name, "vocabulary");
+  const std::string text = "Hello world";
+  uint32_t ids[32], n = 0;
+  ASSERT_EQ(api_->tokenize(model, text.data(), text.size(), 0, ids, 32, &n), OSSVK_OK)
+      << api_->last_error();
+  char back[64];
+  uint64_t length = 0;
+  ASSERT_EQ(api_->detokenize(model, ids, n, back, sizeof back, &length), OSSVK_OK);
+  EXPECT_EQ(std::string(back, length), text);
+  api_->model_free(model);
+  EXPECT_EQ(api_->model_load(path.c_str(), nullptr, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("holds no tensors"), std::string::npos)
+      << api_->last_error();
+  std::remove(path.c_str());
 }
 
 TEST_F(Abi, model_errors_name_the_file_and_option) {

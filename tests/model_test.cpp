@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -382,6 +383,29 @@ TEST_F(SyntheticModel, nan_weights_are_reported_by_tensor_or_refused) {
   auto r = Model::upload(device(), t.value(), refuse);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("blk.1"), std::string::npos) << r.status().message();
+}
+
+// Norm gains, biases and sinks are counted like the matrices: a NaN there poisons every logit.
+TEST_F(SyntheticModel, nan_and_inf_in_norms_biases_and_sinks_are_reported_by_tensor) {
+  auto t = read_synthetic({});
+  ASSERT_TRUE(t);
+  ModelTensors& m = t->tensors;
+  m.layers[0].sinks[1] = std::nanf("");
+  m.layers[1].down_bias[3] = std::numeric_limits<float>::infinity();
+  m.layers[1].down_bias[5] = -std::numeric_limits<float>::infinity();
+  m.output_norm[0] = std::nanf("");
+  auto model = Model::upload(device(), m);
+  ASSERT_OK(model);
+  using Report = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(model.value()->non_finite(), (Report{{"output_norm.weight", 1},
+                                                 {"blk.0.attn_sinks.weight", 1},
+                                                 {"blk.1.ffn_down_exps.bias", 2}}));
+  ModelOptions refuse;
+  refuse.upload.refuse_non_finite = true;
+  auto r = Model::upload(device(), m, refuse);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("output_norm.weight"), std::string::npos)
+      << r.status().message();
 }
 
 TEST_F(SyntheticModel, bad_tokens_and_context_overflow_are_errors_that_keep_the_session) {

@@ -1,6 +1,7 @@
 #include "backend/loader/gguf_model.h"
 
 #include "backend/formats/half.h"
+#include "backend/loader/model_config_check.h"
 
 #include <cmath>
 #include <cstring>
@@ -123,16 +124,6 @@ Result<ModelConfig> read_config(const GgufFile& f, const Reader& r) {
                          f.get_float(p + "rope.scaling.original_context_length", 4096.0));
   OSSVK_ASSIGN_OR_RETURN(c.rope_beta_fast, f.get_float(p + "rope.scaling.yarn_beta_fast", 32.0));
   OSSVK_ASSIGN_OR_RETURN(c.rope_beta_slow, f.get_float(p + "rope.scaling.yarn_beta_slow", 1.0));
-  if (c.heads % c.kv_heads)
-    return r.error(std::to_string(c.heads) + " query heads are not a multiple of " +
-                   std::to_string(c.kv_heads) + " KV heads");
-  if (c.top_k > c.experts)
-    return r.error("expert_used_count " + std::to_string(c.top_k) + " exceeds expert_count " +
-                   std::to_string(c.experts));
-  if (c.swa_period == 0) return r.error("attention.sliding_window_pattern is 0");
-  if (!(c.eps > 0) || !(c.rope_theta > 1) || !(c.rope_factor >= 1))
-    return r.error("layer_norm_rms_epsilon, rope.freq_base or rope.scaling.factor out of range");
-
   // The head size: key_length when present, else from attn_q's rows.
   const GgufTensor* q = f.tensor("blk.0.attn_q.weight");
   if (!q || q->dims.size() != 2)
@@ -154,6 +145,7 @@ Result<ModelConfig> read_config(const GgufFile& f, const Reader& r) {
                    std::to_string(c.hidden));
   if (e->dims[1] > (1u << 30)) return r.error("vocabulary too large");
   c.vocab = static_cast<uint32_t>(e->dims[1]);
+  OSSVK_RETURN_IF_ERROR(check_model_config(c, kGgufConfigKeys, f.path()));
   return c;
 }
 

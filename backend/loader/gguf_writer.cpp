@@ -1,12 +1,10 @@
 #include "backend/loader/gguf_writer.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "backend/loader/gguf.h"
+#include "backend/loader/output_file.h"
 
 namespace ossvk {
 namespace {
@@ -127,23 +125,18 @@ std::vector<uint8_t> GgufWriter::take_bytes() && {
 }
 
 host::Status GgufWriter::write(const std::string& path) const {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return host::Status::error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
-  const std::vector<uint8_t> head = header();
-  bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size();
-  static const uint8_t kZeros[kAlign] = {};
-  for (const auto& t : tensors_) {
-    ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size();
-    const uint64_t pad = aligned(t.bytes.size()) - t.bytes.size();
-    ok = ok && std::fwrite(kZeros, 1, pad, f) == pad;
-  }
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return host::Status::error(path + ": cannot write: " + why);
-  }
+  const std::string error = write_output_file(path, [&](FILE* f) {
+    const std::vector<uint8_t> head = header();
+    bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size();
+    static const uint8_t kZeros[kAlign] = {};
+    for (const auto& t : tensors_) {
+      ok = ok && std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size();
+      const uint64_t pad = aligned(t.bytes.size()) - t.bytes.size();
+      ok = ok && std::fwrite(kZeros, 1, pad, f) == pad;
+    }
+    return ok;
+  });
+  if (!error.empty()) return host::Status::error(error);
   return host::Status();
 }
 

@@ -2,13 +2,12 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "backend/formats/half.h"
+#include "backend/loader/model_config_check.h"
 
 namespace ossvk {
 namespace {
@@ -27,16 +26,8 @@ Result<json> parse_json(std::string_view text, const std::string& name) {
   return j;
 }
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return error(path, "cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Result<json> read_json(const std::string& path) {
-  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text_file(path, kMaxConfigJsonBytes));
   return parse_json(text, path);
 }
 
@@ -87,10 +78,12 @@ Result<ModelConfig> hf_config_from_json(std::string_view text, const std::string
                            get_number(j, "initial_context_length", file, 4096.0));
     OSSVK_ASSIGN_OR_RETURN(c.rope_beta_fast, get_number(j, "rope_ntk_beta", file, 32.0));
     OSSVK_ASSIGN_OR_RETURN(c.rope_beta_slow, get_number(j, "rope_ntk_alpha", file, 1.0));
-    if (!(c.rope_factor >= 1 && c.rope_original_context >= 1 &&
-          c.rope_factor * c.rope_original_context < 4294967296.0))
-      return error(file, "rope_scaling_factor or initial_context_length out of range");
-    c.context = static_cast<uint32_t>(c.rope_original_context * c.rope_factor);
+    // The context is their product: range-checked here, before it is converted.
+    const double context = c.rope_original_context * c.rope_factor;
+    if (!(context >= 1 && context <= (1u << 30)))
+      return error(file, "initial_context_length x rope_scaling_factor = " +
+                             std::to_string(context) + " is out of range (1 to 2^30)");
+    c.context = static_cast<uint32_t>(context);
   } else {
     OSSVK_ASSIGN_OR_RETURN(c.context, get_u32(j, "max_position_embeddings", file, &context));
   }
@@ -121,8 +114,7 @@ Result<ModelConfig> hf_config_from_json(std::string_view text, const std::string
         return error(file, "layer_types: layer " + std::to_string(l) + " is " + t[l].dump() +
                                "; ossvk runs sliding attention on even layers only");
   }
-  if (!c.heads || !c.kv_heads || c.heads % c.kv_heads || c.top_k > c.experts || !c.top_k)
-    return error(file, "inconsistent heads or experts");
+  OSSVK_RETURN_IF_ERROR(check_model_config(c, openai ? kOpenAiConfigKeys : kHfConfigKeys, file));
   return c;
 }
 
@@ -336,8 +328,13 @@ Status open_shards(HfModel& m, const std::string& dir) {
   } else {
     return error(dir, "neither model.safetensors nor model.safetensors.index.json");
   }
+  // A tensor in two shards would let the order of the files decide which copy is used.
+  std::map<std::string, std::string> shard_of;
   for (const auto& f : files) {
     OSSVK_ASSIGN_OR_RETURN(auto shard, SafetensorsFile::open(dir + "/" + f));
+    for (const auto& [name, t] : shard->tensors())
+      if (auto [it, added] = shard_of.emplace(name, f); !added)
+        return error(dir, "tensor '" + name + "' appears in both " + it->second + " and " + f);
     m.shards.push_back(std::move(shard));
   }
   return Status();
@@ -387,7 +384,7 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
   m->name = std::filesystem::path(dir).lexically_normal().filename().string();
   if (m->name.empty()) m->name = std::filesystem::path(dir).parent_path().filename().string();
   const std::string config = dir + "/config.json";
-  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text(config));
+  OSSVK_ASSIGN_OR_RETURN(std::string text, read_text_file(config, kMaxConfigJsonBytes));
   OSSVK_ASSIGN_OR_RETURN(m->tensors.config, hf_config_from_json(text, config));
   OSSVK_RETURN_IF_ERROR(open_shards(*m, dir));
   const ModelConfig& c = m->tensors.config;

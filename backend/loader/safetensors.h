@@ -1,7 +1,8 @@
 // A .safetensors file, memory-mapped: an 8-byte little-endian header length, a JSON header naming
 // each tensor's dtype, shape and [begin, end) byte range relative to the data that follows the
 // header. Every entry is validated (known dtype, byte count equal to the shape's, range inside the
-// file) before any is read; errors name the file and the tensor.
+// file, each name once, no two ranges sharing a byte) before any is read; errors name the file
+// and the tensor.
 #pragma once
 #include <map>
 #include <memory>

@@ -1,5 +1,8 @@
 #include "backend/model/model.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace ossvk {
 namespace {
 
@@ -75,6 +78,19 @@ uint64_t file_bytes(const ModelTensors& t) {
   return n;
 }
 
+// NaN and Inf among a tensor's floats (norm gains, biases, sinks), reported like the matrices'.
+Status count_non_finite(const std::vector<float>& v, const std::string& name,
+                        const UploadOptions& options,
+                        std::vector<std::pair<std::string, uint64_t>>& report) {
+  const uint64_t n = std::count_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); });
+  if (!n) return Status();
+  if (options.refuse_non_finite)
+    return Status::error("tensor '" + name + "' has " + std::to_string(n) +
+                         " values that are NaN or Inf");
+  report.emplace_back(name, n);
+  return Status();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTensors& t,
@@ -92,6 +108,22 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
                              std::to_string(limit >> 20) + " MiB" +
                              (options.memory_limit ? " (the memory limit given)" : ""),
                          VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  auto check = [&](const std::vector<float>& v, const std::string& name) {
+    return count_non_finite(v, name, options.upload, model->non_finite_);
+  };
+  OSSVK_RETURN_IF_ERROR(check(t.output_norm, "output_norm.weight"));
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const LayerTensors& L = t.layers[l];
+    const std::string b = "blk." + std::to_string(l) + ".";
+    for (const auto& [v, name] :
+         {std::pair{&L.attn_norm, "attn_norm.weight"}, {&L.q_bias, "attn_q.bias"},
+          {&L.k_bias, "attn_k.bias"}, {&L.v_bias, "attn_v.bias"},
+          {&L.sinks, "attn_sinks.weight"}, {&L.out_bias, "attn_output.bias"},
+          {&L.post_norm, "post_attention_norm.weight"}, {&L.router_bias, "ffn_gate_inp.bias"},
+          {&L.gate_bias, "ffn_gate_exps.bias"}, {&L.up_bias, "ffn_up_exps.bias"},
+          {&L.down_bias, "ffn_down_exps.bias"}})
+      OSSVK_RETURN_IF_ERROR(check(*v, b + name));
+  }
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
   Uploader up(device, *transfer, options, needed);
 

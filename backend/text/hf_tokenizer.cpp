@@ -108,24 +108,20 @@ host::Result<Vocabulary> vocabulary_from_hf_json(std::string_view text, const st
 }
 
 host::Result<Vocabulary> read_hf_tokenizer(const std::string& dir) {
-  // The files as bytes, through the project's mapped reader (errors name the path).
-  auto text_of = [](const MappedFile& f) {
-    return std::string_view(reinterpret_cast<const char*>(f.bytes().data()), f.bytes().size());
-  };
   const std::string file = dir + "/tokenizer.json";
   if (!std::filesystem::exists(file))
     return bad(dir, "no tokenizer.json (the model runs on token ids)");
-  auto mapped = MappedFile::open(file);
-  if (!mapped.ok()) return mapped.status();
-  auto v = vocabulary_from_hf_json(text_of(*mapped.value()), file);
+  auto text = read_text_file(file, kMaxTokenizerJsonBytes);
+  if (!text.ok()) return text.status();
+  auto v = vocabulary_from_hf_json(text.value(), file);
   if (!v.ok()) return v;
   // BOS/EOS by their text, as tokenizer_config.json names them ("eos_token": "<|return|>" or
   // {"content": ...}).
   const std::string config_file = dir + "/tokenizer_config.json";
   if (std::filesystem::exists(config_file)) {
-    auto config = MappedFile::open(config_file);
+    auto config = read_text_file(config_file, kMaxConfigJsonBytes);
     if (!config.ok()) return config.status();
-    const json c = json::parse(text_of(*config.value()), nullptr, false);
+    const json c = json::parse(config.value(), nullptr, false);
     if (c.is_discarded() || !c.is_object()) return bad(config_file, "is not a JSON object");
     for (auto [slot, key] :
          {std::pair{&v.value().bos, "bos_token"}, std::pair{&v.value().eos, "eos_token"}}) {

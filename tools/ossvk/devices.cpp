@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ossvk/json_output.h"
+
 namespace ossvk_cli {
 namespace {
 
@@ -41,58 +43,40 @@ const Feature kFeatures[] = {
     {OSSVK_FEATURE_MEMORY_BUDGET, "memoryBudget"},
 };
 
-std::string json_string(const char* s) {
-  std::string out = "\"";
-  for (const char* p = s; *p; ++p) {
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\')
-      out += '\\', out += static_cast<char>(c);
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else
-      out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
-
 std::string api_string(uint32_t v) {
   return std::to_string(v >> 22 & 0x7F) + "." + std::to_string(v >> 12 & 0x3FF) + "." +
          std::to_string(v & 0xFFF);
 }
 
-void print_json(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
-  std::printf("[\n");
-  for (size_t i = 0; i < devs.size(); ++i) {
-    const auto& d = devs[i];
-    std::printf(
-        "  {\"index\": %u, \"name\": %s, \"type\": \"%s\", \"driver\": %s, \"driver_info\": %s,\n",
-        d.index, json_string(d.name).c_str(), type_name(d.type), json_string(d.driver_name).c_str(),
-        json_string(d.driver_info).c_str());
-    std::printf("   \"driver_version\": \"%s\", \"api_version\": \"%s\", \"heaps\": [",
-                d.driver_version, api_string(d.api_version).c_str());
+void print_devices_json(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
+  Json all = Json::array();
+  for (const auto& d : devs) {
+    Json heaps = Json::array();
     for (uint32_t h = 0; h < d.heap_count; ++h)
-      std::printf("%s{\"bytes\": %llu, \"device_local\": %s}", h ? ", " : "",
-                  static_cast<unsigned long long>(d.heap_size[h]),
-                  d.heap_device_local[h] ? "true" : "false");
-    std::printf(
-        "],\n   \"max_storage_buffer_range\": %llu, \"max_memory_allocation_size\": %llu,"
-        " \"max_shared_memory\": %u,\n",
-        static_cast<unsigned long long>(d.max_storage_buffer_range),
-        static_cast<unsigned long long>(d.max_memory_allocation_size), d.max_shared_memory);
-    std::printf(
-        "   \"subgroup_size\": %u, \"min_subgroup_size\": %u, \"max_subgroup_size\": %u,"
-        " \"timestamp_period_ns\": %g,\n   \"features\": {",
-        d.subgroup_size, d.min_subgroup_size, d.max_subgroup_size, d.timestamp_period_ns);
-    for (size_t f = 0; f < sizeof(kFeatures) / sizeof(kFeatures[0]); ++f)
-      std::printf("%s\"%s\": %s", f ? ", " : "", kFeatures[f].name,
-                  (d.features & kFeatures[f].bit) ? "true" : "false");
-    std::printf("},\n   \"usable\": %s, \"why_not\": %s, \"default\": %s}%s\n",
-                d.usable ? "true" : "false", json_string(d.unusable_reason).c_str(),
-                d.index == chosen ? "true" : "false", i + 1 < devs.size() ? "," : "");
+      heaps.push_back({{"bytes", d.heap_size[h]}, {"device_local", bool(d.heap_device_local[h])}});
+    Json features = Json::object();
+    for (const Feature& f : kFeatures) features[f.name] = (d.features & f.bit) != 0;
+    all.push_back({{"index", d.index},
+                   {"name", d.name},
+                   {"type", type_name(d.type)},
+                   {"driver", d.driver_name},
+                   {"driver_info", d.driver_info},
+                   {"driver_version", d.driver_version},
+                   {"api_version", api_string(d.api_version)},
+                   {"heaps", heaps},
+                   {"max_storage_buffer_range", d.max_storage_buffer_range},
+                   {"max_memory_allocation_size", d.max_memory_allocation_size},
+                   {"max_shared_memory", d.max_shared_memory},
+                   {"subgroup_size", d.subgroup_size},
+                   {"min_subgroup_size", d.min_subgroup_size},
+                   {"max_subgroup_size", d.max_subgroup_size},
+                   {"timestamp_period_ns", d.timestamp_period_ns},
+                   {"features", features},
+                   {"usable", bool(d.usable)},
+                   {"why_not", d.unusable_reason},
+                   {"default", d.index == chosen}});
   }
-  std::printf("]\n");
+  print_json(all);
 }
 
 void print_text(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
@@ -151,7 +135,7 @@ int run_devices(const ossvk_api& api, int argc, char** argv) {
     chosen = UINT32_MAX;
     if (!json) std::fprintf(stderr, "ossvk devices: %s\n", api.last_error());
   }
-  json ? print_json(devs, chosen) : print_text(devs, chosen);
+  json ? print_devices_json(devs, chosen) : print_text(devs, chosen);
   return n == 0 ? 1 : 0;
 }
 

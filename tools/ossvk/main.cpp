@@ -1,5 +1,6 @@
 // ossvk: the command line. Everything it does on a device goes through libossvk's C ABI; the
 // kernel benchmarks, which need the library's internals, are the sibling program ossvk-bench.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,37 +16,93 @@
 
 namespace {
 
+struct Command {
+  const char* name;
+  const char* usage;  // the lines after "ossvk "
+  bool model;         // takes MODEL
+};
+const Command kCommands[] = {
+    {"devices", "devices [--json]           list Vulkan devices and whether ossvk can use them\n",
+     false},
+    {"selftest", "selftest                   a tiny GPT-OSS on the device against the CPU reference\n",
+     false},
+    {"info",
+     "info MODEL [--json] [--upload]\n"
+     "                             configuration and tensor table from the file; --upload\n"
+     "                             also loads it: bytes on the device and per decode step\n",
+     true},
+    {"logits",
+     "logits MODEL --tokens 1,2,3 --out FILE\n"
+     "                             float32 logits [tokens][vocab] of one prefill (never\n"
+     "                             written over an input file or anything but a regular file)\n",
+     true},
+    {"generate",
+     "generate MODEL --prompt TEXT | --tokens LIST [-n N] [--temp T --top-k K --top-p P\n"
+     "                  --min-p M --sample-seed S] [--ignore-eos]\n"
+     "                             stream generated text (or token ids for --tokens)\n",
+     true},
+    {"chat",
+     "chat MODEL [--system TEXT] [--reasoning low|medium|high] [--show-reasoning]\n"
+     "             [-n N] [--context C] [sampling options as for generate]\n"
+     "                             interactive Harmony chat (Ctrl-C stops a reply)\n",
+     true},
+    {"tokenize",
+     "tokenize MODEL [--text TEXT | --file PATH] [--no-special]\n"
+     "                             token ids, comma-separated, of the text (stdin when\n"
+     "                             neither is given, or for --file -)\n",
+     true},
+    {"detokenize",
+     "detokenize MODEL [--tokens LIST | --file PATH]\n"
+     "                             the exact text of the ids (comma- or space-separated;\n"
+     "                             stdin when neither is given)\n",
+     true},
+    {"bench",
+     "bench MODEL [-p 512] [-n 128] [--runs R] [--json]   prefill and decode tokens/s\n"
+     "  bench kernels [options]    kernel benchmarks (ossvk-bench --help for options)\n",
+     true},
+    {"make-model",
+     "make-model [--preset tiny|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
+     "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n",
+     false},
+    {"demo", "demo                       the selftest (what `make demo` runs)\n", false},
+    {"version", "version                    library and ABI version\n", false},
+};
+
+const char* const kModelUsage =
+    "MODEL: --model FILE.gguf or a Hugging Face folder (config.json + *.safetensors),\n"
+    "       or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
+    "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
+    "       [--experts-per-token K]\n";
+
 void usage(FILE* out) {
-  std::fprintf(
-      out,
-      "usage: ossvk <command> [options]\n"
-      "  devices [--json]           list Vulkan devices and whether ossvk can use them\n"
-      "  selftest                   a tiny GPT-OSS on the device against the CPU reference\n"
-      "  info MODEL [--json] [--upload]\n"
-      "                             configuration and tensor table from the file; --upload\n"
-      "                             also loads it: bytes on the device and per decode step\n"
-      "  logits MODEL --tokens 1,2,3 --out FILE\n"
-      "                             float32 logits [tokens][vocab] of one prefill\n"
-      "  generate MODEL --prompt TEXT | --tokens LIST [-n N] [--temp T --top-k K --top-p P\n"
-      "                  --min-p M --sample-seed S] [--ignore-eos]\n"
-      "                             stream generated text (or token ids for --tokens)\n"
-      "  chat MODEL [--system TEXT] [--reasoning low|medium|high] [--show-reasoning]\n"
-      "             [-n N] [--context C] [sampling options as for generate]\n"
-      "                             interactive Harmony chat (Ctrl-C stops a reply)\n"
-      "  tokenize MODEL --text TEXT [--no-special]   token ids of TEXT, comma-separated\n"
-      "  detokenize MODEL --tokens LIST             the exact text of the ids\n"
-      "  bench MODEL [-p 512] [-n 128] [--runs R] [--json]   prefill and decode tokens/s\n"
-      "  bench kernels [options]    kernel benchmarks (ossvk-bench --help for options)\n"
-      "  make-model [--preset tiny|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
-      "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n"
-      "  demo                       the selftest (what `make demo` runs)\n"
-      "  version                    library and ABI version\n"
-      "MODEL: --model FILE.gguf or a Hugging Face folder (config.json + *.safetensors),\n"
-      "       or --preset tiny|20b|120b [--layers L] [--expert-type T]\n"
-      "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
-      "       [--experts-per-token K]\n"
-      "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_PROFILE=1,\n"
-      "             OSSVK_LIBRARY\n");
+  std::fprintf(out, "usage: ossvk <command> [options]\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %s", c.usage);
+  std::fprintf(out,
+               "%s"
+               "environment: OSSVK_DEVICE (index or name), OSSVK_VALIDATION=1, OSSVK_PROFILE=1,\n"
+               "             OSSVK_LIBRARY\n",
+               kModelUsage);
+}
+
+// `ossvk COMMAND ... --help` (or -h) where an option could stand, not as the value of a text
+// option: that command's usage.
+bool asks_for_help(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i], before = argv[i - 1];
+    if ((a == "--help" || a == "-h") && before != "--text" && before != "--prompt" &&
+        before != "--system")
+      return true;
+  }
+  return false;
+}
+
+int command_usage(const std::string& name) {
+  for (const Command& c : kCommands)
+    if (name == c.name) {
+      std::printf("usage: ossvk %s%s", c.usage, c.model ? kModelUsage : "");
+      return 0;
+    }
+  return 2;
 }
 
 int exec_bench(std::vector<std::string> args) {
@@ -59,9 +116,33 @@ int exec_bench(std::vector<std::string> args) {
   return 1;
 }
 
-}  // namespace
+// A closed standard stream would let the next file opened take its number, and output meant for
+// the terminal would land in that file: each closed one is held by /dev/null opened read-only,
+// on which writes fail (and are reported) as they would on the closed stream.
+void hold_closed_std_streams() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      const int held = open("/dev/null", O_RDONLY);
+      if (held >= 0 && held != fd) {
+        dup2(held, fd);
+        close(held);
+      }
+    }
+}
 
-int main(int argc, char** argv) {
+// Output lost to a full disk, a closed pipe or a closed stdout is a failure: the exit status
+// says so instead of 0.
+int finish(int status) {
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const int e = errno ? errno : EIO;
+    std::fprintf(stderr, "ossvk: cannot write to standard output: %s\n", std::strerror(e));
+    return status ? status : 1;
+  }
+  return status;
+}
+
+int dispatch(int argc, char** argv) {
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -73,6 +154,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "bench" && argc >= 3 && std::strcmp(argv[2], "kernels") == 0)
     return exec_bench(std::vector<std::string>(argv + 3, argv + argc));
+  if (asks_for_help(argc, argv) && command_usage(cmd) == 0) return 0;
 
   std::string error;
   const ossvk_api* api = ossvk_cli::load_library(error);
@@ -97,4 +179,11 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "ossvk: unknown command '%s'\n", cmd.c_str());
   usage(stderr);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hold_closed_std_streams();
+  return finish(dispatch(argc, argv));
 }

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/loader/output_file.h"
 #include "ossvk/args.h"
+#include "ossvk/json_output.h"
 #include "ossvk/model_open.h"
 #include "ossvk/text.h"
 
@@ -45,50 +47,54 @@ int run_info(const ossvk_api& api, int argc, char** argv) {
       return error("info", api.last_error());
     file_bytes += tensors[t].bytes;
   }
-  const bool json = a.has("--json");
-  if (json) {
-    const std::string device = upload ? "\"" + std::string(i.device_name) + "\"" : "null";
-    const std::string weight = upload ? std::to_string(i.weight_bytes) : "null";
-    const std::string decode = upload ? std::to_string(i.decode_bytes) : "null";
-    std::printf(
-        "{\"name\": \"%s\", \"device\": %s, \"layers\": %u, \"hidden\": %u, \"vocab\": %u, "
-        "\"heads\": %u, \"kv_heads\": %u, \"head_dim\": %u, \"experts\": %u, "
-        "\"experts_per_token\": %u, \"expert_ff\": %u, \"sliding_window\": %u, "
-        "\"context_length\": %u, \"rope_theta\": %g, \"rope_factor\": %g, \"file_bytes\": "
-        "%llu, \"weight_bytes\": %s, \"decode_bytes\": %s, \"tensors\": [",
-        i.name, device.c_str(), i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim,
-        i.experts, i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length,
-        i.rope_theta, i.rope_factor, (unsigned long long)file_bytes, weight.c_str(),
-        decode.c_str());
-  } else {
-    std::printf("%s%s%s\n", i.name, upload ? " on " : "", upload ? i.device_name : "");
-    std::printf(
-        "  layers %u, hidden %u, vocab %u, heads %u/%u x %u, experts %u (top %u) x %u, window "
-        "%u, context %u, rope theta %g factor %g\n",
-        i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts,
-        i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length, i.rope_theta,
-        i.rope_factor);
-    if (upload)
-      std::printf("  weights on the device %s; one decode step reads %s\n",
-                  human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());
-    else
-      std::printf("  %u tensors, %s in the file (--upload: bytes on the device and per step)\n",
-                  i.tensor_count, human_bytes(file_bytes).c_str());
-    std::printf("  %-40s %-8s %-24s %12s\n", "tensor", "type", "shape", "bytes");
+  if (a.has("--json")) {
+    Json j = {{"name", i.name},
+              {"device", upload ? Json(i.device_name) : Json(nullptr)},
+              {"layers", i.layers},
+              {"hidden", i.hidden},
+              {"vocab", i.vocab},
+              {"heads", i.heads},
+              {"kv_heads", i.kv_heads},
+              {"head_dim", i.head_dim},
+              {"experts", i.experts},
+              {"experts_per_token", i.experts_per_token},
+              {"expert_ff", i.expert_ff},
+              {"sliding_window", i.sliding_window},
+              {"context_length", i.context_length},
+              {"rope_theta", i.rope_theta},
+              {"rope_factor", i.rope_factor},
+              {"file_bytes", file_bytes},
+              {"weight_bytes", upload ? Json(i.weight_bytes) : Json(nullptr)},
+              {"decode_bytes", upload ? Json(i.decode_bytes) : Json(nullptr)},
+              {"tensors", Json::array()}};
+    for (const ossvk_tensor_info& ti : tensors)
+      j["tensors"].push_back({{"name", ti.name},
+                              {"type", ti.type},
+                              {"shape", std::vector<uint64_t>(ti.dims, ti.dims + ti.n_dims)},
+                              {"bytes", ti.bytes}});
+    print_json(j);
+    return 0;
   }
-  for (uint32_t t = 0; t < i.tensor_count; ++t) {
-    const ossvk_tensor_info& ti = tensors[t];
+  std::printf("%s%s%s\n", i.name, upload ? " on " : "", upload ? i.device_name : "");
+  std::printf(
+      "  layers %u, hidden %u, vocab %u, heads %u/%u x %u, experts %u (top %u) x %u, window "
+      "%u, context %u, rope theta %g factor %g\n",
+      i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts,
+      i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length, i.rope_theta,
+      i.rope_factor);
+  if (upload)
+    std::printf("  weights on the device %s; one decode step reads %s\n",
+                human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());
+  else
+    std::printf("  %u tensors, %s in the file (--upload: bytes on the device and per step)\n",
+                i.tensor_count, human_bytes(file_bytes).c_str());
+  std::printf("  %-40s %-8s %-24s %12s\n", "tensor", "type", "shape", "bytes");
+  for (const ossvk_tensor_info& ti : tensors) {
     std::string shape;
-    for (uint32_t d = 0; d < ti.n_dims; ++d)
-      shape += (d ? (json ? ", " : " x ") : "") + std::to_string(ti.dims[d]);
-    if (json)
-      std::printf("%s{\"name\": \"%s\", \"type\": \"%s\", \"shape\": [%s], \"bytes\": %llu}",
-                  t ? ", " : "", ti.name, ti.type, shape.c_str(), (unsigned long long)ti.bytes);
-    else
-      std::printf("  %-40s %-8s %-24s %12llu\n", ti.name, ti.type, shape.c_str(),
-                  (unsigned long long)ti.bytes);
+    for (uint32_t d = 0; d < ti.n_dims; ++d) shape += (d ? " x " : "") + std::to_string(ti.dims[d]);
+    std::printf("  %-40s %-8s %-24s %12llu\n", ti.name, ti.type, shape.c_str(),
+                (unsigned long long)ti.bytes);
   }
-  if (json) std::printf("]}\n");
   return 0;
 }
 
@@ -100,6 +106,9 @@ int run_logits(const ossvk_api& api, int argc, char** argv) {
   if (!a.ok()) return error("logits", a.error());
   const std::string out = a.str("--out");
   if (out.empty()) return error("logits", "--out FILE is required");
+  const std::vector<std::string> inputs = ossvk::model_input_files(a.str("--model"));
+  if (std::string refused = ossvk::check_output_file(out, inputs); !refused.empty())
+    return error("logits", "--out " + refused);
   ModelHandle m{api};
   if (!open_model(api, a, "logits", m)) return 1;
   ossvk_model_info info;
@@ -111,17 +120,12 @@ int run_logits(const ossvk_api& api, int argc, char** argv) {
   if (api.session_eval(s.session, tokens.data(), static_cast<uint32_t>(tokens.size()),
                        logits.data(), OSSVK_EVAL_ALL_LOGITS) != OSSVK_OK)
     return error("logits", api.last_error());
-  // A temporary name renamed into place: a failure never leaves a partial --out.
-  const std::string tmp = out + ".tmp." + std::to_string(getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return error("logits", "cannot create " + tmp + ": " + std::strerror(errno));
-  bool ok = std::fwrite(logits.data(), 4, logits.size(), f) == logits.size();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), out.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return error("logits", "cannot write " + out + ": " + why);
-  }
+  // Written whole or not at all, never over the model or a non-regular file.
+  const std::string failed = ossvk::write_output_file(
+      out,
+      [&](FILE* f) { return std::fwrite(logits.data(), 4, logits.size(), f) == logits.size(); },
+      inputs);
+  if (!failed.empty()) return error("logits", "--out " + failed);
   std::fprintf(stderr, "wrote %zu x %u logits to %s\n", tokens.size(), info.vocab, out.c_str());
   return 0;
 }
@@ -180,7 +184,7 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
     } else {
       std::printf("%s%u", made ? "," : "", next);
     }
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0) return error("generate", "cannot write to standard output");
     const uint32_t last = next;
     if (made + 1 < n && api.session_eval_sample(s.session, &last, 1, &sampler, &next) != OSSVK_OK)
       return error("generate", api.last_error());
@@ -201,6 +205,8 @@ int run_make_model(const ossvk_api& api, int argc, char** argv) {
   Synthetic s(a);
   if (!a.ok()) return error("make-model", a.error());
   if (out.empty()) return error("make-model", "--out FILE.gguf is required");
+  if (std::string refused = ossvk::check_output_file(out); !refused.empty())
+    return error("make-model", "--out " + refused);
   if (api.write_synthetic_model(&s.options, out.c_str()) != OSSVK_OK)
     return error("make-model", api.last_error());
   std::fprintf(stderr, "wrote %s\n", out.c_str());
@@ -259,14 +265,18 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   const double pp_ts = median(pp), tg_ts = median(tg);
   const double gbs = tg_ts * info.decode_bytes / 1e9;
   if (a.has("--json")) {
-    std::printf(
-        "{\"model\": \"%s\", \"device\": \"%s\", \"layers\": %u, \"experts\": %u, "
-        "\"experts_per_token\": %u, \"weight_bytes\": %llu, \"decode_bytes\": %llu, \"pp\": %u, "
-        "\"pp_tokens_per_s\": %.3f, \"tg\": %u, \"tg_tokens_per_s\": %.3f, \"tg_gb_per_s\": "
-        "%.3f}\n",
-        info.name, info.device_name, info.layers, info.experts, info.experts_per_token,
-        (unsigned long long)info.weight_bytes, (unsigned long long)info.decode_bytes, p, pp_ts, n,
-        tg_ts, gbs);
+    print_json({{"model", info.name},
+                {"device", info.device_name},
+                {"layers", info.layers},
+                {"experts", info.experts},
+                {"experts_per_token", info.experts_per_token},
+                {"weight_bytes", info.weight_bytes},
+                {"decode_bytes", info.decode_bytes},
+                {"pp", p},
+                {"pp_tokens_per_s", pp_ts},
+                {"tg", n},
+                {"tg_tokens_per_s", tg_ts},
+                {"tg_gb_per_s", gbs}});
     return 0;
   }
   std::printf("model: %s (%u layers, %u experts, top %u), %s of weights\n", info.name, info.layers,

@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -17,6 +20,9 @@
 
 namespace ossvk_cli {
 namespace {
+
+// Far above any prompt; keeps a runaway pipe from exhausting memory.
+constexpr size_t kMaxInputBytes = size_t{1} << 30;
 
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_interrupt(int) {
@@ -37,6 +43,63 @@ std::string today() {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", std::localtime(&now));
   return buf;
+}
+
+// The text of --file PATH, or of stdin for "-" (a terminal is refused: nothing would come).
+bool read_input(const std::string& path, std::string& out, std::string& error) {
+  const bool stdin_ = path == "-";
+  if (stdin_ && isatty(STDIN_FILENO)) {
+    error = "no input: give --text, --file PATH, or text on stdin";
+    return false;
+  }
+  FILE* f = stdin_ ? stdin : std::fopen(path.c_str(), "rb");
+  const std::string name = stdin_ ? "stdin" : path;
+  if (!f) {
+    error = name + ": " + std::strerror(errno);
+    return false;
+  }
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
+    if (out.size() + n > kMaxInputBytes) {
+      error = name + ": more than " + std::to_string(kMaxInputBytes >> 20) + " MiB of text";
+      break;
+    }
+    out.append(buffer, n);
+  }
+  const bool ok = error.empty() && !std::ferror(f);
+  if (error.empty() && !ok) error = name + ": " + std::strerror(errno);
+  if (!stdin_) std::fclose(f);
+  return ok;
+}
+
+// Token ids separated by commas and/or white space, as tokenize prints them.
+bool parse_ids(const std::string& list, std::vector<uint32_t>& ids, std::string& error) {
+  for (size_t at = 0; at < list.size();) {
+    if (list[at] == ',' || std::isspace(static_cast<unsigned char>(list[at]))) {
+      ++at;
+      continue;
+    }
+    size_t end = at;
+    uint64_t v = 0;
+    while (end < list.size() && std::isdigit(static_cast<unsigned char>(list[end])) &&
+           v <= UINT32_MAX)
+      v = v * 10 + (list[end++] - '0');
+    if (end == at || v > UINT32_MAX ||
+        (end < list.size() && list[end] != ',' && !std::isspace(static_cast<unsigned char>(list[end])))) {
+      size_t word = at;
+      while (word < list.size() && word < at + 20 && list[word] != ',' &&
+             !std::isspace(static_cast<unsigned char>(list[word])))
+        ++word;
+      error.assign(1, '\'');
+      error.append(list, at, word - at);
+      error += "' at byte " + std::to_string(at) + " is not a token id";
+      return false;
+    }
+    ids.push_back(static_cast<uint32_t>(v));
+    at = end;
+  }
+  return true;
 }
 
 void print(const std::string& bytes) {
@@ -91,7 +154,8 @@ class Chat {
     std::string channel_shown;
     uint32_t generated = 0;
     const auto t1 = Clock::now();
-    while (generated < o.max_tokens && !g_interrupted) {
+    // A reply nobody can read (stdout closed or full) stops; main() reports it.
+    while (generated < o.max_tokens && !g_interrupted && !std::ferror(stdout)) {
       ++generated;
       std::string bytes;
       if (!text_.decode({&next, 1}, bytes, error)) return false;
@@ -176,32 +240,49 @@ class Chat {
 
 int run_tokenize(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  opts.insert("--text");
+  opts.insert({"--text", "--file"});
   Args a(argc, argv, opts, {"--no-special"});
   if (!a.ok()) return error("tokenize", a.error());
-  if (!a.has("--text")) return error("tokenize", "--text TEXT is required");
+  std::string input, why;
+  if (a.has("--text") && a.has("--file")) return error("tokenize", "give --text or --file, not both");
+  if (a.has("--text"))
+    input = a.str("--text");
+  else if (!read_input(a.str("--file", "-"), input, why))
+    return error("tokenize", why);
   ModelHandle m{api};
   if (!open_model(api, a, "tokenize", m, /*vocab_only=*/true)) return 1;
   const ModelText text(api, m.model);
   std::vector<uint32_t> ids;
-  std::string why;
   const uint32_t flags =
       OSSVK_TOKENIZE_REQUIRE_UTF8 | (a.has("--no-special") ? 0u : OSSVK_TOKENIZE_SPECIAL);
-  if (!text.encode(a.str("--text"), flags, ids, why)) return error("tokenize", why);
-  for (size_t i = 0; i < ids.size(); ++i) std::printf("%s%u", i ? "," : "", ids[i]);
-  std::printf("\n");
+  if (!text.encode(input, flags, ids, why)) return error("tokenize", why);
+  std::string out;
+  out.reserve(ids.size() * 7 + 1);
+  for (size_t i = 0; i < ids.size(); ++i) (out += i ? "," : "") += std::to_string(ids[i]);
+  print(out + "\n");
   return 0;
 }
 
 int run_detokenize(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  opts.insert("--tokens");
+  opts.insert({"--tokens", "--file"});
   Args a(argc, argv, opts, {});
-  const std::vector<uint32_t> ids = a.ids("--tokens");
+  if (a.has("--tokens") && a.has("--file"))
+    return error("detokenize", "give --tokens or --file, not both");
+  std::vector<uint32_t> ids;
+  std::string why;
+  if (a.has("--tokens")) {
+    ids = a.ids("--tokens");
+  } else {
+    std::string list;
+    if (!read_input(a.str("--file", "-"), list, why)) return error("detokenize", why);
+    if (!parse_ids(list, ids, why))
+      return error("detokenize", a.str("--file", "stdin") + ": " + why);
+  }
   if (!a.ok()) return error("detokenize", a.error());
   ModelHandle m{api};
   if (!open_model(api, a, "detokenize", m, /*vocab_only=*/true)) return 1;
-  std::string bytes, why;
+  std::string bytes;
   if (!ModelText(api, m.model).decode(ids, bytes, why)) return error("detokenize", why);
   print(bytes);  // exactly the text, no newline added
   return 0;
@@ -257,6 +338,7 @@ int run_chat(const ossvk_api& api, int argc, char** argv) {
       continue;
     }
     if (line.empty()) continue;
+    if (std::ferror(stdout)) break;
     if (!chat.turn(line, o, why))  // the chat goes on
       std::fprintf(
           stderr, "ossvk chat: %s%s\n", why.c_str(),
