@@ -83,9 +83,9 @@ ossvk_status read_gguf(ossvk_model& m) {
 // tokenize and detokenize, which load with vocab_only.
 ossvk_status read_gguf_tokenizer_only(ossvk_model& m, const ossvk_model_options* options) {
   if (!options || !options->vocab_only)
-    return fail(OSSVK_ERROR_INVALID_ARGUMENT,
-                m.gguf->path() +
-                    ": holds no tensors (a tokenizer alone serves tokenize and detokenize)");
+    return fail(
+        OSSVK_ERROR_INVALID_ARGUMENT,
+        m.gguf->path() + ": holds no tensors (a tokenizer alone serves tokenize and detokenize)");
   const ossvk::GgufValue* tokens = m.gguf->find("tokenizer.ggml.tokens");
   const uint64_t stored = tokens ? tokens->strings.size() : 0;
   auto tokenizer = ossvk::text::Tokenizer::from_gguf(
@@ -172,8 +172,8 @@ OSSVK_API ossvk_status ossvk_model_load(const char* path, const ossvk_model_opti
       auto file = ossvk::GgufFile::open(path);
       if (!file.ok()) return fail(file.status());
       m->gguf = std::move(file).value();
-      const ossvk_status s = m->gguf->tensors().empty() ? read_gguf_tokenizer_only(*m, options)
-                                                        : read_gguf(*m);
+      const ossvk_status s =
+          m->gguf->tensors().empty() ? read_gguf_tokenizer_only(*m, options) : read_gguf(*m);
       if (s != OSSVK_OK) return s;
     }
     return finish_load(std::move(m), options, out);

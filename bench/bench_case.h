@@ -13,6 +13,7 @@ struct CaseResult {
   std::string shape;  // e.g. 4096x14336
   double bytes = 0;   // bytes each run must move (weights once, activations, outputs)
   double flops = 0;
+  double tokens = 0;           // tokens each run produces (the tokenizer case), reported per second
   std::vector<double> gpu_ms;  // one entry per timed run
   double cpu_reference_ms = 0;
   double max_error = 0;  // worst |gpu - reference| / bound over the outputs; <= 1 passes

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "host/transfer.h"
 #include "linear_cases.h"
 #include "moe_cases.h"
+#include "tokenizer_cases.h"
 #include "topk_cases.h"
 
 namespace {
@@ -26,6 +28,7 @@ struct Options {
   std::string device;
   int runs = 20;
   uint32_t m = 0, k = 0, n = 0;  // --shape: one custom case per matching kernel
+  std::string tokenizer, text;   // the tokenizer case's GGUF and text file
   ossvk::host::BufferAccess access = ossvk::host::BufferAccess::automatic;
 };
 
@@ -35,6 +38,8 @@ void usage(FILE* out) {
       "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
       "                   [--shape MxKxN]   (N <= 8 runs matvec too; e.g. 4096x14336x512)\n"
       "                   [--buffer-access auto|addresses|descriptors]\n"
+      "                   [--tokenizer FILE.gguf] [--text FILE]   (the o200k_encode case: a\n"
+      "                   file's tokenizer and text instead of the built-in ones)\n"
       "  SUBSTRING matches a case's name and shape, e.g. \"_matvec\" or \"moe E=32 t=1\"\n"
       "  (also run as: ossvk bench kernels ...)\n");
 }
@@ -55,6 +60,10 @@ bool parse(int argc, char** argv, Options& o, bool& help) {
       if (!value(o.filter)) return false;
     } else if (a == "--device") {
       if (!value(o.device)) return false;
+    } else if (a == "--tokenizer") {
+      if (!value(o.tokenizer)) return false;
+    } else if (a == "--text") {
+      if (!value(o.text)) return false;
     } else if (a == "--runs") {
       if (!value(v)) return false;
       o.runs = std::atoi(v.c_str());
@@ -77,15 +86,6 @@ bool parse(int argc, char** argv, Options& o, bool& help) {
       return false;
   }
   return true;
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
         cases.push_back(bench::moe_case(device, transfer, experts, tokens,
                                         tokens > 1 ? prefill_runs : opt.runs));
     cases.push_back(bench::topk_case(device, transfer, 201088, opt.runs));
+    cases.push_back(bench::tokenizer_case(opt.tokenizer, opt.text, std::min(opt.runs, 5)));
   }
   for (const bench::Case& c : cases) {
     const std::string label = c.name + " " + c.shape;
@@ -183,36 +184,42 @@ int main(int argc, char** argv) {
   }
 
   bool ok = true;
-  if (opt.json) {
-    std::printf(
-        "{\"device\": \"%s\", \"type\": \"%s\", \"driver\": \"%s %s\", \"copy_gbps\": %.3f, "
-        "\"cases\": [\n",
-        json_escape(info.name).c_str(), info.type_name(), json_escape(info.driver_name).c_str(),
-        json_escape(info.driver_info).c_str(), copy_gbps);
-  } else {
+  using Json = nlohmann::ordered_json;
+  Json doc = {{"device", info.name},
+              {"type", info.type_name()},
+              {"driver", info.driver_name + " " + info.driver_info},
+              {"copy_gbps", copy_gbps},
+              {"cases", Json::array()}};
+  if (!opt.json) {
     std::printf("copy bandwidth (f32_copy, 96 MiB): %.2f GB/s\n\n", copy_gbps);
     std::printf("%-20s %-15s %9s %9s %9s %9s %8s %7s %9s %10s %s\n", "case", "shape", "MB",
                 "median ms", "min ms", "max ms", "GB/s", "%copy", "GFLOP/s", "CPU ref ms", "check");
   }
-  for (size_t i = 0; i < results.size(); ++i) {
-    const CaseResult& r = results[i];
+  for (const CaseResult& r : results) {
     ok = ok && r.error.empty() && r.verified;
     double med = ossvk::bench::median(r.gpu_ms);
     double mn = r.gpu_ms.empty() ? 0 : *std::min_element(r.gpu_ms.begin(), r.gpu_ms.end());
     double mx = r.gpu_ms.empty() ? 0 : *std::max_element(r.gpu_ms.begin(), r.gpu_ms.end());
     double gbps = med > 0 ? r.bytes / (med * 1e6) : 0;
     double gflops = med > 0 ? r.flops / (med * 1e6) : 0;
-    double pct = copy_gbps > 0 ? 100.0 * gbps / copy_gbps : 0;
+    // The tokenizer runs on the host: a fraction of the device's copy bandwidth means nothing.
+    double pct = copy_gbps > 0 && !r.tokens ? 100.0 * gbps / copy_gbps : 0;
     if (opt.json) {
-      std::printf(
-          "  {\"case\": \"%s\", \"shape\": \"%s\", \"bytes\": %.0f, \"median_ms\": %.4f, "
-          "\"min_ms\": %.4f,"
-          " \"max_ms\": %.4f, \"gbps\": %.3f, \"pct_copy\": %.1f, \"gflops\": %.3f,"
-          " \"cpu_reference_ms\": %.3f, \"max_error_over_bound\": %.4g, \"verified\": %s, "
-          "\"error\": \"%s\"}%s\n",
-          r.name.c_str(), r.shape.c_str(), r.bytes, med, mn, mx, gbps, pct, gflops,
-          r.cpu_reference_ms, r.max_error, r.verified ? "true" : "false",
-          json_escape(r.error).c_str(), i + 1 < results.size() ? "," : "");
+      Json c = {{"case", r.name},
+                {"shape", r.shape},
+                {"bytes", r.bytes},
+                {"median_ms", med},
+                {"min_ms", mn},
+                {"max_ms", mx},
+                {"gbps", gbps},
+                {"pct_copy", pct},
+                {"gflops", gflops},
+                {"cpu_reference_ms", r.cpu_reference_ms},
+                {"max_error_over_bound", r.max_error},
+                {"verified", r.verified},
+                {"error", r.error}};
+      if (r.tokens) c["tokens_per_s"] = med > 0 ? r.tokens / (med / 1e3) : 0;
+      doc["cases"].push_back(c);
     } else if (!r.error.empty()) {
       std::printf("%-20s %-15s FAILED: %s\n", r.name.c_str(), r.shape.c_str(), r.error.c_str());
     } else {
@@ -221,10 +228,13 @@ int main(int argc, char** argv) {
           r.shape.c_str(), r.bytes / 1e6, med, mn, mx, gbps, pct, gflops,
           r.cpu_reference_ms > 0 ? std::to_string(r.cpu_reference_ms).substr(0, 8).c_str() : "-",
           r.verified ? "verified" : "WRONG");
+      if (r.tokens && med > 0)
+        std::printf("%-20s %.0f tokens/s (%.0f tokens a run) on the host; CPU ref: PCRE2 split\n",
+                    "", r.tokens / (med / 1e3), r.tokens);
     }
   }
   if (opt.json)
-    std::printf("]}\n");
+    std::printf("%s\n", doc.dump(1, ' ', false, Json::error_handler_t::replace).c_str());
   else
     std::printf(
         "\nGB/s counts the bytes each run must move (weights as stored, x, bias, y). check: every\n"

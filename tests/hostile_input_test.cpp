@@ -36,8 +36,9 @@ namespace fs = std::filesystem;
 // A fresh folder for one test, removed afterwards.
 class Scratch {
  public:
-  Scratch() : dir_(fs::path(::testing::TempDir()) / ("ossvk_hostile_" + std::to_string(getpid()) +
-                                                     "_" + name())) {
+  Scratch()
+      : dir_(fs::path(::testing::TempDir()) /
+             ("ossvk_hostile_" + std::to_string(getpid()) + "_" + name())) {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -198,9 +199,8 @@ nlohmann::json hf_config();
 
 TEST(InputFile, every_file_of_a_model_folder_may_be_a_pipe_without_hanging) {
   Scratch s;
-  for (const char* name :
-       {"config.json", "model.safetensors.index.json", "model.safetensors", "tokenizer.json",
-        "tokenizer_config.json"}) {
+  for (const char* name : {"config.json", "model.safetensors.index.json", "model.safetensors",
+                           "tokenizer.json", "tokenizer_config.json"}) {
     SCOPED_TRACE(name);
     const fs::path dir = s.dir() / (std::string("m_") + name);
     fs::create_directories(dir);
@@ -238,7 +238,8 @@ std::string gguf_error_with(const std::map<std::string, float>& floats,
     else if (v.type == GgufType::string)
       out.add_string(key, std::string(v.text));
   }
-  if (!f.value()->find("gpt-oss.rope.scaling.type")) out.add_string("gpt-oss.rope.scaling.type", "yarn");
+  if (!f.value()->find("gpt-oss.rope.scaling.type"))
+    out.add_string("gpt-oss.rope.scaling.type", "yarn");
   for (const auto& [key, v] : floats) out.add_float32(key, v);
   for (const auto& [key, v] : uints) out.add_uint32(key, v);
   for (const auto& t : f.value()->tensors())
@@ -274,25 +275,49 @@ TEST(ModelConfigCheck, gguf_rope_and_norm_keys_that_are_inf_nan_or_zero_are_name
 }
 
 nlohmann::json hf_config() {
-  return {{"model_type", "gpt_oss"},       {"num_hidden_layers", 2},  {"hidden_size", 64},
-          {"vocab_size", 512},             {"num_attention_heads", 4}, {"num_key_value_heads", 1},
-          {"head_dim", 16},                {"num_local_experts", 8},  {"num_experts_per_tok", 4},
-          {"intermediate_size", 96},       {"sliding_window", 4},     {"rms_norm_eps", 1e-5},
-          {"rope_theta", 150000},          {"swiglu_limit", 7.0},
-          {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 32.0}, {"beta_fast", 32.0},
-                            {"beta_slow", 1.0}, {"original_max_position_embeddings", 4096}}}};
+  return {{"model_type", "gpt_oss"},
+          {"num_hidden_layers", 2},
+          {"hidden_size", 64},
+          {"vocab_size", 512},
+          {"num_attention_heads", 4},
+          {"num_key_value_heads", 1},
+          {"head_dim", 16},
+          {"num_local_experts", 8},
+          {"num_experts_per_tok", 4},
+          {"intermediate_size", 96},
+          {"sliding_window", 4},
+          {"rms_norm_eps", 1e-5},
+          {"rope_theta", 150000},
+          {"swiglu_limit", 7.0},
+          {"rope_scaling",
+           {{"rope_type", "yarn"},
+            {"factor", 32.0},
+            {"beta_fast", 32.0},
+            {"beta_slow", 1.0},
+            {"original_max_position_embeddings", 4096}}}};
 }
 
 TEST(ModelConfigCheck, hugging_face_sizes_and_constants_out_of_range_name_the_key) {
   ASSERT_TRUE(hf_config_from_json(hf_config().dump(), "config.json").ok());
   // JSON has no NaN or infinity (the parser refuses 1e999 as a whole): bounds stand in for them.
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"num_hidden_layers", "0"},   {"hidden_size", "0"},         {"vocab_size", "0"},
-      {"intermediate_size", "0"},   {"head_dim", "0"},            {"num_attention_heads", "0"},
-      {"num_local_experts", "0"},   {"num_experts_per_tok", "9"}, {"rms_norm_eps", "0"},
-      {"rms_norm_eps", "2"},        {"rms_norm_eps", "-1"},       {"rope_theta", "0"},
-      {"rope_theta", "1e300"},      {"swiglu_limit", "0"},        {"swiglu_limit", "-7"},
-      {"rope_scaling.factor", "0"}, {"rope_scaling.beta_fast", "1e300"},
+      {"num_hidden_layers", "0"},
+      {"hidden_size", "0"},
+      {"vocab_size", "0"},
+      {"intermediate_size", "0"},
+      {"head_dim", "0"},
+      {"num_attention_heads", "0"},
+      {"num_local_experts", "0"},
+      {"num_experts_per_tok", "9"},
+      {"rms_norm_eps", "0"},
+      {"rms_norm_eps", "2"},
+      {"rms_norm_eps", "-1"},
+      {"rope_theta", "0"},
+      {"rope_theta", "1e300"},
+      {"swiglu_limit", "0"},
+      {"swiglu_limit", "-7"},
+      {"rope_scaling.factor", "0"},
+      {"rope_scaling.beta_fast", "1e300"},
       {"rope_scaling.original_max_position_embeddings", "0"}};
   for (const auto& [key, value] : cases) {
     std::string text = hf_config().dump();
@@ -312,10 +337,11 @@ TEST(ModelConfigCheck, hugging_face_sizes_and_constants_out_of_range_name_the_ke
 
 // OpenAI's layout names its keys its own way; head_dim 0 once divided by zero.
 TEST(ModelConfigCheck, openai_keys_are_checked_under_their_own_names) {
-  nlohmann::json j = {{"num_hidden_layers", 2}, {"hidden_size", 64}, {"vocab_size", 512},
-                      {"num_attention_heads", 4}, {"num_key_value_heads", 1}, {"head_dim", 0},
-                      {"num_experts", 8}, {"experts_per_token", 4}, {"intermediate_size", 96},
-                      {"rope_ntk_beta", 32.0}, {"rope_ntk_alpha", 1.0}};
+  nlohmann::json j = {
+      {"num_hidden_layers", 2},   {"hidden_size", 64},        {"vocab_size", 512},
+      {"num_attention_heads", 4}, {"num_key_value_heads", 1}, {"head_dim", 0},
+      {"num_experts", 8},         {"experts_per_token", 4},   {"intermediate_size", 96},
+      {"rope_ntk_beta", 32.0},    {"rope_ntk_alpha", 1.0}};
   auto c = hf_config_from_json(j.dump(), "original/config.json");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().message().find("original/config.json: head_dim = 0 is out of range"), 0u)

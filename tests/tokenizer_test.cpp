@@ -5,7 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "backend/loader/gguf_writer.h"
 #include "backend/model/synthetic.h"
@@ -13,6 +18,7 @@
 #include "backend/text/hf_tokenizer.h"
 #include "backend/text/synthetic_vocabulary.h"
 #include "backend/text/tokenizer.h"
+#include "backend/text/unicode_classes.h"
 #include "backend/text/utf8.h"
 #include "support/hf_writer.h"
 
@@ -99,6 +105,120 @@ TEST(Tokenizer, o200k_pre_tokenization) {
             (V{"a", "\xFF\xFE", "b"}));  // not UTF-8: a piece apart
 }
 
+// The scanner on the classes where PCRE2's Unicode tables and the reference's disagree: U+180E
+// is White_Space for PCRE2 and a format character (Cf) since Unicode 6.3; the letters and
+// digits of Unicode 15.0-16.0 are unassigned (symbols) for PCRE2 10.42.
+TEST(Tokenizer, o200k_pre_tokenization_follows_the_references_unicode) {
+  using V = std::vector<std::string>;
+  EXPECT_STREQ(text::kUnicodeVersion, "16.0.0");
+  // U+180E is no space: a symbol, which a space joins (PCRE2 made " " and "\u180Eb").
+  EXPECT_EQ(split("a \u180Eb"), (V{"a", " \u180E", "b"}));
+  EXPECT_EQ(split("x\u180E\u180E y"), (V{"x", "\u180E\u180E", " y"}));
+  // Kawi (15.0) and CJK Extension H (15.0) and I (15.1) letters are Lo: words.
+  EXPECT_EQ(split(" \U00011F04\U00011F05."), (V{" \U00011F04\U00011F05", "."}));
+  EXPECT_EQ(split("\U00031350\U0002EBF0 \U0002EBF1"), (V{"\U00031350\U0002EBF0", " \U0002EBF1"}));
+  // Garay (16.0): capital (Lu) then small (Ll) letters make one word; its digits are numbers.
+  EXPECT_EQ(split(" \U00010D50\U00010D70\U00010D71 \U00010D50\U00010D50"),
+            (V{" \U00010D50\U00010D70\U00010D71", " \U00010D50\U00010D50"}));
+  EXPECT_EQ(split("\U00010D40\U00010D41\U00010D42\U00010D43"),
+            (V{"\U00010D40\U00010D41\U00010D42", "\U00010D43"}));
+  // The contraction letters fold as the reference's engine folds them: long s is s.
+  EXPECT_EQ(split("it\u2019s it'\u017F IT'S"), (V{"it", "\u2019s", " it'\u017F", " IT'S"}));
+}
+
+std::string utf8(char32_t c) {
+  std::string s;
+  if (c < 0x80) return s += static_cast<char>(c), s;
+  if (c < 0x800) {
+    s += static_cast<char>(0xC0 | c >> 6);
+  } else {
+    if (c < 0x10000) {
+      s += static_cast<char>(0xE0 | c >> 12);
+    } else {
+      s += static_cast<char>(0xF0 | c >> 18);
+      s += static_cast<char>(0x80 | (c >> 12 & 0x3F));
+    }
+    s += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+  }
+  return s += static_cast<char>(0x80 | (c & 0x3F)), s;
+}
+
+// The generated tables against PCRE2's own (Debian's, Unicode 14 in 10.42) over every code
+// point: they may differ only where PCRE2 has no character yet (Cn) and at U+180E, which
+// Unicode 6.3 took out of White_Space and PCRE2 still counts as a space.
+TEST(Tokenizer, unicode_tables_differ_from_pcre2_only_where_pcre2_is_older) {
+  const char* patterns[] = {"^[\\p{Lu}\\p{Lt}]$", "^\\p{Ll}$", "^[\\p{Lm}\\p{Lo}]$", "^\\p{M}$",
+                            "^\\p{N}$",           "^\\s$",     "^\\p{Cn}$"};
+  std::vector<pcre2_code*> code;
+  for (const char* p : patterns) {
+    int e = 0;
+    PCRE2_SIZE at = 0;
+    code.push_back(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(p), PCRE2_ZERO_TERMINATED,
+                                 PCRE2_UTF | PCRE2_UCP, &e, &at, nullptr));
+    ASSERT_NE(code.back(), nullptr) << p;
+  }
+  pcre2_match_data* match = pcre2_match_data_create(1, nullptr);
+  auto matches = [&](int which, const std::string& s) {
+    return pcre2_match(code[which], reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, match,
+                       nullptr) >= 0;
+  };
+  std::vector<uint32_t> differ;
+  uint32_t newer = 0;
+  for (char32_t c = 0; c < 0x110000; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    const std::string s = utf8(c);
+    int pcre_class =
+        0;  // CharClass's order: other, upper, lower, other_letter, mark, number, space
+    for (int k = 0; k < 6 && !pcre_class; ++k)
+      if (matches(k, s)) pcre_class = k + 1;
+    if (pcre_class == static_cast<int>(text::char_class(c))) continue;
+    if (matches(6, s))
+      ++newer;
+    else
+      differ.push_back(static_cast<uint32_t>(c));
+  }
+  pcre2_match_data_free(match);
+  for (pcre2_code* c : code) pcre2_code_free(c);
+  EXPECT_EQ(differ, std::vector<uint32_t>{0x180E});
+  EXPECT_GT(newer, 4000u);  // Unicode 15.0-16.0 added thousands (CJK Ext-H/I, Kawi, Garay, ...)
+}
+
+// Where PCRE2's tables agree with the reference's (characters assigned before Unicode 14, other
+// than U+180E), the scanner must split exactly as PCRE2 runs o200k's pattern: random strings over
+// characters of every class the pattern tests, and the characters it names.
+TEST(Tokenizer, o200k_scanner_splits_as_the_regular_expression) {
+  // The same pattern in a group runs on PCRE2 (only the exact o200k text takes the scanner).
+  auto pcre =
+      text::Pretokenizer::from_pattern("pcre2", "(?:" + std::string(text::kO200kPattern) + ")");
+  auto scanner = text::Pretokenizer::from_pattern("scanner", text::kO200kPattern);
+  ASSERT_TRUE(pcre.ok() && scanner.ok());
+  ASSERT_FALSE(pcre.value().scanner());
+  ASSERT_TRUE(scanner.value().scanner());
+  const std::vector<std::string> palette = {
+      "a",      "z",        "A",           "Z",      "s",          "S",      "t",
+      "T",      "r",        "e",           "v",      "m",          "l",      "L",
+      "d",      "D",        "'",           "'",
+      "\u017F",                                                 // long s (Ll) folds to s
+      "\u01C5",                                                 // Lt
+      "\u02B0",                                                 // Lm
+      "\u3042", "\u65E5",                                       // Lo
+      "\u0301", "\u0903",   "\u20DD",                           // Mn, Mc, Me
+      "0",      "7",        "\u0663",      "\u2167", "\u00BD",  // Nd, Nd, Nl, No
+      " ",      " ",        "\t",          "\r",     "\n",         "\u000B", "\u0085",
+      "\u00A0", "\u2003",   "\u2028",      "\u3000", "/",          ".",      ",",
+      "!",      "-",        "\u2019",      "\u00A9", "\U0001F600", "\u200B", "\x01",
+      "\xFF",   "\xC0\x80", "\xED\xA0\x80"};  // invalid UTF-8 splits apart in both
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    for (int n = rng() % 24; n > 0; --n) s += palette[rng() % palette.size()];
+    auto a = pcre.value().split(s);
+    auto b = scanner.value().split(s);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a.value(), b.value()) << "round " << round << ": '" << s << "'";
+  }
+}
+
 TEST(Tokenizer, merges_apply_in_rank_order) {
   // "hello" is h e l l o. Rank 0 joins "he"; then of "he l" (3), "l l" (2) and "l o" (1) the
   // lowest is "l o"; then "he l" makes "hel". Any other order gives another split.
@@ -109,6 +229,50 @@ TEST(Tokenizer, merges_apply_in_rank_order) {
   // Repeats join leftmost first: "lll" is "ll" + "l", not "l" + "ll".
   const Tokenizer u = make(byte_vocabulary({"l l"}));
   EXPECT_EQ(encode(u, "lll"), (std::vector<uint32_t>{256, 'l'}));
+}
+
+// Short pieces merge over an array and long ones (past 64 bytes) through a heap: both must give
+// what plain BPE gives, joining the lowest-ranked adjacent pair, leftmost first, until none is
+// left.
+TEST(Tokenizer, short_and_long_pieces_merge_as_plain_bpe) {
+  // Merges over 'a' and 'b' of every length up to 8, in a shuffled rank order.
+  std::mt19937 rng(3);
+  std::vector<std::string> words = {"a", "b"}, merges;
+  std::set<std::string> known = {"a", "b"};
+  while (merges.size() < 60) {
+    const std::string l = words[rng() % words.size()];
+    const std::string r = words[rng() % words.size()];
+    if (l.size() + r.size() > 8 || known.count(l + r)) continue;
+    merges.push_back(l + " " + r);
+    words.push_back(l + r);
+    known.insert(l + r);
+  }
+  const Tokenizer t = make(byte_vocabulary(merges));
+  std::map<std::string, size_t> rank;
+  for (size_t i = 0; i < merges.size(); ++i) rank.emplace(merges[i], i);
+  for (int round = 0; round < 300; ++round) {
+    std::string piece(1 + rng() % 200, 'a');  // letters only: one piece
+    for (char& c : piece) c = rng() % 3 ? 'a' : 'b';
+    std::vector<std::string> sym;
+    for (char c : piece) sym.emplace_back(1, c);
+    for (;;) {
+      size_t best = SIZE_MAX, best_rank = SIZE_MAX;
+      for (size_t i = 0; i + 1 < sym.size(); ++i)
+        if (auto it = rank.find(sym[i] + " " + sym[i + 1]);
+            it != rank.end() && it->second < best_rank)
+          best = i, best_rank = it->second;
+      if (best == SIZE_MAX) break;
+      sym[best] += sym[best + 1];
+      sym.erase(sym.begin() + best + 1);
+    }
+    std::vector<uint32_t> want;
+    for (const std::string& s : sym)
+      want.push_back(
+          s.size() == 1 ? static_cast<uint8_t>(s[0])
+                        : 256 + static_cast<uint32_t>(std::find(words.begin() + 2, words.end(), s) -
+                                                      words.begin() - 2));
+    ASSERT_EQ(encode(t, piece), want) << piece.size() << " bytes: " << piece;
+  }
 }
 
 TEST(Tokenizer, arbitrary_bytes_round_trip_exactly) {

@@ -46,7 +46,8 @@ host::Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::string& pa
   f->path_ = path;
   if (st.st_size > 0) {
     void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
-    if (p == MAP_FAILED) return file_error(path, std::string("cannot map: ") + std::strerror(errno));
+    if (p == MAP_FAILED)
+      return file_error(path, std::string("cannot map: ") + std::strerror(errno));
     f->data_ = p;
     f->size_ = static_cast<size_t>(st.st_size);
   }

@@ -50,24 +50,15 @@ const ConfigKeys kHfConfigKeys = {
 };
 
 const ConfigKeys kOpenAiConfigKeys = {
-    "num_hidden_layers",
-    "hidden_size",
-    "vocab_size",
-    "num_attention_heads",
-    "num_key_value_heads",
-    "head_dim",
-    "num_experts",
-    "experts_per_token",
-    "intermediate_size",
-    "sliding_window",
-    "layer_types",
-    "initial_context_length x rope_scaling_factor",
-    "rms_norm_eps",
-    "rope_theta",
-    "rope_scaling_factor",
-    "initial_context_length",
-    "rope_ntk_beta",
-    "rope_ntk_alpha",
+    "num_hidden_layers",   "hidden_size",
+    "vocab_size",          "num_attention_heads",
+    "num_key_value_heads", "head_dim",
+    "num_experts",         "experts_per_token",
+    "intermediate_size",   "sliding_window",
+    "layer_types",         "initial_context_length x rope_scaling_factor",
+    "rms_norm_eps",        "rope_theta",
+    "rope_scaling_factor", "initial_context_length",
+    "rope_ntk_beta",       "rope_ntk_alpha",
     "swiglu_limit",
 };
 
@@ -133,9 +124,9 @@ host::Status check_model_config(const ModelConfig& c, const ConfigKeys& k,
   ck.count(c.window, k.window, 0);
   ck.count(c.swa_period, k.swa_period, 1);
   ck.count(c.context, k.context, 1);
-  ck.require(c.heads % c.kv_heads == 0,
-             std::string(k.heads) + " " + std::to_string(c.heads) + " is not a multiple of " +
-                 k.kv_heads + " " + std::to_string(c.kv_heads));
+  ck.require(c.heads % c.kv_heads == 0, std::string(k.heads) + " " + std::to_string(c.heads) +
+                                            " is not a multiple of " + k.kv_heads + " " +
+                                            std::to_string(c.kv_heads));
   // RMSNorm divides by sqrt(mean + eps); YaRN takes logs of theta, of the context over each beta
   // and divides by their difference: each must be finite and keep those finite and non-zero.
   ck.real(c.eps, k.eps, 0, 1, /*open_low=*/true);

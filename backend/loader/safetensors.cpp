@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 namespace ossvk {
 namespace {
@@ -113,8 +113,9 @@ host::Status SafetensorsFile::read(std::span<const uint8_t> bytes) {
   std::vector<std::pair<const std::string*, const SafetensorsTensor*>> by_offset;
   for (const auto& [name, t] : tensors_)
     if (!t.data.empty()) by_offset.emplace_back(&name, &t);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](const auto& a, const auto& b) { return a.second->data.data() < b.second->data.data(); });
+  std::sort(by_offset.begin(), by_offset.end(), [](const auto& a, const auto& b) {
+    return a.second->data.data() < b.second->data.data();
+  });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     const auto& [name_a, a] = by_offset[i - 1];
     const auto& [name_b, b] = by_offset[i];

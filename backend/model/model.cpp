@@ -115,13 +115,17 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   for (uint32_t l = 0; l < c.layers; ++l) {
     const LayerTensors& L = t.layers[l];
     const std::string b = "blk." + std::to_string(l) + ".";
-    for (const auto& [v, name] :
-         {std::pair{&L.attn_norm, "attn_norm.weight"}, {&L.q_bias, "attn_q.bias"},
-          {&L.k_bias, "attn_k.bias"}, {&L.v_bias, "attn_v.bias"},
-          {&L.sinks, "attn_sinks.weight"}, {&L.out_bias, "attn_output.bias"},
-          {&L.post_norm, "post_attention_norm.weight"}, {&L.router_bias, "ffn_gate_inp.bias"},
-          {&L.gate_bias, "ffn_gate_exps.bias"}, {&L.up_bias, "ffn_up_exps.bias"},
-          {&L.down_bias, "ffn_down_exps.bias"}})
+    for (const auto& [v, name] : {std::pair{&L.attn_norm, "attn_norm.weight"},
+                                  {&L.q_bias, "attn_q.bias"},
+                                  {&L.k_bias, "attn_k.bias"},
+                                  {&L.v_bias, "attn_v.bias"},
+                                  {&L.sinks, "attn_sinks.weight"},
+                                  {&L.out_bias, "attn_output.bias"},
+                                  {&L.post_norm, "post_attention_norm.weight"},
+                                  {&L.router_bias, "ffn_gate_inp.bias"},
+                                  {&L.gate_bias, "ffn_gate_exps.bias"},
+                                  {&L.up_bias, "ffn_up_exps.bias"},
+                                  {&L.down_bias, "ffn_down_exps.bias"}})
       OSSVK_RETURN_IF_ERROR(check(*v, b + name));
   }
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));

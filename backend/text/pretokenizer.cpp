@@ -3,6 +3,8 @@
 
 #include <pcre2.h>
 
+#include "backend/text/o200k_scanner.h"
+
 namespace ossvk::text {
 
 const char* const kO200kPattern =
@@ -43,10 +45,17 @@ host::Result<Pretokenizer> Pretokenizer::create(std::string_view name) {
   if (name != "gpt-4o")
     return host::Status::error("pre-tokenizer '" + std::string(name) +
                                "' is not supported (GPT-OSS uses 'gpt-4o')");
-  return from_pattern(std::string(name), kO200kPattern);
+  Pretokenizer p;
+  p.name_ = std::string(name);
+  return p;
 }
 
 host::Result<Pretokenizer> Pretokenizer::from_pattern(std::string name, std::string_view pattern) {
+  if (pattern == kO200kPattern) {
+    Pretokenizer p;
+    p.name_ = std::move(name);
+    return p;
+  }
   int error = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code =
@@ -62,26 +71,40 @@ host::Result<Pretokenizer> Pretokenizer::from_pattern(std::string name, std::str
   return p;
 }
 
-host::Result<std::vector<std::string_view>> Pretokenizer::split(std::string_view text) const {
-  std::vector<std::string_view> pieces;
+host::Status Pretokenizer::split(std::string_view text,
+                                 const std::function<host::Status(std::string_view)>& piece) const {
+  host::Status status;
+  if (!code_) {
+    o200k_split(text, [&](std::string_view p) {
+      status = piece(p);
+      return status.ok();
+    });
+    return status;
+  }
   MatchData match(code_.get());
   if (!match.data) return host::Status::error("pre-tokenizer: out of memory");
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t at = 0;
   while (at < text.size()) {
     const int rc = pcre2_match(code_.get(), subject, text.size(), at, 0, match.data, nullptr);
-    if (rc == PCRE2_ERROR_NOMATCH) {
-      pieces.push_back(text.substr(at));
-      break;
-    }
+    if (rc == PCRE2_ERROR_NOMATCH) return piece(text.substr(at));
     if (rc < 0) return host::Status::error("pre-tokenizer: " + pcre2_message(rc));
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.data);
-    if (ov[0] > at) pieces.push_back(text.substr(at, ov[0] - at));  // bytes that are not UTF-8
+    if (ov[0] > at) OSSVK_RETURN_IF_ERROR(piece(text.substr(at, ov[0] - at)));  // not UTF-8
     if (ov[1] == ov[0])  // the pattern cannot match empty; never loop on it
       return host::Status::error("pre-tokenizer: empty match");
-    pieces.push_back(text.substr(ov[0], ov[1] - ov[0]));
+    OSSVK_RETURN_IF_ERROR(piece(text.substr(ov[0], ov[1] - ov[0])));
     at = ov[1];
   }
+  return status;
+}
+
+host::Result<std::vector<std::string_view>> Pretokenizer::split(std::string_view text) const {
+  std::vector<std::string_view> pieces;
+  OSSVK_RETURN_IF_ERROR(split(text, [&](std::string_view p) {
+    pieces.push_back(p);
+    return host::Status();
+  }));
   return pieces;
 }
 

@@ -98,7 +98,7 @@ host::Result<Tokenizer> Tokenizer::create(Vocabulary v, uint32_t model_vocab,
     auto it = t.ids_.find(s);
     return it != t.ids_.end() && t.types_[it->second] == TokenType::normal;
   };
-  t.ranks_.reserve(v.merges.size());
+  t.merges_.reserve(v.merges.size());
   for (size_t r = 0; r < v.merges.size(); ++r) {
     const std::string& m = v.merges[r];
     const size_t space = m.find(' ');
@@ -107,9 +107,16 @@ host::Result<Tokenizer> Tokenizer::create(Vocabulary v, uint32_t model_vocab,
         m.find(' ', space + 1) != std::string::npos)
       return bad(source, where + " is not two tokens separated by one space");
     const std::string_view left(m.data(), space), right(m.data() + space + 1, m.size() - space - 1);
-    if (!normal(left) || !normal(right) || !normal(std::string(left) + std::string(right)))
+    const std::string joined = std::string(left) + std::string(right);
+    if (!normal(left) || !normal(right) || !normal(joined))
       return bad(source, where + " joins or makes text that is no token");
-    t.ranks_.emplace(m, static_cast<uint32_t>(r));  // a repeated merge keeps its first rank
+    const uint64_t key = uint64_t{t.ids_.find(left)->second} << 32 | t.ids_.find(right)->second;
+    // A repeated merge keeps its first rank.
+    t.merges_.emplace(key, Merge{static_cast<uint32_t>(r), t.ids_.find(joined)->second});
+  }
+  for (unsigned b = 0; b < 256; ++b) {
+    const std::string_view c = byte_char(static_cast<uint8_t>(b));
+    t.byte_ids_[b] = normal(c) ? t.ids_.find(c)->second : kNoToken;
   }
   for (auto [id, key] : {std::pair{v.bos, "bos"}, std::pair{v.eos, "eos"}})
     if (id && *id >= n)
@@ -165,7 +172,8 @@ std::optional<uint32_t> Tokenizer::find(std::string_view text) const {
 
 host::Result<std::vector<uint32_t>> Tokenizer::encode(std::string_view text, bool special) const {
   std::vector<uint32_t> out;
-  size_t done = 0;  // text before this is encoded
+  out.reserve(text.size() / 3);  // o200k averages about 3.6 bytes a token on mixed text
+  size_t done = 0;               // text before this is encoded
   for (size_t i = 0; i < text.size();) {
     const Special* hit = nullptr;
     if (special_first_[static_cast<uint8_t>(text[i])])
@@ -194,70 +202,89 @@ host::Result<std::vector<uint32_t>> Tokenizer::encode(std::string_view text, boo
 
 Status Tokenizer::encode_text(std::string_view text, std::vector<uint32_t>& out) const {
   if (text.empty()) return Status{};
-  auto pieces = pre_.split(text);
-  if (!pieces.ok()) return pieces.status();
-  for (std::string_view piece : pieces.value())
-    if (Status s = merge(piece, out); !s.ok()) return s;
-  return Status{};
+  return pre_.split(text, [&](std::string_view piece) { return merge(piece, out); });
 }
 
-// BPE over one piece: repeatedly join the adjacent pair of lowest merge rank (leftmost first).
+// BPE over one piece: repeatedly join the adjacent pair of lowest merge rank (leftmost first),
+// on token ids. Short pieces (nearly all) keep each adjacent pair's rank in an array and rescan
+// it, as the reference does; long ones (runs of spaces or symbols) use a heap, so that no piece
+// costs quadratic time.
 Status Tokenizer::merge(std::string_view piece, std::vector<uint32_t>& out) const {
   if (piece.empty()) return Status{};
-  const std::string chars = bytes_to_chars(piece);
-  struct Symbol {
-    uint32_t begin, size;
-    int32_t prev, next;
+  constexpr uint32_t kNone = UINT32_MAX;
+  auto rank_of = [&](uint32_t l, uint32_t r) -> Merge {
+    auto it = merges_.find(uint64_t{l} << 32 | r);
+    return it == merges_.end() ? Merge{kNone, kNoToken} : it->second;
   };
-  std::vector<Symbol> sym;
-  for (uint32_t at = 0; at < chars.size();) {
-    const uint32_t len = static_cast<uint8_t>(chars[at]) < 0x80 ? 1 : 2;
-    sym.push_back(
-        {at, len, static_cast<int32_t>(sym.size()) - 1, static_cast<int32_t>(sym.size()) + 1});
-    at += len;
+  // Each byte's own token first.
+  auto byte_tokens = [&](uint32_t* sym) -> Status {
+    for (size_t i = 0; i < piece.size(); ++i) {
+      sym[i] = byte_ids_[static_cast<uint8_t>(piece[i])];
+      if (sym[i] == kNoToken) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<uint8_t>(piece[i]));
+        return Status::error(source_ + ": the vocabulary has no token for byte " + hex,
+                             VK_ERROR_FORMAT_NOT_SUPPORTED);
+      }
+    }
+    return Status{};
+  };
+  if (piece.size() <= kShortPiece) {
+    uint32_t sym[kShortPiece];
+    Merge pair[kShortPiece];
+    OSSVK_RETURN_IF_ERROR(byte_tokens(sym));
+    size_t n = piece.size();
+    for (size_t i = 0; i + 1 < n; ++i) pair[i] = rank_of(sym[i], sym[i + 1]);
+    while (n > 1) {
+      size_t best = 0;
+      for (size_t i = 1; i + 1 < n; ++i)
+        if (pair[i].rank < pair[best].rank) best = i;
+      if (pair[best].rank == kNone) break;
+      sym[best] = pair[best].id;
+      std::copy(sym + best + 2, sym + n, sym + best + 1);
+      std::copy(pair + best + 1, pair + n - 1, pair + best);
+      --n;
+      if (best > 0) pair[best - 1] = rank_of(sym[best - 1], sym[best]);
+      if (best + 1 < n) pair[best] = rank_of(sym[best], sym[best + 1]);
+    }
+    out.insert(out.end(), sym, sym + n);
+    return Status{};
   }
-  sym.back().next = -1;
+  std::vector<uint32_t> sym(piece.size());
+  OSSVK_RETURN_IF_ERROR(byte_tokens(sym.data()));
+  // Symbols as a linked list; a queued pair is stale once either side has changed.
+  const int32_t n = static_cast<int32_t>(sym.size());
+  std::vector<int32_t> prev(n), next(n);
+  std::vector<uint32_t> version(n, 0);
+  for (int32_t i = 0; i < n; ++i) prev[i] = i - 1, next[i] = i + 1 < n ? i + 1 : -1;
   struct Pair {
     uint32_t rank;
     int32_t left, right;
-    uint32_t size;  // of the joined text: a pair whose symbols have changed since is stale
+    uint32_t left_version, right_version;
     bool operator>(const Pair& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
   };
   std::priority_queue<Pair, std::vector<Pair>, std::greater<>> queue;
-  std::string key;
   auto consider = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
-    key.assign(chars, sym[l].begin, sym[l].size);
-    key += ' ';
-    key.append(chars, sym[r].begin, sym[r].size);
-    if (auto it = ranks_.find(key); it != ranks_.end())
-      queue.push({it->second, l, r, sym[l].size + sym[r].size});
+    const Merge m = rank_of(sym[l], sym[r]);
+    if (m.rank != kNone) queue.push({m.rank, l, r, version[l], version[r]});
   };
-  for (int32_t i = 0; i + 1 < static_cast<int32_t>(sym.size()); ++i) consider(i, i + 1);
+  for (int32_t i = 0; i + 1 < n; ++i) consider(i, i + 1);
   while (!queue.empty()) {
     const Pair p = queue.top();
     queue.pop();
-    Symbol& l = sym[p.left];
-    Symbol& r = sym[p.right];
-    if (l.size == 0 || r.size == 0 || l.next != p.right || l.size + r.size != p.size) continue;
-    l.size += r.size;
-    r.size = 0;
-    l.next = r.next;
-    if (l.next >= 0) sym[l.next].prev = p.left;
-    consider(l.prev, p.left);
-    consider(p.left, l.next);
+    if (next[p.left] != p.right || version[p.left] != p.left_version ||
+        version[p.right] != p.right_version)
+      continue;
+    sym[p.left] = merges_.find(uint64_t{sym[p.left]} << 32 | sym[p.right])->second.id;
+    ++version[p.left];
+    ++version[p.right];  // gone: no pair with it is taken again
+    next[p.left] = next[p.right];
+    if (next[p.left] >= 0) prev[next[p.left]] = p.left;
+    consider(prev[p.left], p.left);
+    consider(p.left, next[p.left]);
   }
-  for (int32_t i = 0; i >= 0; i = sym[i].next) {
-    const std::string_view s(chars.data() + sym[i].begin, sym[i].size);
-    auto it = ids_.find(s);
-    if (it == ids_.end() || types_[it->second] != TokenType::normal) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<uint8_t>(*chars_to_bytes(s)->data()));
-      return Status::error(source_ + ": the vocabulary has no token for byte " + hex,
-                           VK_ERROR_FORMAT_NOT_SUPPORTED);
-    }
-    out.push_back(it->second);
-  }
+  for (int32_t i = 0; i >= 0; i = next[i]) out.push_back(sym[i]);
   return Status{};
 }
 

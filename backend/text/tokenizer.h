@@ -81,10 +81,17 @@ class Tokenizer {
   uint32_t model_vocab_ = 0;
   std::vector<std::string> pieces_;  // the bytes each id decodes to
   std::vector<TokenType> types_;
-  Index ids_;                              // stored text -> id
-  Index ranks_;                            // "left right" -> merge rank
-  std::vector<Special> specials_;          // longest first
-  std::array<bool, 256> special_first_{};  // bytes some special token starts with
+  Index ids_;  // stored text -> id
+  // The merges by token id: (left id << 32 | right id) -> its rank and the joined token's id.
+  struct Merge {
+    uint32_t rank, id;
+  };
+  std::unordered_map<uint64_t, Merge> merges_;
+  static constexpr uint32_t kNoToken = UINT32_MAX;
+  static constexpr size_t kShortPiece = 64;  // bytes; longer pieces merge through a heap
+  std::array<uint32_t, 256> byte_ids_{};     // each byte's own token; kNoToken where it has none
+  std::vector<Special> specials_;            // longest first
+  std::array<bool, 256> special_first_{};    // bytes some special token starts with
   std::optional<uint32_t> bos_, eos_;
 };
 

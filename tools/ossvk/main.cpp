@@ -24,8 +24,8 @@ struct Command {
 const Command kCommands[] = {
     {"devices", "devices [--json]           list Vulkan devices and whether ossvk can use them\n",
      false},
-    {"selftest", "selftest                   a tiny GPT-OSS on the device against the CPU reference\n",
-     false},
+    {"selftest",
+     "selftest                   a tiny GPT-OSS on the device against the CPU reference\n", false},
     {"info",
      "info MODEL [--json] [--upload]\n"
      "                             configuration and tensor table from the file; --upload\n"

@@ -79,9 +79,8 @@ int run_info(const ossvk_api& api, int argc, char** argv) {
   std::printf(
       "  layers %u, hidden %u, vocab %u, heads %u/%u x %u, experts %u (top %u) x %u, window "
       "%u, context %u, rope theta %g factor %g\n",
-      i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts,
-      i.experts_per_token, i.expert_ff, i.sliding_window, i.context_length, i.rope_theta,
-      i.rope_factor);
+      i.layers, i.hidden, i.vocab, i.heads, i.kv_heads, i.head_dim, i.experts, i.experts_per_token,
+      i.expert_ff, i.sliding_window, i.context_length, i.rope_theta, i.rope_factor);
   if (upload)
     std::printf("  weights on the device %s; one decode step reads %s\n",
                 human_bytes(i.weight_bytes).c_str(), human_bytes(i.decode_bytes).c_str());

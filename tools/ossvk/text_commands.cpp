@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <string>
@@ -86,7 +86,8 @@ bool parse_ids(const std::string& list, std::vector<uint32_t>& ids, std::string&
            v <= UINT32_MAX)
       v = v * 10 + (list[end++] - '0');
     if (end == at || v > UINT32_MAX ||
-        (end < list.size() && list[end] != ',' && !std::isspace(static_cast<unsigned char>(list[end])))) {
+        (end < list.size() && list[end] != ',' &&
+         !std::isspace(static_cast<unsigned char>(list[end])))) {
       size_t word = at;
       while (word < list.size() && word < at + 20 && list[word] != ',' &&
              !std::isspace(static_cast<unsigned char>(list[word])))
@@ -244,7 +245,8 @@ int run_tokenize(const ossvk_api& api, int argc, char** argv) {
   Args a(argc, argv, opts, {"--no-special"});
   if (!a.ok()) return error("tokenize", a.error());
   std::string input, why;
-  if (a.has("--text") && a.has("--file")) return error("tokenize", "give --text or --file, not both");
+  if (a.has("--text") && a.has("--file"))
+    return error("tokenize", "give --text or --file, not both");
   if (a.has("--text"))
     input = a.str("--text");
   else if (!read_input(a.str("--file", "-"), input, why))
