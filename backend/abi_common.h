@@ -22,34 +22,25 @@ inline ossvk_status fail(ossvk_status code, const std::string& message) {
 }
 
 inline ossvk_status fail(const Status& s) {
-  ossvk_status code = OSSVK_ERROR_INTERNAL;
-  switch (s.vk_result()) {
-    case VK_ERROR_INITIALIZATION_FAILED:
-    case VK_ERROR_INCOMPATIBLE_DRIVER:
-    case VK_ERROR_LAYER_NOT_PRESENT:
-      code = OSSVK_ERROR_NO_VULKAN;
-      break;
-    case VK_ERROR_FEATURE_NOT_PRESENT:
-    case VK_ERROR_EXTENSION_NOT_PRESENT:
-      code = OSSVK_ERROR_UNSUPPORTED;
-      break;
-    case VK_ERROR_OUT_OF_DEVICE_MEMORY:
-    case VK_ERROR_OUT_OF_HOST_MEMORY:
-      code = OSSVK_ERROR_OUT_OF_MEMORY;
-      break;
-    case VK_ERROR_DEVICE_LOST:
-      code = OSSVK_ERROR_DEVICE_LOST;
-      break;
-    case VK_TIMEOUT:
-      code = OSSVK_ERROR_TIMEOUT;
-      break;
-    case VK_ERROR_FORMAT_NOT_SUPPORTED:  // the loaders' malformed-file errors
-      code = OSSVK_ERROR_BAD_FILE;
-      break;
+  using ossvk::host::ErrorCategory;
+  switch (s.category()) {
+    case ErrorCategory::bad_file:
+      return fail(OSSVK_ERROR_BAD_FILE, s.to_string());
+    case ErrorCategory::bad_argument:
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, s.to_string());
+    case ErrorCategory::device_limit:
+      return fail(OSSVK_ERROR_UNSUPPORTED, s.to_string());
+    case ErrorCategory::out_of_memory:
+      return fail(OSSVK_ERROR_OUT_OF_MEMORY, s.to_string());
+    case ErrorCategory::device_lost:
+      return fail(OSSVK_ERROR_DEVICE_LOST, s.to_string());
+    case ErrorCategory::timeout:
+      return fail(OSSVK_ERROR_TIMEOUT, s.to_string());
+    case ErrorCategory::no_vulkan:
+      return fail(OSSVK_ERROR_NO_VULKAN, s.to_string());
     default:
-      break;
+      return fail(OSSVK_ERROR_INTERNAL, s.to_string());
   }
-  return fail(code, s.to_string());
 }
 
 template <class F>

@@ -40,9 +40,9 @@ ossvk::host::Result<ossvk::GgufWriter> synthetic(const ossvk_synthetic_options* 
   s.layers = o->layers;
   s.seed = o->seed;
   if (!format_by_name(o->expert_type, ossvk::TensorFormat::mxfp4, &s.experts))
-    return Status::error(std::string("expert type '") + o->expert_type + "' is unknown");
+    return Status::bad_argument(std::string("expert type '") + o->expert_type + "' is unknown");
   if (!format_by_name(o->dense_type, ossvk::TensorFormat::bf16, &s.dense))
-    return Status::error(std::string("dense type '") + o->dense_type + "' is unknown");
+    return Status::bad_argument(std::string("dense type '") + o->dense_type + "' is unknown");
   return ossvk::synthetic_model(s);
 }
 
@@ -188,7 +188,7 @@ OSSVK_API ossvk_status ossvk_model_create_synthetic(const ossvk_synthetic_option
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_create_synthetic: null argument");
     *out = nullptr;
     auto writer = synthetic(synthetic_opts);
-    if (!writer.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, writer.status().message());
+    if (!writer.ok()) return fail(writer.status());
     auto m = std::make_unique<ossvk_model>();
     m->memory = std::move(writer.value()).take_bytes();
     auto file = ossvk::GgufFile::parse(m->memory, "synthetic model");
@@ -205,7 +205,7 @@ OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options
     if (!synthetic_opts || !path)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_write_synthetic_model: null argument");
     auto writer = synthetic(synthetic_opts);
-    if (!writer.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, writer.status().message());
+    if (!writer.ok()) return fail(writer.status());
     Status s = writer.value().write(path);
     return s.ok() ? OSSVK_OK : fail(s);
   });
@@ -274,7 +274,7 @@ OSSVK_API ossvk_status ossvk_model_reference_logits(const ossvk_model* m, const 
     if (k > c.experts)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "experts_per_token exceeds the experts");
     Status ids = ossvk::check_token_ids({tokens, n}, c.vocab);
-    if (!ids.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, ids.message());
+    if (!ids.ok()) return fail(ids);
     auto out = ossvk::reference::forward(m->tensors, {tokens, n}, k);
     std::memcpy(logits, out.data(), out.size() * 4);
     return OSSVK_OK;
@@ -324,7 +324,7 @@ ossvk_status check_eval(const ossvk_session& s, std::span<const uint32_t> tokens
     return fail(OSSVK_ERROR_SESSION_BROKEN,
                 "the session failed earlier and cannot continue; free it and create another");
   Status check = s.session->check_tokens(tokens);
-  return check.ok() ? OSSVK_OK : fail(OSSVK_ERROR_INVALID_ARGUMENT, check.message());
+  return check.ok() ? OSSVK_OK : fail(check);
 }
 
 }  // namespace
@@ -362,7 +362,7 @@ OSSVK_API ossvk_status ossvk_session_rewind(ossvk_session* s, uint32_t position)
   return guarded([&] {
     if (!s) return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_session_rewind: null argument");
     Status r = s->session->rewind(position);
-    return r.ok() ? OSSVK_OK : fail(OSSVK_ERROR_INVALID_ARGUMENT, r.message());
+    return r.ok() ? OSSVK_OK : fail(r);
   });
 }
 

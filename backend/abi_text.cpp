@@ -39,7 +39,7 @@ OSSVK_API ossvk_status ossvk_tokenize(const ossvk_model* m, const char* text, ui
         return fail(OSSVK_ERROR_INVALID_ARGUMENT,
                     "the text is not valid UTF-8 (byte " + std::to_string(*at) + ")");
     auto ids = t->encode(input, flags & OSSVK_TOKENIZE_SPECIAL);
-    if (!ids.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, ids.status().message());
+    if (!ids.ok()) return fail(ids.status());
     *count = static_cast<uint32_t>(ids.value().size());
     if (!ids.value().empty() &&
         ids.value().size() <= capacity)  // nothing to copy: tokens may be null
@@ -57,7 +57,7 @@ OSSVK_API ossvk_status ossvk_detokenize(const ossvk_model* m, const uint32_t* to
     if ((!tokens && n) || !length || (!text && capacity))
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_detokenize: null argument");
     auto bytes = t->decode({tokens, n});
-    if (!bytes.ok()) return fail(OSSVK_ERROR_INVALID_ARGUMENT, bytes.status().message());
+    if (!bytes.ok()) return fail(bytes.status());
     *length = bytes.value().size();
     if (!bytes.value().empty() && bytes.value().size() <= capacity)
       std::memcpy(text, bytes.value().data(), bytes.value().size());

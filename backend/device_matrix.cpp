@@ -36,13 +36,14 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
   if (options.max_part_bytes) limit = std::min(limit, options.max_part_bytes);
   const uint64_t unit = std::max<uint32_t>(1, options.row_granularity);
   if (w.m % unit != 0)
-    return host::Status::error("tensor '" + name + "': " + std::to_string(w.m) +
-                               " rows are not whole units of " + std::to_string(unit));
+    return host::Status::bad_file("tensor '" + name + "': " + std::to_string(w.m) +
+                                  " rows are not whole units of " + std::to_string(unit));
   if (unit * row_bytes > limit)
     return host::Status::error(
+        host::ErrorCategory::device_limit,
         "tensor '" + name + "': " + (unit > 1 ? "one expert (" : "one row (") +
-        std::to_string(unit * row_bytes) + " bytes) exceeds the device's allocation limit of " +
-        std::to_string(limit) + " bytes");
+            std::to_string(unit * row_bytes) + " bytes) exceeds the device's allocation limit of " +
+            std::to_string(limit) + " bytes");
   // Parts start on group boundaries automatically: every row holds whole groups.
   const uint64_t rows_per_part = std::min<uint64_t>(w.m, limit / row_bytes / unit * unit);
 
@@ -66,8 +67,8 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
     dm.parts.push_back(std::move(part));
   }
   if (options.refuse_non_finite && dm.non_finite)
-    return host::Status::error("tensor '" + name + "' has " + std::to_string(dm.non_finite) +
-                               " weights that decode to NaN or Inf");
+    return host::Status::bad_file("tensor '" + name + "' has " + std::to_string(dm.non_finite) +
+                                  " weights that decode to NaN or Inf");
   return dm;
 }
 

@@ -1,5 +1,6 @@
-// Errors as values. Every fallible host/ call returns a Status or a Result<T> that carries the
-// VkResult, what was being done, and where; nothing in the library exits or throws.
+// Errors as values. Every fallible call returns a Status or a Result<T> that carries its category,
+// the VkResult where Vulkan gave one, what was being done, and where; nothing in the library
+// exits or throws.
 #pragma once
 #include <source_location>
 #include <string>
@@ -10,23 +11,53 @@
 
 namespace ossvk::host {
 
+// What kind of failure a Status reports; the C ABI maps each to one status code.
+enum class ErrorCategory : unsigned char {
+  internal,       // a bug, or a Vulkan call failing for none of the reasons below
+  bad_file,       // a model, tokenizer or config file that is malformed or not supported
+  bad_argument,   // a bad value from the caller: token ids, options, sizes
+  device_limit,   // the device lacks a feature or a limit is exceeded
+  out_of_memory,  // host or device memory exhausted, or more needed than the device has
+  device_lost,    // VK_ERROR_DEVICE_LOST
+  timeout,        // a step past its time limit
+  no_vulkan,      // no usable Vulkan loader, driver or layer
+};
+
+const char* error_category_name(ErrorCategory category);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // success
 
+  // The category follows from `result` (out of memory, device lost, timeout, no Vulkan, a
+  // missing feature); anything else is internal.
   static Status error(std::string message, VkResult result = VK_ERROR_UNKNOWN,
                       std::source_location where = std::source_location::current());
+  static Status error(ErrorCategory category, std::string message,
+                      std::source_location where = std::source_location::current());
+  // The user's kinds of failure; their messages name the file, key, tensor or argument.
+  static Status bad_file(std::string message,
+                         std::source_location where = std::source_location::current()) {
+    return error(ErrorCategory::bad_file, std::move(message), where);
+  }
+  static Status bad_argument(std::string message,
+                             std::source_location where = std::source_location::current()) {
+    return error(ErrorCategory::bad_argument, std::move(message), where);
+  }
 
   bool ok() const { return !failed_; }
+  ErrorCategory category() const { return category_; }
   VkResult vk_result() const { return result_; }
   const std::string& message() const { return message_; }
-  // "message (VK_ERROR_...) at file:line" for logs and the C ABI.
+  // For logs and the C ABI: the message alone for a bad file or argument (it names what is
+  // wrong); otherwise "message (VK_ERROR_...) at file:line".
   std::string to_string() const;
   // Prefixes context, e.g. the tensor or kernel being worked on.
   Status with_context(const std::string& context) &&;
 
  private:
   bool failed_ = false;
+  ErrorCategory category_ = ErrorCategory::internal;
   VkResult result_ = VK_SUCCESS;
   std::string message_;
   std::string file_;

@@ -21,6 +21,30 @@ std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
 
 class HostRuntime : public GpuTest {};
 
+// A status's category decides the ABI's code: from the VkResult where Vulkan gave one, else as
+// made. A bad file or argument prints its message alone (it names what is wrong); others add
+// the VkResult and the source line for a bug report.
+TEST(Status, categories_follow_the_vkresult_and_user_errors_print_their_message) {
+  using host::ErrorCategory;
+  using host::Status;
+  EXPECT_EQ(Status::error("x", VK_ERROR_OUT_OF_DEVICE_MEMORY).category(),
+            ErrorCategory::out_of_memory);
+  EXPECT_EQ(Status::error("x", VK_ERROR_DEVICE_LOST).category(), ErrorCategory::device_lost);
+  EXPECT_EQ(Status::error("x", VK_TIMEOUT).category(), ErrorCategory::timeout);
+  EXPECT_EQ(Status::error("x", VK_ERROR_INCOMPATIBLE_DRIVER).category(), ErrorCategory::no_vulkan);
+  EXPECT_EQ(Status::error("x", VK_ERROR_FEATURE_NOT_PRESENT).category(),
+            ErrorCategory::device_limit);
+  EXPECT_EQ(Status::error("x").category(), ErrorCategory::internal);
+  EXPECT_EQ(Status::bad_file("m.gguf: truncated").to_string(), "m.gguf: truncated");
+  EXPECT_EQ(Status::bad_argument("token id 9").category(), ErrorCategory::bad_argument);
+  const std::string internal =
+      Status::error("vkQueueSubmit failed", VK_ERROR_DEVICE_LOST).to_string();
+  EXPECT_NE(internal.find("(VK_ERROR_DEVICE_LOST) at host_runtime_test.cpp:"), std::string::npos)
+      << internal;
+  EXPECT_EQ(std::move(Status::bad_file("truncated")).with_context("m.gguf").category(),
+            ErrorCategory::bad_file);
+}
+
 TEST_F(HostRuntime, round_trip_of_odd_sizes_across_chunks) {
   // A 4 KiB staging chunk forces many chunks and a partial last one.
   auto small = host::Transfer::create(device(), 4096);

@@ -32,8 +32,9 @@ std::string bytes(uint64_t n) {
 host::Result<TensorFormat> gguf_tensor_format(uint32_t gguf_type, const std::string& name) {
   TensorFormat f;
   if (!tensor_format_from_gguf(gguf_type, &f))
-    return host::Status::error("tensor '" + name + "': GGUF type id " + std::to_string(gguf_type) +
-                               " is not one ossvk reads (F32, F16, BF16, Q8_0, Q5_0, Q4_0, MXFP4)");
+    return host::Status::bad_file(
+        "tensor '" + name + "': GGUF type id " + std::to_string(gguf_type) +
+        " is not one ossvk reads (F32, F16, BF16, Q8_0, Q5_0, Q4_0, MXFP4)");
   return f;
 }
 
@@ -41,28 +42,28 @@ host::Status validate_tensor(const TensorData& w, const std::string& name) {
   const TensorFormatInfo& f = tensor_format_info(w.format);
   const std::string what = "tensor '" + name + "' (" + f.name + ", " + std::to_string(w.m) + " x " +
                            std::to_string(w.k) + ")";
-  if (w.m == 0 || w.k == 0) return host::Status::error(what + ": empty matrix");
+  if (w.m == 0 || w.k == 0) return host::Status::bad_file(what + ": empty matrix");
   if (w.m > UINT32_MAX || w.k > UINT32_MAX)
-    return host::Status::error(what + ": dimensions beyond 2^32");
+    return host::Status::bad_file(what + ": dimensions beyond 2^32");
   if (w.k % kBlockElements != 0)
-    return host::Status::error(what + ": K must be a multiple of " +
-                               std::to_string(kBlockElements));
+    return host::Status::bad_file(what + ": K must be a multiple of " +
+                                  std::to_string(kBlockElements));
   if (f.affine && w.group_size != 32 && w.group_size != 64 && w.group_size != 128)
-    return host::Status::error(what + ": MLX group size " + std::to_string(w.group_size) +
-                               " is not one of 32, 64, 128");
+    return host::Status::bad_file(what + ": MLX group size " + std::to_string(w.group_size) +
+                                  " is not one of 32, 64, 128");
   if (f.affine && w.k % w.group_size != 0)
-    return host::Status::error(what + ": K is not a multiple of the group size " +
-                               std::to_string(w.group_size));
+    return host::Status::bad_file(what + ": K is not a multiple of the group size " +
+                                  std::to_string(w.group_size));
   if (w.data.size() != w.expected_data_bytes())
-    return host::Status::error(what + ": has " + bytes(w.data.size()) +
-                               " of data, its shape needs " + bytes(w.expected_data_bytes()));
+    return host::Status::bad_file(what + ": has " + bytes(w.data.size()) +
+                                  " of data, its shape needs " + bytes(w.expected_data_bytes()));
   if (w.scales.size() != w.expected_scale_bytes())
-    return host::Status::error(what + ": has " + bytes(w.scales.size()) +
-                               " of scales, its shape needs " + bytes(w.expected_scale_bytes()));
+    return host::Status::bad_file(what + ": has " + bytes(w.scales.size()) +
+                                  " of scales, its shape needs " + bytes(w.expected_scale_bytes()));
   uint64_t bias_bytes = f.affine ? w.expected_scale_bytes() : 0;
   if (w.biases.size() != bias_bytes)
-    return host::Status::error(what + ": has " + bytes(w.biases.size()) +
-                               " of biases, its shape needs " + bytes(bias_bytes));
+    return host::Status::bad_file(what + ": has " + bytes(w.biases.size()) +
+                                  " of biases, its shape needs " + bytes(bias_bytes));
   return {};
 }
 

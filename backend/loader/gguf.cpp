@@ -14,7 +14,7 @@ constexpr uint64_t kMaxDims = 4;
 constexpr uint64_t kMaxStringBytes = 1ull << 24;
 
 Status file_error(const std::string& file, const std::string& what) {
-  return Status::error(file + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return Status::bad_file(file + ": " + what);
 }
 
 // A bounds-checked little-endian cursor over the file.

@@ -16,9 +16,7 @@ class Reader {
  public:
   explicit Reader(const GgufFile& f) : f_(f) {}
 
-  Status error(const std::string& what) const {
-    return Status::error(f_.path() + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
-  }
+  Status error(const std::string& what) const { return Status::bad_file(f_.path() + ": " + what); }
 
   std::string shape(const std::vector<uint64_t>& dims) const {
     std::string s = "[";

@@ -17,7 +17,7 @@ using host::Status;
 using nlohmann::json;
 
 Status error(const std::string& where, const std::string& what) {
-  return Status::error(where + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return Status::bad_file(where + ": " + what);
 }
 
 Result<json> parse_json(std::string_view text, const std::string& name) {

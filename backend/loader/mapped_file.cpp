@@ -12,7 +12,7 @@ namespace ossvk {
 namespace {
 
 host::Status file_error(const std::string& path, const std::string& what) {
-  return host::Status::error(path + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return host::Status::bad_file(path + ": " + what);
 }
 
 // The descriptor closes with the object.

@@ -88,7 +88,7 @@ class Checker {
   void require(bool ok, const std::string& what) {
     if (!failed_ && !ok) {
       failed_ = true;
-      status_ = host::Status::error(file_ + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+      status_ = host::Status::bad_file(file_ + ": " + what);
     }
   }
   host::Status status() const { return status_; }
@@ -100,7 +100,7 @@ class Checker {
     s << file_ << ": " << key << " = " << v << " is out of range (" << (open_low ? "above " : "")
       << lo << " to " << hi << ")";
     failed_ = true;
-    status_ = host::Status::error(s.str(), VK_ERROR_FORMAT_NOT_SUPPORTED);
+    status_ = host::Status::bad_file(s.str());
   }
   const std::string& file_;
   bool failed_ = false;

@@ -10,7 +10,7 @@ namespace ossvk {
 namespace {
 
 host::Status file_error(const std::string& file, const std::string& what) {
-  return host::Status::error(file + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return host::Status::bad_file(file + ": " + what);
 }
 
 constexpr uint64_t kMaxElements = 1ull << 42;

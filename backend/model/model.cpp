@@ -25,10 +25,10 @@ Result<Stacked> stack_qkv(const LayerTensors& l, const std::string& layer) {
   if (l.q.format != l.k.format || l.q.format != l.v.format || l.q.group_size != l.k.group_size ||
       l.q.group_size != l.v.group_size || l.q.scales_bf16 != l.k.scales_bf16 ||
       l.q.scales_bf16 != l.v.scales_bf16)
-    return Status::error(layer + ": attn_q, attn_k and attn_v must share one type (" +
-                         tensor_format_info(l.q.format).name + ", " +
-                         tensor_format_info(l.k.format).name + ", " +
-                         tensor_format_info(l.v.format).name + ") and grouping");
+    return Status::bad_file(layer + ": attn_q, attn_k and attn_v must share one type (" +
+                            tensor_format_info(l.q.format).name + ", " +
+                            tensor_format_info(l.k.format).name + ", " +
+                            tensor_format_info(l.v.format).name + ") and grouping");
   Stacked out;
   for (const TensorData* t : {&l.q, &l.k, &l.v}) {
     out.data.insert(out.data.end(), t->data.begin(), t->data.end());
@@ -85,8 +85,8 @@ Status count_non_finite(const std::vector<float>& v, const std::string& name,
   const uint64_t n = std::count_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); });
   if (!n) return Status();
   if (options.refuse_non_finite)
-    return Status::error("tensor '" + name + "' has " + std::to_string(n) +
-                         " values that are NaN or Inf");
+    return Status::bad_file("tensor '" + name + "' has " + std::to_string(n) +
+                            " values that are NaN or Inf");
   report.emplace_back(name, n);
   return Status();
 }

@@ -25,11 +25,11 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   const ModelConfig& c = model.config();
   host::Device& dev = model.device();
   if (options.context == 0 || options.max_step_tokens == 0)
-    return Status::error("session: context and max_step_tokens must be at least 1");
+    return Status::bad_argument("session: context and max_step_tokens must be at least 1");
   const uint32_t top_k = options.top_k ? options.top_k : c.top_k;
   if (top_k == 0 || top_k > c.experts)
-    return Status::error("session: experts per token " + std::to_string(top_k) + " is outside 1.." +
-                         std::to_string(c.experts));
+    return Status::bad_argument("session: experts per token " + std::to_string(top_k) +
+                                " is outside 1.." + std::to_string(c.experts));
   // The cache and RoPE table grow with the context: refuse one the device cannot hold before
   // allocating anything.
   uint64_t cache_bytes = uint64_t{options.context} * c.head_dim / 2 * 8;  // the RoPE table
@@ -109,21 +109,21 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
 Session::~Session() = default;
 
 Status check_token_ids(std::span<const uint32_t> tokens, uint32_t vocab) {
-  if (tokens.empty()) return Status::error("no tokens");
+  if (tokens.empty()) return Status::bad_argument("no tokens");
   for (size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] >= vocab)
-      return Status::error("token id " + std::to_string(tokens[i]) + " at index " +
-                           std::to_string(i) + " is out of range (vocabulary " +
-                           std::to_string(vocab) + ")");
+      return Status::bad_argument("token id " + std::to_string(tokens[i]) + " at index " +
+                                  std::to_string(i) + " is out of range (vocabulary " +
+                                  std::to_string(vocab) + ")");
   return Status();
 }
 
 Status Session::check_tokens(std::span<const uint32_t> tokens) const {
   OSSVK_RETURN_IF_ERROR(check_token_ids(tokens, model_.config().vocab));
   if (uint64_t{position_} + tokens.size() > options_.context)
-    return Status::error("context overflow: " + std::to_string(position_) + " + " +
-                         std::to_string(tokens.size()) + " tokens exceed the session's " +
-                         std::to_string(options_.context) + " positions");
+    return Status::bad_argument("context overflow: " + std::to_string(position_) + " + " +
+                                std::to_string(tokens.size()) + " tokens exceed the session's " +
+                                std::to_string(options_.context) + " positions");
   return Status();
 }
 
@@ -278,8 +278,8 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
 
 Status Session::rewind(uint32_t position) {
   if (position > position_)
-    return Status::error("cannot rewind to position " + std::to_string(position) +
-                         ": the session holds " + std::to_string(position_));
+    return Status::bad_argument("cannot rewind to position " + std::to_string(position) +
+                                ": the session holds " + std::to_string(position_));
   // A sliding-window layer's ring reuses slot p % ring: the dropped positions may have
   // overwritten keys the kept ones still need (those within the window before `position`).
   const auto& layers = model_.layers();
@@ -288,11 +288,11 @@ Status Session::rewind(uint32_t position) {
     if (!window || ring >= caches_[l].capacity || position == 0) continue;
     const uint32_t oldest_needed = position >= window ? position - window + 1 : 0;
     if (uint64_t{oldest_needed} + ring < position_)
-      return Status::error("cannot rewind from " + std::to_string(position_) + " to " +
-                           std::to_string(position) + ": the sliding-window layers keep " +
-                           std::to_string(ring) +
-                           " positions, and the dropped ones overwrote keys still needed; "
-                           "reset and evaluate again");
+      return Status::bad_argument("cannot rewind from " + std::to_string(position_) + " to " +
+                                  std::to_string(position) + ": the sliding-window layers keep " +
+                                  std::to_string(ring) +
+                                  " positions, and the dropped ones overwrote keys still needed; "
+                                  "reset and evaluate again");
   }
   position_ = position;
   return {};

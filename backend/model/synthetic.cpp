@@ -131,15 +131,15 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
   else if (o.preset == "120b")
     s = k120b;
   else
-    return host::Status::error("--preset '" + o.preset + "': expected tiny, 20b or 120b");
+    return host::Status::bad_argument("--preset '" + o.preset + "': expected tiny, 20b or 120b");
   if (o.layers) s.layers = o.layers;
   if (s.layers > 1024)
-    return host::Status::error("--layers " + std::to_string(o.layers) + " is too many");
+    return host::Status::bad_argument("--layers " + std::to_string(o.layers) + " is too many");
   if (!expert_format_ok(o.experts) || !expert_format_ok(o.dense))
-    return host::Status::error(
+    return host::Status::bad_argument(
         "weight types: expected mxfp4 (experts only), q8_0, q5_0, q4_0, bf16, f16 or f32");
   if (o.dense == TensorFormat::mxfp4)
-    return host::Status::error("--dense-type mxfp4: GPT-OSS keeps MXFP4 for the experts");
+    return host::Status::bad_argument("--dense-type mxfp4: GPT-OSS keeps MXFP4 for the experts");
 
   Rng rng(o.seed);
   GgufWriter w;

@@ -15,7 +15,7 @@ using json = nlohmann::json;
 constexpr uint64_t kMaxTokens = 1u << 22;  // o200k has 201,088; anything far larger is corrupt
 
 Status bad(const std::string& file, const std::string& what) {
-  return Status::error(file + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return Status::bad_file(file + ": " + what);
 }
 
 // `j[key]` when it is a string, else "": keys of the wrong type read as absent, never throw.

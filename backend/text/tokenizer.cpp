@@ -13,7 +13,7 @@ namespace {
 using host::Status;
 
 Status bad(const std::string& source, const std::string& what) {
-  return Status::error(source + ": " + what, VK_ERROR_FORMAT_NOT_SUPPORTED);
+  return Status::bad_file(source + ": " + what);
 }
 
 std::string quoted(std::string_view s) {
@@ -184,10 +184,9 @@ host::Result<std::vector<uint32_t>> Tokenizer::encode(std::string_view text, boo
         }
     if (!hit) {
       if (special && special_shape(text.substr(i)))
-        return Status::error(source_ + ": unknown special token " +
-                                 quoted(text.substr(i, special_shape(text.substr(i)))) +
-                                 " at byte " + std::to_string(i),
-                             VK_ERROR_FORMAT_NOT_SUPPORTED);
+        return Status::bad_argument(source_ + ": unknown special token " +
+                                    quoted(text.substr(i, special_shape(text.substr(i)))) +
+                                    " at byte " + std::to_string(i));
       ++i;
       continue;
     }
@@ -223,8 +222,7 @@ Status Tokenizer::merge(std::string_view piece, std::vector<uint32_t>& out) cons
       if (sym[i] == kNoToken) {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02X", static_cast<uint8_t>(piece[i]));
-        return Status::error(source_ + ": the vocabulary has no token for byte " + hex,
-                             VK_ERROR_FORMAT_NOT_SUPPORTED);
+        return Status::bad_file(source_ + ": the vocabulary has no token for byte " + hex);
       }
     }
     return Status{};
@@ -292,8 +290,9 @@ host::Result<std::string> Tokenizer::decode(std::span<const uint32_t> ids) const
   std::string out;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] >= model_vocab_)
-      return Status::error("token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
-                           " is out of range (vocabulary " + std::to_string(model_vocab_) + ")");
+      return Status::bad_argument("token id " + std::to_string(ids[i]) + " at index " +
+                                  std::to_string(i) + " is out of range (vocabulary " +
+                                  std::to_string(model_vocab_) + ")");
     if (ids[i] < pieces_.size()) out += pieces_[ids[i]];
   }
   return out;
