@@ -1,4 +1,4 @@
-// Reference attention for GPT-OSS (../shared/spec/gptoss.md §2.1-2.5), in double: RMSNorm,
+// Reference attention for GPT-OSS (docs/model.md, "One block"), in double: RMSNorm,
 // YaRN RoPE with half-split pairing, causal attention with a per-head sink logit, an optional
 // sliding window, and grouped-query heads.
 #pragma once

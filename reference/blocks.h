@@ -1,4 +1,4 @@
-// Reference element decoders, straight from the file layouts (../shared/spec/gptoss.md §3-4).
+// Reference element decoders, straight from the file layouts (docs/formats.md).
 // Plain C++, no shared code with backend/.
 #pragma once
 #include <cstdint>

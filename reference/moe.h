@@ -1,4 +1,4 @@
-// Reference mixture-of-experts block (../shared/spec/gptoss.md §2.6), in double:
+// Reference mixture-of-experts block (docs/model.md, "MoE"), in double:
 // t = RMSNorm(x); logits = W_r t + b_r; top-k on the raw logits (ties to the lower expert index);
 // softmax over the k selected logits; per selected expert h = W1 t + b1 split into gate and up,
 // clamped SwiGLU; y_e = W2 a + b2; x + sum_e w_e y_e.

@@ -1,7 +1,7 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
 // f32_moe_route: top-k on the raw router logits, ties to the lower expert index, then softmax
-// over the k selected logits only (gptoss.md §2.6). One invocation per token; k is a runtime
+// over the k selected logits only (docs/model.md, "MoE"). One invocation per token; k is a runtime
 // value, 1..experts (at most 256 experts).
 #include "common.glsl"
 #include "moe_route_push.h"

@@ -1,4 +1,4 @@
-// Known answers for the reference decoders, computed by hand from ../shared/spec/gptoss.md §3-4.
+// Known answers for the reference decoders, computed by hand from docs/formats.md.
 #include <gtest/gtest.h>
 
 #include <cmath>

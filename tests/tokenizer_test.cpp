@@ -1,6 +1,6 @@
 // The byte-level BPE tokenizer: the byte map, o200k pre-tokenization, merges in rank order on a
 // handmade vocabulary with hand-derived ids, exact round trips of arbitrary bytes, special tokens
-// (spec §6), the public case's own tokenizer, and malformed vocabularies.
+// (docs/model.md, "Harmony"), the public case's own tokenizer, and malformed vocabularies.
 #include <gtest/gtest.h>
 
 #include <filesystem>

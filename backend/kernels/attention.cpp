@@ -87,7 +87,7 @@ host::Result<RopeTable> upload_rope_table(host::Device& device, host::Transfer& 
                                           uint32_t positions) {
   if (head_dim == 0 || head_dim % 2 || positions == 0)
     return fail("rope table: empty or odd head_dim");
-  // YaRN "NTK-by-parts" with the correction range left unrounded (gptoss.md §2.3).
+  // YaRN "NTK-by-parts" with the correction range left unrounded (docs/model.md, "One block").
   const uint32_t half = head_dim / 2;
   const double d = head_dim, two_pi = 2.0 * std::numbers::pi;
   const double low =

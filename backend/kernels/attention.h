@@ -1,6 +1,6 @@
 // Launchers of the attention step: f32_rope_kv_write, f32_attention (+ f32_attention_reduce for
 // long decode contexts) and f32_rmsnorm, with the per-layer K/V cache and the RoPE table they
-// use (../shared/spec/gptoss.md §2.1-2.4).
+// use (docs/model.md, "One block").
 #pragma once
 #include "host/transfer.h"
 

@@ -1,10 +1,9 @@
 // How launchers hand buffers to kernels: through device addresses (any size), or, where the
 // device prefers it (host::BufferAccess), through the kernel's _texel variant, which reads its
 // weights and activations through uniform texel buffers and the rest through storage buffers,
-// when every range fits the device's limits. On lavapipe a storage-buffer or device-address load
-// whose index differs between lanes is a loop over the lanes with a branch and a bounds check per
-// 32-bit word; a texel fetch is one branchless gather of whole texels (a uvec4 per lane), which
-// streams 2 to 6 times faster there.
+// when every range fits the device's limits. On lavapipe a texel fetch is one branchless gather
+// of whole texels where a storage or address load is a loop over the lanes: 2 to 6 times faster
+// (docs/performance.md).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -46,11 +45,8 @@ struct WeightTexels {
 
 // A part's planes, each with the view it is read through; a plane the format lacks is a null
 // buffer. Quants and 32-bit aux are read four words a texel; 8- and 16-bit scales and aux one
-// value a texel. On lavapipe a 16-byte texel fetched for one scale byte cost as much as the
-// quants' texel: the MXFP4 MoE decode layer (20b shapes) took 15.1-15.5 ms with byte texels
-// against 15.8-17.2 with 16-byte ones (13.3 with no scale read at all); MLX 8-bit matvec
-// 4096x14336 7.0 against 8.0-8.4 ms. One-word (R32_UINT) texels were slower instead: Q5_0's fifth
-// bits so read took it from 7.0-8.2 to 11.2-11.5 ms.
+// value a texel, which measured faster than a 16-byte texel cut down to one value
+// (docs/performance.md).
 struct TexelPlane {
   const host::Buffer* buffer;
   host::TexelFormat format;

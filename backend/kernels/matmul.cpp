@@ -18,14 +18,9 @@ static_assert(sizeof(shaders::MoeMatmulPush) == 112,
 
 enum class Op { matvec, matmul };
 
-// Rows per subgroup in matvec: each lane's activation loads serve this many rows. On lavapipe
-// every lane's load is a gather, so sharing them across 8 rows measured 2.4x faster than 1 row
-// (MXFP4 4096x14336: 30.7 -> 12.5 ms through device addresses; 4 and 16 rows are slower through
-// storage buffers too: 11.6 and 13.4 ms against 10.9; through texels 2, 4 and 16 rows took 8.3,
-// 9.0 and 7.2 ms against 7.1-7.4). One row per invocation, walking all of K with
-// activations uniform across lanes, measured 21 ms. On an H100 (4096x14336, 1 column) block-
-// quantized rows want 2 rows per subgroup and 16/32-bit rows 4: Q8_0 0.372 / 0.044 / 0.160 ms
-// for 1 / 2 / 4 rows, MXFP4 0.066 / 0.043 / 0.045 ms, BF16 0.430 / 0.263 / 0.197 ms. More than 4
+// Rows per subgroup in matvec: each lane's activation loads serve this many rows. CPU devices
+// gather every load, so they share it across 8 rows; GPUs measured best at 2 (block formats) and
+// 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". More than 4
 // columns halve the rows, since the columns multiply the accumulators.
 uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format) {
   const bool wide =
@@ -34,15 +29,9 @@ uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat form
   return n > 4 ? std::max(1u, rows / 2) : rows;
 }
 
-// Subgroups sharing one run of matvec rows, each a slice of K. On an H100 two raised BF16
-// 4096x14336 from 79 % to 88 % of copy bandwidth (four: 91 %) and the 20b decode from 272 to 279
-// tokens/s (four: 275); MXFP4 stayed at 29 % with any split. Not its decoding: without the fp16
-// conversions it ran as fast (0.038 against 0.037 ms), without any decoding little faster. Its
-// activation loads bound it: a lane's block is 128 contiguous bytes, so each of its eight vec4
-// loads touches a cache line per lane; read in a coalesced order (a timing-only variant with
-// wrong results) MXFP4 went from 30 % to 51 %, Q8_0 from 53 % to 84 %, BF16 from 83 % to 94 %,
-// which is what staging them through shared memory (stage_blocks) is for. CPU devices keep one
-// subgroup: there every lane's activations are best reused across more rows.
+// Subgroups sharing one run of matvec rows, each a slice of K: two on GPUs, where it measured
+// faster, one on CPU devices, where every lane's activations are best reused across more rows
+// (docs/performance.md, "Why the launchers choose what they do").
 uint32_t matvec_split(const host::Device& device) {
   if (device.matvec_split()) return device.matvec_split();
   return gpu_layout(device) ? 2 : 1;

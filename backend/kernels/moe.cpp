@@ -49,19 +49,15 @@ uint32_t rows_per_subgroup(const host::DeviceInfo& info) {
 }
 
 // Rows per workgroup in down, whose invocations all share their rows and split the k slots'
-// blocks among them; each activation texel a lane fetches serves that many rows. On lavapipe 16
-// rows beat 8 in three alternating rounds (whole 20b decode layer 14.3-14.9 ms against 15.0;
-// 32 rows were no better and compile a larger kernel). At most kWorkgroup: invocation r stores
-// row r.
+// blocks among them; each activation texel a lane fetches serves that many rows (16 measured
+// best on lavapipe: docs/performance.md). At most kWorkgroup: invocation r stores row r.
 uint32_t down_rows(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 16 : 4;
 }
 
-// (token, slot) entries per gate_up workgroup, taken one after another. On lavapipe one
-// workgroup row per entry ran slower the farther apart the selected experts lay (gate_up alone,
-// one token, k = 4, gpt-oss shapes: 28 ms for 4 of 32 experts, 57 ms for 4 of 128, 58 ms for
-// experts 0/32/64/96, 31 ms for 0/8/16/24); a workgroup walking a token's 4 entries in turn ran
-// 28, 34 and 34 ms. GPUs keep one entry a workgroup row, for the parallelism.
+// (token, slot) entries per gate_up workgroup, taken one after another: on CPU devices a
+// workgroup a row per entry ran slower the farther apart the chosen experts lay
+// (docs/performance.md); GPUs keep one entry a workgroup row, for the parallelism.
 uint32_t entries_per_group(const host::DeviceInfo& info) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
 }
@@ -165,14 +161,8 @@ namespace {
 
 // Whether prefill's grouped matmuls beat every pair reading its own expert rows. They read each
 // expert's bytes once per tile instead of once per pair, but their tiles are the dense matmul's,
-// which is slow on GPUs for now: on an H100 (gpt-oss-20b shapes, synthetic MXFP4 experts) the
-// whole model's pp512 ran 1169 tokens/s per pair and 246 grouped, one MoE layer of 512 tokens
-// 77 ms per pair against 93 ms grouped (32 experts) and 97 ms (128). Measured on lavapipe (2 cores,
-// gpt-oss shapes, MXFP4, k = 4): through storage buffers, 512 tokens and 32 experts (64 pairs an
-// expert) 20.5 s per pair, 13.7 s grouped; 128 experts (16 an expert) 25.4 s per pair, 33.9 s
-// grouped, since the FMAs an expert's rows feed shrink with its pairs while the decoding does not.
-// Once the per-pair kernels read texels, per pair won everywhere measured: 32 experts, 512 tokens
-// 8.9 s against 15.2 s grouped; 2048 tokens (256 pairs an expert) 36.2 s against 52.4 s.
+// slow on GPUs for now; only CPU devices reading through device addresses, with 33 pairs an
+// expert or more, measured faster grouped (docs/performance.md).
 bool grouped_pays(const host::DeviceInfo& info, bool texels, uint32_t pairs, uint32_t experts) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
 }

@@ -1,4 +1,4 @@
-// The mixture-of-experts block on the device (../shared/spec/gptoss.md §2.6): RMSNorm, router
+// The mixture-of-experts block on the device (docs/model.md, "MoE"): RMSNorm, router
 // matvec/matmul with bias, f32_moe_route (top-k, softmax over the k), then per (token, slot)
 // f32_<fmt>w_moe_gate_up and per token f32_<fmt>w_moe_down with the routing weights and the
 // residual folded in. Only the selected experts' weights are read.

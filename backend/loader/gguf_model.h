@@ -1,4 +1,4 @@
-// GPT-OSS from a GGUF file as llama.cpp writes it (../shared/spec/gptoss.md §5): the
+// GPT-OSS from a GGUF file as llama.cpp writes it (docs/formats.md, "GGUF names and keys"): the
 // configuration from the gpt-oss.* keys (head size from tensor shapes when key_length is absent),
 // and every tensor checked for presence, shape and type before anything is uploaded.
 #pragma once

@@ -1,4 +1,4 @@
-// GPT-OSS from a Hugging Face checkpoint folder (../shared/spec/gptoss.md §3.3): config.json, then
+// GPT-OSS from a Hugging Face checkpoint folder (docs/formats.md): config.json, then
 // model.safetensors or the shards model.safetensors.index.json lists. Experts as MXFP4
 // `*_blocks` + `*_scales` (linear nibble order) with gate and up fused in interleaved rows (even
 // rows gate, odd rows up), split here; or, in bf16 re-trains, plain `gate_up_proj` [E, in, 2F] and

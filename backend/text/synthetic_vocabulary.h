@@ -1,5 +1,5 @@
 // A small byte-level BPE vocabulary for synthetic models: the 256 byte tokens, merges that spell
-// common English words, unused padding, and o200k_harmony's special tokens (spec §6) — at their
+// common English words, unused padding, and o200k_harmony's special tokens (docs/model.md, "Harmony") — at their
 // real ids (199998..200018) when the vocabulary is large enough, else at its end.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Harmony, GPT-OSS's chat format (../shared/spec/gptoss.md §6): rendering messages into tokens
+// Harmony, GPT-OSS's chat format (docs/model.md, "Harmony"): rendering messages into tokens
 // and parsing the tokens a model writes back into messages on the analysis / commentary / final
 // channels. Special tokens go in by id and message text is encoded without special-token
 // parsing, so no text a user types can forge a message boundary.
