@@ -65,7 +65,7 @@ const Command kCommands[] = {
      "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n",
      false},
     {"demo", "demo                       the selftest (what `make demo` runs)\n", false},
-    {"version", "version                    library and ABI version\n", false},
+    {"version", "version, --version         library and ABI version\n", false},
 };
 
 const char* const kModelUsage =
@@ -172,7 +172,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "bench") return ossvk_cli::run_bench_model(*api, argc - 2, argv + 2);
   if (cmd == "make-model") return ossvk_cli::run_make_model(*api, argc - 2, argv + 2);
   if (cmd == "selftest" || cmd == "demo") return ossvk_cli::run_selftest(*api, argc - 2, argv + 2);
-  if (cmd == "version") {
+  if (cmd == "version" || cmd == "--version") {
     std::printf("ossvk ABI %u\n", api->abi_version_fn());
     return 0;
   }
