@@ -7,6 +7,7 @@
 #include "backend/formats/device_format.h"
 #include "backend/kernels/matmul.h"
 #include "reference/matmul.h"
+#include "shaders/kernel_names.h"
 #include "support/weights.h"
 
 namespace ossvk::bench {
@@ -91,8 +92,8 @@ CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorForm
 
 Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat format, LinearOp op,
                  uint32_t m, uint32_t k, uint32_t n, int runs) {
-  return {std::string("f32_") + device_format_info(device_format_of(format)).name +
-              (op == LinearOp::matvec ? "w_matvec" : "w_matmul"),
+  return {kernel_for(op == LinearOp::matvec ? kernel_names::matvec : kernel_names::matmul,
+                     device_format_of(format)),
           std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : ""),
           [&device, &transfer, format, op, m, k, n, runs](CaseResult r) {
             return run_linear(device, transfer, format, op, m, k, n, runs, std::move(r));

@@ -5,7 +5,7 @@
 // multiple of 4 floats go four at a time: a decode step's lone workgroup is bound by how many
 // loads each invocation waits on in turn (an H100 spent 11 us a row of 2880 one float at a time).
 #include "common.glsl"
-#include "norm_push.h"
+#include "rmsnorm_push.h"
 
 layout(local_size_x_id = 0) in;
 

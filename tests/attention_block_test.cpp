@@ -7,6 +7,7 @@
 
 #include "backend/device_matrix.h"
 #include "backend/kernels/attention.h"
+#include "backend/kernels/rmsnorm.h"
 #include "backend/kernels/matmul.h"
 #include "reference/attention.h"
 #include "support/gpu.h"

@@ -4,9 +4,12 @@
 #include <fstream>
 #include <numeric>
 
+#include "backend/formats/device_format.h"
 #include "backend/kernels/copy.h"
+#include "host/embedded_kernels.h"
 #include "host/live_objects.h"
 #include "host/profile.h"
+#include "shaders/kernel_names.h"
 #include "support/gpu.h"
 
 namespace ossvk::testing {
@@ -20,6 +23,34 @@ std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
 }
 
 class HostRuntime : public GpuTest {};
+
+// The generated names: every one is an embedded kernel, and each family lists its kernels in
+// DeviceFormat's order, which launchers index it by.
+TEST(KernelNames, every_name_is_embedded_and_families_follow_the_formats) {
+  namespace k = kernel_names;
+  for (const auto& family :
+       {k::matvec, k::matmul, k::get_rows, k::moe_gate_up, k::moe_down, k::moe_matmul,
+        k::moe_swiglu_matmul, k::matvec_texel, k::moe_gate_up_texel, k::moe_down_texel})
+    for (std::string_view name : family)
+      EXPECT_NE(host::find_embedded_kernel(name), nullptr) << name;
+  for (int f = 0; f < kDeviceFormatCount; ++f) {
+    const auto format = static_cast<DeviceFormat>(f);
+    const std::string stem = std::string("f32_") + device_format_info(format).name + "w_";
+    EXPECT_EQ(kernel_for(k::matvec, format), stem + "matvec");
+    EXPECT_EQ(kernel_for(k::matvec_texel, format), stem + "matvec_texel");
+    EXPECT_EQ(kernel_for(k::matmul, format), stem + "matmul");
+    EXPECT_EQ(kernel_for(k::get_rows, format), stem + "get_rows");
+    EXPECT_EQ(kernel_for(k::moe_gate_up, format), stem + "moe_gate_up");
+    EXPECT_EQ(kernel_for(k::moe_gate_up_texel, format), stem + "moe_gate_up_texel");
+    EXPECT_EQ(kernel_for(k::moe_down, format), stem + "moe_down");
+    EXPECT_EQ(kernel_for(k::moe_down_texel, format), stem + "moe_down_texel");
+    EXPECT_EQ(kernel_for(k::moe_matmul, format), stem + "moe_matmul");
+    EXPECT_EQ(kernel_for(k::moe_swiglu_matmul, format), stem + "moe_swiglu_matmul");
+  }
+  for (std::string_view name : {k::f32_copy, k::f32_rmsnorm, k::f32_topk, k::f32_moe_route,
+                                k::f32_moe_group, k::f32_moe_combine, k::f32_attention_reduce})
+    EXPECT_NE(host::find_embedded_kernel(name), nullptr) << name;
+}
 
 // A status's category decides the ABI's code: from the VkResult where Vulkan gave one, else as
 // made. A bad file or argument prints its message alone (it names what is wrong); others add

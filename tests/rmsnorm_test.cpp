@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "backend/kernels/attention.h"
+#include "backend/kernels/rmsnorm.h"
 #include "reference/attention.h"
 #include "support/gpu.h"
 

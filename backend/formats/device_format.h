@@ -5,7 +5,10 @@
 // in GGUF split order on the device (byte j: element j low nibble, element j+16 high nibble), so
 // HF/MLX linear-order files are permuted at upload and one decoder serves each element type.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "reference/tensor_format.h"
 
@@ -23,6 +26,14 @@ struct DeviceFormatInfo {
 };
 
 const DeviceFormatInfo& device_format_info(DeviceFormat format);
+
+// A family's kernel for `format`: shaders/kernel_names.h lists each family in DeviceFormat's
+// order (a test checks every name against the format's).
+template <size_t N>
+std::string kernel_for(const std::array<std::string_view, N>& family, DeviceFormat format) {
+  static_assert(N == kDeviceFormatCount, "a family has one kernel per device format");
+  return std::string(family[static_cast<size_t>(format)]);
+}
 DeviceFormat device_format_of(TensorFormat format);
 
 }  // namespace ossvk

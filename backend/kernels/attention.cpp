@@ -8,7 +8,7 @@
 
 #include "host/transfer.h"
 #include "shaders/attention_kernel_push.h"
-#include "shaders/norm_push.h"
+#include "shaders/kernel_names.h"
 #include "shaders/rope_push.h"
 
 namespace ossvk {
@@ -17,7 +17,6 @@ namespace {
 static_assert(sizeof(shaders::RopePush) == 72, "RopePush must match its GLSL std430 layout");
 static_assert(sizeof(shaders::AttentionPush) == 88,
               "AttentionPush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::RmsnormPush) == 40, "RmsnormPush must match its GLSL std430 layout");
 
 constexpr uint32_t kKeyTile = 32;               // keys per shared-memory tile
 constexpr uint32_t kSplitKeys = 256;            // keys per split in long decode contexts
@@ -164,9 +163,11 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
   if (!q || q.size() < uint64_t{tokens} * d.heads * d.head_dim * 4)
     return fail("rope: q is too small");
 
-  const char* kernel = cache.f16 ? "f32_rope_f16kv_write" : "f32_rope_kv_write";
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline,
-                         device.pipelines().get({kernel, {d.head_dim}, sizeof(shaders::RopePush)}));
+  const std::string_view kernel =
+      cache.f16 ? kernel_names::f32_rope_f16kv_write : kernel_names::f32_rope_kv_write;
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* pipeline,
+      device.pipelines().get({std::string(kernel), {d.head_dim}, sizeof(shaders::RopePush)}));
   shaders::RopePush push{};
   push.qkv = qkv.address();
   push.table = rope.table.address();
@@ -227,14 +228,16 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   }
 
   const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
-  const char* kernel = cache.f16 ? "f32_f16kv_attention" : "f32_attention";
-  host::PipelineDesc desc{kernel,
+  const std::string_view kernel =
+      cache.f16 ? kernel_names::f32_f16kv_attention : kernel_names::f32_attention;
+  host::PipelineDesc desc{std::string(kernel),
                           {queries * group, d.head_dim, group, queries, kKeyTile},
                           sizeof(shaders::AttentionPush)};
   uint32_t groups_x = (tokens + queries - 1) / queries;
   if (tokens == 1) {
     const DecodeLayout layout = decode_layout(device.info(), d);
-    desc = {cache.f16 ? "f32_f16kv_attention_decode" : "f32_attention_decode",
+    desc = {std::string(cache.f16 ? kernel_names::f32_f16kv_attention_decode
+                                  : kernel_names::f32_attention_decode),
             {layout.heads * layout.lanes, d.head_dim, group, layout.heads, layout.keys},
             sizeof(shaders::AttentionPush)};
     desc.required_subgroup_size = layout.required_lanes;
@@ -259,29 +262,13 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.splits = splits;
   stream.dispatch(*pipeline, &push, groups_x, d.kv_heads, splits);
   if (splits > 1) {
-    OSSVK_ASSIGN_OR_RETURN(
-        const host::Pipeline* reduce,
-        device.pipelines().get(
-            {"f32_attention_reduce", {d.head_dim}, sizeof(shaders::AttentionPush)}));
+    OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* reduce,
+                           device.pipelines().get({std::string(kernel_names::f32_attention_reduce),
+                                                   {d.head_dim},
+                                                   sizeof(shaders::AttentionPush)}));
     stream.barrier();
     stream.dispatch(*reduce, &push, (tokens * d.heads * d.head_dim + 63) / 64);
   }
-  return {};
-}
-
-host::Status encode_rmsnorm(host::Device& device, host::CommandStream& stream,
-                            const host::Buffer& x, const host::Buffer& gain, uint32_t n,
-                            uint32_t tokens, float eps, const host::Buffer& y) {
-  if (n == 0 || tokens == 0) return fail("rmsnorm: empty input");
-  const uint64_t bytes = uint64_t{n} * tokens * 4;
-  if (!x || x.size() < bytes || !y || y.size() < bytes || !gain || gain.size() < uint64_t{n} * 4)
-    return fail("rmsnorm: buffers smaller than " + std::to_string(tokens) + " x " +
-                std::to_string(n) + " floats");
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* pipeline,
-      device.pipelines().get({"f32_rmsnorm", {256}, sizeof(shaders::RmsnormPush)}));
-  shaders::RmsnormPush push{x.address(), gain.address(), y.address(), n, tokens, eps, 0};
-  stream.dispatch(*pipeline, &push, tokens);
   return {};
 }
 

@@ -79,9 +79,4 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
                               const host::Buffer& sinks, const host::Buffer& out,
                               const host::Buffer* scratch, const ReplayPosition* replay = nullptr);
 
-// y [tokens][n] = RMSNorm(x) * gain.
-host::Status encode_rmsnorm(host::Device& device, host::CommandStream& stream,
-                            const host::Buffer& x, const host::Buffer& gain, uint32_t n,
-                            uint32_t tokens, float eps, const host::Buffer& y);
-
 }  // namespace ossvk

@@ -5,6 +5,7 @@
 
 #include "backend/kernels/binding.h"
 #include "shaders/copy_push.h"
+#include "shaders/kernel_names.h"
 
 namespace ossvk {
 
@@ -23,7 +24,9 @@ host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
                       bytes <= device.info().max_storage_buffer_range &&
                       fits_texels(src, device.info());
   host::PipelineDesc desc{
-      texels ? "f32_copy_texel" : "f32_copy", {kWorkgroupSize}, sizeof(shaders::CopyPush)};
+      std::string(texels ? kernel_names::f32_copy_texel : kernel_names::f32_copy),
+      {kWorkgroupSize},
+      sizeof(shaders::CopyPush)};
   if (texels)
     desc.bindings = {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER};
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));

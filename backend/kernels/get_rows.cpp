@@ -3,6 +3,7 @@
 #include <string>
 
 #include "shaders/get_rows_push.h"
+#include "shaders/kernel_names.h"
 
 namespace ossvk {
 
@@ -11,7 +12,7 @@ static_assert(sizeof(shaders::GetRowsPush) == 64, "GetRowsPush must match its GL
 host::Status encode_get_rows(host::Device& device, host::CommandStream& stream,
                              const DeviceMatrix& w, const host::Buffer& ids, uint32_t n,
                              const host::Buffer& y) {
-  const std::string kernel = std::string("f32_") + device_format_info(w.format).name + "w_get_rows";
+  const std::string kernel = kernel_for(kernel_names::get_rows, w.format);
   if (w.parts.empty() || n == 0 || w.k % 32 || !ids || ids.size() < uint64_t{n} * 4 || !y ||
       y.size() < uint64_t{n} * w.k * 4)
     return host::Status::error(kernel + ": bad arguments (empty matrix, no ids, or short buffers)");

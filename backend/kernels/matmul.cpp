@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/kernels/binding.h"
+#include "shaders/kernel_names.h"
 #include "shaders/matmul_push.h"
 #include "shaders/moe_matmul_push.h"
 
@@ -142,8 +143,8 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                     const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                     const host::Buffer& y, bool accumulate) {
   const host::DeviceInfo& info = device.info();
-  const std::string kernel = std::string("f32_") + device_format_info(w.format).name +
-                             (op == Op::matvec ? "w_matvec" : "w_matmul");
+  const std::string kernel =
+      kernel_for(op == Op::matvec ? kernel_names::matvec : kernel_names::matmul, w.format);
   OSSVK_RETURN_IF_ERROR(check(op, w, x, n, bias, y, kernel));
 
   const MatvecLayout layout = matvec_layout(device, n, w.format);
@@ -158,7 +159,9 @@ host::Status encode(Op op, host::Device& device, host::CommandStream& stream, co
                 fits_texels(x, info);
   for (const DeviceMatrix::Part& part : w.parts)
     texels = texels && fits_texels(w.format, part, info);
-  host::PipelineDesc desc{texels ? kernel + "_texel" : kernel, {}, sizeof(shaders::MatmulPush)};
+  host::PipelineDesc desc{texels ? kernel_for(kernel_names::matvec_texel, w.format) : kernel,
+                          {},
+                          sizeof(shaders::MatmulPush)};
   host::Descriptor x_texels;  // bound with every part's planes
   if (texels) {
     constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
@@ -268,8 +271,8 @@ uint32_t moe_matmul_max_tiles(uint32_t pairs, uint32_t experts, uint32_t tile) {
 host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const MoeMatmulArgs& a) {
   const host::DeviceInfo& info = device.info();
-  const std::string kernel = std::string("f32_") + device_format_info(w.format).name +
-                             (a.x_up ? "w_moe_swiglu_matmul" : "w_moe_matmul");
+  const std::string kernel =
+      kernel_for(a.x_up ? kernel_names::moe_swiglu_matmul : kernel_names::moe_matmul, w.format);
   if (w.parts.empty() || !a.x || !a.bias || !a.y || !a.order || !a.tiles || !a.rows_per_expert ||
       w.m % a.rows_per_expert || w.k % 32 || !a.x_row_div)
     return host::Status::error(kernel + ": a buffer is missing or the shapes do not fit");

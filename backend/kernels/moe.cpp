@@ -4,9 +4,10 @@
 #include <bit>
 #include <cstring>
 
-#include "backend/kernels/attention.h"
 #include "backend/kernels/binding.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/rmsnorm.h"
+#include "shaders/kernel_names.h"
 #include "shaders/moe_combine_push.h"
 #include "shaders/moe_down_push.h"
 #include "shaders/moe_gate_up_push.h"
@@ -176,7 +177,8 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   const uint32_t pairs = tokens * top_k;
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* group,
-      device.pipelines().get({"f32_moe_group", {}, sizeof(shaders::MoeGroupPush)}));
+      device.pipelines().get(
+          {std::string(kernel_names::f32_moe_group), {}, sizeof(shaders::MoeGroupPush)}));
   const uint32_t tile = moe_matmul_tile(info, pairs, l.experts);
   shaders::MoeGroupPush gp{
       s.ids.address(), s.order.address(), s.tiles.address(), tokens, top_k, l.experts, tile};
@@ -211,7 +213,8 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
 
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* combine,
-      device.pipelines().get({"f32_moe_combine", {}, sizeof(shaders::MoeCombinePush)}));
+      device.pipelines().get(
+          {std::string(kernel_names::f32_moe_combine), {}, sizeof(shaders::MoeCombinePush)}));
   shaders::MoeCombinePush cp{
       s.y.address(), s.weights.address(), x.address(), out.address(), tokens, top_k, l.hidden, 0};
   stream.dispatch(*combine, &cp, (tokens * (l.hidden / 4) + 63) / 64);
@@ -251,7 +254,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
 
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* route,
-      device.pipelines().get({"f32_moe_route", {}, sizeof(shaders::MoeRoutePush)}));
+      device.pipelines().get(
+          {std::string(kernel_names::f32_moe_route), {}, sizeof(shaders::MoeRoutePush)}));
   shaders::MoeRoutePush rp{
       s.logits.address(), s.ids.address(), s.weights.address(), tokens, l.experts, top_k, 0};
   stream.dispatch(*route, &rp, (tokens + 63) / 64);
@@ -268,12 +272,12 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
 
   const uint32_t rows = rows_per_subgroup(info);
   const uint32_t per_group = std::max(1u, kWorkgroup / std::max(1u, info.subgroup_size)) * rows;
-  const std::string fmt = device_format_info(l.gate.format).name;
   const uint32_t entries = entries_per_group(info);
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
   // The GPUs' layout stages a token's activations in gate_up, a workgroup's pairs' in down.
   host::PipelineDesc gate_up_desc{
-      "f32_" + fmt + "w_moe_gate_up" + (texels ? "_texel" : ""),
+      kernel_for(texels ? kernel_names::moe_gate_up_texel : kernel_names::moe_gate_up,
+                 l.gate.format),
       {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
        std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks(device, l.hidden / 32)},
       sizeof(shaders::MoeGateUpPush)};
@@ -322,11 +326,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   }
   stream.barrier();
 
-  const std::string down_fmt = device_format_info(l.down.format).name;
   // down's workgroups share `drows` rows; its shared memory holds a sum per row per subgroup.
   const uint32_t drows = down_rows(info);
   host::PipelineDesc down_desc{
-      "f32_" + down_fmt + "w_moe_down" + (texels ? "_texel" : ""),
+      kernel_for(texels ? kernel_names::moe_down_texel : kernel_names::moe_down, l.down.format),
       {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage_blocks(device, kWorkgroup)},
       sizeof(shaders::MoeDownPush)};
   if (texels) down_desc.bindings.assign(4, kTexel);

@@ -4,6 +4,7 @@
 #include <bit>
 #include <string>
 
+#include "shaders/kernel_names.h"
 #include "shaders/topk_push.h"
 
 namespace ossvk {
@@ -37,8 +38,9 @@ host::Status encode_topk(host::Device& device, host::CommandStream& stream,
   if (groups(n) > device.info().max_workgroup_count_x)
     return host::Status::error("f32_topk: " + std::to_string(n) + " logits need more workgroups " +
                                "than the device allows in one dispatch");
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline,
-                         device.pipelines().get({"f32_topk", {}, sizeof(shaders::TopkPush)}));
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* pipeline,
+      device.pipelines().get({std::string(kernel_names::f32_topk), {}, sizeof(shaders::TopkPush)}));
   const host::Buffer* in = nullptr;
   host::Buffer* out = &scratch.ping;
   for (uint32_t count = n;;) {

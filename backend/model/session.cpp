@@ -7,6 +7,7 @@
 
 #include "backend/kernels/get_rows.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/rmsnorm.h"
 #include "backend/kernels/topk.h"
 
 namespace ossvk {
