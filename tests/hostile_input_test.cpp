@@ -308,6 +308,7 @@ TEST(ModelConfigCheck, hugging_face_sizes_and_constants_out_of_range_name_the_ke
       {"head_dim", "0"},
       {"num_attention_heads", "0"},
       {"num_local_experts", "0"},
+      {"num_key_value_heads", "0"},  // found by fuzz/hf_config_fuzz.cpp: heads % 0
       {"num_experts_per_tok", "9"},
       {"rms_norm_eps", "0"},
       {"rms_norm_eps", "2"},

@@ -124,9 +124,10 @@ host::Status check_model_config(const ModelConfig& c, const ConfigKeys& k,
   ck.count(c.window, k.window, 0);
   ck.count(c.swa_period, k.swa_period, 1);
   ck.count(c.context, k.context, 1);
-  ck.require(c.heads % c.kv_heads == 0, std::string(k.heads) + " " + std::to_string(c.heads) +
-                                            " is not a multiple of " + k.kv_heads + " " +
-                                            std::to_string(c.kv_heads));
+  // Both counts were checked above, but every argument here is evaluated: no division by 0.
+  ck.require(c.kv_heads && c.heads % c.kv_heads == 0,
+             std::string(k.heads) + " " + std::to_string(c.heads) + " is not a multiple of " +
+                 k.kv_heads + " " + std::to_string(c.kv_heads));
   // RMSNorm divides by sqrt(mean + eps); YaRN takes logs of theta, of the context over each beta
   // and divides by their difference: each must be finite and keep those finite and non-zero.
   ck.real(c.eps, k.eps, 0, 1, /*open_low=*/true);
