@@ -1,33 +1,17 @@
 #include "backend/kernels/moe.h"
 
-#include <algorithm>
-#include <bit>
-#include <cstring>
-
 #include "backend/kernels/binding.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/moe_combine.h"
+#include "backend/kernels/moe_down.h"
+#include "backend/kernels/moe_gate_up.h"
+#include "backend/kernels/moe_group.h"
+#include "backend/kernels/moe_route.h"
 #include "backend/kernels/rmsnorm.h"
-#include "shaders/kernel_names.h"
-#include "shaders/moe_combine_push.h"
-#include "shaders/moe_down_push.h"
-#include "shaders/moe_gate_up_push.h"
-#include "shaders/moe_group_push.h"
-#include "shaders/moe_route_push.h"
 
 namespace ossvk {
 namespace {
 
-static_assert(sizeof(shaders::MoeRoutePush) == 40,
-              "MoeRoutePush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::MoeGateUpPush) == 120,
-              "MoeGateUpPush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::MoeDownPush) == 104, "MoeDownPush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::MoeGroupPush) == 40,
-              "MoeGroupPush must match its GLSL std430 layout");
-static_assert(sizeof(shaders::MoeCombinePush) == 48,
-              "MoeCombinePush must match its GLSL std430 layout");
-
-constexpr uint32_t kWorkgroup = 64;
 constexpr uint32_t kMaxExperts = 256;
 
 host::Status fail(const std::string& name, const std::string& why) {
@@ -44,25 +28,6 @@ host::Result<host::Buffer> upload_floats(host::Device& device, host::Transfer& t
   return b;
 }
 
-// Rows per subgroup in gate_up, as in f32_<fmt>w_matvec.
-uint32_t rows_per_subgroup(const host::DeviceInfo& info) {
-  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 4;
-}
-
-// Rows per workgroup in down, whose invocations all share their rows and split the k slots'
-// blocks among them; each activation texel a lane fetches serves that many rows (16 measured
-// best on lavapipe: docs/performance.md). At most kWorkgroup: invocation r stores row r.
-uint32_t down_rows(const host::DeviceInfo& info) {
-  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 16 : 4;
-}
-
-// (token, slot) entries per gate_up workgroup, taken one after another: on CPU devices a
-// workgroup a row per entry ran slower the farther apart the chosen experts lay
-// (docs/performance.md); GPUs keep one entry a workgroup row, for the parallelism.
-uint32_t entries_per_group(const host::DeviceInfo& info) {
-  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : 1;
-}
-
 // Whether the decode kernels take their _texel variant (backend/kernels/binding.h): where the
 // device prefers descriptors and every plane and activation buffer fits a texel view.
 bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch& s) {
@@ -73,11 +38,6 @@ bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch&
     for (const DeviceMatrix::Part& part : m->parts)
       if (!fits_texels(m->format, part, info)) return false;
   return true;
-}
-
-// The experts [begin, end) a part of an expert matrix holds.
-std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p, uint32_t rows_per_expert) {
-  return {p.row_begin / rows_per_expert, (p.row_begin + p.rows) / rows_per_expert};
 }
 
 }  // namespace
@@ -175,14 +135,9 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
                             const host::Buffer& out) {
   const host::DeviceInfo& info = device.info();
   const uint32_t pairs = tokens * top_k;
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* group,
-      device.pipelines().get(
-          {std::string(kernel_names::f32_moe_group), {}, sizeof(shaders::MoeGroupPush)}));
   const uint32_t tile = moe_matmul_tile(info, pairs, l.experts);
-  shaders::MoeGroupPush gp{
-      s.ids.address(), s.order.address(), s.tiles.address(), tokens, top_k, l.experts, tile};
-  stream.dispatch(*group, &gp, 1);
+  OSSVK_RETURN_IF_ERROR(
+      encode_moe_group(device, stream, s.ids, tokens, top_k, l.experts, tile, s.order, s.tiles));
   stream.barrier();
 
   MoeMatmulArgs a;
@@ -211,14 +166,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.down, a));
   stream.barrier();
 
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* combine,
-      device.pipelines().get(
-          {std::string(kernel_names::f32_moe_combine), {}, sizeof(shaders::MoeCombinePush)}));
-  shaders::MoeCombinePush cp{
-      s.y.address(), s.weights.address(), x.address(), out.address(), tokens, top_k, l.hidden, 0};
-  stream.dispatch(*combine, &cp, (tokens * (l.hidden / 4) + 63) / 64);
-  return {};
+  return encode_moe_combine(device, stream, s.y, s.weights, x, out, tokens, top_k, l.hidden);
 }
 
 }  // namespace
@@ -252,13 +200,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
   stream.barrier();
 
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* route,
-      device.pipelines().get(
-          {std::string(kernel_names::f32_moe_route), {}, sizeof(shaders::MoeRoutePush)}));
-  shaders::MoeRoutePush rp{
-      s.logits.address(), s.ids.address(), s.weights.address(), tokens, l.experts, top_k, 0};
-  stream.dispatch(*route, &rp, (tokens + 63) / 64);
+  OSSVK_RETURN_IF_ERROR(
+      encode_moe_route(device, stream, s.logits, tokens, l.experts, top_k, s.ids, s.weights));
   stream.barrier();
   const bool texels = use_texels(device, l, s);
   const bool grouped =
@@ -270,101 +213,9 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
                           std::to_string(kMaxMatvecColumns) + " tokens");
   if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
 
-  const uint32_t rows = rows_per_subgroup(info);
-  const uint32_t per_group = std::max(1u, kWorkgroup / std::max(1u, info.subgroup_size)) * rows;
-  const uint32_t entries = entries_per_group(info);
-  constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
-  // The GPUs' layout stages a token's activations in gate_up, a workgroup's pairs' in down.
-  host::PipelineDesc gate_up_desc{
-      kernel_for(texels ? kernel_names::moe_gate_up_texel : kernel_names::moe_gate_up,
-                 l.gate.format),
-      {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
-       std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks(device, l.hidden / 32)},
-      sizeof(shaders::MoeGateUpPush)};
-  host::Descriptor x_texels, act_texels;  // the activations, bound with every part's planes
-  if (texels) {
-    gate_up_desc.bindings.assign(7, kTexel);
-    OSSVK_ASSIGN_OR_RETURN(x_texels, texel(s.normed, host::TexelFormat::f32x4));
-    OSSVK_ASSIGN_OR_RETURN(act_texels, texel(s.act, host::TexelFormat::f32x4));
-  }
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* gate_up, device.pipelines().get(gate_up_desc));
-  for (size_t i = 0; i < l.gate.parts.size(); ++i) {
-    const auto& g = l.gate.parts[i];
-    const auto& u = l.up.parts[i];
-    auto [begin, end] = part_experts(g, l.ff);
-    shaders::MoeGateUpPush p{};
-    p.gate_quants = g.quants.address();
-    p.gate_scales = g.scales.address();
-    p.gate_aux = g.aux.address();
-    p.up_quants = u.quants.address();
-    p.up_scales = u.scales.address();
-    p.up_aux = u.aux.address();
-    p.gate_bias = l.gate_bias.address();
-    p.up_bias = l.up_bias.address();
-    p.x = s.normed.address();
-    p.ids = s.ids.address();
-    p.act = s.act.address();
-    p.hidden = l.hidden;
-    p.ff = l.ff;
-    p.tokens = tokens;
-    p.top_k = top_k;
-    p.expert_begin = begin;
-    p.expert_end = end;
-    p.group_blocks = l.gate.group_size / 32;
-    p.flags = l.gate.scales_bf16 ? 1 : 0;
-    const uint32_t gx = (l.ff + per_group - 1) / per_group;
-    const uint32_t gy = (tokens * top_k + entries - 1) / entries;
-    if (texels) {
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels gt, weight_texels(l.gate.format, g));
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels ut, weight_texels(l.up.format, u));
-      const host::Descriptor bindings[7] = {gt.quants, gt.scales, gt.aux,  ut.quants,
-                                            ut.scales, ut.aux,    x_texels};
-      stream.dispatch(*gate_up, bindings, &p, gx, gy);
-    } else {
-      stream.dispatch(*gate_up, &p, gx, gy);
-    }
-  }
+  OSSVK_RETURN_IF_ERROR(encode_moe_gate_up(device, stream, l, s, tokens, top_k, texels));
   stream.barrier();
-
-  // down's workgroups share `drows` rows; its shared memory holds a sum per row per subgroup.
-  const uint32_t drows = down_rows(info);
-  host::PipelineDesc down_desc{
-      kernel_for(texels ? kernel_names::moe_down_texel : kernel_names::moe_down, l.down.format),
-      {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage_blocks(device, kWorkgroup)},
-      sizeof(shaders::MoeDownPush)};
-  if (texels) down_desc.bindings.assign(4, kTexel);
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* down, device.pipelines().get(down_desc));
-  for (size_t i = 0; i < l.down.parts.size(); ++i) {
-    const auto& part = l.down.parts[i];
-    auto [begin, end] = part_experts(part, l.hidden);
-    shaders::MoeDownPush p{};
-    p.quants = part.quants.address();
-    p.scales = part.scales.address();
-    p.aux = part.aux.address();
-    p.bias = l.down_bias.address();
-    p.act = s.act.address();
-    p.ids = s.ids.address();
-    p.weights = s.weights.address();
-    p.residual = x.address();
-    p.result = out.address();
-    p.hidden = l.hidden;
-    p.ff = l.ff;
-    p.tokens = tokens;
-    p.top_k = top_k;
-    p.expert_begin = begin;
-    p.expert_end = end;
-    p.group_blocks = l.down.group_size / 32;
-    p.flags = (l.down.scales_bf16 ? 1 : 0) | (i > 0 ? 2 : 0);
-    if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
-    const uint32_t gx = (l.hidden + drows - 1) / drows;
-    if (texels) {
-      OSSVK_ASSIGN_OR_RETURN(WeightTexels dt, weight_texels(l.down.format, part));
-      const host::Descriptor bindings[4] = {dt.quants, dt.scales, dt.aux, act_texels};
-      stream.dispatch(*down, bindings, &p, gx, tokens);
-    } else {
-      stream.dispatch(*down, &p, gx, tokens);
-    }
-  }
+  OSSVK_RETURN_IF_ERROR(encode_moe_down(device, stream, l, s, x, out, tokens, top_k, texels));
   return {};
 }
 

@@ -1,9 +1,12 @@
-// The mixture-of-experts block on the device (docs/model.md, "MoE"): RMSNorm, router
-// matvec/matmul with bias, f32_moe_route (top-k, softmax over the k), then per (token, slot)
-// f32_<fmt>w_moe_gate_up and per token f32_<fmt>w_moe_down with the routing weights and the
-// residual folded in. Only the selected experts' weights are read.
+// The mixture-of-experts block on the device (docs/model.md, "One block"): RMSNorm, router
+// matvec/matmul with bias, f32_moe_route (moe_route.h: top-k, softmax over the k), then per
+// (token, slot) f32_<fmt>w_moe_gate_up (moe_gate_up.h) and per token f32_<fmt>w_moe_down
+// (moe_down.h) with the routing weights and the residual folded in; prefill may instead group
+// the pairs by expert (moe_group.h, grouped matmuls, moe_combine.h). Only the selected experts'
+// weights are read. Each kernel has its own launcher; this file orchestrates them.
 #pragma once
 #include <string>
+#include <utility>
 
 #include "backend/device_matrix.h"
 
@@ -45,6 +48,12 @@ struct MoeScratch {
 };
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
                                             uint32_t tokens, uint32_t top_k);
+
+// The experts [begin, end) a part of an expert matrix holds (parts hold whole experts).
+inline std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p,
+                                                  uint32_t rows_per_expert) {
+  return {p.row_begin / rows_per_expert, (p.row_begin + p.rows) / rows_per_expert};
+}
 
 // out [tokens][hidden] = x + MoE(x). Reads ids/weights back from scratch if the caller wants
 // them. `name` names the layer in errors. Up to kMaxMatvecColumns tokens (decode) every
