@@ -1,6 +1,6 @@
-// Launchers of the attention step: f32_rope_kv_write, f32_attention (+ f32_attention_reduce for
-// long decode contexts) and f32_rmsnorm, with the per-layer K/V cache and the RoPE table they
-// use (docs/model.md, "One block").
+// Launchers of the attention step: f32_rope_kv_write and f32_attention (+ f32_attention_decode
+// for one-token steps, f32_attention_reduce for long decode contexts), with the per-layer K/V
+// cache and the RoPE table they use (docs/model.md, "One block"). RMSNorm: rmsnorm.h.
 #pragma once
 #include "host/transfer.h"
 
