@@ -9,6 +9,7 @@
 set -u
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
+: >"$d/out"  # exists before the chat starts, so the wait below can read its size at once
 (echo Hello; sleep 3; echo /exit) | "$1" chat --preset tiny --seed 4 --temp 0 -n 100000 > "$d/out" 2>&1 &
 pid=$!
 # The banner is one line of about 150 bytes; the reply streams after it.
