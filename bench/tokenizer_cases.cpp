@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -33,22 +32,11 @@ host::Result<std::string> bench_text(const std::string& file) {
   return s.str();
 }
 
-// The vocabulary twice: as given, and with the pattern spelled so that PCRE2 runs it.
+// The vocabulary of `file`, or the synthetic one.
 host::Result<text::Vocabulary> vocabulary_of(const std::string& file) {
   if (file.empty()) return text::synthetic_vocabulary(201088);
   OSSVK_ASSIGN_OR_RETURN(auto gguf, GgufFile::open(file));
-  const GgufValue* tokens = gguf->find("tokenizer.ggml.tokens");
-  if (!tokens || !gguf->find("tokenizer.ggml.merges"))
-    return host::Status::error(file + ": no tokenizer.ggml.tokens and merges");
-  text::Vocabulary v;
-  for (const auto& s : tokens->strings) v.tokens.emplace_back(s);
-  for (const auto& s : gguf->find("tokenizer.ggml.merges")->strings) v.merges.emplace_back(s);
-  if (const GgufValue* types = gguf->find("tokenizer.ggml.token_type");
-      types && types->count == v.tokens.size()) {
-    v.types.resize(types->count);
-    std::memcpy(v.types.data(), types->raw.data(), types->count * 4);
-  }
-  return v;
+  return text::vocabulary_from_gguf(*gguf);
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {

@@ -127,7 +127,7 @@ host::Result<Tokenizer> Tokenizer::create(Vocabulary v, uint32_t model_vocab,
   return t;
 }
 
-host::Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file, uint32_t model_vocab) {
+host::Result<Vocabulary> vocabulary_from_gguf(const GgufFile& file) {
   const std::string& source = file.path();
   auto model = file.get_string("tokenizer.ggml.model");
   if (!model.ok()) return bad(source, "no tokenizer (tokenizer.ggml.model is missing)");
@@ -161,7 +161,12 @@ host::Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file, uint32_t mode
     if (!id.ok()) return id.status();
     *slot = static_cast<uint32_t>(std::min<uint64_t>(id.value(), UINT32_MAX));
   }
-  return create(std::move(v), model_vocab, source);
+  return v;
+}
+
+host::Result<Tokenizer> Tokenizer::from_gguf(const GgufFile& file, uint32_t model_vocab) {
+  OSSVK_ASSIGN_OR_RETURN(Vocabulary v, vocabulary_from_gguf(file));
+  return create(std::move(v), model_vocab, file.path());
 }
 
 std::optional<uint32_t> Tokenizer::find(std::string_view text) const {

@@ -36,6 +36,10 @@ struct Vocabulary {
   std::optional<uint32_t> bos, eos;
 };
 
+// The tokenizer.ggml.* keys of `file`, checked for their types; an error names the file and the
+// key. Tokenizer::create checks the entries.
+host::Result<Vocabulary> vocabulary_from_gguf(const GgufFile& file);
+
 class Tokenizer {
  public:
   // `model_vocab` is the model's number of logits: the token list may be shorter (the ids between
