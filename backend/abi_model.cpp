@@ -14,6 +14,7 @@
 #include "backend/model/synthetic.h"
 #include "backend/text/hf_tokenizer.h"
 #include "host/device.h"
+#include "shaders/embedded_kernels.h"
 
 using ossvk::host::Status;
 using namespace ossvk::abi;
@@ -138,6 +139,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
   ossvk::host::DeviceOptions dopt;
+  dopt.kernels = ossvk::shaders::embedded_kernels();
   dopt.selector = options && options->device ? options->device : "";
   auto device = ossvk::host::Device::create(*l.instance, dopt);
   if (!device.ok()) return fail(device.status());

@@ -72,4 +72,21 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
   return dm;
 }
 
+host::Status check_linear(const std::string& kernel, const DeviceMatrix& w, const host::Buffer& x,
+                          uint32_t n, const host::Buffer* bias, const host::Buffer& y) {
+  auto fail = [&](const std::string& why) { return host::Status::error(kernel + ": " + why); };
+  if (w.parts.empty()) return fail("the weight matrix was not uploaded");
+  if (n == 0) return fail("no columns");
+  if (w.k % 32 != 0) return fail("K = " + std::to_string(w.k) + " is not a multiple of 32");
+  if (!x || x.size() < uint64_t{n} * w.k * 4)
+    return fail("x holds fewer than " + std::to_string(n) + " x K = " + std::to_string(w.k) +
+                " floats");
+  if (!y || y.size() < uint64_t{n} * w.m * 4)
+    return fail("y holds fewer than " + std::to_string(n) + " x M = " + std::to_string(w.m) +
+                " floats");
+  if (bias && (!*bias || bias->size() < uint64_t{w.m} * 4))
+    return fail("bias holds fewer than M = " + std::to_string(w.m) + " floats");
+  return {};
+}
+
 }  // namespace ossvk

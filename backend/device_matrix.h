@@ -36,4 +36,10 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
                                          const TensorData& w, const std::string& name,
                                          const UploadOptions& options = {});
 
+// What every launcher of Y = W X + b checks (f32_<fmt>w_matvec, f32_<fmt>w_matmul): W uploaded,
+// K a multiple of 32, n >= 1 columns, x [n][K], y [n][M] and bias [M] large enough. Errors
+// start with `kernel`.
+host::Status check_linear(const std::string& kernel, const DeviceMatrix& w, const host::Buffer& x,
+                          uint32_t n, const host::Buffer* bias, const host::Buffer& y);
+
 }  // namespace ossvk

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "backend/kernels/attention.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "reference/attention.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::bench {
 namespace {

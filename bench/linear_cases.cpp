@@ -6,9 +6,10 @@
 
 #include "backend/formats/device_format.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "reference/matmul.h"
 #include "shaders/kernel_names.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::bench {
 namespace {

@@ -15,6 +15,7 @@
 #include "host/transfer.h"
 #include "linear_cases.h"
 #include "moe_cases.h"
+#include "shaders/embedded_kernels.h"
 #include "tokenizer_cases.h"
 #include "topk_cases.h"
 
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   ossvk::host::DeviceOptions dopt;
+  dopt.kernels = ossvk::shaders::embedded_kernels();
   dopt.selector = opt.device;
   dopt.buffer_access = opt.access;
   auto device_r = ossvk::host::Device::create(*instance.value(), dopt);

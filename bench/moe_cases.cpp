@@ -5,7 +5,7 @@
 
 #include "backend/kernels/moe.h"
 #include "reference/moe.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::bench {
 namespace {

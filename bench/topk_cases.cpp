@@ -5,7 +5,7 @@
 
 #include "backend/kernels/topk.h"
 #include "backend/model/sampler.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::bench {
 namespace {

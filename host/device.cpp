@@ -77,9 +77,10 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
                                (options.buffer_access == BufferAccess::automatic &&
                                 info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && info.push_descriptor &&
                                 !instance.gpu_assisted_validation());
-  self->matvec_split_ = options.matvec_split;
+  self->tuning_ = options.tuning;
   self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
-  self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.pipeline_cache_dir);
+  self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.kernels,
+                                                   options.pipeline_cache_dir);
   if (options.profile) self->profile_ = std::make_unique<KernelProfile>();
   return self;
 }

@@ -3,9 +3,12 @@
 #pragma once
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "host/device_info.h"
 #include "host/memory.h"
@@ -21,14 +24,17 @@ namespace ossvk::host {
 enum class BufferAccess { automatic, addresses, descriptors };
 
 struct DeviceOptions {
+  // The SPIR-V kernels pipelines are built from, by name; they must outlive the device
+  // (the library's: shaders/embedded_kernels.h).
+  std::span<const KernelBinary> kernels;
   std::string selector;  // see select_device(); empty: OSSVK_DEVICE or the best device
   std::filesystem::path pipeline_cache_dir = PipelineCache::default_dir();  // empty: no disk cache
   VkDeviceSize block_size = 256ull << 20;
   BufferAccess buffer_access = BufferAccess::automatic;  // automatic: descriptors on CPU devices
-  // Subgroups sharing each run of f32_<fmt>w_matvec rows; 0: by device type. Non-zero also
-  // selects the GPUs' decode layouts (backend/kernels/matmul.h, gpu_layout): tests set it to run
-  // them on CPU devices.
-  uint32_t matvec_split = 0;
+  // Launcher choices fixed by the caller instead of by the device's type, by name. host/ only
+  // keeps them; the launchers name and read them (backend/kernels/decode_layout.h). Tests use
+  // them to run the GPUs' layouts on CPU devices.
+  std::map<std::string, uint32_t, std::less<>> tuning;
   bool profile = KernelProfile::requested();  // per-kernel GPU times, printed when the device goes
 };
 
@@ -46,7 +52,11 @@ class Device {
   Allocator& allocator() { return *allocator_; }
   // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }
-  uint32_t matvec_split() const { return matvec_split_; }  // DeviceOptions::matvec_split
+  // DeviceOptions::tuning's value for `name`; 0 where it has none.
+  uint32_t tuning(std::string_view name) const {
+    auto it = tuning_.find(name);
+    return it == tuning_.end() ? 0 : it->second;
+  }
   PipelineSet& pipelines() { return *pipelines_; }
   // Where command streams charge their kernels' GPU time; null unless DeviceOptions::profile.
   KernelProfile* profile() { return profile_.get(); }
@@ -72,7 +82,7 @@ class Device {
   std::atomic<bool> lost_ = false;
   std::atomic<VkResult> injected_ = VK_SUCCESS;
   bool prefers_descriptors_ = false;
-  uint32_t matvec_split_ = 0;
+  std::map<std::string, uint32_t, std::less<>> tuning_;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;
   std::unique_ptr<KernelProfile> profile_;

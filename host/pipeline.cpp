@@ -9,8 +9,6 @@
 
 #include <unistd.h>
 
-#include "host/embedded_kernels.h"
-
 namespace ossvk::host {
 namespace {
 
@@ -107,8 +105,9 @@ Status PipelineCache::save() const {
   return {};
 }
 
-PipelineSet::PipelineSet(VkDevice device, const DeviceInfo& info, std::filesystem::path cache_dir)
-    : device_(device), info_(info), cache_(device, info, std::move(cache_dir)) {}
+PipelineSet::PipelineSet(VkDevice device, const DeviceInfo& info,
+                         std::span<const KernelBinary> kernels, std::filesystem::path cache_dir)
+    : device_(device), info_(info), kernels_(kernels), cache_(device, info, std::move(cache_dir)) {}
 
 Result<const Pipeline*> PipelineSet::get(const PipelineDesc& desc) {
   std::lock_guard lock(mutex_);
@@ -121,8 +120,12 @@ Result<const Pipeline*> PipelineSet::get(const PipelineDesc& desc) {
 }
 
 Result<std::unique_ptr<Pipeline>> PipelineSet::build(const PipelineDesc& desc) {
-  const EmbeddedKernel* k = find_embedded_kernel(desc.kernel);
-  if (!k) return Status::error("no kernel named '" + desc.kernel + "' is built into ossvk");
+  const KernelBinary* k = nullptr;
+  for (const KernelBinary& binary : kernels_)
+    if (desc.kernel == binary.name) k = &binary;
+  if (!k)
+    return Status::error("no kernel named '" + desc.kernel + "' among the device's " +
+                         std::to_string(kernels_.size()) + " kernels");
   if (desc.push_size > info_.max_push_constants)
     return Status::error("kernel '" + desc.kernel + "' needs " + std::to_string(desc.push_size) +
                          " bytes of push constants; the device allows " +

@@ -1,21 +1,23 @@
-// Compute pipelines built from embedded SPIR-V by kernel name, with specialization constants and
-// an optional required subgroup size, backed by a VkPipelineCache persisted on disk.
+// Compute pipelines built from the device's SPIR-V kernels by name, with specialization constants
+// and an optional required subgroup size, backed by a VkPipelineCache persisted on disk.
 #pragma once
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "host/device_info.h"
 #include "host/handle.h"
+#include "host/kernel_binary.h"
 
 namespace ossvk::host {
 
 struct PipelineDesc {
-  std::string kernel;                      // embedded kernel name, e.g. "f32_mxfp4w_matvec"
+  std::string kernel;                      // a KernelBinary's name, e.g. "f32_mxfp4w_matvec"
   std::vector<uint32_t> spec;              // specialization constant i = spec[i]
   uint32_t push_size = 0;                  // bytes of the kernel's push-constant struct
   uint32_t required_subgroup_size = 0;     // 0: the driver chooses
@@ -54,7 +56,8 @@ class PipelineCache {
 
 class PipelineSet {
  public:
-  PipelineSet(VkDevice device, const DeviceInfo& info, std::filesystem::path cache_dir);
+  PipelineSet(VkDevice device, const DeviceInfo& info, std::span<const KernelBinary> kernels,
+              std::filesystem::path cache_dir);
   // Thread-safe; the pipeline lives as long as this set.
   Result<const Pipeline*> get(const PipelineDesc& desc);
   const PipelineCache& cache() const { return cache_; }
@@ -63,6 +66,7 @@ class PipelineSet {
   Result<std::unique_ptr<Pipeline>> build(const PipelineDesc& desc);
   VkDevice device_;
   const DeviceInfo& info_;
+  std::span<const KernelBinary> kernels_;
   PipelineCache cache_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;

@@ -32,7 +32,7 @@ Dot dot_row(const TensorData& w, uint64_t row, const std::vector<double>& v,
 }
 
 // fp32 roundings along the longest chain of a length-k matvec dot product
-// (tests/support/weights.h).
+// (testdata/weights.h).
 double matvec_chain(uint64_t k) {
   return static_cast<double>(k / 32 + 32);
 }

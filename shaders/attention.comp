@@ -16,11 +16,7 @@
 #include "attention_kernel_push.h"
 #include "kv_cache.glsl"
 
-layout(local_size_x_id = 0) in;  // kQueries * kGroup
-layout(constant_id = 1) const uint kHeadDim = 64;
-layout(constant_id = 2) const uint kGroup = 8;
-layout(constant_id = 3) const uint kQueries = 8;
-layout(constant_id = 4) const uint kKeys = 32;
+OSSVK_SPEC_CONSTANTS(OSSVK_ATTENTION_SPEC)
 
 shared float k_tile[kKeys][kHeadDim];
 shared float v_tile[kKeys][kHeadDim];

@@ -11,11 +11,7 @@
 #include "attention_kernel_push.h"
 #include "kv_cache.glsl"
 
-layout(local_size_x_id = 0) in;  // kHeads subgroups
-layout(constant_id = 1) const uint kHeadDim = 64;
-layout(constant_id = 2) const uint kGroup = 8;  // query heads per KV head
-layout(constant_id = 3) const uint kHeads = 8;  // query heads per workgroup
-layout(constant_id = 4) const uint kKeys = 32;
+OSSVK_SPEC_CONSTANTS(OSSVK_ATTENTION_DECODE_SPEC)
 
 // Rows padded by one float: lanes scoring different keys read one column of k_tile.
 shared float k_tile[kKeys][kHeadDim + 1];

@@ -1,4 +1,5 @@
-// Push constants of f32_attention and f32_attention_reduce.
+// Push constants of f32_attention, f32_attention_decode and f32_attention_reduce, and their
+// specialization constants.
 #include "push_macros.h"
 
 OSSVK_PUSH(AttentionPush) {
@@ -19,3 +20,26 @@ OSSVK_PUSH(AttentionPush) {
   uint32_t splits;
 }
 OSSVK_PUSH_END
+
+// f32_attention: kQueries query tokens times kGroup query heads (those of one KV head), an
+// invocation each; keys through shared memory in tiles of kKeys.
+#define OSSVK_ATTENTION_SPEC(X)                    \
+  X(0, local_size, kInvocations, invocations, 64u) \
+  X(1, uint, kHeadDim, head_dim, 64u)              \
+  X(2, uint, kGroup, group, 8u)                    \
+  X(3, uint, kQueries, queries, 8u)                \
+  X(4, uint, kKeys, keys, 32u)
+OSSVK_SPEC_STRUCT(AttentionSpec, OSSVK_ATTENTION_SPEC)
+
+// f32_attention_decode: kHeads of the kGroup query heads of one KV head, a subgroup each; keys
+// through shared memory in tiles of kKeys.
+#define OSSVK_ATTENTION_DECODE_SPEC(X)             \
+  X(0, local_size, kInvocations, invocations, 64u) \
+  X(1, uint, kHeadDim, head_dim, 64u)              \
+  X(2, uint, kGroup, group, 8u)                    \
+  X(3, uint, kHeads, heads, 8u)                    \
+  X(4, uint, kKeys, keys, 32u)
+OSSVK_SPEC_STRUCT(AttentionDecodeSpec, OSSVK_ATTENTION_DECODE_SPEC)
+
+#define OSSVK_ATTENTION_REDUCE_SPEC(X) X(0, uint, kHeadDim, head_dim, 64u)
+OSSVK_SPEC_STRUCT(AttentionReduceSpec, OSSVK_ATTENTION_REDUCE_SPEC)

@@ -7,7 +7,7 @@
 #include "attention_kernel_push.h"
 
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint kHeadDim = 64;
+OSSVK_SPEC_CONSTANTS(OSSVK_ATTENTION_REDUCE_SPEC)
 
 void main() {
   const uint idx = gl_GlobalInvocationID.x;  // (t * heads + h) * d + i

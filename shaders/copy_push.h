@@ -8,3 +8,6 @@ OSSVK_PUSH(CopyPush) {
   uint32_t pad;
 }
 OSSVK_PUSH_END
+
+#define OSSVK_COPY_SPEC(X) X(0, local_size, kInvocations, invocations, 64u)
+OSSVK_SPEC_STRUCT(CopySpec, OSSVK_COPY_SPEC)

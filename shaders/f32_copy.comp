@@ -7,7 +7,7 @@
 #include "common.glsl"
 #include "copy_push.h"
 
-layout(local_size_x_id = 0) in;
+OSSVK_SPEC_CONSTANTS(OSSVK_COPY_SPEC)
 
 #ifdef OSSVK_TEXEL
 layout(set = 0, binding = 0) uniform samplerBuffer src_t;

@@ -25,20 +25,7 @@
 #include "matmul_buffers.glsl"
 #include "weight_format.glsl"
 
-layout(local_size_x_id = 0) in;  // (kTileM / kThreadM) * (kTileN / kThreadN) invocations
-layout(constant_id = 1) const uint kTileM = 64;
-layout(constant_id = 2) const uint kTileN = 64;
-layout(constant_id = 3) const uint kThreadM = 8;  // rows per invocation
-layout(constant_id = 4) const uint kThreadN = 8;  // tokens per invocation
-// When the pipeline guarantees full subgroups of kTileN / kThreadN invocations, each subgroup
-// owns a band of rows and its lanes split the tokens: the W reads from shared memory are then
-// uniform across the subgroup, which compilers turn into one broadcast load (on lavapipe, the
-// difference between a scalar load and an 8-lane gather).
-layout(constant_id = 5) const bool kSubgroupRows = false;
-#ifdef MOE_SWIGLU
-layout(constant_id = 6) const float kAlpha = 1.702;
-layout(constant_id = 7) const float kLimit = 7.0;
-#endif
+OSSVK_SPEC_CONSTANTS(OSSVK_MATMUL_SPEC)
 
 shared float w_tile[32][kTileM + 1];  // [k][row]; +1 keeps column reads free of bank conflicts
 shared float x_tile[32][kTileN + 1];  // [k][token]

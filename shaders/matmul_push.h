@@ -1,5 +1,6 @@
 // Push constants of the f32_<fmt>w_matvec and f32_<fmt>w_matmul kernels:
 // Y[t][row] = sum_i W[row][i] X[t][i] + bias[row], for t < n tokens (columns).
+#include "matmul_spec.h"
 #include "push_macros.h"
 
 OSSVK_PUSH(MatmulPush) {
@@ -22,3 +23,16 @@ OSSVK_PUSH(MatmulPush) {
   uint32_t pad;
 }
 OSSVK_PUSH_END
+
+// f32_<fmt>w_matvec: kRows consecutive rows per run, shared by kSplit subgroups each summing a
+// slice of K; kCols (1..8) activation columns; kSubgroups at least the workgroup's subgroups;
+// kStageBlocks activation blocks staged in shared memory per step (shaders/stage_activations.glsl;
+// 0: none), lanes x kSplit.
+#define OSSVK_MATVEC_SPEC(X)                       \
+  X(0, local_size, kInvocations, invocations, 64u) \
+  X(1, uint, kRows, rows, 4u)                      \
+  X(2, uint, kCols, cols, 1u)                      \
+  X(3, uint, kSplit, split, 1u)                    \
+  X(4, uint, kSubgroups, subgroups, 8u)            \
+  X(5, uint, kStageBlocks, stage_blocks, 0u)
+OSSVK_SPEC_STRUCT(MatvecSpec, OSSVK_MATVEC_SPEC)

@@ -14,14 +14,7 @@
 
 // No [[unroll]] here: at most K/32/lanes outer iterations, far inside llvmpipe's loop budget, and
 // forcing the inner loops open measured slower (BF16 4096x14336: 19.8 -> 30.6 ms).
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint kRows = 4;
-layout(constant_id = 2) const uint kCols = 1;
-layout(constant_id = 3) const uint kSplit = 1;      // subgroups sharing each run of rows
-layout(constant_id = 4) const uint kSubgroups = 8;  // at least the workgroup's subgroups
-// Blocks of activations staged in shared memory per step (shaders/stage_activations.glsl; 0:
-// none): lanes x kSplit.
-layout(constant_id = 5) const uint kStageBlocks = 0;
+OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
 #define STAGE_LOAD(i) X4(i)
 #include "stage_activations.glsl"
 

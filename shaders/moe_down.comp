@@ -15,12 +15,7 @@
 #define ACT4(i) pc.act.v[i]
 #endif
 
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint kRows = 4;
-layout(constant_id = 2) const uint kSubgroups = 8;  // at least the workgroup's subgroups
-// (slot, block) pairs of activations staged in shared memory per step
-// (shaders/stage_activations.glsl; 0: none, else the workgroup size).
-layout(constant_id = 3) const uint kStageBlocks = 0;
+OSSVK_SPEC_CONSTANTS(OSSVK_MOE_DOWN_SPEC)
 #define STAGE_LOAD(i) ACT4(i)
 #include "stage_activations.glsl"
 

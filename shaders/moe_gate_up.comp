@@ -17,14 +17,7 @@
 #define ACT4(i) pc.x.v[i]
 #endif
 
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint kRows = 4;
-layout(constant_id = 2) const float kAlpha = 1.702;
-layout(constant_id = 3) const float kLimit = 7.0;
-layout(constant_id = 4) const uint kEntries = 1;
-// Blocks of the token's activations staged in shared memory (shaders/stage_activations.glsl;
-// 0: none, else hidden / 32).
-layout(constant_id = 5) const uint kStageBlocks = 0;
+OSSVK_SPEC_CONSTANTS(OSSVK_MOE_GATE_UP_SPEC)
 #define STAGE_LOAD(i) ACT4(i)
 #include "stage_activations.glsl"
 

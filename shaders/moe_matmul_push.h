@@ -2,6 +2,7 @@
 // matrix (gate, up or down, [experts][m][k] in parts of whole experts) against the rows of the
 // (token, slot) pairs that chose each expert, a tile of pairs per workgroup row (tiles and
 // order from f32_moe_group).
+#include "matmul_spec.h"
 #include "push_macros.h"
 
 OSSVK_PUSH(MoeMatmulPush) {

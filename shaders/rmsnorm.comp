@@ -7,7 +7,7 @@
 #include "common.glsl"
 #include "rmsnorm_push.h"
 
-layout(local_size_x_id = 0) in;
+OSSVK_SPEC_CONSTANTS(OSSVK_RMSNORM_SPEC)
 
 shared float partial_sums[64];
 

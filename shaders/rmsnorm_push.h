@@ -11,3 +11,6 @@ OSSVK_PUSH(RmsnormPush) {
   uint32_t pad;
 }
 OSSVK_PUSH_END
+
+#define OSSVK_RMSNORM_SPEC(X) X(0, local_size, kInvocations, invocations, 256u)
+OSSVK_SPEC_STRUCT(RmsnormSpec, OSSVK_RMSNORM_SPEC)

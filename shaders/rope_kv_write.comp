@@ -9,7 +9,7 @@
 #include "kv_cache.glsl"
 
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint kHeadDim = 64;
+OSSVK_SPEC_CONSTANTS(OSSVK_ROPE_SPEC)
 
 void main() {
   const uint half_dim = kHeadDim / 2u;

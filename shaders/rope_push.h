@@ -18,3 +18,6 @@ OSSVK_PUSH(RopePush) {
   float q_scale;
 }
 OSSVK_PUSH_END
+
+#define OSSVK_ROPE_SPEC(X) X(0, uint, kHeadDim, head_dim, 64u)
+OSSVK_SPEC_STRUCT(RopeSpec, OSSVK_ROPE_SPEC)

@@ -7,11 +7,12 @@
 
 #include "backend/device_matrix.h"
 #include "backend/kernels/attention.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "backend/kernels/rmsnorm.h"
 #include "backend/kernels/matmul.h"
 #include "reference/attention.h"
 #include "support/gpu.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::testing {
 namespace {

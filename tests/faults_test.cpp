@@ -5,6 +5,7 @@
 
 #include "backend/model/session.h"
 #include "host/live_objects.h"
+#include "shaders/embedded_kernels.h"
 #include "support/gpu.h"
 #include "support/synthetic_loader.h"
 
@@ -17,6 +18,7 @@ class Faults : public GpuTest {
   // Another logical device on the same GPU: what it loses or leaks is its own.
   std::unique_ptr<host::Device> second_device() {
     host::DeviceOptions o;
+    o.kernels = shaders::embedded_kernels();
     o.pipeline_cache_dir = gpu().cache_dir;
     auto d = host::Device::create(*gpu().instance, o);
     EXPECT_TRUE(d.ok()) << d.status().to_string();

@@ -6,9 +6,9 @@
 
 #include "backend/formats/device_format.h"
 #include "backend/kernels/copy.h"
-#include "host/embedded_kernels.h"
 #include "host/live_objects.h"
 #include "host/profile.h"
+#include "shaders/embedded_kernels.h"
 #include "shaders/kernel_names.h"
 #include "support/gpu.h"
 
@@ -24,6 +24,12 @@ std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
 
 class HostRuntime : public GpuTest {};
 
+bool embedded(std::string_view name) {
+  for (const host::KernelBinary& k : shaders::embedded_kernels())
+    if (name == k.name) return true;
+  return false;
+}
+
 // The generated names: every one is an embedded kernel, and each family lists its kernels in
 // DeviceFormat's order, which launchers index it by.
 TEST(KernelNames, every_name_is_embedded_and_families_follow_the_formats) {
@@ -31,8 +37,7 @@ TEST(KernelNames, every_name_is_embedded_and_families_follow_the_formats) {
   for (const auto& family :
        {k::matvec, k::matmul, k::get_rows, k::moe_gate_up, k::moe_down, k::moe_matmul,
         k::moe_swiglu_matmul, k::matvec_texel, k::moe_gate_up_texel, k::moe_down_texel})
-    for (std::string_view name : family)
-      EXPECT_NE(host::find_embedded_kernel(name), nullptr) << name;
+    for (std::string_view name : family) EXPECT_TRUE(embedded(name)) << name;
   for (int f = 0; f < kDeviceFormatCount; ++f) {
     const auto format = static_cast<DeviceFormat>(f);
     const std::string stem = std::string("f32_") + device_format_info(format).name + "w_";
@@ -49,7 +54,7 @@ TEST(KernelNames, every_name_is_embedded_and_families_follow_the_formats) {
   }
   for (std::string_view name : {k::f32_copy, k::f32_rmsnorm, k::f32_topk, k::f32_moe_route,
                                 k::f32_moe_group, k::f32_moe_combine, k::f32_attention_reduce})
-    EXPECT_NE(host::find_embedded_kernel(name), nullptr) << name;
+    EXPECT_TRUE(embedded(name)) << name;
 }
 
 // A status's category decides the ABI's code: from the VkResult where Vulkan gave one, else as
@@ -240,6 +245,7 @@ TEST_F(HostRuntime, copy_kernel_copies) {
 TEST_F(HostRuntime, profile_charges_every_dispatch_to_its_kernel) {
   EXPECT_EQ(device().profile(), nullptr);
   host::DeviceOptions opt;
+  opt.kernels = shaders::embedded_kernels();
   opt.pipeline_cache_dir = gpu().cache_dir;
   opt.profile = true;
   auto dev = host::Device::create(*gpu().instance, opt);
@@ -309,6 +315,7 @@ class PipelineCacheTest : public GpuTest {
   // A second device on the same instance, caching in dir_; builds one pipeline.
   bool build_one(bool* loaded) {
     host::DeviceOptions opt;
+    opt.kernels = shaders::embedded_kernels();
     opt.pipeline_cache_dir = dir_;
     auto dev = host::Device::create(*gpu().instance, opt);
     EXPECT_TRUE(dev.ok()) << dev.status().to_string();

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "formats.h"
 #include "support/linear_tester.h"
 

@@ -3,8 +3,9 @@
 
 #include "backend/formats/repack.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "support/gpu.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::testing {
 namespace {

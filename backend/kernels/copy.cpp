@@ -25,8 +25,7 @@ host::Status encode_f32_copy(host::Device& device, host::CommandStream& stream,
                       fits_texels(src, device.info());
   host::PipelineDesc desc{
       std::string(texels ? kernel_names::f32_copy_texel : kernel_names::f32_copy),
-      {kWorkgroupSize},
-      sizeof(shaders::CopyPush)};
+      shaders::CopySpec{kWorkgroupSize}.words(), sizeof(shaders::CopyPush)};
   if (texels)
     desc.bindings = {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER};
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));

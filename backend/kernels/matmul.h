@@ -1,65 +1,51 @@
-// Launchers of f32_<fmt>w_matvec and f32_<fmt>w_matmul: Y[t] = W X[t] + b for t < n, with fp32
-// activations X [n][K] and outputs Y [n][M] (row-major), W in its format on the device. The
-// kernel is chosen by W's format; a matrix split into parts takes one dispatch per part.
+// Launcher of f32_<fmt>w_matmul (shaders/matmul.comp), prefill's dense product: Y[t] = W X[t] + b
+// for any n >= 1 tokens, tiled through shared memory, fp32 activations X [n][K] and outputs
+// Y [n][M] (row-major), W in its format on the device. Also encode_linear, which picks the
+// matvec or the matmul by n, and the tile both this and the grouped expert matmul use.
 #pragma once
+#include <string>
+
 #include "backend/device_matrix.h"
+#include "shaders/matmul_spec.h"
 
 namespace ossvk {
 
-inline constexpr uint32_t kMaxMatvecColumns = 8;
-
-// Whether the decode kernels (f32_<fmt>w_matvec, _moe_gate_up, _moe_down) take the GPUs' layout:
-// K split among subgroups and activations staged in shared memory. On GPUs, and on any device
-// whose options force a matvec split (the tests do, to run this layout on lavapipe).
-bool gpu_layout(const host::Device& device);
-// Activation blocks a decode kernel stages per run in the GPU layout
-// (shaders/stage_activations.glsl): `blocks`, or 0 where the device takes the CPU layout or the
-// run would take more than half its shared memory.
-uint32_t stage_blocks(const host::Device& device, uint32_t blocks);
-
-// Decode: 1 <= n <= kMaxMatvecColumns columns share one read of W. bias may be null;
-// accumulate adds the result to y (a residual stream) instead of overwriting it.
-host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
-                           const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate = false);
-
-// Prefill: any n >= 1, tiled through shared memory. bias and accumulate as above.
+// bias may be null; accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate = false);
 
-// Either of the above by n: matvec up to kMaxMatvecColumns columns, matmul beyond.
+// encode_matvec up to kMaxMatvecColumns columns, encode_matmul beyond.
 host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate = false);
 
-// Prefill's grouped expert matmul, f32_<fmt>w_moe_matmul. `w` holds every expert's
-// `rows_per_expert` rows (in parts of whole experts). For each tile of (token, slot) pairs that
-// chose one expert e (`order` and `tiles` from f32_moe_group), y[p] = W_e x[p / x_row_div] +
-// bias[e] for every pair p of the tile: each expert's weights are decoded once per tile rather
-// than once per pair. With `x_up` the loaded values are the clamped SwiGLU of x (gate) and x_up
-// (f32_<fmt>w_moe_swiglu_matmul, the down projection). `max_tiles` bounds the tiles f32_moe_group
-// can make (moe_matmul_max_tiles).
-struct MoeMatmulArgs {
-  const host::Buffer* x = nullptr;
-  const host::Buffer* x_up = nullptr;  // null: plain loads
-  const host::Buffer* bias = nullptr;  // [experts][rows_per_expert]
-  const host::Buffer* y = nullptr;     // [pairs][rows_per_expert]
-  const host::Buffer* order = nullptr;
-  const host::Buffer* tiles = nullptr;
-  uint32_t rows_per_expert = 0, x_row_div = 1;
-  uint32_t tile_n = 0;  // pairs per tile, from moe_matmul_tile
-  uint32_t max_tiles = 0;
-  float swiglu_alpha = 1.702f, swiglu_limit = 7.0f;
+// The matmul tile (shaders/matmul.comp's specialization constants): each invocation accumulates
+// thread_m x thread_n outputs; a subgroup's lanes split the tile's tokens and each subgroup owns
+// thread_m rows.
+struct MatmulTiling {
+  uint32_t tile_m, tile_n, thread_m, thread_n;
+  uint32_t subgroup_size;  // required subgroup size; 0: rows by invocation index instead
+  uint32_t invocations() const { return (tile_m / thread_m) * (tile_n / thread_n); }
+  uint32_t shared_bytes() const { return (32 * (tile_m + 1 + tile_n + 1) + 2 * tile_n) * 4; }
+  shaders::MatmulSpec spec() const {
+    return {.invocations = invocations(),
+            .tile_m = tile_m,
+            .tile_n = tile_n,
+            .thread_m = thread_m,
+            .thread_n = thread_n,
+            .subgroup_rows = subgroup_size != 0};
+  }
 };
-host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream,
-                               const DeviceMatrix& w, const MoeMatmulArgs& args);
-// Pairs per tile of the grouped expert matmul (f32_moe_group's tile_n) for a step of `pairs`
-// pairs over `experts` experts on this device: the narrowest that holds an expert's average
-// share, never below kMinMoeTile; and the most tiles such a step can make, so that
-// moe_matmul_max_tiles(pairs, experts, kMinMoeTile) bounds every step.
-inline constexpr uint32_t kMinMoeTile = 16;
-uint32_t moe_matmul_tile(const host::DeviceInfo& info, uint32_t pairs, uint32_t experts);
-uint32_t moe_matmul_max_tiles(uint32_t pairs, uint32_t experts, uint32_t tile);
+
+// Shared-memory loads are what a matmul spends its time on besides FMAs; on lavapipe each one is
+// an 8-lane gather, so large per-invocation tiles pay: 2880x2880 x 512 tokens went from 4.1
+// GFLOP/s (4x4 per invocation, 64x64 tile) to 7.6 (8x8) and 14.8 (32 rows x 16 tokens, a 64 x 128
+// tile of 16 invocations). GPUs keep an 8 x 4 register tile with a subgroup across 4-token
+// columns.
+MatmulTiling matmul_tiling(const host::DeviceInfo& info);
+// An error naming `kernel` where the tile does not fit the device's shared memory.
+host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& info,
+                          const std::string& kernel);
 
 }  // namespace ossvk

@@ -2,10 +2,12 @@
 
 #include "backend/kernels/binding.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "backend/kernels/moe_combine.h"
 #include "backend/kernels/moe_down.h"
 #include "backend/kernels/moe_gate_up.h"
 #include "backend/kernels/moe_group.h"
+#include "backend/kernels/moe_matmul.h"
 #include "backend/kernels/moe_route.h"
 #include "backend/kernels/rmsnorm.h"
 

@@ -1,7 +1,7 @@
 #include "backend/kernels/moe_down.h"
 
 #include "backend/kernels/binding.h"
-#include "backend/kernels/matmul.h"
+#include "backend/kernels/decode_layout.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_down_push.h"
 
@@ -37,7 +37,11 @@ host::Status encode_moe_down(host::Device& device, host::CommandStream& stream, 
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
   host::PipelineDesc down_desc{
       kernel_for(texels ? kernel_names::moe_down_texel : kernel_names::moe_down, l.down.format),
-      {kWorkgroup, drows, info.max_subgroups(kWorkgroup), stage_blocks(device, kWorkgroup)},
+      shaders::MoeDownSpec{.invocations = kWorkgroup,
+                           .rows = drows,
+                           .subgroups = info.max_subgroups(kWorkgroup),
+                           .stage_blocks = stage_blocks(device, kWorkgroup)}
+          .words(),
       sizeof(shaders::MoeDownPush)};
   host::Descriptor act_texels;  // the activations, bound with every part's planes
   if (texels) {

@@ -1,10 +1,9 @@
 #include "backend/kernels/moe_gate_up.h"
 
 #include <algorithm>
-#include <bit>
 
 #include "backend/kernels/binding.h"
-#include "backend/kernels/matmul.h"
+#include "backend/kernels/decode_layout.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_gate_up_push.h"
 
@@ -45,8 +44,13 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
   host::PipelineDesc gate_up_desc{
       kernel_for(texels ? kernel_names::moe_gate_up_texel : kernel_names::moe_gate_up,
                  l.gate.format),
-      {kWorkgroup, rows, std::bit_cast<uint32_t>(l.swiglu_alpha),
-       std::bit_cast<uint32_t>(l.swiglu_limit), entries, stage_blocks(device, l.hidden / 32)},
+      shaders::MoeGateUpSpec{.invocations = kWorkgroup,
+                             .rows = rows,
+                             .swiglu_alpha = l.swiglu_alpha,
+                             .swiglu_limit = l.swiglu_limit,
+                             .entries = entries,
+                             .stage_blocks = stage_blocks(device, l.hidden / 32)}
+          .words(),
       sizeof(shaders::MoeGateUpPush)};
   host::Descriptor x_texels;  // the activations, bound with every part's planes
   if (texels) {

@@ -19,8 +19,8 @@ host::Status encode_rmsnorm(host::Device& device, host::CommandStream& stream,
                                std::to_string(n) + " floats");
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* pipeline,
-      device.pipelines().get(
-          {std::string(kernel_names::f32_rmsnorm), {256}, sizeof(shaders::RmsnormPush)}));
+      device.pipelines().get({std::string(kernel_names::f32_rmsnorm),
+                              shaders::RmsnormSpec{}.words(), sizeof(shaders::RmsnormPush)}));
   shaders::RmsnormPush push{x.address(), gain.address(), y.address(), n, tokens, eps, 0};
   stream.dispatch(*pipeline, &push, tokens);
   return {};

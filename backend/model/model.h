@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "backend/kernels/attention.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "backend/kernels/moe.h"
 #include "reference/model.h"
 

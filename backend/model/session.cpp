@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "backend/kernels/attention.h"
 #include "backend/kernels/get_rows.h"
 #include "backend/kernels/matmul.h"
 #include "backend/kernels/rmsnorm.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "backend/kernels/topk.h"
 
 namespace ossvk {

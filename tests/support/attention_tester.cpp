@@ -8,7 +8,7 @@
 
 #include "reference/attention.h"
 #include "support/gpu.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::testing {
 

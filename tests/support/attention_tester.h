@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/kernels/attention.h"
+#include "backend/kernels/rope_kv_write.h"
 
 namespace ossvk::testing {
 

@@ -3,6 +3,10 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string>
+
+#include "backend/kernels/decode_layout.h"
+#include "shaders/embedded_kernels.h"
 
 namespace ossvk::testing {
 
@@ -20,6 +24,7 @@ Gpu& gpu() {
     // In the build tree: shared by the test processes, and gone with `make clean`.
     out->cache_dir = OSSVK_TEST_CACHE_DIR;
     host::DeviceOptions dopt;
+    dopt.kernels = shaders::embedded_kernels();
     dopt.pipeline_cache_dir = out->cache_dir;
     auto device = host::Device::create(*out->instance, dopt);
     if (!device.ok()) {
@@ -69,6 +74,7 @@ AccessDevice& gpu_with(host::BufferAccess access) {
   std::lock_guard lock(mutex);
   AccessDevice& d = devices[static_cast<int>(access)];
   host::DeviceOptions dopt;
+  dopt.kernels = shaders::embedded_kernels();
   dopt.buffer_access = access;
   make_device(d, dopt);
   return d;
@@ -79,8 +85,9 @@ AccessDevice& gpu_with_matvec_split(uint32_t split) {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   host::DeviceOptions dopt;
+  dopt.kernels = shaders::embedded_kernels();
   dopt.buffer_access = host::BufferAccess::addresses;
-  dopt.matvec_split = split;
+  dopt.tuning[std::string(kTuneMatvecSplit)] = split;
   make_device(devices[split], dopt);
   return devices[split];
 }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "reference/matmul.h"
 
 namespace ossvk::testing {

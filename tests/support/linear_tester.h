@@ -10,7 +10,7 @@
 
 #include "backend/device_matrix.h"
 #include "support/gpu.h"
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 namespace ossvk::testing {
 

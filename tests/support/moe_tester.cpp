@@ -1,6 +1,6 @@
 #include "support/moe_tester.h"
 
-#include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "support/weights.h"
+#include "testdata/weights.h"
 
 #include <bit>
 #include <cmath>

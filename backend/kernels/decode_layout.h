@@ -1,0 +1,26 @@
+// Which layout the decode kernels (f32_<fmt>w_matvec, f32_<fmt>w_moe_gate_up, f32_<fmt>w_moe_down)
+// take: the GPUs' (K split among subgroups, activations staged in shared memory) or the CPU
+// devices' (one subgroup per run of rows, activations read where they lie). By device type,
+// unless host::DeviceOptions::tuning fixes kTuneMatvecSplit.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "host/device.h"
+
+namespace ossvk {
+
+// Subgroups sharing each run of matvec rows; non-zero also selects the GPUs' layout everywhere.
+inline constexpr std::string_view kTuneMatvecSplit = "matvec_split";
+
+bool gpu_layout(const host::Device& device);
+// Subgroups sharing one run of f32_<fmt>w_matvec rows, each a slice of K: two on GPUs, where it
+// measured faster, one on CPU devices, where every lane's activations are best reused across
+// more rows (docs/performance.md, "Why the launchers choose what they do").
+uint32_t matvec_split(const host::Device& device);
+// Activation blocks a decode kernel stages per run in the GPU layout
+// (shaders/stage_activations.glsl): `blocks`, or 0 where the device takes the CPU layout or the
+// run would take more than half its shared memory.
+uint32_t stage_blocks(const host::Device& device, uint32_t blocks);
+
+}  // namespace ossvk

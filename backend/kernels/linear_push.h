@@ -1,0 +1,33 @@
+// The push constants f32_<fmt>w_matvec and f32_<fmt>w_matmul share (shaders/matmul_push.h), for
+// one part of W.
+#pragma once
+#include "backend/device_matrix.h"
+#include "shaders/matmul_push.h"
+
+namespace ossvk {
+
+static_assert(sizeof(shaders::MatmulPush) == 88, "MatmulPush must match its GLSL std430 layout");
+
+inline shaders::MatmulPush linear_push(const DeviceMatrix& w, const DeviceMatrix::Part& part,
+                                       const host::Buffer& x, uint32_t n, const host::Buffer* bias,
+                                       const host::Buffer& y, bool accumulate) {
+  shaders::MatmulPush push{};
+  push.quants = part.quants.address();
+  push.scales = part.scales.address();
+  push.aux = part.aux.address();
+  push.x = x.address();
+  push.bias = bias ? bias->address() : 0;
+  push.y = y.address();
+  push.row_offset = part.row_begin;
+  push.m = part.rows;
+  push.k = w.k;
+  push.n = n;
+  push.x_stride = w.k;
+  push.y_stride = w.m;
+  push.has_bias = bias ? 1 : 0;
+  push.group_blocks = w.group_size / 32;
+  push.flags = (w.scales_bf16 ? 1 : 0) | (accumulate ? 2 : 0);
+  return push;
+}
+
+}  // namespace ossvk

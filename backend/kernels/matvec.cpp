@@ -1,0 +1,106 @@
+#include "backend/kernels/matvec.h"
+
+#include <algorithm>
+#include <string>
+
+#include "backend/kernels/binding.h"
+#include "backend/kernels/decode_layout.h"
+#include "backend/kernels/linear_push.h"
+#include "shaders/kernel_names.h"
+
+namespace ossvk {
+namespace {
+
+// Rows per subgroup in matvec: each lane's activation loads serve this many rows. CPU devices
+// gather every load, so they share it across 8 rows; GPUs measured best at 2 (block formats) and
+// 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". More than 4
+// columns halve the rows, since the columns multiply the accumulators.
+uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format) {
+  const bool wide =
+      format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
+  uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : wide ? 4 : 2;
+  return n > 4 ? std::max(1u, rows / 2) : rows;
+}
+
+// f32_<fmt>w_matvec's workgroup: subgroups of `lanes`, `split` of them sharing each run of rows.
+struct MatvecLayout {
+  uint32_t rows, split, invocations;
+  uint32_t subgroups;       // at most this many per workgroup
+  uint32_t rows_per_group;  // with subgroups of the device's usual size
+  uint32_t stage_blocks;    // activation blocks staged per step in shared memory; 0: none
+};
+
+MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format) {
+  const host::DeviceInfo& info = device.info();
+  MatvecLayout l{};
+  l.rows = matvec_rows(info, n, format);
+  l.split = matvec_split(device);
+  const uint32_t lanes = std::max(1u, info.subgroup_size);
+  l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
+  l.subgroups = info.max_subgroups(l.invocations);
+  l.rows_per_group = l.invocations / lanes / l.split * l.rows;
+  l.stage_blocks = stage_blocks(device, lanes * l.split);
+  return l;
+}
+
+}  // namespace
+
+host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
+                           const host::Buffer& x, uint32_t n, const host::Buffer* bias,
+                           const host::Buffer& y, bool accumulate) {
+  const host::DeviceInfo& info = device.info();
+  const std::string kernel = kernel_for(kernel_names::matvec, w.format);
+  if (n > kMaxMatvecColumns)
+    return host::Status::error(kernel + ": " + std::to_string(n) +
+                               " columns; matvec takes at most " +
+                               std::to_string(kMaxMatvecColumns));
+  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y));
+
+  const MatvecLayout layout = matvec_layout(device, n, w.format);
+  const uint64_t y_bytes = uint64_t{n} * w.m * 4, bias_bytes = uint64_t{w.m} * 4;
+  bool texels = device.prefers_descriptors() &&
+                std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
+                fits_texels(x, info);
+  for (const DeviceMatrix::Part& part : w.parts)
+    texels = texels && fits_texels(w.format, part, info);
+  host::PipelineDesc desc{texels ? kernel_for(kernel_names::matvec_texel, w.format) : kernel,
+                          shaders::MatvecSpec{.invocations = layout.invocations,
+                                              .rows = layout.rows,
+                                              .cols = n,
+                                              .split = layout.split,
+                                              .subgroups = layout.subgroups,
+                                              .stage_blocks = layout.stage_blocks}
+                              .words(),
+                          sizeof(shaders::MatmulPush)};
+  host::Descriptor x_texels;  // bound with every part's planes
+  if (texels) {
+    constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage};
+    OSSVK_ASSIGN_OR_RETURN(x_texels, texel(x, host::TexelFormat::f32x4));
+  }
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
+
+  for (const DeviceMatrix::Part& part : w.parts) {
+    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate);
+    // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
+    const uint32_t groups =
+        std::min((part.rows + layout.rows_per_group - 1) / layout.rows_per_group,
+                 info.max_workgroup_count_x);
+    if (texels) {
+      OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(w.format, part));
+      const host::Descriptor bindings[6] = {planes.quants,
+                                            planes.scales,
+                                            planes.aux,
+                                            x_texels,
+                                            storage(bias ? *bias : y, bias ? bias_bytes : y_bytes),
+                                            storage(y, y_bytes)};
+      stream.dispatch(*pipeline, bindings, &push, groups);
+    } else {
+      stream.dispatch(*pipeline, &push, groups);
+    }
+  }
+  return {};
+}
+
+}  // namespace ossvk

@@ -1,0 +1,26 @@
+// Specialization constants of f32_<fmt>w_matmul and of the grouped expert matmuls
+// (f32_<fmt>w_moe_matmul, f32_<fmt>w_moe_swiglu_matmul), which share shaders/matmul.comp and
+// differ in their push constants (matmul_push.h, moe_matmul_push.h).
+#ifndef OSSVK_SHADERS_MATMUL_SPEC_H
+#define OSSVK_SHADERS_MATMUL_SPEC_H
+#include "push_macros.h"
+
+// f32_<fmt>w_matmul and the grouped expert matmuls: a kTileM x kTileN tile per workgroup,
+// (kTileM / kThreadM) * (kTileN / kThreadN) invocations each accumulating kThreadM rows x
+// kThreadN tokens. kSubgroupRows: the pipeline guarantees full subgroups of kTileN / kThreadN
+// invocations, so each subgroup owns a band of rows and its lanes split the tokens (the W reads
+// from shared memory are then uniform across the subgroup, which compilers turn into one
+// broadcast load: on lavapipe, the difference between a scalar load and an 8-lane gather).
+// kAlpha, kLimit: the clamped SwiGLU of f32_<fmt>w_moe_swiglu_matmul.
+#define OSSVK_MATMUL_SPEC(X)                       \
+  X(0, local_size, kInvocations, invocations, 64u) \
+  X(1, uint, kTileM, tile_m, 64u)                  \
+  X(2, uint, kTileN, tile_n, 64u)                  \
+  X(3, uint, kThreadM, thread_m, 8u)               \
+  X(4, uint, kThreadN, thread_n, 8u)               \
+  X(5, bool, kSubgroupRows, subgroup_rows, false)  \
+  X(6, float, kAlpha, swiglu_alpha, 1.702f)        \
+  X(7, float, kLimit, swiglu_limit, 7.0f)
+OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
+
+#endif
