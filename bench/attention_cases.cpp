@@ -1,4 +1,6 @@
-#include "attention_cases.h"
+// f32_attention at gpt-oss shapes (64 query heads over 8 KV heads of 64): decode over a filled
+// cache (GB/s over the K/V bytes read) and causal prefill (GFLOP/s), verified first.
+#include "bench_case.h"
 
 #include <cmath>
 
@@ -79,8 +81,6 @@ Case attention_case(host::Device& device, host::Transfer& transfer, const char* 
           }};
 }
 
-}  // namespace
-
 Case attention_decode_case(host::Device& device, host::Transfer& transfer, uint32_t context,
                            int runs) {
   return attention_case(device, transfer, "decode", context, 1, runs);
@@ -91,4 +91,17 @@ Case attention_prefill_case(host::Device& device, host::Transfer& transfer, uint
   return attention_case(device, transfer, "prefill", tokens, tokens, runs);
 }
 
+std::vector<Case> attention_cases(const CaseOptions& o) {
+  if (o.m) return {};
+  std::vector<Case> cases;
+  for (uint32_t context : {128u, 4096u, 32768u})
+    cases.push_back(attention_decode_case(o.device, o.transfer, context, o.runs));
+  for (uint32_t tokens : {512u, 4096u})
+    cases.push_back(
+        attention_prefill_case(o.device, o.transfer, tokens, tokens > 512 ? 1 : o.prefill_runs));
+  return cases;
+}
+const RegisterCases registered(20, attention_cases);
+
+}  // namespace
 }  // namespace ossvk::bench

@@ -5,6 +5,28 @@
 #include <cmath>
 
 namespace ossvk::bench {
+namespace {
+
+std::vector<std::pair<int, CaseFamily>>& families() {
+  static std::vector<std::pair<int, CaseFamily>> registered;
+  return registered;
+}
+
+}  // namespace
+
+RegisterCases::RegisterCases(int order, CaseFamily family) {
+  families().emplace_back(order, family);
+}
+
+std::vector<Case> registered_cases(const CaseOptions& options) {
+  auto sorted = families();
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Case> cases;
+  for (const auto& [order, family] : sorted)
+    for (Case& c : family(options)) cases.push_back(std::move(c));
+  return cases;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;

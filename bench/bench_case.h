@@ -29,6 +29,24 @@ struct Case {
   CaseResult operator()() const { return run(CaseResult{name, shape}); }
 };
 
+// What every family of cases is made from; bench/main.cpp fills it from the command line.
+struct CaseOptions {
+  host::Device& device;
+  host::Transfer& transfer;
+  int runs = 20;                 // timed runs of decode-sized cases
+  int prefill_runs = 3;          // of prefill-sized ones
+  uint32_t m = 0, k = 0, n = 0;  // --shape: one custom shape; families without one make no cases
+  std::string tokenizer, text;   // --tokenizer, --text
+};
+using CaseFamily = std::vector<Case> (*)(const CaseOptions&);
+
+// Registers a family of cases from its own file at static initialization, so that a new family
+// touches no other file. `order` places its cases in the run and the table (lower first).
+struct RegisterCases {
+  RegisterCases(int order, CaseFamily family);
+};
+std::vector<Case> registered_cases(const CaseOptions& options);
+
 double median(std::vector<double> v);
 
 // Folds one output's |gpu - reference| / bound into r.max_error; NaN counts as a failure.

@@ -1,4 +1,6 @@
-#include "linear_cases.h"
+// f32_<fmt>w_matvec and f32_<fmt>w_matmul at gpt-oss shapes: verified against the CPU reference,
+// then GPU-timed.
+#include "bench_case.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,11 +10,14 @@
 #include "backend/kernels/matmul.h"
 #include "backend/kernels/matvec.h"
 #include "reference/matmul.h"
+#include "reference/tensor_format.h"
 #include "shaders/kernel_names.h"
 #include "testdata/weights.h"
 
 namespace ossvk::bench {
 namespace {
+
+enum class LinearOp { matvec, matmul };
 
 CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorFormat format,
                       LinearOp op, uint32_t m, uint32_t k, uint32_t n, int runs, CaseResult r) {
@@ -89,8 +94,6 @@ CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorForm
   return verify_and_time(r, device, runs, encode);
 }
 
-}  // namespace
-
 Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat format, LinearOp op,
                  uint32_t m, uint32_t k, uint32_t n, int runs) {
   return {kernel_for(op == LinearOp::matvec ? kernel_names::matvec : kernel_names::matmul,
@@ -101,4 +104,33 @@ Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat fo
           }};
 }
 
+// Decode shapes (fused QKV, hidden, an FFN-sized matrix) and prefill at 512 tokens, or --shape's
+// (its matvec too where N <= 8), in every weight format.
+std::vector<Case> linear_cases(const CaseOptions& o) {
+  struct Shape {
+    LinearOp op;
+    uint32_t m, k, n;
+    int runs;
+  };
+  std::vector<Shape> shapes = {{LinearOp::matvec, 2880, 2880, 1, o.runs},
+                               {LinearOp::matvec, 5120, 2880, 1, o.runs},
+                               {LinearOp::matvec, 4096, 14336, 1, o.runs},
+                               {LinearOp::matmul, 2880, 2880, 512, o.prefill_runs}};
+  if (o.m) {
+    shapes = {{LinearOp::matmul, o.m, o.k, o.n, o.n > 8 ? o.prefill_runs : o.runs}};
+    if (o.n <= 8) shapes.insert(shapes.begin(), {LinearOp::matvec, o.m, o.k, o.n, o.runs});
+  }
+  const TensorFormat formats[] = {
+      TensorFormat::mxfp4, TensorFormat::q8_0,        TensorFormat::q5_0,
+      TensorFormat::q4_0,  TensorFormat::bf16,        TensorFormat::f16,
+      TensorFormat::f32,   TensorFormat::mlx_affine8, TensorFormat::mlx_affine4};
+  std::vector<Case> cases;
+  for (TensorFormat f : formats)
+    for (const Shape& s : shapes)
+      cases.push_back(linear_case(o.device, o.transfer, f, s.op, s.m, s.k, s.n, s.runs));
+  return cases;
+}
+const RegisterCases registered(10, linear_cases);
+
+}  // namespace
 }  // namespace ossvk::bench

@@ -8,16 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "attention_cases.h"
 #include "backend/formats/device_format.h"
 #include "bench_case.h"
 #include "copy_bandwidth.h"
 #include "host/transfer.h"
-#include "linear_cases.h"
-#include "moe_cases.h"
 #include "shaders/embedded_kernels.h"
-#include "tokenizer_cases.h"
-#include "topk_cases.h"
 
 namespace {
 
@@ -138,46 +133,11 @@ int main(int argc, char** argv) {
       copy.error.empty() ? copy.bytes / (ossvk::bench::median(copy.gpu_ms) * 1e6) : 0;
   std::vector<CaseResult> results{copy};
 
-  using ossvk::TensorFormat;
-  using ossvk::bench::LinearOp;
-  struct LinearShape {
-    LinearOp op;
-    uint32_t m, k, n;
-    int runs;
-  };
-  // Decode shapes (fused QKV, hidden, an FFN-sized matrix) and prefill at 512 tokens.
-  const int prefill_runs = std::max(1, std::min(opt.runs, 3));
-  std::vector<LinearShape> shapes = {{LinearOp::matvec, 2880, 2880, 1, opt.runs},
-                                     {LinearOp::matvec, 5120, 2880, 1, opt.runs},
-                                     {LinearOp::matvec, 4096, 14336, 1, opt.runs},
-                                     {LinearOp::matmul, 2880, 2880, 512, prefill_runs}};
-  if (opt.m) {
-    shapes = {{LinearOp::matmul, opt.m, opt.k, opt.n, opt.n > 8 ? prefill_runs : opt.runs}};
-    if (opt.n <= 8)
-      shapes.insert(shapes.begin(), {LinearOp::matvec, opt.m, opt.k, opt.n, opt.runs});
-  }
-  const TensorFormat formats[] = {
-      TensorFormat::mxfp4, TensorFormat::q8_0,        TensorFormat::q5_0,
-      TensorFormat::q4_0,  TensorFormat::bf16,        TensorFormat::f16,
-      TensorFormat::f32,   TensorFormat::mlx_affine8, TensorFormat::mlx_affine4};
   namespace bench = ossvk::bench;
-  std::vector<bench::Case> cases;
-  for (TensorFormat f : formats)
-    for (const LinearShape& s : shapes)
-      cases.push_back(bench::linear_case(device, transfer, f, s.op, s.m, s.k, s.n, s.runs));
-  if (!opt.m) {
-    for (uint32_t context : {128u, 4096u, 32768u})
-      cases.push_back(bench::attention_decode_case(device, transfer, context, opt.runs));
-    for (uint32_t tokens : {512u, 4096u})
-      cases.push_back(
-          bench::attention_prefill_case(device, transfer, tokens, tokens > 512 ? 1 : prefill_runs));
-    for (uint32_t experts : {32u, 128u})
-      for (uint32_t tokens : {1u, 512u})
-        cases.push_back(bench::moe_case(device, transfer, experts, tokens,
-                                        tokens > 1 ? prefill_runs : opt.runs));
-    cases.push_back(bench::topk_case(device, transfer, 201088, opt.runs));
-    cases.push_back(bench::tokenizer_case(opt.tokenizer, opt.text, std::min(opt.runs, 5)));
-  }
+  const bench::CaseOptions case_options{
+      device, transfer,      opt.runs, std::max(1, std::min(opt.runs, 3)), opt.m, opt.k,
+      opt.n,  opt.tokenizer, opt.text};
+  const std::vector<bench::Case> cases = bench::registered_cases(case_options);
   for (const bench::Case& c : cases) {
     const std::string label = c.name + " " + c.shape;
     if (!opt.filter.empty() && label.find(opt.filter) == std::string::npos) continue;

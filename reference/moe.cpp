@@ -39,6 +39,21 @@ double matvec_chain(uint64_t k) {
 
 }  // namespace
 
+Route route(const double* logits, uint32_t experts, uint32_t k) {
+  std::vector<uint32_t> order(experts);
+  for (uint32_t e = 0; e < experts; ++e) order[e] = e;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return logits[a] > logits[b]; });
+  Route r;
+  r.ids.assign(order.begin(), order.begin() + k);
+  r.margin = k < experts ? logits[order[k - 1]] - logits[order[k]]
+                         : std::numeric_limits<double>::infinity();
+  double sum = 0;
+  for (uint32_t e : r.ids) sum += std::exp(logits[e] - logits[r.ids[0]]);
+  for (uint32_t e : r.ids) r.weights.push_back(std::exp(logits[e] - logits[r.ids[0]]) / sum);
+  return r;
+}
+
 // The bound follows the error of an fp32 kernel chain through each step:
 // - RMSNorm: each t_i is off by at most (D + 8) u relative (D-term sum of squares, rsqrt, scale);
 // - a matvec row (router, gate, up, down) adds matvec_chain(K) u of its |terms| on top of the
@@ -70,23 +85,17 @@ MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens,
                                                        (d.magnitude + std::fabs(w.router_bias[e])));
     }
     r.logit_bound[tok] = logit_err;
-    std::vector<uint32_t> order(E);
-    for (uint32_t e = 0; e < E; ++e) order[e] = e;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return logits[a] > logits[b]; });
-    r.router_margin[tok] =
-        k < E ? logits[order[k - 1]] - logits[order[k]] : std::numeric_limits<double>::infinity();
-    double sum = 0;
-    for (uint32_t s = 0; s < k; ++s) sum += std::exp(logits[order[s]] - logits[order[0]]);
+    const Route chosen = route(logits.data(), E, k);
+    r.router_margin[tok] = chosen.margin;
 
     double* out = &r.out[static_cast<size_t>(tok) * D];
     double* bound = &r.bound[static_cast<size_t>(tok) * D];
     std::vector<double> size(D);  // |x| + sum_s w_s |y_s|
     for (uint32_t i = 0; i < D; ++i) out[i] = xt[i], size[i] = std::fabs(xt[i]), bound[i] = 0;
     for (uint32_t s = 0; s < k; ++s) {
-      const uint32_t e = order[s];
-      const double xw = logits[e] - logits[order[0]];
-      const double weight = std::exp(xw) / sum;
+      const uint32_t e = chosen.ids[s];
+      const double xw = logits[e] - logits[chosen.ids[0]];
+      const double weight = chosen.weights[s];
       const double dweight =
           weight * (std::expm1(2 * logit_err) + (5 + 2 * std::fabs(xw)) * kU + 4.0 * k * kU);
       r.ids[static_cast<size_t>(tok) * k + s] = e;

@@ -32,6 +32,15 @@ struct MoeResult {
   std::vector<double> logit_bound;  // [tokens]: the largest fp32 error of a router logit
 };
 
+// The router's choice for one token: the k largest of `experts` logits (ties to the lower expert
+// index) by descending logit, and the softmax over those k only.
+struct Route {
+  std::vector<uint32_t> ids;    // [k]
+  std::vector<double> weights;  // [k]
+  double margin = 0;            // k-th minus (k+1)-th logit (inf when k = experts)
+};
+Route route(const double* logits, uint32_t experts, uint32_t k);
+
 MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens, uint32_t k);
 
 }  // namespace ossvk::reference

@@ -17,10 +17,15 @@ void main() {
   for (uint s = 0; s < pc.top_k; ++s) {
     uint best = 0xFFFFFFFFu;
     float best_logit = 0.0;
-    for (uint e = 0; e < pc.experts; ++e) {
-      if ((taken[e / 32u] & (1u << (e % 32u))) != 0u) continue;
-      float v = pc.logits.v[row + e];
-      if (best == 0xFFFFFFFFu || v > best_logit) best = e, best_logit = v;  // strict: lower index wins ties
+    // Four experts per iteration: lavapipe ends an invocation's loops after 65535 iterations
+    // in all, which k x experts single steps would pass at 256 experts.
+    for (uint e4 = 0; e4 < pc.experts; e4 += 4u) {
+      [[unroll]] for (uint j = 0; j < 4u; ++j) {
+        const uint e = e4 + j;
+        if (e >= pc.experts || (taken[e / 32u] & (1u << (e % 32u))) != 0u) continue;
+        float v = pc.logits.v[row + e];
+        if (best == 0xFFFFFFFFu || v > best_logit) best = e, best_logit = v;  // strict: lower index wins ties
+      }
     }
     taken[best / 32u] |= 1u << (best % 32u);
     if (s == 0u) top = best_logit;

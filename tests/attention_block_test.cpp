@@ -7,9 +7,9 @@
 
 #include "backend/device_matrix.h"
 #include "backend/kernels/attention.h"
-#include "backend/kernels/rope_kv_write.h"
-#include "backend/kernels/rmsnorm.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/rmsnorm.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "reference/attention.h"
 #include "support/gpu.h"
 #include "testdata/weights.h"

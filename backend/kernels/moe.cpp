@@ -14,8 +14,6 @@
 namespace ossvk {
 namespace {
 
-constexpr uint32_t kMaxExperts = 256;
-
 host::Status fail(const std::string& name, const std::string& why) {
   return host::Status::error(name + ": " + why);
 }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "backend/kernels/moe_matmul.h"
+#include "backend/kernels/moe_route.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_group_push.h"
 
@@ -15,8 +17,10 @@ host::Status encode_moe_group(host::Device& device, host::CommandStream& stream,
                               uint32_t experts, uint32_t tile, const host::Buffer& order,
                               const host::Buffer& tiles) {
   const uint64_t pairs = uint64_t{tokens} * top_k;
-  if (!pairs || !experts || !tile || !ids || ids.size() < pairs * 4 || !order ||
-      order.size() < pairs * 4 || !tiles)
+  const uint64_t tile_words =
+      1 + 3 * uint64_t{moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, tile)};
+  if (!pairs || !experts || experts > kMaxExperts || !tile || !ids || ids.size() < pairs * 4 ||
+      !order || order.size() < pairs * 4 || !tiles || tiles.size() < tile_words * 4)
     return host::Status::error("f32_moe_group: bad sizes or short buffers");
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* group,

@@ -15,7 +15,7 @@ host::Status encode_moe_route(host::Device& device, host::CommandStream& stream,
                               uint32_t top_k, const host::Buffer& ids,
                               const host::Buffer& weights) {
   const uint64_t pairs = uint64_t{tokens} * top_k;
-  if (!tokens || !top_k || top_k > experts || !logits ||
+  if (!tokens || !top_k || top_k > experts || experts > kMaxExperts || !logits ||
       logits.size() < uint64_t{tokens} * experts * 4 || !ids || ids.size() < pairs * 4 ||
       !weights || weights.size() < pairs * 4)
     return host::Status::error("f32_moe_route: bad sizes (" + std::to_string(tokens) + " tokens, " +

@@ -6,6 +6,9 @@
 
 namespace ossvk {
 
+// The most experts f32_moe_route and f32_moe_group take (a bit mask and shared counters each).
+inline constexpr uint32_t kMaxExperts = 256;
+
 // logits [tokens][experts] -> ids and weights [tokens][top_k].
 host::Status encode_moe_route(host::Device& device, host::CommandStream& stream,
                               const host::Buffer& logits, uint32_t tokens, uint32_t experts,

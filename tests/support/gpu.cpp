@@ -1,5 +1,6 @@
 #include "support/gpu.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -90,6 +91,13 @@ AccessDevice& gpu_with_matvec_split(uint32_t split) {
   dopt.tuning[std::string(kTuneMatvecSplit)] = split;
   make_device(devices[split], dopt);
   return devices[split];
+}
+
+host::Buffer device_buffer(uint64_t bytes) {
+  auto b =
+      gpu().device->allocator().allocate(std::max<uint64_t>(bytes, 16), host::MemoryUse::device);
+  EXPECT_TRUE(b.ok()) << b.status().to_string();
+  return b.ok() ? std::move(b).value() : host::Buffer{};
 }
 
 void GpuTest::SetUp() {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "host/transfer.h"
 
@@ -56,6 +57,22 @@ inline host::Status status_of(const host::Status& s) {
 template <class T>
 host::Status status_of(const host::Result<T>& r) {
   return r.status();
+}
+
+// Buffers on the default device for kernel tests: one of `bytes` (at least 16), one holding
+// `values`, and a buffer's first `n` values read back. Failures fail the calling test.
+host::Buffer device_buffer(uint64_t bytes);
+template <class T>
+host::Buffer device_buffer_with(const std::vector<T>& values) {
+  host::Buffer b = device_buffer(values.size() * sizeof(T));
+  EXPECT_TRUE(gpu().transfer->upload(b, 0, values.data(), values.size() * sizeof(T)).ok());
+  return b;
+}
+template <class T>
+std::vector<T> read_back(const host::Buffer& b, size_t n) {
+  std::vector<T> out(n);
+  EXPECT_TRUE(gpu().transfer->download(b, 0, out.data(), n * sizeof(T)).ok());
+  return out;
 }
 
 }  // namespace ossvk::testing
