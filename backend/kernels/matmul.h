@@ -38,11 +38,9 @@ struct MatmulTiling {
   }
 };
 
-// Shared-memory loads are what a matmul spends its time on besides FMAs; on lavapipe each one is
-// an 8-lane gather, so large per-invocation tiles pay: 2880x2880 x 512 tokens went from 4.1
-// GFLOP/s (4x4 per invocation, 64x64 tile) to 7.6 (8x8) and 14.8 (32 rows x 16 tokens, a 64 x 128
-// tile of 16 invocations). GPUs keep an 8 x 4 register tile with a subgroup across 4-token
-// columns.
+// The tile for this device: 32 x 16 outputs per invocation on CPU devices, where every
+// shared-memory load is a gather, 8 x 4 with a subgroup across 4-token columns on GPUs
+// (docs/performance.md, "Why the launchers choose what they do").
 MatmulTiling matmul_tiling(const host::DeviceInfo& info);
 // An error naming `kernel` where the tile does not fit the device's shared memory.
 host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& info,
