@@ -26,12 +26,14 @@ bool format_by_name(const char* name, ossvk::TensorFormat fallback, ossvk::Tenso
     *out = fallback;
     return true;
   }
-  for (int f = 0; f <= static_cast<int>(ossvk::TensorFormat::mxfp4); ++f)
-    if (std::strcmp(ossvk::tensor_format_info(static_cast<ossvk::TensorFormat>(f)).name, name) ==
-        0) {
+  for (int f = 0; f < ossvk::kTensorFormatCount; ++f) {
+    const ossvk::TensorFormatInfo& info =
+        ossvk::tensor_format_info(static_cast<ossvk::TensorFormat>(f));
+    if (info.gguf_type != ossvk::kNoGgufType && std::strcmp(info.name, name) == 0) {
       *out = static_cast<ossvk::TensorFormat>(f);
       return true;
     }
+  }
   return false;
 }
 
@@ -41,9 +43,11 @@ ossvk::host::Result<ossvk::GgufWriter> synthetic(const ossvk_synthetic_options* 
   s.layers = o->layers;
   s.seed = o->seed;
   if (!format_by_name(o->expert_type, ossvk::TensorFormat::mxfp4, &s.experts))
-    return Status::bad_argument(std::string("expert type '") + o->expert_type + "' is unknown");
+    return Status::bad_argument(std::string("expert type '") + o->expert_type +
+                                "' is unknown (GGUF types: " + ossvk::gguf_types_read() + ")");
   if (!format_by_name(o->dense_type, ossvk::TensorFormat::bf16, &s.dense))
-    return Status::bad_argument(std::string("dense type '") + o->dense_type + "' is unknown");
+    return Status::bad_argument(std::string("dense type '") + o->dense_type +
+                                "' is unknown (GGUF types: " + ossvk::gguf_types_read() + ")");
   return ossvk::synthetic_model(s);
 }
 

@@ -121,9 +121,9 @@ std::vector<Case> linear_cases(const CaseOptions& o) {
     if (o.n <= 8) shapes.insert(shapes.begin(), {LinearOp::matvec, o.m, o.k, o.n, o.runs});
   }
   const TensorFormat formats[] = {
-      TensorFormat::mxfp4, TensorFormat::q8_0,        TensorFormat::q5_0,
-      TensorFormat::q4_0,  TensorFormat::bf16,        TensorFormat::f16,
-      TensorFormat::f32,   TensorFormat::mlx_affine8, TensorFormat::mlx_affine4};
+      TensorFormat::mxfp4,       TensorFormat::q8_0, TensorFormat::q5_0, TensorFormat::q4_0,
+      TensorFormat::bf16,        TensorFormat::f16,  TensorFormat::f32,  TensorFormat::mlx_affine8,
+      TensorFormat::mlx_affine4, TensorFormat::q4_1, TensorFormat::q5_1, TensorFormat::iq4_nl};
   std::vector<Case> cases;
   for (TensorFormat f : formats)
     for (const Shape& s : shapes)

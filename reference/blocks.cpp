@@ -78,6 +78,36 @@ void decode_q4_0_block(const uint8_t* block, float out[32]) {
   }
 }
 
+void decode_q4_1_block(const uint8_t* block, float out[32], float* magnitude) {
+  const float d = f16_to_f32(le16(block)), m = f16_to_f32(le16(block + 2));
+  for (int j = 0; j < 32; ++j) {
+    const int q = j < 16 ? block[4 + j] & 0x0F : block[4 + j - 16] >> 4;
+    out[j] = d * static_cast<float>(q) + m;
+    if (magnitude) magnitude[j] = std::fabs(d * static_cast<float>(q)) + std::fabs(m);
+  }
+}
+
+void decode_q5_1_block(const uint8_t* block, float out[32], float* magnitude) {
+  const float d = f16_to_f32(le16(block)), m = f16_to_f32(le16(block + 2));
+  const uint32_t qh =
+      block[4] | (block[5] << 8) | (block[6] << 16) | (static_cast<uint32_t>(block[7]) << 24);
+  const uint8_t* qs = block + 8;
+  for (int j = 0; j < 32; ++j) {
+    const int nibble = j < 16 ? qs[j] & 0x0F : qs[j - 16] >> 4;
+    const int q = nibble | (((qh >> j) & 1) << 4);
+    out[j] = d * static_cast<float>(q) + m;
+    if (magnitude) magnitude[j] = std::fabs(d * static_cast<float>(q)) + std::fabs(m);
+  }
+}
+
+void decode_iq4_nl_block(const uint8_t* block, float out[32]) {
+  const float d = f16_to_f32(le16(block));
+  for (int j = 0; j < 16; ++j) {
+    out[j] = d * static_cast<float>(kIq4nlValues[block[2 + j] & 0x0F]);
+    out[j + 16] = d * static_cast<float>(kIq4nlValues[block[2 + j] >> 4]);
+  }
+}
+
 void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale_byte, float out[32]) {
   float scale = e8m0_to_f32(scale_byte);
   for (int j = 0; j < 16; ++j) {

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "reference/tensor_format.h"
+
 namespace ossvk::reference {
 
 // IEEE binary16 bits to float, exactly (subnormals, infinities and NaN included).
@@ -30,6 +32,18 @@ void decode_q5_0_block(const uint8_t* block, float out[32]);
 // GGUF block_q4_0 (type 2), 18 bytes: d (fp16), qs[16]; element j low nibble, j+16 high nibble;
 // value = d * (q - 8).
 void decode_q4_0_block(const uint8_t* block, float out[32]);
+
+// GGUF block_q4_1 (type 3), 20 bytes: d, m (fp16), qs[16]; element j low nibble, j+16 high
+// nibble; value = d * q + m. `magnitude` (optional): |d * q| + |m| per element.
+void decode_q4_1_block(const uint8_t* block, float out[32], float* magnitude = nullptr);
+
+// GGUF block_q5_1 (type 7), 24 bytes: d, m (fp16), qh (u32 LE), qs[16]; codes as Q5_0's;
+// value = d * q + m. `magnitude` as for Q4_1.
+void decode_q5_1_block(const uint8_t* block, float out[32], float* magnitude = nullptr);
+
+// GGUF block_iq4_nl (type 20), 18 bytes: d (fp16), qs[16]; nibbles as Q4_0's index
+// kIq4nlValues; value = d * kIq4nlValues[q].
+void decode_iq4_nl_block(const uint8_t* block, float out[32]);
 
 // OpenAI/HF MXFP4: 16 bytes, byte j holds element 2j (low nibble) and 2j+1 (high), and the scale.
 void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale, float out[32]);

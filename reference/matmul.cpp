@@ -38,6 +38,17 @@ void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude)
     case TensorFormat::q4_0:
       for (uint64_t b = 0; b < blocks; ++b) decode_q4_0_block(p + b * 18, out + b * 32);
       break;
+    case TensorFormat::q4_1:
+      for (uint64_t b = 0; b < blocks; ++b)
+        decode_q4_1_block(p + b * 20, out + b * 32, magnitude ? magnitude + b * 32 : nullptr);
+      return;
+    case TensorFormat::q5_1:
+      for (uint64_t b = 0; b < blocks; ++b)
+        decode_q5_1_block(p + b * 24, out + b * 32, magnitude ? magnitude + b * 32 : nullptr);
+      return;
+    case TensorFormat::iq4_nl:
+      for (uint64_t b = 0; b < blocks; ++b) decode_iq4_nl_block(p + b * 18, out + b * 32);
+      break;
     case TensorFormat::mxfp4:
       for (uint64_t b = 0; b < blocks; ++b) decode_mxfp4_block(p + b * 17, out + b * 32);
       break;

@@ -1,5 +1,7 @@
 #include "reference/tensor_format.h"
 
+#include <cctype>
+
 namespace ossvk {
 
 const TensorFormatInfo& tensor_format_info(TensorFormat format) {
@@ -14,18 +16,33 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
       {"mxfp4_linear", kNoGgufType, 16, true, false},
       {"mlx_affine8", kNoGgufType, 32, true, true},
       {"mlx_affine4", kNoGgufType, 16, true, true},
+      {"q4_1", 3, 20, false, false},
+      {"q5_1", 7, 24, false, false},
+      {"iq4_nl", 20, 18, false, false},
   };
+  static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == kTensorFormatCount);
   return kInfo[static_cast<int>(format)];
 }
 
 bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format) {
   if (gguf_type == kNoGgufType) return false;  // the marker of formats GGUF does not have
-  for (int f = 0; f <= static_cast<int>(TensorFormat::mlx_affine4); ++f)
+  for (int f = 0; f < kTensorFormatCount; ++f)
     if (tensor_format_info(static_cast<TensorFormat>(f)).gguf_type == gguf_type) {
       *format = static_cast<TensorFormat>(f);
       return true;
     }
   return false;
+}
+
+std::string gguf_types_read() {
+  std::string names;
+  for (int f = 0; f < kTensorFormatCount; ++f) {
+    const TensorFormatInfo& info = tensor_format_info(static_cast<TensorFormat>(f));
+    if (info.gguf_type == kNoGgufType) continue;
+    if (!names.empty()) names += ", ";
+    for (const char* c = info.name; *c; ++c) names += static_cast<char>(std::toupper(*c));
+  }
+  return names;
 }
 
 uint64_t TensorData::expected_scale_bytes() const {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace ossvk {
 
@@ -20,7 +21,15 @@ enum class TensorFormat : uint8_t {
   mlx_affine8,   // MLX affine 8-bit: uint8 q packed 4 per uint32 LSB first; per-group scale and
                  // bias in bf16 or fp16; v = scale*q + bias
   mlx_affine4,   // MLX affine 4-bit: 8 nibbles per uint32, element i at bits 4i
+  q4_1,          // GGUF type 3: 20-byte blocks, fp16 d, fp16 m, qs[16]; v = d*q + m, split order
+  q5_1,          // GGUF type 7: 24-byte blocks, fp16 d, fp16 m, qh u32, qs[16]; v = d*q + m
+  iq4_nl,        // GGUF type 20: 18-byte blocks, fp16 d, qs[16]; v = d*kIq4nlValues[q], split order
 };
+inline constexpr int kTensorFormatCount = 13;
+
+// IQ4_NL's 16 levels, indexed by the 4-bit code (ggml's kvalues_iq4nl).
+inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
 
 struct TensorFormatInfo {
   const char* name;
@@ -37,6 +46,8 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format);
 
 // The layout of a GGUF tensor of ggml type id `gguf_type`; false for types ossvk does not read.
 bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format);
+// The GGUF types ossvk reads, for error messages: "F32, F16, BF16, ...".
+std::string gguf_types_read();
 
 // One 2-D weight matrix, m rows (outputs) of k elements (inputs), in its file layout.
 struct TensorData {

@@ -1,5 +1,5 @@
 // The weight-plane accessors of weight_format.glsl through uniform texel buffers (set 0, bindings
-// 0..2): the quants and 32-bit aux four words a texel, 8- and 16-bit scales and aux one value a
+// 0..2): the quants and 32-bit scales and aux four words a texel, 8- and 16-bit ones one value a
 // texel (R8/R16_UINT views, backend/kernels/binding.h), so W_SCALE8 and W_SCALE16 read alike.
 layout(set = 0, binding = 0) uniform usamplerBuffer w_quants_t;
 layout(set = 0, binding = 1) uniform usamplerBuffer w_scales_t;
@@ -17,5 +17,6 @@ uint texel_word(usamplerBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i 
                                          texelFetch(w2_##plane##_t, int(i)).x)
 #define W_SCALE8(i) TEXEL_VALUE(scales, i)
 #define W_SCALE16(i) TEXEL_VALUE(scales, i)
+#define W_SCALE32(i) TEXEL_PICK(texel_word(w_scales_t, i), texel_word(w2_scales_t, i))
 #define W_AUX32(i) TEXEL_PICK(texel_word(w_aux_t, i), texel_word(w2_aux_t, i))
 #define W_AUX16(i) TEXEL_VALUE(aux, i)

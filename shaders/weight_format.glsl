@@ -21,6 +21,12 @@
 #include "formats/mlxq8.glsl"
 #elif defined(FORMAT_MLXQ4)
 #include "formats/mlxq4.glsl"
+#elif defined(FORMAT_Q4_1)
+#include "formats/q4_1.glsl"
+#elif defined(FORMAT_Q5_1)
+#include "formats/q5_1.glsl"
+#elif defined(FORMAT_IQ4NL)
+#include "formats/iq4nl.glsl"
 #else
 #error "no FORMAT_* defined"
 #endif

@@ -79,8 +79,29 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
               static_cast<int8_t>(exact ? uniform_int(rng, -16, 16) : uniform_int(rng, -127, 127)));
       }
       break;
+    case TensorFormat::q4_1:
+    case TensorFormat::q5_1: {
+      const bool five = format == TensorFormat::q5_1;
+      const int bytes = five ? 24 : 20;
+      for (uint64_t b = 0; b < blocks; ++b) {
+        uint8_t* p = h.data.data() + b * bytes;
+        float d, min;
+        if (exact) {  // as MLX 4-bit: d 2^-3 .. 2^0, m a multiple of 2^-4 in [-8, 8]
+          d = std::ldexp(1.0f, uniform_int(rng, -3, 0));
+          min = uniform_int(rng, -128, 128) / 16.0f;
+        } else {  // m centres the codes' range, as llama-quantize's minimum does
+          d = std::ldexp(1.0f + uniform_int(rng, 0, 1023) / 1024.0f, uniform_int(rng, -9, -7));
+          min = -d * (five ? 16.0f : 8.0f) + small(rng) * 0.01f;
+        }
+        put16(p, float_to_f16(d));
+        put16(p + 2, float_to_f16(min));
+        random_bytes(p + 4, bytes - 4);
+      }
+      break;
+    }
     case TensorFormat::q5_0:
-    case TensorFormat::q4_0: {
+    case TensorFormat::q4_0:
+    case TensorFormat::iq4_nl: {
       const int bytes = format == TensorFormat::q5_0 ? 22 : 18;
       for (uint64_t b = 0; b < blocks; ++b) {
         uint8_t* p = h.data.data() + b * bytes;

@@ -11,7 +11,8 @@ inline constexpr TensorFormat kAllFormats[] = {
     TensorFormat::f32,         TensorFormat::f16,          TensorFormat::bf16,
     TensorFormat::q8_0,        TensorFormat::q5_0,         TensorFormat::q4_0,
     TensorFormat::mxfp4,       TensorFormat::mxfp4_linear, TensorFormat::mlx_affine8,
-    TensorFormat::mlx_affine4,
+    TensorFormat::mlx_affine4, TensorFormat::q4_1,         TensorFormat::q5_1,
+    TensorFormat::iq4_nl,
 };
 
 // Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).

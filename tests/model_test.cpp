@@ -145,6 +145,33 @@ TEST_F(SyntheticModel, every_expert_type_matches_the_reference) {
   }
 }
 
+// The legacy GGUF types llama-quantize writes (Q4_1, Q5_1, IQ4_NL), experts in one and dense
+// matrices (attention, router, embedding, unembedding) in another.
+TEST_F(SyntheticModel, mixed_gguf_types_match_the_reference) {
+  const std::pair<TensorFormat, TensorFormat> mixes[] = {
+      {TensorFormat::q4_1, TensorFormat::q5_1},
+      {TensorFormat::iq4_nl, TensorFormat::q4_1},
+      {TensorFormat::q5_1, TensorFormat::iq4_nl}};
+  for (auto [experts, dense] : mixes) {
+    SCOPED_TRACE(std::string(tensor_format_info(experts).name) + " experts, " +
+                 tensor_format_info(dense).name + " dense");
+    SyntheticOptions o;
+    o.experts = experts;
+    o.dense = dense;
+    auto l = load_synthetic(device(), o);
+    ASSERT_TRUE(l);
+    const uint32_t V = l->tensors.config.vocab;
+    for (uint32_t T : {1u, 9u, 70u}) {
+      auto tokens = some_tokens(T, V);
+      auto session = Session::create(*l->model, {});
+      ASSERT_OK(session);
+      std::vector<float> got(uint64_t{T} * V);
+      ASSERT_OK(session.value()->eval(tokens, got.data(), true));
+      expect_close(got, reference::forward(l->tensors, tokens, l->tensors.config.top_k));
+    }
+  }
+}
+
 TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

@@ -45,6 +45,24 @@ TEST_F(Moe, gpu_layout_stages_activations) {
   MoeTester().gpu_layout().experts(32).hidden(2880).ff(2880).tokens(2).top_k(4).run();
 }
 
+// The expert layouts the tests above leave out, on every path: both buffer paths of the decode
+// kernels, the GPUs' decode layout, and the grouped prefill matmuls.
+class MoeLayout : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+
+TEST_P(MoeLayout, every_path) {
+  const TensorFormat f = GetParam();
+  for (host::BufferAccess access : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+    MoeTester().access(access).format(f).experts(32).top_k(4).tokens(7).run();
+  MoeTester().gpu_layout().format(f).experts(32).top_k(4).tokens(2).run();
+  MoeTester().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MoeLayout,
+                         ::testing::Values(TensorFormat::q4_0, TensorFormat::q4_1,
+                                           TensorFormat::q5_1, TensorFormat::iq4_nl,
+                                           TensorFormat::mlx_affine8),
+                         [](const auto& info) { return tensor_format_info(info.param).name; });
+
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();

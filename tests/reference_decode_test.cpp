@@ -121,6 +121,51 @@ TEST(Q4_0Block, split_order_and_offset) {
   EXPECT_EQ(out[31], 2.0f);
 }
 
+// Q4_1: fp16 d then fp16 m, nibbles in split order; value = d * q + m.
+TEST(Q4_1Block, split_order_scale_and_minimum) {
+  uint8_t block[20] = {0x00, 0x40, 0x00, 0xC2};  // d = 2, m = -3
+  block[4] = 0xF0;                               // element 0 code 0, element 16 code 15
+  block[19] = 0x98;                              // element 15 code 8, element 31 code 9
+  float out[32], magnitude[32];
+  decode_q4_1_block(block, out, magnitude);
+  EXPECT_EQ(out[0], -3.0f);
+  EXPECT_EQ(out[16], 27.0f);
+  EXPECT_EQ(out[15], 13.0f);
+  EXPECT_EQ(out[31], 15.0f);
+  EXPECT_EQ(magnitude[31], 21.0f);  // |2 * 9| + |-3|
+}
+
+// Q5_1: d, m, then qh (bit j: element j's fifth bit) and the nibbles; value = d * q + m.
+TEST(Q5_1Block, fifth_bit_scale_and_minimum) {
+  uint8_t block[24] = {0x00, 0x3C, 0x00, 0x3C};  // d = 1, m = 1
+  block[4] = 0x02;                               // qh bit 1: element 1 gets +16
+  block[7] = 0x80;                               // qh bit 31: element 31 gets +16
+  block[8] = 0x3F;                               // element 0 low nibble 15, element 16 high 3
+  block[9] = 0x01;                               // element 1 low nibble 1
+  block[23] = 0xF0;                              // element 15 code 0, element 31 nibble 15
+  float out[32];
+  decode_q5_1_block(block, out);
+  EXPECT_EQ(out[0], 16.0f);   // 15 + 1
+  EXPECT_EQ(out[16], 4.0f);   // 3 + 1
+  EXPECT_EQ(out[1], 18.0f);   // 17 + 1
+  EXPECT_EQ(out[15], 1.0f);   // 0 + 1
+  EXPECT_EQ(out[31], 32.0f);  // 31 + 1
+}
+
+// IQ4_NL: a nibble (split order) picks one of 16 non-linear levels, times d.
+TEST(Iq4NlBlock, nibbles_index_the_levels) {
+  uint8_t block[18] = {0x00, 0x38};  // d = 0.5
+  block[2] = 0xF0;                   // element 0 level 0 (-127), element 16 level 15 (113)
+  block[17] = 0x87;                  // element 15 level 7 (-10), element 31 level 8 (1)
+  float out[32];
+  decode_iq4_nl_block(block, out);
+  EXPECT_EQ(out[0], -63.5f);
+  EXPECT_EQ(out[16], 56.5f);
+  EXPECT_EQ(out[15], -5.0f);
+  EXPECT_EQ(out[31], 0.5f);
+  EXPECT_EQ(out[1], -63.5f);  // code 0
+}
+
 // OpenAI/HF linear order: byte j holds elements 2j (low nibble) and 2j+1 (high nibble).
 TEST(Mxfp4LinearBlock, linear_nibble_order) {
   uint8_t bytes[16] = {0x21};  // element 0 = 0.5, element 1 = 1.0

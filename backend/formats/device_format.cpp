@@ -7,6 +7,7 @@ const DeviceFormatInfo& device_format_info(DeviceFormat format) {
       {"f32", 128, 0, 0, false},  {"f16", 64, 0, 0, false},  {"bf16", 64, 0, 0, false},
       {"q8_0", 32, 2, 0, false},  {"q5_0", 16, 2, 4, false}, {"q4_0", 16, 2, 0, false},
       {"mxfp4", 16, 1, 0, false}, {"mlxq8", 32, 2, 2, true}, {"mlxq4", 16, 2, 2, true},
+      {"q4_1", 16, 4, 0, false},  {"q5_1", 16, 4, 4, false}, {"iq4nl", 16, 2, 0, false},
   };
   return kInfo[static_cast<int>(format)];
 }
@@ -32,6 +33,12 @@ DeviceFormat device_format_of(TensorFormat format) {
       return DeviceFormat::mlxq8;
     case TensorFormat::mlx_affine4:
       return DeviceFormat::mlxq4;
+    case TensorFormat::q4_1:
+      return DeviceFormat::q4_1;
+    case TensorFormat::q5_1:
+      return DeviceFormat::q5_1;
+    case TensorFormat::iq4_nl:
+      return DeviceFormat::iq4nl;
   }
   return DeviceFormat::f32;
 }

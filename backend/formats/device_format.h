@@ -1,7 +1,8 @@
 // How each weight format lives on the device. Every file layout (reference/tensor_format.h) maps
 // to one device format, repacked once at upload into up to three planes so kernels read aligned
 // words: `quants` (per 32-element block: 16, 32, 64 or 128 bytes), `scales` (per block, or per
-// group for MLX affine) and `aux` (Q5_0's fifth bits; MLX affine biases). 4-bit codes are always
+// group for MLX affine; Q4_1/Q5_1 keep d and m together in one word) and `aux` (Q5_0's and
+// Q5_1's fifth bits; MLX affine biases). 4-bit codes are always
 // in GGUF split order on the device (byte j: element j low nibble, element j+16 high nibble), so
 // HF/MLX linear-order files are permuted at upload and one decoder serves each element type.
 #pragma once
@@ -14,8 +15,21 @@
 
 namespace ossvk {
 
-enum class DeviceFormat : uint8_t { f32, f16, bf16, q8_0, q5_0, q4_0, mxfp4, mlxq8, mlxq4 };
-inline constexpr int kDeviceFormatCount = 9;
+enum class DeviceFormat : uint8_t {
+  f32,
+  f16,
+  bf16,
+  q8_0,
+  q5_0,
+  q4_0,
+  mxfp4,
+  mlxq8,
+  mlxq4,
+  q4_1,
+  q5_1,
+  iq4nl
+};
+inline constexpr int kDeviceFormatCount = 12;
 
 struct DeviceFormatInfo {
   const char* name;            // the <fmt> of f32_<fmt>w_matvec / _matmul

@@ -32,9 +32,9 @@ std::string bytes(uint64_t n) {
 host::Result<TensorFormat> gguf_tensor_format(uint32_t gguf_type, const std::string& name) {
   TensorFormat f;
   if (!tensor_format_from_gguf(gguf_type, &f))
-    return host::Status::bad_file(
-        "tensor '" + name + "': GGUF type id " + std::to_string(gguf_type) +
-        " is not one ossvk reads (F32, F16, BF16, Q8_0, Q5_0, Q4_0, MXFP4)");
+    return host::Status::bad_file("tensor '" + name + "': GGUF type id " +
+                                  std::to_string(gguf_type) + " is not one ossvk reads (" +
+                                  gguf_types_read() + ")");
   return f;
 }
 
@@ -102,16 +102,22 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
     }
     case TensorFormat::q8_0:
     case TensorFormat::q5_0:
-    case TensorFormat::q4_0: {
-      // fp16 d first, then (Q5_0) the 4 bytes of fifth bits, then the quants.
+    case TensorFormat::q4_0:
+    case TensorFormat::q4_1:
+    case TensorFormat::q5_1:
+    case TensorFormat::iq4_nl: {
+      // fp16 d first (Q4_1, Q5_1: and fp16 m, one scale word), then (Q5_0, Q5_1) the 4 bytes of
+      // fifth bits, then the quants.
       const uint32_t in_bytes = tensor_format_info(w.format).data_block_bytes;
-      const uint32_t aux = d.aux_bytes;
+      const uint32_t aux = d.aux_bytes, scale = d.scale_bytes;
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * in_bytes;
-        std::memcpy(p.scales.data() + b * 2, blk, 2);
-        if (aux) std::memcpy(p.aux.data() + b * aux, blk + 2, aux);  // Q8_0/Q4_0: no aux plane
-        std::memcpy(p.quants.data() + b * d.quant_block_bytes, blk + 2 + aux, d.quant_block_bytes);
-        p.non_finite += f16_non_finite(le16(blk)) ? kBlockElements : 0;
+        std::memcpy(p.scales.data() + b * scale, blk, scale);
+        if (aux) std::memcpy(p.aux.data() + b * aux, blk + scale, aux);  // no aux plane: Q8_0, Q4_0
+        std::memcpy(p.quants.data() + b * d.quant_block_bytes, blk + scale + aux,
+                    d.quant_block_bytes);
+        const bool bad = f16_non_finite(le16(blk)) || (scale == 4 && f16_non_finite(le16(blk + 2)));
+        p.non_finite += bad ? kBlockElements : 0;
       }
       break;
     }

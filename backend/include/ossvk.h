@@ -129,8 +129,10 @@ typedef struct ossvk_model_options {
 typedef struct ossvk_synthetic_options {
   const char* preset;      /* "tiny", "20b" or "120b" */
   uint32_t layers;         /* 0: the preset's */
-  const char* expert_type; /* "mxfp4" (NULL), "q8_0", "q5_0", "q4_0", "bf16", "f16", "f32" */
-  const char* dense_type;  /* "bf16" (NULL), "q8_0", "q5_0", "q4_0", "f16", "f32" */
+  /* Weight types by their lower-case GGUF names: "mxfp4", "q8_0", "q5_1", "q5_0", "q4_1",
+   * "q4_0", "iq4_nl", "bf16", "f16", "f32". MXFP4 is for experts only. */
+  const char* expert_type; /* NULL: "mxfp4" */
+  const char* dense_type;  /* NULL: "bf16" */
   uint64_t seed;
 } ossvk_synthetic_options;
 

@@ -210,8 +210,8 @@ Status GgufFile::read(std::span<const uint8_t> bytes) {
     if (!tensor_format_from_gguf(t.ggml_type, &t.format))
       return file_error(path_, "tensor '" + t.name + "' has ggml type " +
                                    std::to_string(t.ggml_type) +
-                                   ", which ossvk does not read (F32, F16, BF16, Q8_0, Q5_0, "
-                                   "Q4_0 and MXFP4 are supported)");
+                                   ", which ossvk does not read (it reads " + gguf_types_read() +
+                                   ")");
     if (gguf_tensor_bytes(t.format, t.dims[0]) == 0)
       return file_error(path_, "tensor '" + t.name + "': row length " + std::to_string(t.dims[0]) +
                                    " is not a multiple of the " +

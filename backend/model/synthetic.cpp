@@ -60,16 +60,25 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
       break;
     case TensorFormat::q8_0:    // d = a/127, codes uniform in [-127, 127]
     case TensorFormat::q5_0:    // d = a/16, codes 0..31 (value d*(q-16))
-    case TensorFormat::q4_0: {  // d = a/8, codes 0..15 (value d*(q-8))
+    case TensorFormat::q4_0:    // d = a/8, codes 0..15 (value d*(q-8))
+    case TensorFormat::iq4_nl:  // d = a/113, codes over the 16 levels (-127 .. 113)
+    case TensorFormat::q4_1:    // d = 2a/15, m = -a, codes 0..15
+    case TensorFormat::q5_1: {  // d = 2a/31, m = -a, codes 0..31
       const uint32_t bytes = tensor_format_info(format).data_block_bytes;
-      const float levels = format == TensorFormat::q8_0   ? 127.0f
-                           : format == TensorFormat::q5_0 ? 16.0f
-                                                          : 8.0f;
-      const uint16_t d = float_to_f16(a / levels);
+      const bool with_min = format == TensorFormat::q4_1 || format == TensorFormat::q5_1;
+      const float levels = format == TensorFormat::q8_0     ? 127.0f
+                           : format == TensorFormat::q5_0   ? 16.0f
+                           : format == TensorFormat::iq4_nl ? 113.0f
+                           : format == TensorFormat::q4_1   ? 7.5f
+                           : format == TensorFormat::q5_1   ? 15.5f
+                                                            : 8.0f;
+      const uint16_t d = float_to_f16(a / levels), min = float_to_f16(-a);
+      const uint32_t header = with_min ? 4 : 2;
       for (uint64_t b = 0; b < n / 32; ++b) {
         const size_t at = b * bytes;
         put(out, at, d);
-        for (uint32_t i = 2; i < bytes; i += 8) {
+        if (with_min) put(out, at + 2, min);
+        for (uint32_t i = header; i < bytes; i += 8) {
           const uint64_t r = rng.next();
           std::memcpy(&out[at + i], &r, std::min<uint32_t>(8, bytes - i));
         }
@@ -106,9 +115,7 @@ std::vector<uint8_t> floats(uint64_t n, float center, float spread, Rng& rng) {
 }
 
 bool expert_format_ok(TensorFormat f) {
-  return f == TensorFormat::mxfp4 || f == TensorFormat::q8_0 || f == TensorFormat::q5_0 ||
-         f == TensorFormat::q4_0 || f == TensorFormat::bf16 || f == TensorFormat::f16 ||
-         f == TensorFormat::f32;
+  return tensor_format_info(f).gguf_type != kNoGgufType;
 }
 
 void add_tokenizer(GgufWriter& w, const text::Vocabulary& v) {
@@ -136,8 +143,8 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
   if (s.layers > 1024)
     return host::Status::bad_argument("--layers " + std::to_string(o.layers) + " is too many");
   if (!expert_format_ok(o.experts) || !expert_format_ok(o.dense))
-    return host::Status::bad_argument(
-        "weight types: expected mxfp4 (experts only), q8_0, q5_0, q4_0, bf16, f16 or f32");
+    return host::Status::bad_argument("weight types: expected a GGUF type ossvk reads (" +
+                                      gguf_types_read() + "; MXFP4 for experts only)");
   if (o.dense == TensorFormat::mxfp4)
     return host::Status::bad_argument("--dense-type mxfp4: GPT-OSS keeps MXFP4 for the experts");
 

@@ -11,7 +11,7 @@ namespace ossvk {
 struct SyntheticOptions {
   std::string preset = "tiny";                 // tiny (the public test cases' shape), 20b or 120b
   uint32_t layers = 0;                         // 0: the preset's
-  TensorFormat experts = TensorFormat::mxfp4;  // mxfp4, q8_0, q5_0, q4_0, bf16, f16 or f32
+  TensorFormat experts = TensorFormat::mxfp4;  // any GGUF type ossvk reads
   TensorFormat dense = TensorFormat::bf16;     // attention, router, embedding, unembedding
   uint64_t seed = 1;
 };

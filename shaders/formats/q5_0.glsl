@@ -1,17 +1,10 @@
 // GGUF Q5_0: value = d * (q - 16), q = 4-bit code (split order) | fifth bit from qh << 4.
 #include "nibbles.glsl"
+#include "fifth_bits.glsl"
 const bool kHasOffset = true;
 
-// Bits 0..3 of h to bit 4 of bytes 0..3.
-uint spread4(uint h) { return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25); }
-
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  uvec4 w = W_QUANTS(blk);
-  uint qh = W_AUX32(blk);
-  [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    q[i] = u8x4((w[i] & 0x0F0F0F0Fu) | spread4(qh >> (4u * i)));
-    q[i + 4u] = u8x4(((w[i] >> 4) & 0x0F0F0F0Fu) | spread4(qh >> (16u + 4u * i)));
-  }
+  load_five_bit_codes(blk, q);
   scale = load_f16_scale(blk);
   offset = -16.0 * scale;
 }

@@ -62,7 +62,9 @@ const Command kCommands[] = {
      true},
     {"make-model",
      "make-model [--preset tiny|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
-     "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n",
+     "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n"
+     "  T: a GGUF type by name: mxfp4 (experts only), q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl,\n"
+     "     bf16, f16, f32\n",
      false},
     {"demo", "demo                       the selftest (what `make demo` runs)\n", false},
     {"version", "version, --version         library and ABI version\n", false},
