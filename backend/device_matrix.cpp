@@ -31,7 +31,7 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
   dm.scales_bf16 = w.scales_bf16;
 
   const DeviceFormatInfo& f = device_format_info(dm.format);
-  const uint64_t row_bytes = (w.k / kBlockElements) * f.quant_block_bytes;
+  const uint64_t row_bytes = (w.k / f.block_elements) * f.quant_bytes;
   uint64_t limit = max_part_bytes(device);
   if (options.max_part_bytes) limit = std::min(limit, options.max_part_bytes);
   const uint64_t unit = std::max<uint32_t>(1, options.row_granularity);

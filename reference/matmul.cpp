@@ -17,7 +17,8 @@ uint16_t le16(const uint8_t* p) {
 void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude) {
   const uint64_t k = w.k;
   const uint64_t blocks = k / kBlockElements;
-  const uint64_t row_bytes = blocks * tensor_format_info(w.format).data_block_bytes;
+  const TensorFormatInfo& f = tensor_format_info(w.format);
+  const uint64_t row_bytes = k / f.block_elements * f.block_bytes;
   const uint8_t* p = w.data.data() + row * row_bytes;
   switch (w.format) {
     case TensorFormat::f32:

@@ -6,19 +6,19 @@ namespace ossvk {
 
 const TensorFormatInfo& tensor_format_info(TensorFormat format) {
   static constexpr TensorFormatInfo kInfo[] = {
-      {"f32", 0, 128, false, false},
-      {"f16", 1, 64, false, false},
-      {"bf16", 30, 64, false, false},
-      {"q8_0", 8, 34, false, false},
-      {"q5_0", 6, 22, false, false},
-      {"q4_0", 2, 18, false, false},
-      {"mxfp4", 39, 17, false, false},
-      {"mxfp4_linear", kNoGgufType, 16, true, false},
-      {"mlx_affine8", kNoGgufType, 32, true, true},
-      {"mlx_affine4", kNoGgufType, 16, true, true},
-      {"q4_1", 3, 20, false, false},
-      {"q5_1", 7, 24, false, false},
-      {"iq4_nl", 20, 18, false, false},
+      {"f32", 0, 1, 4, false, false},
+      {"f16", 1, 1, 2, false, false},
+      {"bf16", 30, 1, 2, false, false},
+      {"q8_0", 8, 32, 34, false, false},
+      {"q5_0", 6, 32, 22, false, false},
+      {"q4_0", 2, 32, 18, false, false},
+      {"mxfp4", 39, 32, 17, false, false},
+      {"mxfp4_linear", kNoGgufType, 32, 16, true, false},
+      {"mlx_affine8", kNoGgufType, 32, 32, true, true},
+      {"mlx_affine4", kNoGgufType, 32, 16, true, true},
+      {"q4_1", 3, 32, 20, false, false},
+      {"q5_1", 7, 32, 24, false, false},
+      {"iq4_nl", 20, 32, 18, false, false},
   };
   static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == kTensorFormatCount);
   return kInfo[static_cast<int>(format)];

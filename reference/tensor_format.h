@@ -34,12 +34,14 @@ inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22,
 struct TensorFormatInfo {
   const char* name;
   uint32_t gguf_type;         // ggml type id, or kNoGgufType
-  uint32_t data_block_bytes;  // bytes of `data` per 32 elements (scales included when in-band)
+  uint32_t block_elements;    // 32, or 256 for the K-quants' super-blocks (1 for 16/32-bit)
+  uint32_t block_bytes;       // bytes of `data` per block (scales included when in-band)
   bool separate_scales;       // scales (and for affine, biases) come as their own arrays
   bool affine;                // scale and bias per group of group_size elements
 };
 
 inline constexpr uint32_t kNoGgufType = 0xFFFFFFFF;
+// The kernels' block: every format's blocks are a whole number of these.
 inline constexpr uint32_t kBlockElements = 32;
 
 const TensorFormatInfo& tensor_format_info(TensorFormat format);
@@ -61,7 +63,8 @@ struct TensorData {
   bool scales_bf16 = true;          // affine: scales and biases are bf16 (else fp16)
 
   uint64_t expected_data_bytes() const {
-    return m * (k / kBlockElements) * tensor_format_info(format).data_block_bytes;
+    const TensorFormatInfo& f = tensor_format_info(format);
+    return m * (k / f.block_elements) * f.block_bytes;
   }
   uint64_t expected_scale_bytes() const;  // 0 when scales are in-band
 };

@@ -4,10 +4,12 @@ namespace ossvk {
 
 const DeviceFormatInfo& device_format_info(DeviceFormat format) {
   static constexpr DeviceFormatInfo kInfo[kDeviceFormatCount] = {
-      {"f32", 128, 0, 0, false},  {"f16", 64, 0, 0, false},  {"bf16", 64, 0, 0, false},
-      {"q8_0", 32, 2, 0, false},  {"q5_0", 16, 2, 4, false}, {"q4_0", 16, 2, 0, false},
-      {"mxfp4", 16, 1, 0, false}, {"mlxq8", 32, 2, 2, true}, {"mlxq4", 16, 2, 2, true},
-      {"q4_1", 16, 4, 0, false},  {"q5_1", 16, 4, 4, false}, {"iq4nl", 16, 2, 0, false},
+      {"f32", 32, 128, 0, 0, false},  {"f16", 32, 64, 0, 0, false},
+      {"bf16", 32, 64, 0, 0, false},  {"q8_0", 32, 32, 2, 0, false},
+      {"q5_0", 32, 16, 2, 4, false},  {"q4_0", 32, 16, 2, 0, false},
+      {"mxfp4", 32, 16, 1, 0, false}, {"mlxq8", 32, 32, 2, 2, true},
+      {"mlxq4", 32, 16, 2, 2, true},  {"q4_1", 32, 16, 4, 0, false},
+      {"q5_1", 32, 16, 4, 4, false},  {"iq4nl", 32, 16, 2, 0, false},
   };
   return kInfo[static_cast<int>(format)];
 }

@@ -1,6 +1,7 @@
 // How each weight format lives on the device. Every file layout (reference/tensor_format.h) maps
 // to one device format, repacked once at upload into up to three planes so kernels read aligned
-// words: `quants` (per 32-element block: 16, 32, 64 or 128 bytes), `scales` (per block, or per
+// words: `quants` (per 32-element block: 16, 32, 64 or 128 bytes; per 256-element super-block for
+// the K-quants), `scales` (per block, or per
 // group for MLX affine; Q4_1/Q5_1 keep d and m together in one word) and `aux` (Q5_0's and
 // Q5_1's fifth bits; MLX affine biases). 4-bit codes are always
 // in GGUF split order on the device (byte j: element j low nibble, element j+16 high nibble), so
@@ -32,11 +33,12 @@ enum class DeviceFormat : uint8_t {
 inline constexpr int kDeviceFormatCount = 12;
 
 struct DeviceFormatInfo {
-  const char* name;            // the <fmt> of f32_<fmt>w_matvec / _matmul
-  uint32_t quant_block_bytes;  // per 32 elements
-  uint32_t scale_bytes;        // per block (per group for affine); 0: none
-  uint32_t aux_bytes;          // per block (per group for affine); 0: none
-  bool per_group;              // scales and aux are per MLX group rather than per block
+  const char* name;         // the <fmt> of f32_<fmt>w_matvec / _matmul
+  uint32_t block_elements;  // 32, or 256 for the K-quants' super-blocks; the planes' unit
+  uint32_t quant_bytes;     // per block
+  uint32_t scale_bytes;     // per block (per group for affine); 0: none
+  uint32_t aux_bytes;       // per block (per group for affine); 0: none
+  bool per_group;           // scales and aux are per MLX group rather than per block
 };
 
 const DeviceFormatInfo& device_format_info(DeviceFormat format);

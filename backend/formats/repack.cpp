@@ -1,5 +1,6 @@
 #include "backend/formats/repack.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ossvk {
@@ -45,9 +46,9 @@ host::Status validate_tensor(const TensorData& w, const std::string& name) {
   if (w.m == 0 || w.k == 0) return host::Status::bad_file(what + ": empty matrix");
   if (w.m > UINT32_MAX || w.k > UINT32_MAX)
     return host::Status::bad_file(what + ": dimensions beyond 2^32");
-  if (w.k % kBlockElements != 0)
-    return host::Status::bad_file(what + ": K must be a multiple of " +
-                                  std::to_string(kBlockElements));
+  const uint32_t block = std::max(kBlockElements, f.block_elements);
+  if (w.k % block != 0)
+    return host::Status::bad_file(what + ": K must be a multiple of " + std::to_string(block));
   if (f.affine && w.group_size != 32 && w.group_size != 64 && w.group_size != 128)
     return host::Status::bad_file(what + ": MLX group size " + std::to_string(w.group_size) +
                                   " is not one of 32, 64, 128");
@@ -69,18 +70,18 @@ host::Status validate_tensor(const TensorData& w, const std::string& name) {
 
 Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
   const DeviceFormatInfo& d = device_format_info(device_format_of(w.format));
-  const uint64_t blocks_per_row = w.k / kBlockElements;
+  const TensorFormatInfo& f = tensor_format_info(w.format);
+  const uint64_t blocks_per_row = w.k / d.block_elements;  // device blocks: 32 or 256 elements
   const uint64_t blocks = rows * blocks_per_row;
   const uint64_t first = row_begin * blocks_per_row;  // first block
-  const uint64_t group_blocks =
-      tensor_format_info(w.format).affine ? w.group_size / kBlockElements : 1;
+  const uint64_t group_blocks = f.affine ? w.group_size / kBlockElements : 1;
   const uint64_t groups = blocks / group_blocks;
   const uint64_t first_group = first / group_blocks;
   Planes p;
-  p.quants.resize(blocks * d.quant_block_bytes);
+  p.quants.resize(blocks * d.quant_bytes);
   p.scales.resize(groups * d.scale_bytes);
   p.aux.resize(groups * d.aux_bytes);
-  const uint8_t* src = w.data.data() + first * tensor_format_info(w.format).data_block_bytes;
+  const uint8_t* src = w.data.data() + row_begin * (w.k / f.block_elements) * f.block_bytes;
 
   switch (w.format) {
     case TensorFormat::f32: {
@@ -108,14 +109,14 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
     case TensorFormat::iq4_nl: {
       // fp16 d first (Q4_1, Q5_1: and fp16 m, one scale word), then (Q5_0, Q5_1) the 4 bytes of
       // fifth bits, then the quants.
-      const uint32_t in_bytes = tensor_format_info(w.format).data_block_bytes;
+      const uint32_t in_bytes = f.block_bytes;
       const uint32_t aux = d.aux_bytes, scale = d.scale_bytes;
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * in_bytes;
         std::memcpy(p.scales.data() + b * scale, blk, scale);
         if (aux) std::memcpy(p.aux.data() + b * aux, blk + scale, aux);  // no aux plane: Q8_0, Q4_0
-        std::memcpy(p.quants.data() + b * d.quant_block_bytes, blk + scale + aux,
-                    d.quant_block_bytes);
+        std::memcpy(p.quants.data() + b * d.quant_bytes, blk + scale + aux,
+                    d.quant_bytes);
         const bool bad = f16_non_finite(le16(blk)) || (scale == 4 && f16_non_finite(le16(blk + 2)));
         p.non_finite += bad ? kBlockElements : 0;
       }

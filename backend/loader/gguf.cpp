@@ -118,16 +118,9 @@ uint64_t GgufTensor::elements() const {
 }
 
 uint64_t gguf_tensor_bytes(TensorFormat format, uint64_t elements) {
-  switch (format) {
-    case TensorFormat::f32:
-      return elements * 4;
-    case TensorFormat::f16:
-    case TensorFormat::bf16:
-      return elements * 2;
-    default:
-      if (elements % kBlockElements) return 0;
-      return elements / kBlockElements * tensor_format_info(format).data_block_bytes;
-  }
+  const TensorFormatInfo& f = tensor_format_info(format);
+  if (elements % f.block_elements) return 0;
+  return elements / f.block_elements * f.block_bytes;
 }
 
 Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
@@ -215,7 +208,8 @@ Status GgufFile::read(std::span<const uint8_t> bytes) {
     if (gguf_tensor_bytes(t.format, t.dims[0]) == 0)
       return file_error(path_, "tensor '" + t.name + "': row length " + std::to_string(t.dims[0]) +
                                    " is not a multiple of the " +
-                                   tensor_format_info(t.format).name + " block of 32");
+                                   tensor_format_info(t.format).name + " block of " +
+                                   std::to_string(tensor_format_info(t.format).block_elements));
     if (by_name_.count(t.name)) return file_error(path_, "tensor '" + t.name + "' appears twice");
     by_name_[t.name] = tensors_.size();
     t.offset = off;

@@ -64,7 +64,7 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
     case TensorFormat::iq4_nl:  // d = a/113, codes over the 16 levels (-127 .. 113)
     case TensorFormat::q4_1:    // d = 2a/15, m = -a, codes 0..15
     case TensorFormat::q5_1: {  // d = 2a/31, m = -a, codes 0..31
-      const uint32_t bytes = tensor_format_info(format).data_block_bytes;
+      const uint32_t bytes = tensor_format_info(format).block_bytes;
       const bool with_min = format == TensorFormat::q4_1 || format == TensorFormat::q5_1;
       const float levels = format == TensorFormat::q8_0     ? 127.0f
                            : format == TensorFormat::q5_0   ? 16.0f
