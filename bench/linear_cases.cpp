@@ -105,7 +105,9 @@ Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat fo
 }
 
 // Decode shapes (fused QKV, hidden, an FFN-sized matrix) and prefill at 512 tokens, or --shape's
-// (its matvec too where N <= 8), in every weight format.
+// (its matvec too where N <= 8), in every weight format. The K-quants, whose rows are whole
+// super-blocks of 256, take the shapes they fit and gpt-oss's attention output (2880 x 4096,
+// the one matrix llama-quantize gives them there) instead of 2880-wide rows.
 std::vector<Case> linear_cases(const CaseOptions& o) {
   struct Shape {
     LinearOp op;
@@ -123,11 +125,20 @@ std::vector<Case> linear_cases(const CaseOptions& o) {
   const TensorFormat formats[] = {
       TensorFormat::mxfp4,       TensorFormat::q8_0, TensorFormat::q5_0, TensorFormat::q4_0,
       TensorFormat::bf16,        TensorFormat::f16,  TensorFormat::f32,  TensorFormat::mlx_affine8,
-      TensorFormat::mlx_affine4, TensorFormat::q4_1, TensorFormat::q5_1, TensorFormat::iq4_nl};
+      TensorFormat::mlx_affine4, TensorFormat::q4_1, TensorFormat::q5_1, TensorFormat::iq4_nl,
+      TensorFormat::q4_k,        TensorFormat::q5_k, TensorFormat::q6_k, TensorFormat::iq4_xs};
   std::vector<Case> cases;
-  for (TensorFormat f : formats)
+  for (TensorFormat f : formats) {
+    const uint32_t block = tensor_format_info(f).block_elements;
+    std::vector<Shape> fitting;
     for (const Shape& s : shapes)
+      if (s.k % block == 0) fitting.push_back(s);
+    if (block > 32 && !o.m)
+      fitting.insert(fitting.begin(), {{LinearOp::matvec, 2880, 4096, 1, o.runs},
+                                       {LinearOp::matmul, 2880, 4096, 512, o.prefill_runs}});
+    for (const Shape& s : fitting)
       cases.push_back(linear_case(o.device, o.transfer, f, s.op, s.m, s.k, s.n, s.runs));
+  }
   return cases;
 }
 const RegisterCases registered(10, linear_cases);

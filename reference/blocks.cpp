@@ -100,11 +100,87 @@ void decode_q5_1_block(const uint8_t* block, float out[32], float* magnitude) {
   }
 }
 
-void decode_iq4_nl_block(const uint8_t* block, float out[32]) {
-  const float d = f16_to_f32(le16(block));
+namespace {
+
+// 16 bytes of IQ4_NL codes in split order times d.
+void decode_iq4_nl_codes(const uint8_t* qs, float d, float out[32]) {
   for (int j = 0; j < 16; ++j) {
-    out[j] = d * static_cast<float>(kIq4nlValues[block[2 + j] & 0x0F]);
-    out[j + 16] = d * static_cast<float>(kIq4nlValues[block[2 + j] >> 4]);
+    out[j] = d * static_cast<float>(kIq4nlValues[qs[j] & 0x0F]);
+    out[j + 16] = d * static_cast<float>(kIq4nlValues[qs[j] >> 4]);
+  }
+}
+
+}  // namespace
+
+void decode_iq4_nl_block(const uint8_t* block, float out[32]) {
+  decode_iq4_nl_codes(block + 2, f16_to_f32(le16(block)), out);
+}
+
+namespace {
+
+// Q4_K/Q5_K sub-block s's 6-bit scale and min from the 12 packed bytes.
+void k_scale_min(const uint8_t* scales, int s, int* sc, int* m) {
+  if (s < 4) {
+    *sc = scales[s] & 63;
+    *m = scales[s + 4] & 63;
+  } else {
+    *sc = (scales[s + 4] & 0x0F) | ((scales[s - 4] >> 6) << 4);
+    *m = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
+  }
+}
+
+// Q4_K (qh null) and Q5_K.
+void decode_k_block(const uint8_t* block, const uint8_t* qh, const uint8_t* qs, float out[256],
+                    float* magnitude) {
+  const float d = f16_to_f32(le16(block)), dmin = f16_to_f32(le16(block + 2));
+  for (int s = 0; s < 8; ++s) {
+    int sc, m;
+    k_scale_min(block + 4, s, &sc, &m);
+    const float scale = d * static_cast<float>(sc), min = dmin * static_cast<float>(m);
+    for (int l = 0; l < 32; ++l) {
+      const uint8_t byte = qs[32 * (s / 2) + l];
+      int q = s % 2 ? byte >> 4 : byte & 0x0F;
+      if (qh) q |= ((qh[l] >> s) & 1) << 4;
+      out[32 * s + l] = scale * static_cast<float>(q) - min;
+      if (magnitude)
+        magnitude[32 * s + l] = std::fabs(scale * static_cast<float>(q)) + std::fabs(min);
+    }
+  }
+}
+
+}  // namespace
+
+void decode_q4_k_block(const uint8_t* block, float out[256], float* magnitude) {
+  decode_k_block(block, nullptr, block + 16, out, magnitude);
+}
+
+void decode_q5_k_block(const uint8_t* block, float out[256], float* magnitude) {
+  decode_k_block(block, block + 16, block + 48, out, magnitude);
+}
+
+void decode_q6_k_block(const uint8_t* block, float out[256]) {
+  const uint8_t *ql = block, *qh = block + 128;
+  const int8_t* scales = reinterpret_cast<const int8_t*>(block + 192);
+  const float d = f16_to_f32(le16(block + 208));
+  for (int n = 0; n < 2; ++n)
+    for (int t = 0; t < 4; ++t)
+      for (int l = 0; l < 32; ++l) {
+        const uint8_t low = ql[64 * n + 32 * (t & 1) + l];
+        const int q =
+            ((t < 2 ? low & 0x0F : low >> 4) | (((qh[32 * n + l] >> (2 * t)) & 3) << 4)) - 32;
+        const int sc = scales[8 * n + 2 * t + l / 16];
+        out[128 * n + 32 * t + l] = d * static_cast<float>(sc) * static_cast<float>(q);
+      }
+}
+
+void decode_iq4_xs_block(const uint8_t* block, float out[256]) {
+  const float d = f16_to_f32(le16(block));
+  const uint16_t scales_h = le16(block + 2);
+  for (int ib = 0; ib < 8; ++ib) {
+    const int ls =
+        ((block[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F) | (((scales_h >> (2 * ib)) & 3) << 4);
+    const float dl = d * static_cast<float>(ls - 32);
+    decode_iq4_nl_codes(block + 8 + 16 * ib, dl, out + 32 * ib);
   }
 }
 

@@ -45,6 +45,30 @@ void decode_q5_1_block(const uint8_t* block, float out[32], float* magnitude = n
 // kIq4nlValues; value = d * kIq4nlValues[q].
 void decode_iq4_nl_block(const uint8_t* block, float out[32]);
 
+// GGUF block_q4_K (type 12), 144 bytes for 256 elements: d, dmin (fp16), scales[12], qs[128].
+// Sub-block s (32 elements) has a 6-bit scale sc and min m: for s < 4 the low 6 bits of
+// scales[s] and scales[s + 4]; for s >= 4 the low and high nibbles of scales[s + 4] with the top
+// two bits of scales[s - 4] and scales[s] above them. Its codes are the low (even s) or high (odd
+// s) nibbles of qs[32 * (s / 2) ..]; value = d * sc * q - dmin * m. `magnitude` (optional):
+// |d * sc * q| + |dmin * m|.
+void decode_q4_k_block(const uint8_t* block, float out[256], float* magnitude = nullptr);
+
+// GGUF block_q5_K (type 13), 176 bytes: d, dmin, scales[12] as Q4_K, qh[32], qs[128]; element l
+// of sub-block s takes bit s of qh[l] as its fifth bit.
+void decode_q5_k_block(const uint8_t* block, float out[256], float* magnitude = nullptr);
+
+// GGUF block_q6_K (type 14), 210 bytes: ql[128], qh[64], scales[16] (int8), d (fp16). In each
+// half n (128 elements), element 32t + l (t < 4) has low bits from ql[64n + 32 (t & 1) + l]
+// (low nibble for t < 2, high for t >= 2), bits 4-5 from qh[32n + l] >> 2t, and scale
+// scales[8n + 2t + l / 16]; value = d * sc * (q - 32).
+void decode_q6_k_block(const uint8_t* block, float out[256]);
+
+// GGUF block_iq4_xs (type 23), 136 bytes for 256 elements: d (fp16), scales_h (u16 LE),
+// scales_l[4], qs[128]. Block ib (32 elements) has the 6-bit scale ls = nibble ib of scales_l
+// (low nibble of byte ib/2 for even ib) | bits 2ib..2ib+1 of scales_h << 4, and IQ4_NL's codes in
+// qs[16 ib ..]; value = d * (ls - 32) * kIq4nlValues[q].
+void decode_iq4_xs_block(const uint8_t* block, float out[256]);
+
 // OpenAI/HF MXFP4: 16 bytes, byte j holds element 2j (low nibble) and 2j+1 (high), and the scale.
 void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale, float out[32]);
 

@@ -47,6 +47,20 @@ void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude)
       for (uint64_t b = 0; b < blocks; ++b)
         decode_q5_1_block(p + b * 24, out + b * 32, magnitude ? magnitude + b * 32 : nullptr);
       return;
+    case TensorFormat::q4_k:
+      for (uint64_t b = 0; b < k / 256; ++b)
+        decode_q4_k_block(p + b * 144, out + b * 256, magnitude ? magnitude + b * 256 : nullptr);
+      return;
+    case TensorFormat::q5_k:
+      for (uint64_t b = 0; b < k / 256; ++b)
+        decode_q5_k_block(p + b * 176, out + b * 256, magnitude ? magnitude + b * 256 : nullptr);
+      return;
+    case TensorFormat::q6_k:
+      for (uint64_t b = 0; b < k / 256; ++b) decode_q6_k_block(p + b * 210, out + b * 256);
+      break;
+    case TensorFormat::iq4_xs:
+      for (uint64_t b = 0; b < k / 256; ++b) decode_iq4_xs_block(p + b * 136, out + b * 256);
+      break;
     case TensorFormat::iq4_nl:
       for (uint64_t b = 0; b < blocks; ++b) decode_iq4_nl_block(p + b * 18, out + b * 32);
       break;

@@ -19,6 +19,10 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
       {"q4_1", 3, 32, 20, false, false},
       {"q5_1", 7, 32, 24, false, false},
       {"iq4_nl", 20, 32, 18, false, false},
+      {"q4_k", 12, 256, 144, false, false},
+      {"q5_k", 13, 256, 176, false, false},
+      {"q6_k", 14, 256, 210, false, false},
+      {"iq4_xs", 23, 256, 136, false, false},
   };
   static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == kTensorFormatCount);
   return kInfo[static_cast<int>(format)];

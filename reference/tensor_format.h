@@ -24,8 +24,15 @@ enum class TensorFormat : uint8_t {
   q4_1,          // GGUF type 3: 20-byte blocks, fp16 d, fp16 m, qs[16]; v = d*q + m, split order
   q5_1,          // GGUF type 7: 24-byte blocks, fp16 d, fp16 m, qh u32, qs[16]; v = d*q + m
   iq4_nl,        // GGUF type 20: 18-byte blocks, fp16 d, qs[16]; v = d*kIq4nlValues[q], split order
+  q4_k,          // GGUF type 12: 144-byte blocks of 256, fp16 d, dmin, 12 bytes of 6-bit sub-block
+                 // scales and mins, qs[128]; v = d*sc*q - dmin*m per sub-block of 32
+  q5_k,          // GGUF type 13: 176-byte blocks of 256, as q4_k plus qh[32] (fifth bits)
+  q6_k,          // GGUF type 14: 210-byte blocks of 256, ql[128], qh[64], int8 scales[16] (one per
+                 // 16 elements), fp16 d; v = d*sc*(q-32)
+  iq4_xs,        // GGUF type 23: 136-byte blocks of 256, fp16 d, 6-bit scales (scales_h u16,
+                 // scales_l[4]), qs[128]; v = d*(ls-32)*kIq4nlValues[q] per block of 32
 };
-inline constexpr int kTensorFormatCount = 13;
+inline constexpr int kTensorFormatCount = 17;
 
 // IQ4_NL's 16 levels, indexed by the 4-bit code (ggml's kvalues_iq4nl).
 inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
@@ -33,11 +40,11 @@ inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22,
 
 struct TensorFormatInfo {
   const char* name;
-  uint32_t gguf_type;         // ggml type id, or kNoGgufType
-  uint32_t block_elements;    // 32, or 256 for the K-quants' super-blocks (1 for 16/32-bit)
-  uint32_t block_bytes;       // bytes of `data` per block (scales included when in-band)
-  bool separate_scales;       // scales (and for affine, biases) come as their own arrays
-  bool affine;                // scale and bias per group of group_size elements
+  uint32_t gguf_type;       // ggml type id, or kNoGgufType
+  uint32_t block_elements;  // 32, or 256 for the K-quants' super-blocks (1 for 16/32-bit)
+  uint32_t block_bytes;     // bytes of `data` per block (scales included when in-band)
+  bool separate_scales;     // scales (and for affine, biases) come as their own arrays
+  bool affine;              // scale and bias per group of group_size elements
 };
 
 inline constexpr uint32_t kNoGgufType = 0xFFFFFFFF;

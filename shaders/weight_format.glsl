@@ -27,6 +27,14 @@
 #include "formats/q5_1.glsl"
 #elif defined(FORMAT_IQ4NL)
 #include "formats/iq4nl.glsl"
+#elif defined(FORMAT_Q4K)
+#include "formats/q4k.glsl"
+#elif defined(FORMAT_Q5K)
+#include "formats/q5k.glsl"
+#elif defined(FORMAT_Q6K)
+#include "formats/q6k.glsl"
+#elif defined(FORMAT_IQ4XS)
+#include "formats/iq4xs.glsl"
 #else
 #error "no FORMAT_* defined"
 #endif

@@ -110,6 +110,38 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
       }
       break;
     }
+    case TensorFormat::q4_k:
+    case TensorFormat::q5_k:
+      // Random codes, fifth bits and packed 6-bit scales and mins; d and dmin as llama-quantize
+      // leaves them (the largest scale / 63), or exact: powers of two 2^-6 .. 2^-4.
+      for (uint64_t b = 0; b < m * (k / 256); ++b) {
+        const uint32_t bytes = format == TensorFormat::q4_k ? 144 : 176;
+        uint8_t* p = h.data.data() + b * bytes;
+        for (int i = 0; i < 2; ++i)
+          put16(p + 2 * i, exact ? f16_pow2(uniform_int(rng, -6, -4))
+                                 : static_cast<uint16_t>(((uniform_int(rng, -14, -12) + 15) << 10) |
+                                                         uniform_int(rng, 0, 1023)));
+        random_bytes(p + 4, bytes - 4);
+      }
+      break;
+    case TensorFormat::iq4_xs:
+      for (uint64_t b = 0; b < m * (k / 256); ++b) {
+        uint8_t* p = h.data.data() + b * 136;
+        put16(p, exact ? f16_pow2(uniform_int(rng, -8, -6))
+                       : static_cast<uint16_t>(((uniform_int(rng, -14, -13) + 15) << 10) |
+                                               uniform_int(rng, 0, 1023)));
+        random_bytes(p + 2, 134);
+      }
+      break;
+    case TensorFormat::q6_k:
+      for (uint64_t b = 0; b < m * (k / 256); ++b) {
+        uint8_t* p = h.data.data() + b * 210;
+        random_bytes(p, 208);
+        put16(p + 208, exact ? f16_pow2(uniform_int(rng, -8, -6))
+                             : static_cast<uint16_t>(((uniform_int(rng, -14, -12) + 15) << 10) |
+                                                     uniform_int(rng, 0, 1023)));
+      }
+      break;
     case TensorFormat::mxfp4:
       for (uint64_t b = 0; b < blocks; ++b) {
         uint8_t* p = h.data.data() + b * 17;

@@ -27,6 +27,13 @@ struct HostMatrix {
   TensorData view() const { return {format, m, k, data, scales, biases, group_size, scales_bf16}; }
 };
 
+// k rounded up to whole blocks of `format` (the K-quants' 256): the tests' shapes, written for
+// blocks of 32, as such a format can hold them.
+inline uint32_t whole_blocks(TensorFormat format, uint32_t k) {
+  const uint32_t block = tensor_format_info(format).block_elements;
+  return (k + block - 1) / block * block;
+}
+
 HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
                          uint32_t group_size = 32, bool scales_bf16 = true);
 

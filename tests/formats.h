@@ -1,4 +1,5 @@
-// The file layouts every f32_<fmt>w_matvec / _matmul test runs over.
+// The file layouts every f32_<fmt>w_matvec / _matmul test runs over. Formats with super-blocks
+// take each shape's K rounded up to whole blocks (testdata/weights.h, whole_blocks).
 #pragma once
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@ inline constexpr TensorFormat kAllFormats[] = {
     TensorFormat::q8_0,        TensorFormat::q5_0,         TensorFormat::q4_0,
     TensorFormat::mxfp4,       TensorFormat::mxfp4_linear, TensorFormat::mlx_affine8,
     TensorFormat::mlx_affine4, TensorFormat::q4_1,         TensorFormat::q5_1,
-    TensorFormat::iq4_nl,
+    TensorFormat::iq4_nl,      TensorFormat::q4_k,         TensorFormat::q5_k,
+    TensorFormat::q6_k,        TensorFormat::iq4_xs,
 };
 
 // Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).

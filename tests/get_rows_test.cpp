@@ -19,6 +19,7 @@ class GetRows : public GpuTest, public ::testing::WithParamInterface<FormatCase>
 void check_rows(const FormatCase& c, uint32_t m, uint32_t k, const std::vector<uint32_t>& ids) {
   SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(k) + ", " + std::to_string(ids.size()) +
                " ids");
+  k = whole_blocks(c.format, k);
   AccessDevice& g = gpu_with(c.access);
   Rng rng(m * 3 + k + ids.size());
   const HostMatrix w = random_matrix(c.format, m, k, Data::realistic, rng);

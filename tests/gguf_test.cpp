@@ -81,13 +81,13 @@ TEST(Gguf, bad_magic_version_and_type_are_named) {
   EXPECT_NE(load_error(bad).find("GGUF version 1 is not supported"), std::string::npos);
 
   GgufWriter w;
-  w.add_tensor("q4k", TensorFormat::f32, {32}, std::vector<uint8_t>(128));
+  w.add_tensor("iq2", TensorFormat::f32, {32}, std::vector<uint8_t>(128));
   auto b = w.bytes();
-  // The type id sits right after the tensor's name and dims: patch F32 (0) to Q4_K (12).
-  const std::string name = "q4k";
+  // The type id sits right after the tensor's name and dims: patch F32 (0) to IQ2_XXS (16).
+  const std::string name = "iq2";
   auto at = std::search(b.begin(), b.end(), name.begin(), name.end()) - b.begin();
-  b[at + name.size() + 4 + 8] = 12;
-  EXPECT_NE(load_error(b).find("tensor 'q4k' has ggml type 12, which ossvk does not read"),
+  b[at + name.size() + 4 + 8] = 16;
+  EXPECT_NE(load_error(b).find("tensor 'iq2' has ggml type 16, which ossvk does not read"),
             std::string::npos)
       << load_error(b);
 }

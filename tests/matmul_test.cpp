@@ -45,7 +45,7 @@ TEST_P(Matmul, accumulates_into_a_residual) {
 }
 
 TEST_P(Matmul, matrix_split_into_parts) {
-  TensorData shape{GetParam().format, 1, 128};
+  TensorData shape{GetParam().format, 1, whole_blocks(GetParam().format, 128)};
   GetParam()
       .tester()
       .op(Op::matmul)

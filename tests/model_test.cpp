@@ -145,17 +145,28 @@ TEST_F(SyntheticModel, every_expert_type_matches_the_reference) {
   }
 }
 
-// The legacy GGUF types llama-quantize writes (Q4_1, Q5_1, IQ4_NL), experts in one and dense
-// matrices (attention, router, embedding, unembedding) in another.
+// The GGUF types llama-quantize writes, experts in one and dense matrices (attention, router,
+// embedding, unembedding) in another: on the tiny shape, whose rows of 64 and 96 turn K-quants
+// into their fallback types as llama-quantize does (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0),
+// and on the small one, whose rows of 256 keep them.
 TEST_F(SyntheticModel, mixed_gguf_types_match_the_reference) {
-  const std::pair<TensorFormat, TensorFormat> mixes[] = {
-      {TensorFormat::q4_1, TensorFormat::q5_1},
-      {TensorFormat::iq4_nl, TensorFormat::q4_1},
-      {TensorFormat::q5_1, TensorFormat::iq4_nl}};
-  for (auto [experts, dense] : mixes) {
-    SCOPED_TRACE(std::string(tensor_format_info(experts).name) + " experts, " +
+  const struct {
+    const char* preset;
+    TensorFormat experts, dense;
+  } mixes[] = {{"tiny", TensorFormat::q4_1, TensorFormat::q5_1},
+               {"tiny", TensorFormat::iq4_nl, TensorFormat::q4_1},
+               {"tiny", TensorFormat::q5_1, TensorFormat::iq4_nl},
+               {"tiny", TensorFormat::q4_k, TensorFormat::q6_k},
+               {"small", TensorFormat::q4_k, TensorFormat::q6_k},
+               {"small", TensorFormat::q5_k, TensorFormat::q4_k},
+               {"small", TensorFormat::q6_k, TensorFormat::q5_k},
+               {"small", TensorFormat::iq4_xs, TensorFormat::q4_k},
+               {"tiny", TensorFormat::iq4_xs, TensorFormat::q8_0}};
+  for (auto [preset, experts, dense] : mixes) {
+    SCOPED_TRACE(std::string(preset) + ": " + tensor_format_info(experts).name + " experts, " +
                  tensor_format_info(dense).name + " dense");
     SyntheticOptions o;
+    o.preset = preset;
     o.experts = experts;
     o.dense = dense;
     auto l = load_synthetic(device(), o);

@@ -63,6 +63,22 @@ INSTANTIATE_TEST_SUITE_P(Formats, MoeLayout,
                                            TensorFormat::mlx_affine8),
                          [](const auto& info) { return tensor_format_info(info.param).name; });
 
+// The K-quants and IQ4_XS on the same paths; their super-blocks need rows of a multiple of 256.
+class MoeSuperBlocks : public MoeLayout {};
+
+TEST_P(MoeSuperBlocks, every_path) {
+  const TensorFormat f = GetParam();
+  for (host::BufferAccess access : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+    MoeTester().access(access).format(f).hidden(256).ff(512).experts(32).top_k(4).tokens(7).run();
+  MoeTester().gpu_layout().format(f).hidden(256).ff(256).top_k(4).tokens(2).run();
+  MoeTester().format(f).hidden(512).ff(256).top_k(2).tokens(9).path(MoePath::grouped).run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MoeSuperBlocks,
+                         ::testing::Values(TensorFormat::q4_k, TensorFormat::q5_k,
+                                           TensorFormat::q6_k, TensorFormat::iq4_xs),
+                         [](const auto& info) { return tensor_format_info(info.param).name; });
+
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();

@@ -166,6 +166,67 @@ TEST(Iq4NlBlock, nibbles_index_the_levels) {
   EXPECT_EQ(out[1], -63.5f);  // code 0
 }
 
+// Q4_K: sub-blocks 0 and 5 of one super-block, whose 6-bit scale and min come from different
+// places of the 12 packed bytes: d = 1, dmin = 0.5.
+TEST(Q4KBlock, packed_scales_mins_and_nibbles) {
+  uint8_t block[144] = {0x00, 0x3C, 0x00, 0x38};
+  uint8_t* scales = block + 4;
+  scales[0] = 3;               // sub-block 0: sc 3
+  scales[4] = 5;               // sub-block 0: m 5
+  scales[1] = 0x40;            // top bits 1 of sub-block 5's scale (sc4..7 from bytes 0..3)
+  scales[5] = 0x80;            // top bits 2 of sub-block 5's min
+  scales[9] = 0x72;            // sub-block 5: sc low nibble 2, m low nibble 7
+  block[16 + 0] = 0x09;        // sub-block 0 element 0: 9 (low nibble of qs[0])
+  block[16 + 64 + 31] = 0xB0;  // sub-block 5 (high nibbles of qs[64..95]) element 31: 11
+  float out[256], magnitude[256];
+  decode_q4_k_block(block, out, magnitude);
+  EXPECT_EQ(out[0], 3.0f * 9 - 0.5f * 5);               // 24.5
+  EXPECT_EQ(out[5 * 32 + 31], 18.0f * 11 - 0.5f * 39);  // sc 2 | 1 << 4, m 7 | 2 << 4
+  EXPECT_EQ(magnitude[5 * 32 + 31], 18.0f * 11 + 0.5f * 39);
+  EXPECT_EQ(out[1], -2.5f);  // code 0: the minimum alone
+}
+
+// Q5_K: element l of sub-block s takes bit s of qh[l] as its fifth bit.
+TEST(Q5KBlock, fifth_bit_from_qh_by_sub_block) {
+  uint8_t block[176] = {0x00, 0x3C, 0x00, 0x00};  // d = 1, dmin = 0
+  block[4 + 3] = 1;                               // sub-block 3: sc 1
+  block[16 + 7] = 1 << 3;                         // qh[7] bit 3: sub-block 3 element 7 +16
+  block[48 + 32 + 7] = 0x40;                      // sub-block 3 (high nibbles of qs[32..63]): 4
+  float out[256];
+  decode_q5_k_block(block, out);
+  EXPECT_EQ(out[3 * 32 + 7], 20.0f);
+  EXPECT_EQ(out[2 * 32 + 7], 0.0f);  // sub-block 2 has scale 0
+}
+
+// Q6_K: low bits from ql, bits 4-5 from qh, minus 32, one int8 scale per 16 elements.
+TEST(Q6KBlock, two_halves_and_scales_per_16) {
+  uint8_t block[210] = {};
+  block[208] = 0x00, block[209] = 0x38;  // d = 0.5
+  int8_t* scales = reinterpret_cast<int8_t*>(block + 192);
+  for (int i = 0; i < 16; ++i) scales[i] = static_cast<int8_t>(i + 1);
+  scales[8 + 2 * 3 + 1] = -4;     // half 1, t = 3, elements 16..31
+  block[64 + 32 + 20] = 0xF0;     // half 1, t = 3 takes high nibbles of ql[96..127]: 15
+  block[128 + 32 + 20] = 3 << 6;  // qh bits 6-7 (t = 3): 3 -> q = 15 | 48 = 63
+  float out[256];
+  decode_q6_k_block(block, out);
+  EXPECT_EQ(out[128 + 96 + 20], 0.5f * -4 * (63 - 32));
+  EXPECT_EQ(out[0], 0.5f * 1 * -32);   // code 0, scale 1
+  EXPECT_EQ(out[16], 0.5f * 2 * -32);  // the second 16 of block 0 take scale 2
+}
+
+// IQ4_XS: block ib's 6-bit scale from nibble ib of scales_l and bits 2ib.. of scales_h, minus 32.
+TEST(Iq4XsBlock, six_bit_scales_and_levels) {
+  uint8_t block[136] = {0x00, 0x3C};  // d = 1
+  block[2] = 0x00, block[3] = 0x20;   // scales_h bits 12-13 (block 6): 2
+  block[4 + 3] = 0x05;                // scales_l byte 3 low nibble (block 6): 5 -> ls 37
+  block[8 + 16 * 6 + 0] = 0xF8;       // block 6: element 0 level 8 (1), element 16 level 15 (113)
+  float out[256];
+  decode_iq4_xs_block(block, out);
+  EXPECT_EQ(out[6 * 32], 5.0f);
+  EXPECT_EQ(out[6 * 32 + 16], 565.0f);
+  EXPECT_EQ(out[0], 32.0f * 127);  // block 0: ls 0 -> -32, level 0 (-127)
+}
+
 // OpenAI/HF linear order: byte j holds elements 2j (low nibble) and 2j+1 (high nibble).
 TEST(Mxfp4LinearBlock, linear_nibble_order) {
   uint8_t bytes[16] = {0x21};  // element 0 = 0.5, element 1 = 1.0

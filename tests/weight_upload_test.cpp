@@ -52,18 +52,20 @@ TEST_F(WeightUpload, mlx_group_size_outside_32_64_128) {
 
 TEST(GgufTypes, every_supported_id_and_an_unknown_one) {
   const std::pair<uint32_t, TensorFormat> known[] = {
-      {0, TensorFormat::f32},   {1, TensorFormat::f16},  {30, TensorFormat::bf16},
-      {8, TensorFormat::q8_0},  {6, TensorFormat::q5_0}, {2, TensorFormat::q4_0},
-      {39, TensorFormat::mxfp4}};
+      {0, TensorFormat::f32},     {1, TensorFormat::f16},    {30, TensorFormat::bf16},
+      {8, TensorFormat::q8_0},    {6, TensorFormat::q5_0},   {2, TensorFormat::q4_0},
+      {39, TensorFormat::mxfp4},  {3, TensorFormat::q4_1},   {7, TensorFormat::q5_1},
+      {20, TensorFormat::iq4_nl}, {12, TensorFormat::q4_k},  {13, TensorFormat::q5_k},
+      {14, TensorFormat::q6_k},   {23, TensorFormat::iq4_xs}};
   for (auto [id, format] : known) {
     auto r = gguf_tensor_format(id, "t");
     ASSERT_OK(r);
     EXPECT_EQ(r.value(), format) << id;
   }
-  auto r = gguf_tensor_format(12, "blk.7.ffn_gate_exps.weight");  // Q4_K
+  auto r = gguf_tensor_format(16, "blk.7.ffn_gate_exps.weight");  // IQ2_XXS
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(
-                "'blk.7.ffn_gate_exps.weight': GGUF type id 12 is not one ossvk reads"),
+                "'blk.7.ffn_gate_exps.weight': GGUF type id 16 is not one ossvk reads"),
             std::string::npos)
       << r.status().message();
 }

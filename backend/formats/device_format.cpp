@@ -4,12 +4,26 @@ namespace ossvk {
 
 const DeviceFormatInfo& device_format_info(DeviceFormat format) {
   static constexpr DeviceFormatInfo kInfo[kDeviceFormatCount] = {
-      {"f32", 32, 128, 0, 0, false},  {"f16", 32, 64, 0, 0, false},
-      {"bf16", 32, 64, 0, 0, false},  {"q8_0", 32, 32, 2, 0, false},
-      {"q5_0", 32, 16, 2, 4, false},  {"q4_0", 32, 16, 2, 0, false},
-      {"mxfp4", 32, 16, 1, 0, false}, {"mlxq8", 32, 32, 2, 2, true},
-      {"mlxq4", 32, 16, 2, 2, true},  {"q4_1", 32, 16, 4, 0, false},
-      {"q5_1", 32, 16, 4, 4, false},  {"iq4nl", 32, 16, 2, 0, false},
+      {"f32", 32, 128, 0, 0, false},
+      {"f16", 32, 64, 0, 0, false},
+      {"bf16", 32, 64, 0, 0, false},
+      {"q8_0", 32, 32, 2, 0, false},
+      {"q5_0", 32, 16, 2, 4, false},
+      {"q4_0", 32, 16, 2, 0, false},
+      {"mxfp4", 32, 16, 1, 0, false},
+      {"mlxq8", 32, 32, 2, 2, true},
+      {"mlxq4", 32, 16, 2, 2, true},
+      {"q4_1", 32, 16, 4, 0, false},
+      {"q5_1", 32, 16, 4, 4, false},
+      {"iq4nl", 32, 16, 2, 0, false},
+      // K-quants, per super-block of 256: codes; d, dmin and the 12 packed scale bytes as stored
+      // (Q6_K: its 16 scales, then d and two bytes of padding); fifth (Q5_K) or top two (Q6_K)
+      // bits.
+      {"q4k", 256, 128, 16, 0, false},
+      {"q5k", 256, 128, 16, 32, false},
+      {"q6k", 256, 128, 20, 64, false},
+      // IQ4_XS per 256: the codes; d, scales_h and scales_l as stored.
+      {"iq4xs", 256, 128, 8, 0, false},
   };
   return kInfo[static_cast<int>(format)];
 }
@@ -41,6 +55,14 @@ DeviceFormat device_format_of(TensorFormat format) {
       return DeviceFormat::q5_1;
     case TensorFormat::iq4_nl:
       return DeviceFormat::iq4nl;
+    case TensorFormat::q4_k:
+      return DeviceFormat::q4k;
+    case TensorFormat::q5_k:
+      return DeviceFormat::q5k;
+    case TensorFormat::q6_k:
+      return DeviceFormat::q6k;
+    case TensorFormat::iq4_xs:
+      return DeviceFormat::iq4xs;
   }
   return DeviceFormat::f32;
 }

@@ -28,9 +28,13 @@ enum class DeviceFormat : uint8_t {
   mlxq4,
   q4_1,
   q5_1,
-  iq4nl
+  iq4nl,
+  q4k,
+  q5k,
+  q6k,
+  iq4xs
 };
-inline constexpr int kDeviceFormatCount = 12;
+inline constexpr int kDeviceFormatCount = 16;
 
 struct DeviceFormatInfo {
   const char* name;         // the <fmt> of f32_<fmt>w_matvec / _matmul

@@ -115,13 +115,42 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
         const uint8_t* blk = src + b * in_bytes;
         std::memcpy(p.scales.data() + b * scale, blk, scale);
         if (aux) std::memcpy(p.aux.data() + b * aux, blk + scale, aux);  // no aux plane: Q8_0, Q4_0
-        std::memcpy(p.quants.data() + b * d.quant_bytes, blk + scale + aux,
-                    d.quant_bytes);
+        std::memcpy(p.quants.data() + b * d.quant_bytes, blk + scale + aux, d.quant_bytes);
         const bool bad = f16_non_finite(le16(blk)) || (scale == 4 && f16_non_finite(le16(blk + 2)));
         p.non_finite += bad ? kBlockElements : 0;
       }
       break;
     }
+    case TensorFormat::q4_k:
+    case TensorFormat::q5_k:
+      // d, dmin and the scale bytes; then (Q5_K) qh; then qs.
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * f.block_bytes;
+        std::memcpy(p.scales.data() + b * 16, blk, 16);
+        if (d.aux_bytes) std::memcpy(p.aux.data() + b * 32, blk + 16, 32);
+        std::memcpy(p.quants.data() + b * 128, blk + 16 + d.aux_bytes, 128);
+        const bool bad = f16_non_finite(le16(blk)) || f16_non_finite(le16(blk + 2));
+        p.non_finite += bad ? 256 : 0;
+      }
+      break;
+    case TensorFormat::q6_k:
+      // ql, qh, then the 16 scales with d (and two bytes of padding) as one 20-byte record.
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * 210;
+        std::memcpy(p.quants.data() + b * 128, blk, 128);
+        std::memcpy(p.aux.data() + b * 64, blk + 128, 64);
+        std::memcpy(p.scales.data() + b * 20, blk + 192, 18);
+        p.non_finite += f16_non_finite(le16(blk + 208)) ? 256 : 0;
+      }
+      break;
+    case TensorFormat::iq4_xs:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * 136;
+        std::memcpy(p.scales.data() + b * 8, blk, 8);
+        std::memcpy(p.quants.data() + b * 128, blk + 8, 128);
+        p.non_finite += f16_non_finite(le16(blk)) ? 256 : 0;
+      }
+      break;
     case TensorFormat::mxfp4:
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * 17;

@@ -16,6 +16,8 @@ struct Shape {
 };
 
 constexpr Shape kTiny{2, 64, 4, 1, 16, 8, 4, 96, 512, 4, 4096, 10000.0f, 1.0f};
+// Every matrix's rows a multiple of 256, so every type stays as asked (K-quants included).
+constexpr Shape kSmall{2, 256, 4, 1, 64, 8, 4, 256, 512, 4, 4096, 10000.0f, 1.0f};
 constexpr Shape k20b{24, 2880, 64, 8, 64, 32, 4, 2880, 201088, 128, 131072, 150000.0f, 32.0f};
 constexpr Shape k120b{36, 2880, 64, 8, 64, 128, 4, 2880, 201088, 128, 131072, 150000.0f, 32.0f};
 
@@ -88,6 +90,53 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
       }
       break;
     }
+    case TensorFormat::q4_k:    // every block's scale and min 32: v = 32 d q - 32 dmin, centred
+    case TensorFormat::q5_k: {  // by dmin = 7.5 d (15.5 d for 5-bit codes)
+      const bool five = format == TensorFormat::q5_k;
+      const uint32_t bytes = tensor_format_info(format).block_bytes;
+      const float d = a / (five ? 496.0f : 240.0f);
+      const uint16_t d16 = float_to_f16(d), dmin16 = float_to_f16(d * (five ? 15.5f : 7.5f));
+      static constexpr uint8_t kScales[12] = {0xA0, 0xA0, 0xA0, 0xA0, 0xA0, 0xA0,
+                                              0xA0, 0xA0, 0,    0,    0,    0};
+      for (uint64_t b = 0; b < n / 256; ++b) {
+        const size_t at = b * bytes;
+        put(out, at, d16);
+        put(out, at + 2, dmin16);
+        std::memcpy(&out[at + 4], kScales, 12);
+        for (uint32_t i = 16; i < bytes; i += 8) {
+          const uint64_t r = rng.next();
+          std::memcpy(&out[at + i], &r, std::min<uint32_t>(8, bytes - i));
+        }
+      }
+      break;
+    }
+    case TensorFormat::iq4_xs: {  // every block's ls 48: v = 16 d level[q]
+      const uint16_t d16 = float_to_f16(a / (16.0f * 113.0f));
+      for (uint64_t b = 0; b < n / 256; ++b) {
+        const size_t at = b * 136;
+        put(out, at, d16);
+        put(out, at + 2, uint16_t{0xFFFF});  // the top two bits of every ls: 3
+        std::memset(&out[at + 4], 0, 4);     // the low four: 0
+        for (uint32_t i = 8; i < 136; i += 8) {
+          const uint64_t r = rng.next();
+          std::memcpy(&out[at + i], &r, 8);
+        }
+      }
+      break;
+    }
+    case TensorFormat::q6_k: {  // every scale 32: v = 32 d (q - 32)
+      const uint16_t d16 = float_to_f16(a / 1024.0f);
+      for (uint64_t b = 0; b < n / 256; ++b) {
+        const size_t at = b * 210;
+        for (uint32_t i = 0; i < 192; i += 8) {
+          const uint64_t r = rng.next();
+          std::memcpy(&out[at + i], &r, 8);
+        }
+        std::memset(&out[at + 192], 32, 16);
+        put(out, at + 208, d16);
+      }
+      break;
+    }
     case TensorFormat::mxfp4: {
       // E2M1 codes uniform over all 16 have rms 2.93; one power-of-two scale per tensor gives
       // the target rms, with a random step of -1..+1 per block.
@@ -114,6 +163,24 @@ std::vector<uint8_t> floats(uint64_t n, float center, float spread, Rng& rng) {
   return out;
 }
 
+// The type llama-quantize writes instead of a K-quant or IQ4_XS where a row is not a multiple of
+// 256
+// (llama.cpp's tensor type fallback).
+TensorFormat quantize_fallback(TensorFormat f) {
+  switch (f) {
+    case TensorFormat::q4_k:
+      return TensorFormat::q5_0;
+    case TensorFormat::q5_k:
+      return TensorFormat::q5_1;
+    case TensorFormat::q6_k:
+      return TensorFormat::q8_0;
+    case TensorFormat::iq4_xs:
+      return TensorFormat::iq4_nl;
+    default:
+      return f;
+  }
+}
+
 bool expert_format_ok(TensorFormat f) {
   return tensor_format_info(f).gguf_type != kNoGgufType;
 }
@@ -133,12 +200,15 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
   Shape s;
   if (o.preset == "tiny")
     s = kTiny;
+  else if (o.preset == "small")
+    s = kSmall;
   else if (o.preset == "20b")
     s = k20b;
   else if (o.preset == "120b")
     s = k120b;
   else
-    return host::Status::bad_argument("--preset '" + o.preset + "': expected tiny, 20b or 120b");
+    return host::Status::bad_argument("--preset '" + o.preset +
+                                      "': expected tiny, small, 20b or 120b");
   if (o.layers) s.layers = o.layers;
   if (s.layers > 1024)
     return host::Status::bad_argument("--layers " + std::to_string(o.layers) + " is too many");
@@ -174,11 +244,16 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
     w.add_uint32(p + "rope.scaling.original_context_length", 4096);
   }
 
+  // A matrix whose rows do not fill the type's blocks takes llama-quantize's fallback type.
+  auto add_matrix = [&](const std::string& name, TensorFormat type, std::vector<uint64_t> dims,
+                        uint64_t rows, uint64_t k, float sd) {
+    if (k % tensor_format_info(type).block_elements) type = quantize_fallback(type);
+    w.add_tensor(name, type, dims, random_matrix(type, rows, k, sd, rng));
+  };
   const uint64_t D = s.hidden, qw = uint64_t{s.heads} * s.head_dim,
                  kvw = uint64_t{s.kv_heads} * s.head_dim, E = s.experts, F = s.ff;
   // Embedding rows of unit scale, like a trained model's residual stream entering layer 0.
-  w.add_tensor("token_embd.weight", o.dense, {D, s.vocab},
-               random_matrix(o.dense, s.vocab, D, 1.0f, rng));
+  add_matrix("token_embd.weight", o.dense, {D, s.vocab}, s.vocab, D, 1.0f);
   for (uint32_t l = 0; l < s.layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
     auto f32 = [&](const std::string& name, std::vector<uint64_t> dims, float c, float spread) {
@@ -187,37 +262,31 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
       w.add_tensor(b + name, TensorFormat::f32, dims, floats(n, c, spread, rng));
     };
     f32("attn_norm.weight", {D}, 1.0f, 0.2f);
-    w.add_tensor(b + "attn_q.weight", o.dense, {D, qw},
-                 random_matrix(o.dense, qw, D, 1.0f / std::sqrt(float(D)), rng));
-    w.add_tensor(b + "attn_k.weight", o.dense, {D, kvw},
-                 random_matrix(o.dense, kvw, D, 1.0f / std::sqrt(float(D)), rng));
-    w.add_tensor(b + "attn_v.weight", o.dense, {D, kvw},
-                 random_matrix(o.dense, kvw, D, 1.0f / std::sqrt(float(D)), rng));
+    add_matrix(b + "attn_q.weight", o.dense, {D, qw}, qw, D, 1.0f / std::sqrt(float(D)));
+    add_matrix(b + "attn_k.weight", o.dense, {D, kvw}, kvw, D, 1.0f / std::sqrt(float(D)));
+    add_matrix(b + "attn_v.weight", o.dense, {D, kvw}, kvw, D, 1.0f / std::sqrt(float(D)));
     f32("attn_q.bias", {qw}, 0.0f, 0.1f);
     f32("attn_k.bias", {kvw}, 0.0f, 0.1f);
     f32("attn_v.bias", {kvw}, 0.0f, 0.1f);
-    w.add_tensor(b + "attn_output.weight", o.dense, {qw, D},
-                 random_matrix(o.dense, D, qw, 1.0f / std::sqrt(float(qw)), rng));
+    add_matrix(b + "attn_output.weight", o.dense, {qw, D}, D, qw, 1.0f / std::sqrt(float(qw)));
     f32("attn_output.bias", {D}, 0.0f, 0.1f);
     f32("attn_sinks.weight", {s.heads}, 0.0f, 1.0f);
     f32("post_attention_norm.weight", {D}, 1.0f, 0.2f);
     // Router logits of a few units so top-k choices are clear-cut, as in trained routers.
-    w.add_tensor(b + "ffn_gate_inp.weight", o.dense, {D, E},
-                 random_matrix(o.dense, E, D, 3.0f / std::sqrt(float(D)), rng));
+    add_matrix(b + "ffn_gate_inp.weight", o.dense, {D, E}, E, D, 3.0f / std::sqrt(float(D)));
     f32("ffn_gate_inp.bias", {E}, 0.0f, 0.5f);
-    w.add_tensor(b + "ffn_gate_exps.weight", o.experts, {D, F, E},
-                 random_matrix(o.experts, E * F, D, 1.0f / std::sqrt(float(D)), rng));
-    w.add_tensor(b + "ffn_up_exps.weight", o.experts, {D, F, E},
-                 random_matrix(o.experts, E * F, D, 1.0f / std::sqrt(float(D)), rng));
-    w.add_tensor(b + "ffn_down_exps.weight", o.experts, {F, D, E},
-                 random_matrix(o.experts, E * D, F, 1.0f / std::sqrt(float(F)), rng));
+    add_matrix(b + "ffn_gate_exps.weight", o.experts, {D, F, E}, E * F, D,
+               1.0f / std::sqrt(float(D)));
+    add_matrix(b + "ffn_up_exps.weight", o.experts, {D, F, E}, E * F, D,
+               1.0f / std::sqrt(float(D)));
+    add_matrix(b + "ffn_down_exps.weight", o.experts, {F, D, E}, E * D, F,
+               1.0f / std::sqrt(float(F)));
     f32("ffn_gate_exps.bias", {F, E}, 0.0f, 0.1f);
     f32("ffn_up_exps.bias", {F, E}, 0.0f, 0.1f);
     f32("ffn_down_exps.bias", {D, E}, 0.0f, 0.1f);
   }
   w.add_tensor("output_norm.weight", TensorFormat::f32, {D}, floats(D, 1.0f, 0.2f, rng));
-  w.add_tensor("output.weight", o.dense, {D, s.vocab},
-               random_matrix(o.dense, s.vocab, D, 1.0f / std::sqrt(float(D)), rng));
+  add_matrix("output.weight", o.dense, {D, s.vocab}, s.vocab, D, 1.0f / std::sqrt(float(D)));
   return w;
 }
 
