@@ -126,7 +126,8 @@ std::vector<Case> linear_cases(const CaseOptions& o) {
       TensorFormat::mxfp4,       TensorFormat::q8_0, TensorFormat::q5_0, TensorFormat::q4_0,
       TensorFormat::bf16,        TensorFormat::f16,  TensorFormat::f32,  TensorFormat::mlx_affine8,
       TensorFormat::mlx_affine4, TensorFormat::q4_1, TensorFormat::q5_1, TensorFormat::iq4_nl,
-      TensorFormat::q4_k,        TensorFormat::q5_k, TensorFormat::q6_k, TensorFormat::iq4_xs};
+      TensorFormat::q4_k,        TensorFormat::q5_k, TensorFormat::q6_k, TensorFormat::iq4_xs,
+      TensorFormat::q3_k,        TensorFormat::q2_k};
   std::vector<Case> cases;
   for (TensorFormat f : formats) {
     const uint32_t block = tensor_format_info(f).block_elements;

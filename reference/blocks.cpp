@@ -184,6 +184,37 @@ void decode_iq4_xs_block(const uint8_t* block, float out[256]) {
   }
 }
 
+void decode_q3_k_block(const uint8_t* block, float out[256]) {
+  const uint8_t *hmask = block, *qs = block + 32, *scales = block + 96;
+  const float d = f16_to_f32(le16(block + 108));
+  for (int s = 0; s < 8; ++s) {
+    const int n = s / 4, j = s % 4;
+    for (int l = 0; l < 32; ++l) {
+      const int k = 8 * n + 2 * j + l / 16;
+      const int low = k < 8 ? scales[k] & 0x0F : scales[k - 8] >> 4;
+      const int sc = (low | (((scales[8 + k % 4] >> (2 * (k / 4))) & 3) << 4)) - 32;
+      const int q = ((qs[32 * n + l] >> (2 * j)) & 3) - ((hmask[l] >> (4 * n + j)) & 1 ? 0 : 4);
+      out[32 * s + l] = d * static_cast<float>(sc) * static_cast<float>(q);
+    }
+  }
+}
+
+void decode_q2_k_block(const uint8_t* block, float out[256], float* magnitude) {
+  const uint8_t *scales = block, *qs = block + 16;
+  const float d = f16_to_f32(le16(block + 80)), dmin = f16_to_f32(le16(block + 82));
+  for (int s = 0; s < 8; ++s) {
+    const int n = s / 4, j = s % 4;
+    for (int l = 0; l < 32; ++l) {
+      const uint8_t k = scales[8 * n + 2 * j + l / 16];
+      const float scale = d * static_cast<float>(k & 0x0F), min = dmin * static_cast<float>(k >> 4);
+      const int q = (qs[32 * n + l] >> (2 * j)) & 3;
+      out[32 * s + l] = scale * static_cast<float>(q) - min;
+      if (magnitude)
+        magnitude[32 * s + l] = std::fabs(scale * static_cast<float>(q)) + std::fabs(min);
+    }
+  }
+}
+
 void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale_byte, float out[32]) {
   float scale = e8m0_to_f32(scale_byte);
   for (int j = 0; j < 16; ++j) {

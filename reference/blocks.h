@@ -69,6 +69,19 @@ void decode_q6_k_block(const uint8_t* block, float out[256]);
 // qs[16 ib ..]; value = d * (ls - 32) * kIq4nlValues[q].
 void decode_iq4_xs_block(const uint8_t* block, float out[256]);
 
+// GGUF block_q3_K (type 11), 110 bytes for 256: hmask[32], qs[64], scales[12], d (fp16). Block
+// s = 4n + j (n the half of 128, j < 4) of 32 elements: element l has the 2-bit code
+// (qs[32n + l] >> 2j) & 3, minus 4 unless bit 4n + j of hmask[l] is set, and the 6-bit scale k =
+// 8n + 2j + l / 16: low nibble of scales[k] (k < 8) or high nibble of scales[k - 8], with bits
+// 2(k / 4).. of scales[8 + k % 4] on top, minus 32. value = d * sc * q.
+void decode_q3_k_block(const uint8_t* block, float out[256]);
+
+// GGUF block_q2_K (type 10), 84 bytes for 256: scales[16], qs[64], d, dmin (fp16). Element l of
+// block s = 4n + j has the code (qs[32n + l] >> 2j) & 3 and the byte k = scales[8n + 2j + l / 16]
+// (low nibble a scale, high a min); value = d * (k & 15) * q - dmin * (k >> 4). `magnitude`
+// (optional): |d * (k & 15) * q| + |dmin * (k >> 4)|.
+void decode_q2_k_block(const uint8_t* block, float out[256], float* magnitude = nullptr);
+
 // OpenAI/HF MXFP4: 16 bytes, byte j holds element 2j (low nibble) and 2j+1 (high), and the scale.
 void decode_mxfp4_linear_block(const uint8_t* bytes, uint8_t scale, float out[32]);
 

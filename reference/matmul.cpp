@@ -58,6 +58,13 @@ void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude)
     case TensorFormat::q6_k:
       for (uint64_t b = 0; b < k / 256; ++b) decode_q6_k_block(p + b * 210, out + b * 256);
       break;
+    case TensorFormat::q3_k:
+      for (uint64_t b = 0; b < k / 256; ++b) decode_q3_k_block(p + b * 110, out + b * 256);
+      break;
+    case TensorFormat::q2_k:
+      for (uint64_t b = 0; b < k / 256; ++b)
+        decode_q2_k_block(p + b * 84, out + b * 256, magnitude ? magnitude + b * 256 : nullptr);
+      return;
     case TensorFormat::iq4_xs:
       for (uint64_t b = 0; b < k / 256; ++b) decode_iq4_xs_block(p + b * 136, out + b * 256);
       break;

@@ -23,6 +23,8 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
       {"q5_k", 13, 256, 176, false, false},
       {"q6_k", 14, 256, 210, false, false},
       {"iq4_xs", 23, 256, 136, false, false},
+      {"q3_k", 11, 256, 110, false, false},
+      {"q2_k", 10, 256, 84, false, false},
   };
   static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == kTensorFormatCount);
   return kInfo[static_cast<int>(format)];

@@ -31,8 +31,12 @@ enum class TensorFormat : uint8_t {
                  // 16 elements), fp16 d; v = d*sc*(q-32)
   iq4_xs,        // GGUF type 23: 136-byte blocks of 256, fp16 d, 6-bit scales (scales_h u16,
                  // scales_l[4]), qs[128]; v = d*(ls-32)*kIq4nlValues[q] per block of 32
+  q3_k,          // GGUF type 11: 110-byte blocks of 256, hmask[32], qs[64], 12 bytes of 6-bit
+                 // scales (one per 16), fp16 d; v = d*(sc-32)*(q - 4 + 4*hbit)
+  q2_k,          // GGUF type 10: 84-byte blocks of 256, scales[16] (4-bit scale | 4-bit min per
+                 // 16), qs[64], fp16 d, dmin; v = d*sc*q - dmin*m
 };
-inline constexpr int kTensorFormatCount = 17;
+inline constexpr int kTensorFormatCount = 19;
 
 // IQ4_NL's 16 levels, indexed by the 4-bit code (ggml's kvalues_iq4nl).
 inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,

@@ -35,6 +35,10 @@
 #include "formats/q6k.glsl"
 #elif defined(FORMAT_IQ4XS)
 #include "formats/iq4xs.glsl"
+#elif defined(FORMAT_Q3K)
+#include "formats/q3k.glsl"
+#elif defined(FORMAT_Q2K)
+#include "formats/q2k.glsl"
 #else
 #error "no FORMAT_* defined"
 #endif

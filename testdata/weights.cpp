@@ -124,6 +124,21 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
         random_bytes(p + 4, bytes - 4);
       }
       break;
+    case TensorFormat::q3_k:
+    case TensorFormat::q2_k: {
+      // Random codes, high bits and scale bytes; d (and Q2_K's dmin) small, or exact powers of two.
+      const bool three = format == TensorFormat::q3_k;
+      const uint32_t bytes = three ? 110 : 84, d_at = three ? 108 : 80;
+      for (uint64_t b = 0; b < m * (k / 256); ++b) {
+        uint8_t* p = h.data.data() + b * bytes;
+        random_bytes(p, bytes);
+        for (uint32_t at = d_at; at < bytes; at += 2)
+          put16(p + at, exact ? f16_pow2(uniform_int(rng, -6, -4))
+                              : static_cast<uint16_t>(((uniform_int(rng, -12, -10) + 15) << 10) |
+                                                      uniform_int(rng, 0, 1023)));
+      }
+      break;
+    }
     case TensorFormat::iq4_xs:
       for (uint64_t b = 0; b < m * (k / 256); ++b) {
         uint8_t* p = h.data.data() + b * 136;

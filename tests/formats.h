@@ -14,7 +14,8 @@ inline constexpr TensorFormat kAllFormats[] = {
     TensorFormat::mxfp4,       TensorFormat::mxfp4_linear, TensorFormat::mlx_affine8,
     TensorFormat::mlx_affine4, TensorFormat::q4_1,         TensorFormat::q5_1,
     TensorFormat::iq4_nl,      TensorFormat::q4_k,         TensorFormat::q5_k,
-    TensorFormat::q6_k,        TensorFormat::iq4_xs,
+    TensorFormat::q6_k,        TensorFormat::iq4_xs,       TensorFormat::q3_k,
+    TensorFormat::q2_k,
 };
 
 // Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).

@@ -161,7 +161,9 @@ TEST_F(SyntheticModel, mixed_gguf_types_match_the_reference) {
                {"small", TensorFormat::q5_k, TensorFormat::q4_k},
                {"small", TensorFormat::q6_k, TensorFormat::q5_k},
                {"small", TensorFormat::iq4_xs, TensorFormat::q4_k},
-               {"tiny", TensorFormat::iq4_xs, TensorFormat::q8_0}};
+               {"tiny", TensorFormat::iq4_xs, TensorFormat::q8_0},
+               {"small", TensorFormat::q2_k, TensorFormat::q3_k},
+               {"small", TensorFormat::q3_k, TensorFormat::q2_k}};
   for (auto [preset, experts, dense] : mixes) {
     SCOPED_TRACE(std::string(preset) + ": " + tensor_format_info(experts).name + " experts, " +
                  tensor_format_info(dense).name + " dense");

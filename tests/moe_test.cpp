@@ -76,7 +76,8 @@ TEST_P(MoeSuperBlocks, every_path) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, MoeSuperBlocks,
                          ::testing::Values(TensorFormat::q4_k, TensorFormat::q5_k,
-                                           TensorFormat::q6_k, TensorFormat::iq4_xs),
+                                           TensorFormat::q6_k, TensorFormat::iq4_xs,
+                                           TensorFormat::q3_k, TensorFormat::q2_k),
                          [](const auto& info) { return tensor_format_info(info.param).name; });
 
 TEST_F(Moe, many_tokens) {

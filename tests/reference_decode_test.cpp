@@ -227,6 +227,37 @@ TEST(Iq4XsBlock, six_bit_scales_and_levels) {
   EXPECT_EQ(out[0], 32.0f * 127);  // block 0: ls 0 -> -32, level 0 (-127)
 }
 
+// Q3_K: 2-bit codes, a third bit from hmask (clear: minus 4), 6-bit scales per 16 minus 32.
+TEST(Q3KBlock, codes_high_bits_and_packed_scales) {
+  uint8_t block[110] = {};
+  block[108] = 0x00, block[109] = 0x3C;  // d = 1
+  uint8_t* scales = block + 96;
+  // Scale k = 13 (half 1, j = 2, elements 16..31): high nibble of byte 5, top bits 2-3 of byte
+  // 9 (k / 4 = 3: bits 6-7).
+  scales[5] = 0x70;            // low four bits 7
+  scales[9] = 0x80;            // top two bits 2: sc = 7 | 32 = 39, minus 32: 7
+  block[32 + 32 + 20] = 0x30;  // half 1, element 20, j = 2: code (0x30 >> 4) & 3 = 3
+  block[20] = 1 << 6;          // hmask[20] bit 4n + j = 6: set, so no minus 4
+  float out[256];
+  decode_q3_k_block(block, out);
+  EXPECT_EQ(out[128 + 64 + 20], 7.0f * 3);
+  EXPECT_EQ(out[0], -32.0f * -4);  // code 0, bit clear, scale 0 - 32
+}
+
+// Q2_K: 2-bit codes; a byte per 16 elements, low nibble a scale, high nibble a min.
+TEST(Q2KBlock, codes_scales_and_mins_per_16) {
+  uint8_t block[84] = {};
+  block[80] = 0x00, block[81] = 0x40;  // d = 2
+  block[82] = 0x00, block[83] = 0x38;  // dmin = 0.5
+  block[8 + 2 * 1 + 1] = 0x53;         // half 1, j = 1, elements 16..31: scale 3, min 5
+  block[16 + 32 + 17] = 0x0C;          // code (0x0C >> 2) & 3 = 3
+  float out[256], magnitude[256];
+  decode_q2_k_block(block, out, magnitude);
+  EXPECT_EQ(out[128 + 32 + 17], 2.0f * 3 * 3 - 0.5f * 5);
+  EXPECT_EQ(magnitude[128 + 32 + 17], 18.0f + 2.5f);
+  EXPECT_EQ(out[0], 0.0f);
+}
+
 // OpenAI/HF linear order: byte j holds elements 2j (low nibble) and 2j+1 (high nibble).
 TEST(Mxfp4LinearBlock, linear_nibble_order) {
   uint8_t bytes[16] = {0x21};  // element 0 = 0.5, element 1 = 1.0

@@ -52,11 +52,12 @@ TEST_F(WeightUpload, mlx_group_size_outside_32_64_128) {
 
 TEST(GgufTypes, every_supported_id_and_an_unknown_one) {
   const std::pair<uint32_t, TensorFormat> known[] = {
-      {0, TensorFormat::f32},     {1, TensorFormat::f16},    {30, TensorFormat::bf16},
-      {8, TensorFormat::q8_0},    {6, TensorFormat::q5_0},   {2, TensorFormat::q4_0},
-      {39, TensorFormat::mxfp4},  {3, TensorFormat::q4_1},   {7, TensorFormat::q5_1},
-      {20, TensorFormat::iq4_nl}, {12, TensorFormat::q4_k},  {13, TensorFormat::q5_k},
-      {14, TensorFormat::q6_k},   {23, TensorFormat::iq4_xs}};
+      {0, TensorFormat::f32},     {1, TensorFormat::f16},     {30, TensorFormat::bf16},
+      {8, TensorFormat::q8_0},    {6, TensorFormat::q5_0},    {2, TensorFormat::q4_0},
+      {39, TensorFormat::mxfp4},  {3, TensorFormat::q4_1},    {7, TensorFormat::q5_1},
+      {20, TensorFormat::iq4_nl}, {12, TensorFormat::q4_k},   {13, TensorFormat::q5_k},
+      {14, TensorFormat::q6_k},   {23, TensorFormat::iq4_xs}, {11, TensorFormat::q3_k},
+      {10, TensorFormat::q2_k}};
   for (auto [id, format] : known) {
     auto r = gguf_tensor_format(id, "t");
     ASSERT_OK(r);

@@ -24,6 +24,10 @@ const DeviceFormatInfo& device_format_info(DeviceFormat format) {
       {"q6k", 256, 128, 20, 64, false},
       // IQ4_XS per 256: the codes; d, scales_h and scales_l as stored.
       {"iq4xs", 256, 128, 8, 0, false},
+      // Q3_K per 256: qs; the 12 scale bytes, d and 2 bytes of padding; hmask.
+      {"q3k", 256, 64, 16, 32, false},
+      // Q2_K per 256: qs; the 16 scale bytes, d and dmin.
+      {"q2k", 256, 64, 20, 0, false},
   };
   return kInfo[static_cast<int>(format)];
 }
@@ -63,6 +67,10 @@ DeviceFormat device_format_of(TensorFormat format) {
       return DeviceFormat::q6k;
     case TensorFormat::iq4_xs:
       return DeviceFormat::iq4xs;
+    case TensorFormat::q3_k:
+      return DeviceFormat::q3k;
+    case TensorFormat::q2_k:
+      return DeviceFormat::q2k;
   }
   return DeviceFormat::f32;
 }

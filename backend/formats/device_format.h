@@ -32,9 +32,11 @@ enum class DeviceFormat : uint8_t {
   q4k,
   q5k,
   q6k,
-  iq4xs
+  iq4xs,
+  q3k,
+  q2k
 };
-inline constexpr int kDeviceFormatCount = 16;
+inline constexpr int kDeviceFormatCount = 18;
 
 struct DeviceFormatInfo {
   const char* name;         // the <fmt> of f32_<fmt>w_matvec / _matmul

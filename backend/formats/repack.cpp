@@ -143,6 +143,25 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
         p.non_finite += f16_non_finite(le16(blk + 208)) ? 256 : 0;
       }
       break;
+    case TensorFormat::q3_k:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * 110;
+        std::memcpy(p.aux.data() + b * 32, blk, 32);
+        std::memcpy(p.quants.data() + b * 64, blk + 32, 64);
+        std::memcpy(p.scales.data() + b * 16, blk + 96, 14);
+        p.non_finite += f16_non_finite(le16(blk + 108)) ? 256 : 0;
+      }
+      break;
+    case TensorFormat::q2_k:
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const uint8_t* blk = src + b * 84;
+        std::memcpy(p.quants.data() + b * 64, blk + 16, 64);
+        std::memcpy(p.scales.data() + b * 20, blk, 16);
+        std::memcpy(p.scales.data() + b * 20 + 16, blk + 80, 4);
+        const bool bad = f16_non_finite(le16(blk + 80)) || f16_non_finite(le16(blk + 82));
+        p.non_finite += bad ? 256 : 0;
+      }
+      break;
     case TensorFormat::iq4_xs:
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * 136;

@@ -130,8 +130,8 @@ typedef struct ossvk_synthetic_options {
   const char* preset;      /* "tiny", "small" (every row a multiple of 256), "20b" or "120b" */
   uint32_t layers;         /* 0: the preset's */
   /* Weight types by their lower-case GGUF names: "mxfp4", "q8_0", "q6_k", "q5_k", "q5_1",
-   * "q5_0", "q4_k", "q4_1", "q4_0", "iq4_xs", "iq4_nl", "bf16", "f16", "f32". MXFP4 is for
-   * experts only; a K-quant or IQ4_XS where a row is not a multiple of 256 takes
+   * "q5_0", "q4_k", "q4_1", "q4_0", "q3_k", "q2_k", "iq4_xs", "iq4_nl", "bf16", "f16", "f32".
+   * MXFP4 is for experts only; a K-quant or IQ4_XS where a row is not a multiple of 256 takes
    * llama-quantize's fallback type. */
   const char* expert_type; /* NULL: "mxfp4" */
   const char* dense_type;  /* NULL: "bf16" */

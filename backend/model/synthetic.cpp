@@ -110,6 +110,28 @@ std::vector<uint8_t> random_matrix(TensorFormat format, uint64_t rows, uint64_t 
       }
       break;
     }
+    case TensorFormat::q3_k:    // every scale 40 (8 after the -32): v = 8 d (q - 4 + 4 h)
+    case TensorFormat::q2_k: {  // every scale byte 0x88: v = 8 d q - 8 dmin, centred: dmin = 1.5 d
+      const bool three = format == TensorFormat::q3_k;
+      const uint32_t bytes = three ? 110 : 84;
+      for (uint64_t b = 0; b < n / 256; ++b) {
+        const size_t at = b * bytes;
+        for (uint32_t i = 0; i < bytes; i += 8) {
+          const uint64_t r = rng.next();
+          std::memcpy(&out[at + i], &r, std::min<uint32_t>(8, bytes - i));
+        }
+        if (three) {
+          std::memset(&out[at + 96], 0x88, 8);   // low nibbles 8
+          std::memset(&out[at + 104], 0xAA, 4);  // high bits 2
+          put(out, at + 108, float_to_f16(a / 32.0f));
+        } else {
+          std::memset(&out[at], 0x88, 16);
+          put(out, at + 80, float_to_f16(a / 12.0f));
+          put(out, at + 82, float_to_f16(a / 8.0f));
+        }
+      }
+      break;
+    }
     case TensorFormat::iq4_xs: {  // every block's ls 48: v = 16 d level[q]
       const uint16_t d16 = float_to_f16(a / (16.0f * 113.0f));
       for (uint64_t b = 0; b < n / 256; ++b) {
@@ -174,6 +196,8 @@ TensorFormat quantize_fallback(TensorFormat f) {
       return TensorFormat::q5_1;
     case TensorFormat::q6_k:
       return TensorFormat::q8_0;
+    case TensorFormat::q3_k:
+    case TensorFormat::q2_k:
     case TensorFormat::iq4_xs:
       return TensorFormat::iq4_nl;
     default:

@@ -64,9 +64,9 @@ const Command kCommands[] = {
      "make-model [--preset tiny|small|20b|120b] [--layers L] [--expert-type T] [--dense-type T]\n"
      "             [--seed S] --out FILE.gguf   a synthetic GPT-OSS with random weights\n"
      "  T: a GGUF type by name: mxfp4 (experts only), q8_0, q6_k, q5_k, q5_1, q5_0, q4_k,\n"
-     "     q4_1, q4_0, iq4_xs, iq4_nl, bf16, f16, f32; a K-quant or iq4_xs where a row is not\n"
-     "     a multiple of 256 becomes llama-quantize's fallback (q6_k: q8_0, q5_k: q5_1,\n"
-     "     q4_k: q5_0, iq4_xs: iq4_nl)\n",
+     "     q4_1, q4_0, q3_k, q2_k, iq4_xs, iq4_nl, bf16, f16, f32; a K-quant or iq4_xs where a\n"
+     "     row is not a multiple of 256 becomes llama-quantize's fallback (q6_k: q8_0,\n"
+     "     q5_k: q5_1, q4_k: q5_0, q3_k, q2_k and iq4_xs: iq4_nl)\n",
      false},
     {"demo", "demo                       the selftest (what `make demo` runs)\n", false},
     {"version", "version, --version         library and ABI version\n", false},
