@@ -1,10 +1,13 @@
-// The MoE block at gpt-oss shapes (hidden 2880, expert width 2880, MXFP4 experts, k = 4): time
-// per layer, GB/s over the bytes of the experts the tokens selected, verified first.
+// The MoE block at gpt-oss shapes (hidden 2880, expert width 2880, k = 4): time per layer, GB/s
+// over the bytes of the experts the tokens selected, verified first. MXFP4 experts at 32 and 128
+// experts, decode and prefill; every other quantized GGUF type at decode, 32 experts (formats
+// with super-blocks of 256 at 3072, the nearest width they hold).
 #include "bench_case.h"
 
 #include <cmath>
 #include <set>
 
+#include "backend/formats/device_format.h"
 #include "backend/kernels/moe.h"
 #include "reference/moe.h"
 #include "testdata/weights.h"
@@ -12,9 +15,9 @@
 namespace ossvk::bench {
 namespace {
 
-CaseResult run_moe(host::Device& device, host::Transfer& transfer, uint32_t experts,
-                   uint32_t tokens, int runs, CaseResult r) {
-  const uint32_t E = experts, D = 2880, F = 2880, K = 4;
+CaseResult run_moe(host::Device& device, host::Transfer& transfer, TensorFormat format,
+                   uint32_t experts, uint32_t tokens, int runs, CaseResult r) {
+  const uint32_t E = experts, D = testing::whole_blocks(format, 2880), F = D, K = 4;
   auto fail = [&](const host::Status& s) {
     r.error = s.to_string();
     return r;
@@ -27,12 +30,9 @@ CaseResult run_moe(host::Device& device, host::Transfer& transfer, uint32_t expe
     return v;
   };
   auto router = testing::random_matrix(TensorFormat::f32, E, D, testing::Data::realistic, rng);
-  auto gate = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * F, D,
-                                     testing::Data::realistic, rng);
-  auto up = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * F, D,
-                                   testing::Data::realistic, rng);
-  auto down = testing::random_matrix(TensorFormat::mxfp4, uint64_t{E} * D, F,
-                                     testing::Data::realistic, rng);
+  auto gate = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng);
+  auto up = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng);
+  auto down = testing::random_matrix(format, uint64_t{E} * D, F, testing::Data::realistic, rng);
   reference::MoeWeights w;
   w.experts = E, w.hidden = D, w.ff = F;
   w.norm_gain = floats(D, 0.5f, 1.0f);
@@ -68,9 +68,10 @@ CaseResult run_moe(host::Device& device, host::Transfer& transfer, uint32_t expe
   if (auto s = transfer.download(scratch.value().ids, 0, ids.data(), ids.size() * 4); !s.ok())
     return fail(s);
 
-  // Bytes: the distinct selected experts' gate, up and down (4.25 bits a weight) and the router.
+  // Bytes: the distinct selected experts' gate, up and down as stored, and the router.
   std::set<uint32_t> distinct(ids.begin(), ids.end());
-  const double expert_bytes = 3.0 * F * D * 17 / 32;
+  const TensorFormatInfo& f = tensor_format_info(format);
+  const double expert_bytes = 3.0 * F * D / f.block_elements * f.block_bytes;
   r.bytes = distinct.size() * expert_bytes + 4.0 * E * D;
   r.flops = 2.0 * tokens * (E * D + K * 3.0 * F * D);
 
@@ -81,11 +82,16 @@ CaseResult run_moe(host::Device& device, host::Transfer& transfer, uint32_t expe
   return verify_and_time(r, device, runs, encode);
 }
 
-Case moe_case(host::Device& device, host::Transfer& transfer, uint32_t experts, uint32_t tokens,
-              int runs) {
-  return {"f32_mxfp4w_moe", "E=" + std::to_string(experts) + " t=" + std::to_string(tokens),
-          [&device, &transfer, experts, tokens, runs](CaseResult r) {
-            return run_moe(device, transfer, experts, tokens, runs, std::move(r));
+Case moe_case(host::Device& device, host::Transfer& transfer, TensorFormat format, uint32_t experts,
+              uint32_t tokens, int runs) {
+  const std::string name =
+      std::string("f32_") + device_format_info(device_format_of(format)).name + "w_moe";
+  const uint32_t width = testing::whole_blocks(format, 2880);
+  return {name,
+          "E=" + std::to_string(experts) + " t=" + std::to_string(tokens) +
+              (width != 2880 ? " D=" + std::to_string(width) : ""),
+          [&device, &transfer, format, experts, tokens, runs](CaseResult r) {
+            return run_moe(device, transfer, format, experts, tokens, runs, std::move(r));
           }};
 }
 
@@ -94,8 +100,13 @@ std::vector<Case> moe_cases(const CaseOptions& o) {
   std::vector<Case> cases;
   for (uint32_t experts : {32u, 128u})
     for (uint32_t tokens : {1u, 512u})
-      cases.push_back(
-          moe_case(o.device, o.transfer, experts, tokens, tokens > 1 ? o.prefill_runs : o.runs));
+      cases.push_back(moe_case(o.device, o.transfer, TensorFormat::mxfp4, experts, tokens,
+                               tokens > 1 ? o.prefill_runs : o.runs));
+  for (TensorFormat f :
+       {TensorFormat::q8_0, TensorFormat::q6_k, TensorFormat::q5_k, TensorFormat::q5_1,
+        TensorFormat::q5_0, TensorFormat::q4_k, TensorFormat::q4_1, TensorFormat::q4_0,
+        TensorFormat::q3_k, TensorFormat::q2_k, TensorFormat::iq4_xs, TensorFormat::iq4_nl})
+    cases.push_back(moe_case(o.device, o.transfer, f, 32, 1, o.runs));
   return cases;
 }
 const RegisterCases registered(30, moe_cases);

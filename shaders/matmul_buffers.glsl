@@ -17,6 +17,8 @@ layout(set = 0, binding = 5) buffer YBuf { float y_v[]; };
 #define W_SCALE8(i) uint(pc.scales.v[i])
 #define W_SCALE16(i) bitfieldExtract(U32Buf(pc.scales).v[(i) >> 1], int((i) & 1u) * 16, 16)
 #define W_SCALE32(i) U32Buf(pc.scales).v[i]
+#define W_SCALE128(i) UVec4Buf(pc.scales).v[i]
+#define W_AUX128(i) UVec4Buf(pc.aux).v[i]
 #define W_AUX32(i) pc.aux.v[i]
 #define W_AUX16(i) bitfieldExtract(pc.aux.v[(i) >> 1], int((i) & 1u) * 16, 16)
 #define X4(i) pc.x.v[i]

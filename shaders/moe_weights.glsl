@@ -28,6 +28,8 @@ U32Buf g_aux;
 #define W_SCALE8(i) uint(g_scales.v[i])
 #define W_SCALE16(i) bitfieldExtract(U32Buf(g_scales).v[(i) >> 1], int((i) & 1u) * 16, 16)
 #define W_SCALE32(i) U32Buf(g_scales).v[i]
+#define W_SCALE128(i) UVec4Buf(g_scales).v[i]
+#define W_AUX128(i) UVec4Buf(g_aux).v[i]
 #define W_AUX32(i) g_aux.v[i]
 #define W_AUX16(i) bitfieldExtract(g_aux.v[(i) >> 1], int((i) & 1u) * 16, 16)
 #define USE_MATRIX(index, quants, scales, aux) g_quants = quants, g_scales = scales, g_aux = aux

@@ -19,4 +19,7 @@ uint texel_word(usamplerBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i 
 #define W_SCALE16(i) TEXEL_VALUE(scales, i)
 #define W_SCALE32(i) TEXEL_PICK(texel_word(w_scales_t, i), texel_word(w2_scales_t, i))
 #define W_AUX32(i) TEXEL_PICK(texel_word(w_aux_t, i), texel_word(w2_aux_t, i))
+// 16 bytes of a 32-bit scales or aux plane at once (one texel).
+#define W_SCALE128(i) TEXEL_PICK(texelFetch(w_scales_t, int(i)), texelFetch(w2_scales_t, int(i)))
+#define W_AUX128(i) TEXEL_PICK(texelFetch(w_aux_t, int(i)), texelFetch(w2_aux_t, int(i)))
 #define W_AUX16(i) TEXEL_VALUE(aux, i)

@@ -4,10 +4,10 @@
 // bytes s and s + 4; for s >= 4, the low and high nibbles of byte s + 4 with the top two bits of
 // bytes s - 4 and s above them.
 void load_k_scale_min(uint blk, out float scale, out float offset) {
-  const uint record = 4u * (blk >> 3), s = blk & 7u, shift = 8u * (s & 3u);
-  const vec2 d = unpackHalf2x16(W_SCALE32(record));
-  const uint lo = W_SCALE32(record + 1u) >> shift, mid = W_SCALE32(record + 2u) >> shift;
-  const uint hi = W_SCALE32(record + 3u) >> shift;
+  const uvec4 record = W_SCALE128(blk >> 3);  // the super-block's 16 bytes, one read
+  const uint s = blk & 7u, shift = 8u * (s & 3u);
+  const vec2 d = unpackHalf2x16(record.x);
+  const uint lo = record.y >> shift, mid = record.z >> shift, hi = record.w >> shift;
   const uint sc = s < 4u ? lo & 63u : (hi & 15u) | ((lo >> 6) & 3u) << 4;
   const uint m = s < 4u ? mid & 63u : ((hi >> 4) & 15u) | ((mid >> 6) & 3u) << 4;
   scale = d.x * float(sc);

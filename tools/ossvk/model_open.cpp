@@ -36,7 +36,7 @@ const std::set<std::string> kModelOptions = {"--model",       "--preset",       
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
                 bool vocab_only) {
   if (a.has("--model") == a.has("--preset")) {
-    error(command, "give exactly one of --model PATH or --preset tiny|20b|120b");
+    error(command, "give exactly one of --model PATH or --preset tiny|small|20b|120b");
     return false;
   }
   const std::string device = a.str("--device");
