@@ -123,25 +123,32 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& want)
 
 class SyntheticModel : public GpuTest {};
 
+// A synthetic model's logits for prefills of each length in `lengths`, each in a fresh session,
+// against reference::forward.
+void prefills_match_the_reference(host::Device& device, const SyntheticOptions& o,
+                                  std::initializer_list<uint32_t> lengths) {
+  auto l = load_synthetic(device, o);
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab;
+  for (uint32_t T : lengths) {
+    auto tokens = some_tokens(T, V);
+    auto session = Session::create(*l->model, {});
+    ASSERT_OK(session);
+    std::vector<float> got(uint64_t{T} * V);
+    ASSERT_OK(session.value()->eval(tokens, got.data(), true));
+    expect_close(got, reference::forward(l->tensors, tokens, l->tensors.config.top_k));
+  }
+}
+
 TEST_F(SyntheticModel, every_expert_type_matches_the_reference) {
   for (TensorFormat experts : {TensorFormat::mxfp4, TensorFormat::q8_0, TensorFormat::bf16}) {
     SCOPED_TRACE(tensor_format_info(experts).name);
     SyntheticOptions o;
     o.experts = experts;
     o.dense = experts == TensorFormat::bf16 ? TensorFormat::f16 : TensorFormat::q8_0;
-    auto l = load_synthetic(device(), o);
-    ASSERT_TRUE(l);
-    const uint32_t V = l->tensors.config.vocab;
     // Matvec; matmul; more positions than the window; and 70 tokens, whose 280 (token, expert)
     // pairs over 8 experts take the grouped expert matmuls on every device.
-    for (uint32_t T : {1u, 9u, 40u, 70u}) {
-      auto tokens = some_tokens(T, V);
-      auto session = Session::create(*l->model, {});
-      ASSERT_OK(session);
-      std::vector<float> got(uint64_t{T} * V);
-      ASSERT_OK(session.value()->eval(tokens, got.data(), true));
-      expect_close(got, reference::forward(l->tensors, tokens, l->tensors.config.top_k));
-    }
+    prefills_match_the_reference(device(), o, {1, 9, 40, 70});
   }
 }
 
@@ -171,17 +178,7 @@ TEST_F(SyntheticModel, mixed_gguf_types_match_the_reference) {
     o.preset = preset;
     o.experts = experts;
     o.dense = dense;
-    auto l = load_synthetic(device(), o);
-    ASSERT_TRUE(l);
-    const uint32_t V = l->tensors.config.vocab;
-    for (uint32_t T : {1u, 9u, 70u}) {
-      auto tokens = some_tokens(T, V);
-      auto session = Session::create(*l->model, {});
-      ASSERT_OK(session);
-      std::vector<float> got(uint64_t{T} * V);
-      ASSERT_OK(session.value()->eval(tokens, got.data(), true));
-      expect_close(got, reference::forward(l->tensors, tokens, l->tensors.config.top_k));
-    }
+    prefills_match_the_reference(device(), o, {1, 9, 70});
   }
 }
 
