@@ -28,7 +28,7 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
   dm.m = static_cast<uint32_t>(w.m);
   dm.k = static_cast<uint32_t>(w.k);
   dm.group_size = w.group_size;
-  dm.scales_bf16 = w.scales_bf16;
+  dm.scale_dtype = w.scale_dtype;
 
   const DeviceFormatInfo& f = device_format_info(dm.format);
   const uint64_t row_bytes = (w.k / f.block_elements) * f.quant_bytes;
@@ -73,7 +73,8 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
 }
 
 host::Status check_linear(const std::string& kernel, const DeviceMatrix& w, const host::Buffer& x,
-                          uint32_t n, const host::Buffer* bias, const host::Buffer& y) {
+                          uint32_t n, const host::Buffer* bias, const host::Buffer& y,
+                          const LinearRows& rows) {
   auto fail = [&](const std::string& why) { return host::Status::error(kernel + ": " + why); };
   if (w.parts.empty()) return fail("the weight matrix was not uploaded");
   if (n == 0) return fail("no columns");
@@ -81,11 +82,15 @@ host::Status check_linear(const std::string& kernel, const DeviceMatrix& w, cons
   if (!x || x.size() < uint64_t{n} * w.k * 4)
     return fail("x holds fewer than " + std::to_string(n) + " x K = " + std::to_string(w.k) +
                 " floats");
-  if (!y || y.size() < uint64_t{n} * w.m * 4)
-    return fail("y holds fewer than " + std::to_string(n) + " x M = " + std::to_string(w.m) +
+  const uint64_t stride = rows.stride ? rows.stride : w.m, end = uint64_t{rows.first} + w.m;
+  if (end > stride)
+    return fail("rows " + std::to_string(rows.first) + " to " + std::to_string(end) +
+                " do not fit outputs of " + std::to_string(stride));
+  if (!y || y.size() < uint64_t{n} * stride * 4)
+    return fail("y holds fewer than " + std::to_string(n) + " x " + std::to_string(stride) +
                 " floats");
-  if (bias && (!*bias || bias->size() < uint64_t{w.m} * 4))
-    return fail("bias holds fewer than M = " + std::to_string(w.m) + " floats");
+  if (bias && (!*bias || bias->size() < end * 4))
+    return fail("bias holds fewer than " + std::to_string(end) + " floats");
   return {};
 }
 

@@ -27,7 +27,8 @@ CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorForm
   };
 
   testing::Rng rng(m * 31 + k);
-  testing::HostMatrix w = testing::random_matrix(format, m, k, testing::Data::realistic, rng);
+  testing::HostMatrix w = testing::random_matrix(format, m, k, testing::Data::realistic, rng,
+                                                 testing::usual_group(format));
   const double weight_bytes =
       static_cast<double>(w.data.size() + w.scales.size() + w.biases.size());
   r.bytes = weight_bytes + 4.0 * n * k + 4.0 * m + 4.0 * n * m;  // weights, x, bias, y
@@ -123,11 +124,14 @@ std::vector<Case> linear_cases(const CaseOptions& o) {
     if (o.n <= 8) shapes.insert(shapes.begin(), {LinearOp::matvec, o.m, o.k, o.n, o.runs});
   }
   const TensorFormat formats[] = {
-      TensorFormat::mxfp4,       TensorFormat::q8_0, TensorFormat::q5_0, TensorFormat::q4_0,
-      TensorFormat::bf16,        TensorFormat::f16,  TensorFormat::f32,  TensorFormat::mlx_affine8,
-      TensorFormat::mlx_affine4, TensorFormat::q4_1, TensorFormat::q5_1, TensorFormat::iq4_nl,
-      TensorFormat::q4_k,        TensorFormat::q5_k, TensorFormat::q6_k, TensorFormat::iq4_xs,
-      TensorFormat::q3_k,        TensorFormat::q2_k};
+      TensorFormat::mxfp4,       TensorFormat::q8_0,        TensorFormat::q5_0,
+      TensorFormat::q4_0,        TensorFormat::bf16,        TensorFormat::f16,
+      TensorFormat::f32,         TensorFormat::mlx_affine8, TensorFormat::mlx_affine4,
+      TensorFormat::q4_1,        TensorFormat::q5_1,        TensorFormat::iq4_nl,
+      TensorFormat::q4_k,        TensorFormat::q5_k,        TensorFormat::q6_k,
+      TensorFormat::iq4_xs,      TensorFormat::q3_k,        TensorFormat::q2_k,
+      TensorFormat::mlx_affine6, TensorFormat::mlx_affine5, TensorFormat::mlx_affine3,
+      TensorFormat::mlx_affine2};
   std::vector<Case> cases;
   for (TensorFormat f : formats) {
     const uint32_t block = tensor_format_info(f).block_elements;

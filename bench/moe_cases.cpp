@@ -30,9 +30,12 @@ CaseResult run_moe(host::Device& device, host::Transfer& transfer, TensorFormat 
     return v;
   };
   auto router = testing::random_matrix(TensorFormat::f32, E, D, testing::Data::realistic, rng);
-  auto gate = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng);
-  auto up = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng);
-  auto down = testing::random_matrix(format, uint64_t{E} * D, F, testing::Data::realistic, rng);
+  auto gate = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng,
+                                     testing::usual_group(format));
+  auto up = testing::random_matrix(format, uint64_t{E} * F, D, testing::Data::realistic, rng,
+                                   testing::usual_group(format));
+  auto down = testing::random_matrix(format, uint64_t{E} * D, F, testing::Data::realistic, rng,
+                                     testing::usual_group(format));
   reference::MoeWeights w;
   w.experts = E, w.hidden = D, w.ff = F;
   w.norm_gain = floats(D, 0.5f, 1.0f);
@@ -105,7 +108,9 @@ std::vector<Case> moe_cases(const CaseOptions& o) {
   for (TensorFormat f :
        {TensorFormat::q8_0, TensorFormat::q6_k, TensorFormat::q5_k, TensorFormat::q5_1,
         TensorFormat::q5_0, TensorFormat::q4_k, TensorFormat::q4_1, TensorFormat::q4_0,
-        TensorFormat::q3_k, TensorFormat::q2_k, TensorFormat::iq4_xs, TensorFormat::iq4_nl})
+        TensorFormat::q3_k, TensorFormat::q2_k, TensorFormat::iq4_xs, TensorFormat::iq4_nl,
+        TensorFormat::mlx_affine8, TensorFormat::mlx_affine6, TensorFormat::mlx_affine5,
+        TensorFormat::mlx_affine4, TensorFormat::mlx_affine3, TensorFormat::mlx_affine2})
     cases.push_back(moe_case(o.device, o.transfer, f, 32, 1, o.runs));
   return cases;
 }

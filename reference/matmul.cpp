@@ -78,19 +78,36 @@ void decode_row(const TensorData& w, uint64_t row, float* out, float* magnitude)
       for (uint64_t b = 0; b < blocks; ++b)
         decode_mxfp4_linear_block(p + b * 16, w.scales[row * blocks + b], out + b * 32);
       break;
-    case TensorFormat::mlx_affine8:
-    case TensorFormat::mlx_affine4: {
-      const bool eight = w.format == TensorFormat::mlx_affine8;
+    case TensorFormat::mlx_affine2:
+    case TensorFormat::mlx_affine3:
+    case TensorFormat::mlx_affine4:
+    case TensorFormat::mlx_affine5:
+    case TensorFormat::mlx_affine6:
+    case TensorFormat::mlx_affine8: {
+      const uint64_t bits = mlx_affine_bits(w.format);
       const uint64_t groups = k / w.group_size;
-      auto to_f32 = [&](const uint8_t* q) {
-        return w.scales_bf16 ? bf16_to_f32(le16(q)) : f16_to_f32(le16(q));
+      auto param = [&](std::span<const uint8_t> v, uint64_t g) {
+        switch (w.scale_dtype) {
+          case ScaleDtype::bf16:
+            return bf16_to_f32(le16(v.data() + 2 * g));
+          case ScaleDtype::f16:
+            return f16_to_f32(le16(v.data() + 2 * g));
+          case ScaleDtype::f32:
+            break;
+        }
+        float f;
+        std::memcpy(&f, v.data() + 4 * g, 4);
+        return f;
       };
       for (uint64_t i = 0; i < k; ++i) {
         uint64_t g = row * groups + i / w.group_size;
-        float scale = to_f32(w.scales.data() + 2 * g);
-        float bias = to_f32(w.biases.data() + 2 * g);
-        // LSB first within little-endian uint32 words: element i is byte i (8-bit) or nibble i.
-        uint32_t q = eight ? p[i] : (p[i / 2] >> (4 * (i % 2))) & 0x0F;
+        float scale = param(w.scales, g);
+        float bias = param(w.biases, g);
+        // The row is one LSB-first bit stream: element i at bits [bits*i, bits*i + bits), read
+        // from the (at most two) bytes it touches.
+        const uint64_t bit = bits * i;
+        const uint32_t pair = p[bit / 8] | (bit / 8 + 1 < k * bits / 8 ? p[bit / 8 + 1] << 8 : 0);
+        const uint32_t q = (pair >> (bit % 8)) & ((1u << bits) - 1);
         out[i] = scale * static_cast<float>(q) + bias;
         if (magnitude) magnitude[i] = std::fabs(scale * static_cast<float>(q)) + std::fabs(bias);
       }

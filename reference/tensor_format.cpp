@@ -25,9 +25,37 @@ const TensorFormatInfo& tensor_format_info(TensorFormat format) {
       {"iq4_xs", 23, 256, 136, false, false},
       {"q3_k", 11, 256, 110, false, false},
       {"q2_k", 10, 256, 84, false, false},
+      {"mlx_affine2", kNoGgufType, 32, 8, true, true},
+      {"mlx_affine3", kNoGgufType, 32, 12, true, true},
+      {"mlx_affine5", kNoGgufType, 32, 20, true, true},
+      {"mlx_affine6", kNoGgufType, 32, 24, true, true},
   };
   static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == kTensorFormatCount);
   return kInfo[static_cast<int>(format)];
+}
+
+namespace {
+constexpr struct {
+  uint32_t bits;
+  TensorFormat format;
+} kMlxAffine[] = {{2, TensorFormat::mlx_affine2}, {3, TensorFormat::mlx_affine3},
+                  {4, TensorFormat::mlx_affine4}, {5, TensorFormat::mlx_affine5},
+                  {6, TensorFormat::mlx_affine6}, {8, TensorFormat::mlx_affine8}};
+}  // namespace
+
+uint32_t mlx_affine_bits(TensorFormat format) {
+  for (const auto& a : kMlxAffine)
+    if (a.format == format) return a.bits;
+  return 0;
+}
+
+bool mlx_affine_format(uint32_t bits, TensorFormat* format) {
+  for (const auto& a : kMlxAffine)
+    if (a.bits == bits) {
+      *format = a.format;
+      return true;
+    }
+  return false;
 }
 
 bool tensor_format_from_gguf(uint32_t gguf_type, TensorFormat* format) {
@@ -54,7 +82,7 @@ std::string gguf_types_read() {
 uint64_t TensorData::expected_scale_bytes() const {
   const TensorFormatInfo& f = tensor_format_info(format);
   if (!f.separate_scales) return 0;
-  if (f.affine) return group_size ? m * (k / group_size) * 2 : 0;
+  if (f.affine) return group_size ? m * (k / group_size) * scale_dtype_bytes(scale_dtype) : 0;
   return m * (k / kBlockElements);
 }
 

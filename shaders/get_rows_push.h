@@ -12,7 +12,7 @@ OSSVK_PUSH(GetRowsPush) {
   uint32_t n;
   uint32_t row_begin;  // the part holds rows row_begin .. row_begin + rows - 1
   uint32_t rows;
-  uint32_t group_blocks;  // as in MatmulPush
-  uint32_t flags;
+  uint32_t group_shift;   // as in MatmulPush
+  uint32_t flags;         // as in MatmulPush
 }
 OSSVK_PUSH_END

@@ -16,9 +16,9 @@ OSSVK_PUSH(MatmulPush) {
   uint32_t x_stride;  // floats; a multiple of 4
   uint32_t y_stride;  // floats
   uint32_t has_bias;
-  uint32_t group_blocks;  // MLX affine: blocks of 32 per scale/bias group
-  uint32_t flags;         // bit 0: MLX affine scales and biases are bf16 (else fp16);
-                          // bit 1: add to y (a residual) instead of overwriting it
+  uint32_t group_shift;   // MLX affine: log2 of the blocks of 32 per scale/bias group
+  uint32_t flags;         // bits 0, 2: MLX affine scales and biases are bf16, f32 (neither:
+                          // fp16); bit 1: add to y (a residual) instead of overwriting it
   uint32_t row_offset;    // rows of y and bias before this part of W
   uint32_t pad;
 }

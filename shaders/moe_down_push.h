@@ -19,8 +19,8 @@ OSSVK_PUSH(MoeDownPush) {
   uint32_t top_k;
   uint32_t expert_begin;
   uint32_t expert_end;
-  uint32_t group_blocks;
-  uint32_t flags;  // bit 0: bf16 affine scales; bit 1: accumulate into out
+  uint32_t group_shift;
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bit 1: accumulate into out
 }
 OSSVK_PUSH_END
 

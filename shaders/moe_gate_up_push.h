@@ -22,8 +22,8 @@ OSSVK_PUSH(MoeGateUpPush) {
   uint32_t top_k;
   uint32_t expert_begin;
   uint32_t expert_end;
-  uint32_t group_blocks;
-  uint32_t flags;
+  uint32_t group_shift;
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales
 }
 OSSVK_PUSH_END
 

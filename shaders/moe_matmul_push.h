@@ -22,8 +22,8 @@ OSSVK_PUSH(MoeMatmulPush) {
   uint32_t x_row_div;     // top_k when x is per token, 1 when it is per pair
   uint32_t expert_begin;  // the experts this part holds
   uint32_t expert_end;
-  uint32_t group_blocks;  // MLX affine: blocks of 32 per group
-  uint32_t flags;         // bit 0: MLX affine scales and biases are bf16 (else fp16)
+  uint32_t group_shift;   // MLX affine: log2 of the blocks of 32 per group
+  uint32_t flags;         // bits 0, 2: MLX affine scales and biases are bf16, f32 (else fp16)
   uint32_t pad;
 }
 OSSVK_PUSH_END

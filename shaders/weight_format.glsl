@@ -39,6 +39,14 @@
 #include "formats/q3k.glsl"
 #elif defined(FORMAT_Q2K)
 #include "formats/q2k.glsl"
+#elif defined(FORMAT_MLXQ2)
+#include "formats/mlxq2.glsl"
+#elif defined(FORMAT_MLXQ3)
+#include "formats/mlxq3.glsl"
+#elif defined(FORMAT_MLXQ5)
+#include "formats/mlxq5.glsl"
+#elif defined(FORMAT_MLXQ6)
+#include "formats/mlxq6.glsl"
 #else
 #error "no FORMAT_* defined"
 #endif

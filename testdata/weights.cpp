@@ -31,14 +31,14 @@ float dyadic(Rng& rng) {
 }  // namespace
 
 HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
-                         uint32_t group_size, bool scales_bf16) {
+                         uint32_t group_size, ScaleDtype scale_dtype) {
   HostMatrix h;
   h.format = format;
   h.m = m;
   h.k = k;
   h.group_size = group_size;
-  h.scales_bf16 = scales_bf16;
-  TensorData shape{format, m, k, {}, {}, {}, group_size, scales_bf16};
+  h.scale_dtype = scale_dtype;
+  TensorData shape{format, m, k, {}, {}, {}, group_size, scale_dtype};
   h.data.resize(shape.expected_data_bytes());
   h.scales.resize(shape.expected_scale_bytes());
   if (tensor_format_info(format).affine) h.biases.resize(shape.expected_scale_bytes());
@@ -171,24 +171,42 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
       for (auto& s : h.scales)
         s = static_cast<uint8_t>(exact ? uniform_int(rng, 125, 129) : uniform_int(rng, 116, 127));
       break;
-    case TensorFormat::mlx_affine8:
-    case TensorFormat::mlx_affine4: {
+    case TensorFormat::mlx_affine2:
+    case TensorFormat::mlx_affine3:
+    case TensorFormat::mlx_affine4:
+    case TensorFormat::mlx_affine5:
+    case TensorFormat::mlx_affine6:
+    case TensorFormat::mlx_affine8: {
       random_bytes(h.data.data(), h.data.size());
-      const bool eight = format == TensorFormat::mlx_affine8;
-      for (size_t g = 0; g < h.scales.size() / 2; ++g) {
+      const int bits = static_cast<int>(mlx_affine_bits(format));
+      // exact: the largest scale * q stays near 2^4 and the smallest scale is 2^-4, as for 4 bits.
+      static constexpr int kExactExponent[9] = {0, 0, -2, -3, -3, -4, -4, 0, -4};
+      const size_t param_bytes = scale_dtype_bytes(scale_dtype);
+      auto put = [&](uint8_t* p, float v) {
+        switch (scale_dtype) {
+          case ScaleDtype::bf16:
+            return put16(p, float_to_bf16(v));
+          case ScaleDtype::f16:
+            return put16(p, float_to_f16(v));
+          case ScaleDtype::f32:
+            std::memcpy(p, &v, 4);
+        }
+      };
+      for (size_t g = 0; g < h.scales.size() / param_bytes; ++g) {
         float s, b;
         if (exact) {
-          // 8-bit: scale 2^-4 or 2^-3; 4-bit: 2^-3 .. 2^0; bias a multiple of 2^-4 in [-8, 8].
-          s = std::ldexp(1.0f, eight ? uniform_int(rng, -4, -3) : uniform_int(rng, -3, 0));
+          // Scale 2^e or 2^(e+1); bias a multiple of 2^-4 in [-8, 8].
+          s = std::ldexp(1.0f, kExactExponent[bits] + uniform_int(rng, 0, 1));
           b = uniform_int(rng, -128, 128) / 16.0f;
         } else {
-          // Scales of both signs, as MLX's quantizer produces; the bias centres the range.
+          // Scales of both signs, as MLX's quantizer produces, spanning about 1/8 over the codes
+          // (2^-11 at 8 bits, 2^-7 at 4); the bias centres the range.
           s = (uniform_int(rng, 0, 1) ? 1.0f : -1.0f) *
-              std::ldexp(1.0f + uniform_int(rng, 0, 127) / 128.0f, eight ? -11 : -7);
-          b = -s * (eight ? 128.0f : 8.0f) + small(rng) * 0.1f;
+              std::ldexp(1.0f + uniform_int(rng, 0, 127) / 128.0f, -3 - bits);
+          b = -s * std::ldexp(1.0f, bits - 1) + small(rng) * 0.1f;
         }
-        put16(h.scales.data() + 2 * g, scales_bf16 ? float_to_bf16(s) : float_to_f16(s));
-        put16(h.biases.data() + 2 * g, scales_bf16 ? float_to_bf16(b) : float_to_f16(b));
+        put(h.scales.data() + param_bytes * g, s);
+        put(h.biases.data() + param_bytes * g, b);
       }
       break;
     }

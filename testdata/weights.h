@@ -21,10 +21,10 @@ struct HostMatrix {
   TensorFormat format = TensorFormat::f32;
   uint64_t m = 0, k = 0;
   uint32_t group_size = 32;
-  bool scales_bf16 = true;
+  ScaleDtype scale_dtype = ScaleDtype::bf16;
   std::vector<uint8_t> data, scales, biases;
 
-  TensorData view() const { return {format, m, k, data, scales, biases, group_size, scales_bf16}; }
+  TensorData view() const { return {format, m, k, data, scales, biases, group_size, scale_dtype}; }
 };
 
 // k rounded up to whole blocks of `format` (the K-quants' 256): the tests' shapes, written for
@@ -34,8 +34,13 @@ inline uint32_t whole_blocks(TensorFormat format, uint32_t k) {
   return (k + block - 1) / block * block;
 }
 
+// The group size checkpoints use: mlx-lm's default of 64 for MLX affine (others ignore it).
+inline uint32_t usual_group(TensorFormat format) {
+  return tensor_format_info(format).affine ? 64 : 32;
+}
+
 HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
-                         uint32_t group_size = 32, bool scales_bf16 = true);
+                         uint32_t group_size = 32, ScaleDtype scale_dtype = ScaleDtype::bf16);
 
 // realistic: uniform in [-1, 1); exact: drawn from {0, +-0.5, +-1, +-2}.
 std::vector<float> random_vector(uint64_t n, Data data, Rng& rng);

@@ -15,7 +15,15 @@ inline constexpr TensorFormat kAllFormats[] = {
     TensorFormat::mlx_affine4, TensorFormat::q4_1,         TensorFormat::q5_1,
     TensorFormat::iq4_nl,      TensorFormat::q4_k,         TensorFormat::q5_k,
     TensorFormat::q6_k,        TensorFormat::iq4_xs,       TensorFormat::q3_k,
-    TensorFormat::q2_k,
+    TensorFormat::q2_k,        TensorFormat::mlx_affine2,  TensorFormat::mlx_affine3,
+    TensorFormat::mlx_affine5, TensorFormat::mlx_affine6,
+};
+static_assert(std::size(kAllFormats) == kTensorFormatCount, "every file layout is tested");
+
+// MLX affine in every width mlx-lm writes.
+inline constexpr TensorFormat kMlxAffineFormats[] = {
+    TensorFormat::mlx_affine2, TensorFormat::mlx_affine3, TensorFormat::mlx_affine4,
+    TensorFormat::mlx_affine5, TensorFormat::mlx_affine6, TensorFormat::mlx_affine8,
 };
 
 // Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).

@@ -64,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, Matmul, ::testing::ValuesIn(all_format_cases()
 class MatmulMlx : public GpuTest {};
 
 TEST_F(MatmulMlx, group_sizes_and_scale_types) {
-  for (TensorFormat f : {TensorFormat::mlx_affine8, TensorFormat::mlx_affine4})
+  for (TensorFormat f : kMlxAffineFormats)
     for (uint32_t group : {32u, 64u, 128u}) {
       LinearTester(f)
           .op(Op::matmul)
@@ -75,7 +75,8 @@ TEST_F(MatmulMlx, group_sizes_and_scale_types) {
           .bias(true)
           .data(Data::exact)
           .run();
-      LinearTester(f).op(Op::matmul).m(65).k(256).n(70).group(group).fp16_scales().run();
+      LinearTester(f).op(Op::matmul).m(65).k(256).n(70).group(group).scales(ScaleDtype::f16).run();
+      LinearTester(f).op(Op::matmul).m(17).k(384).n(5).group(group).scales(ScaleDtype::f32).run();
     }
 }
 

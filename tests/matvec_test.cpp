@@ -94,13 +94,30 @@ INSTANTIATE_TEST_SUITE_P(Formats, MatvecSplit, ::testing::ValuesIn(kAllFormats),
 
 class MatvecMlx : public GpuTest {};
 
+// Every width, group size and scale dtype, through both buffer paths; the gpt-oss shapes.
 TEST_F(MatvecMlx, group_sizes_and_scale_types) {
-  for (TensorFormat f : {TensorFormat::mlx_affine8, TensorFormat::mlx_affine4})
+  for (TensorFormat f : kMlxAffineFormats)
     for (uint32_t group : {32u, 64u, 128u}) {
       LinearTester(f).m(33).k(256).n(2).group(group).bias(true).data(Data::exact).run();
       LinearTester(f).m(33).k(256).n(2).group(group).bias(true).run();
-      LinearTester(f).m(33).k(256).n(2).group(group).fp16_scales().data(Data::exact).run();
-      LinearTester(f).m(2880).k(group == 128 ? 4096 : 2880).group(group).fp16_scales().run();
+      LinearTester(f)
+          .m(33)
+          .k(256)
+          .n(2)
+          .group(group)
+          .scales(ScaleDtype::f16)
+          .data(Data::exact)
+          .run();
+      LinearTester(f).m(9).k(384).n(3).group(group).scales(ScaleDtype::f32).run();
+      for (host::BufferAccess access :
+           {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+        LinearTester(f).access(access).m(7).k(128).group(group).scales(ScaleDtype::f32).run();
+      LinearTester(f)
+          .m(2880)
+          .k(group == 128 ? 4096 : 2880)
+          .group(group)
+          .scales(ScaleDtype::f16)
+          .run();
     }
 }
 

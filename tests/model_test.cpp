@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -526,7 +527,7 @@ TEST_F(Loaders, mlx_folders) {
   ASSERT_TRUE(from_gguf);
   const auto tokens = some_tokens(10, from_gguf->tensors.config.vocab);
   const std::string dir = ::testing::TempDir() + "/ossvk_mlx";
-  write_mlx_checkpoint(from_gguf->tensors, dir, /*quantize_dense=*/false);
+  write_mlx_checkpoint(from_gguf->tensors, dir, {});
   auto mxfp4 = read_hf_model(dir);
   ASSERT_OK(mxfp4);
   EXPECT_EQ(mxfp4.value()->tensors.layers[0].gate.format, TensorFormat::mxfp4_linear);
@@ -535,16 +536,103 @@ TEST_F(Loaders, mlx_folders) {
   EXPECT_EQ(x, gpu_logits(device(), mxfp4.value()->tensors, tokens));
   std::filesystem::remove_all(dir);
 
-  write_mlx_checkpoint(from_gguf->tensors, dir, /*quantize_dense=*/true);
+  write_mlx_checkpoint(from_gguf->tensors, dir, {.dense = MlxQuant{8, 64}});
   auto affine = read_hf_model(dir);
   ASSERT_OK(affine);
   const ModelTensors& t = affine.value()->tensors;
   for (const TensorData* m : {&t.embedding, &t.output, &t.layers[0].q, &t.layers[1].router}) {
     EXPECT_EQ(m->format, TensorFormat::mlx_affine8);
     EXPECT_EQ(m->group_size, 64u);
-    EXPECT_TRUE(m->scales_bf16);
+    EXPECT_EQ(m->scale_dtype, ScaleDtype::bf16);
   }
   expect_close(gpu_logits(device(), t, tokens), reference::forward(t, tokens, t.config.top_k));
+  std::filesystem::remove_all(dir);
+}
+
+// MLX affine folders of every odd width, as mlx-lm writes a re-train's conversion: every matrix
+// (experts included) at `bits`, the router 8-bit in groups of 64 by its own config entry, and
+// the modules whose input is not whole groups (the tiny model's ff of 96 with groups of 64: the
+// experts' down_proj) left unquantized. Logits against reference::forward on the same weights.
+TEST_F(Loaders, mlx_affine_folders_of_every_width) {
+  auto from_gguf = read_synthetic({});
+  ASSERT_TRUE(from_gguf);
+  const auto tokens = some_tokens(9, from_gguf->tensors.config.vocab);
+  const std::string dir = ::testing::TempDir() + "/ossvk_mlx_widths";
+  for (const MlxQuant& q : {MlxQuant{6, 64, ScaleDtype::bf16}, MlxQuant{3, 32, ScaleDtype::f16},
+                            MlxQuant{5, 32, ScaleDtype::f32}, MlxQuant{2, 128, ScaleDtype::bf16}}) {
+    SCOPED_TRACE(std::to_string(q.bits) + "-bit, groups of " + std::to_string(q.group_size));
+    write_mlx_checkpoint(from_gguf->tensors, dir,
+                         {.dense = q, .router = MlxQuant{8, 64}, .experts = q});
+    auto m = read_hf_model(dir);
+    ASSERT_OK(m);
+    const ModelTensors& t = m.value()->tensors;
+    TensorFormat want;
+    ASSERT_TRUE(mlx_affine_format(q.bits, &want));
+    const bool whole = t.config.hidden % q.group_size == 0;  // 64 inputs: not whole groups of 128
+    EXPECT_EQ(t.layers[0].q.format, whole ? want : TensorFormat::bf16);
+    EXPECT_EQ(t.layers[0].gate.format, whole ? want : TensorFormat::f32);
+    EXPECT_EQ(t.layers[1].router.format, TensorFormat::mlx_affine8);
+    EXPECT_EQ(t.layers[0].down.format, t.config.ff % q.group_size == 0 ? want : TensorFormat::f32);
+    if (whole) {
+      EXPECT_EQ(t.layers[0].q.scale_dtype, q.scale_dtype);
+    }
+    expect_close(gpu_logits(device(), t, tokens), reference::forward(t, tokens, t.config.top_k));
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// mlx-lm's mixed recipes (mixed_3_6 ...) give v_proj more bits than q_proj and k_proj: the three
+// are uploaded apart and fill one stacked output.
+TEST_F(Loaders, mlx_mixed_widths_within_attention) {
+  auto from_gguf = read_synthetic({});
+  ASSERT_TRUE(from_gguf);
+  const auto tokens = some_tokens(9, from_gguf->tensors.config.vocab);
+  const std::string dir = ::testing::TempDir() + "/ossvk_mlx_mixed";
+  write_mlx_checkpoint(from_gguf->tensors, dir,
+                       {.dense = MlxQuant{3, 64}, .v_proj = MlxQuant{6, 64}});
+  auto m = read_hf_model(dir);
+  ASSERT_OK(m);
+  const ModelTensors& t = m.value()->tensors;
+  EXPECT_EQ(t.layers[0].q.format, TensorFormat::mlx_affine3);
+  EXPECT_EQ(t.layers[0].v.format, TensorFormat::mlx_affine6);
+  const std::vector<uint32_t> three(tokens.begin(), tokens.begin() + 3);
+  for (const auto& run : {tokens, three})  // 9 tokens: the matmul; 3: the matvec
+    expect_close(gpu_logits(device(), t, run), reference::forward(t, run, t.config.top_k));
+  std::filesystem::remove_all(dir);
+}
+
+// config.json's quantization section and the tensors must agree, module by module.
+TEST_F(Loaders, mlx_config_that_disagrees_with_the_tensors_is_refused) {
+  auto from_gguf = read_synthetic({});
+  ASSERT_TRUE(from_gguf);
+  const std::string dir = ::testing::TempDir() + "/ossvk_mlx_config";
+  const std::string q_proj = "model.layers.0.self_attn.q_proj";
+  auto rewrite = [&](const std::string& key, const nlohmann::json& value) {
+    write_mlx_checkpoint(from_gguf->tensors, dir, {.dense = MlxQuant{6, 64}});
+    nlohmann::json config;
+    std::ifstream(dir + "/config.json") >> config;
+    for (const char* section : {"quantization", "quantization_config"})
+      config[section][key] = value;
+    std::ofstream(dir + "/config.json") << config.dump();
+    return read_hf_model(dir);
+  };
+  auto wrong_bits = rewrite(q_proj, {{"group_size", 64}, {"bits", 4}});
+  ASSERT_FALSE(wrong_bits.ok());
+  EXPECT_NE(wrong_bits.status().message().find("module '" + q_proj + "' is affine 4-bit"),
+            std::string::npos)
+      << wrong_bits.status().message();
+  auto said_unquantized = rewrite(q_proj, false);
+  ASSERT_FALSE(said_unquantized.ok());
+  EXPECT_NE(said_unquantized.status().message().find("is unquantized in the quantization"),
+            std::string::npos);
+  auto global_group = rewrite("group_size", 32);  // every module names no group of its own
+  ASSERT_FALSE(global_group.ok());
+  EXPECT_NE(global_group.status().message().find("groups of 32"), std::string::npos);
+  auto not_an_entry = rewrite(q_proj, "6-bit");
+  ASSERT_FALSE(not_an_entry.ok());
+  EXPECT_NE(not_an_entry.status().message().find("neither an object nor a boolean"),
+            std::string::npos);
+  EXPECT_TRUE(rewrite(q_proj, {{"group_size", 64}, {"bits", 6}}).ok());
   std::filesystem::remove_all(dir);
 }
 

@@ -60,7 +60,9 @@ TEST_P(MoeLayout, every_path) {
 INSTANTIATE_TEST_SUITE_P(Formats, MoeLayout,
                          ::testing::Values(TensorFormat::q4_0, TensorFormat::q4_1,
                                            TensorFormat::q5_1, TensorFormat::iq4_nl,
-                                           TensorFormat::mlx_affine8),
+                                           TensorFormat::mlx_affine8, TensorFormat::mlx_affine2,
+                                           TensorFormat::mlx_affine3, TensorFormat::mlx_affine5,
+                                           TensorFormat::mlx_affine6),
                          [](const auto& info) { return tensor_format_info(info.param).name; });
 
 // The K-quants and IQ4_XS on the same paths; their super-blocks need rows of a multiple of 256.

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "reference/blocks.h"
 #include "reference/matmul.h"
@@ -277,7 +279,7 @@ TEST(MlxAffine, eight_bit_with_negative_scale) {
   data[0] = 0;
   data[1] = 3;
   data[31] = 255;
-  TensorData w{TensorFormat::mlx_affine8, 1, 32, data, scales, biases, 32, true};
+  TensorData w{TensorFormat::mlx_affine8, 1, 32, data, scales, biases, 32, ScaleDtype::bf16};
   float out[32], mag[32];
   decode_row(w, 0, out, mag);
   EXPECT_EQ(out[0], 4.0f);
@@ -291,13 +293,62 @@ TEST(MlxAffine, four_bit_lsb_first_fp16_params) {
   std::vector<uint8_t> data(16), scales = {0x00, 0x3C}, biases = {0x00, 0xC0};  // fp16 1.0, -2.0
   data[0] = 0x5A;   // element 0 = 10, 1 = 5
   data[15] = 0xF0;  // element 30 = 0, 31 = 15
-  TensorData w{TensorFormat::mlx_affine4, 1, 32, data, scales, biases, 32, false};
+  TensorData w{TensorFormat::mlx_affine4, 1, 32, data, scales, biases, 32, ScaleDtype::f16};
   float out[32];
   decode_row(w, 0, out);
   EXPECT_EQ(out[0], 8.0f);
   EXPECT_EQ(out[1], 3.0f);
   EXPECT_EQ(out[30], -2.0f);
   EXPECT_EQ(out[31], 13.0f);
+}
+
+// The odd widths straddle bytes and words: code i at bits [b*i, b*i + b) of the row's stream.
+// Each block is written from a list of codes by an independent packer (bit by bit), scale 1 and
+// bias 0 in f32, so the decoded values are the codes themselves.
+std::vector<uint8_t> pack_bits(const std::vector<uint32_t>& codes, uint32_t bits) {
+  std::vector<uint8_t> out(codes.size() * bits / 8);
+  for (size_t i = 0; i < codes.size(); ++i)
+    for (uint32_t b = 0; b < bits; ++b)
+      if ((codes[i] >> b) & 1u)
+        out[(i * bits + b) / 8] |= static_cast<uint8_t>(1u << ((i * bits + b) % 8));
+  return out;
+}
+
+TEST(MlxAffine, odd_widths_straddle_words) {
+  for (uint32_t bits : {2u, 3u, 5u, 6u}) {
+    std::vector<uint32_t> codes(64);
+    for (uint32_t i = 0; i < 64; ++i) codes[i] = (i * 7 + 3) % (1u << bits);
+    codes[10] = (1u << bits) - 1;  // 3-bit: bits 30..32, across words 0 and 1
+    codes[21] = (1u << bits) - 1;  // 3-bit: bits 63..65; 5-bit: 105..109; 6-bit: 126..131
+    const std::vector<uint8_t> data = pack_bits(codes, bits);
+    const float one = 1.0f, zero = 0.0f;
+    std::vector<uint8_t> scales(8), biases(8);
+    for (int g = 0; g < 2; ++g) {
+      std::memcpy(&scales[4 * g], &one, 4);
+      std::memcpy(&biases[4 * g], &zero, 4);
+    }
+    TensorFormat f;
+    ASSERT_TRUE(mlx_affine_format(bits, &f));
+    TensorData w{f, 1, 64, data, scales, biases, 32, ScaleDtype::f32};
+    float out[64];
+    decode_row(w, 0, out);
+    for (uint32_t i = 0; i < 64; ++i)
+      EXPECT_EQ(out[i], static_cast<float>(codes[i])) << bits << " bits, element " << i;
+  }
+}
+
+// 6-bit, group 64 (two blocks), worked by hand: element 1 is stream bits 6..11, code 45 =
+// 0b101101: its bits 0-1 are byte 0's bits 6-7 (0x40), its bits 2-5 byte 1's bits 0-3 (0x0B).
+TEST(MlxAffine, six_bit_hand_worked) {
+  std::vector<uint8_t> data(48), scales = {0x80, 0x3F}, biases = {0x00, 0xC0};  // bf16 1.0, -2.0
+  data[0] = 0x40;  // element 0 = 0, element 1 low bits 01
+  data[1] = 0x0B;  // element 1 high bits 1011
+  TensorData w{TensorFormat::mlx_affine6, 1, 64, data, scales, biases, 64, ScaleDtype::bf16};
+  float out[64];
+  decode_row(w, 0, out);
+  EXPECT_EQ(out[0], -2.0f);
+  EXPECT_EQ(out[1], 43.0f);  // 45 * 1 - 2
+  EXPECT_EQ(out[2], -2.0f);
 }
 
 }  // namespace

@@ -100,7 +100,17 @@ TEST_F(WeightUpload, launchers_reject_mismatched_buffers_and_column_counts) {
                "no columns");
   expect_error(
       encode_matmul(device(), cs, w.value(), big.value(), 2, &small.value(), small.value()),
-      "y holds fewer than 2 x M = 4 floats");
+      "y holds fewer than 2 x 4 floats");
+  // Rows written into a wider stacked output (q, k and v apart): the stride and the bias count.
+  expect_error(
+      encode_matvec(device(), cs, w.value(), big.value(), 1, nullptr, big.value(), false, {6, 3}),
+      "rows 3 to 7 do not fit outputs of 6");
+  expect_error(
+      encode_matvec(device(), cs, w.value(), big.value(), 2, nullptr, small.value(), false, {8, 4}),
+      "y holds fewer than 2 x 8 floats");
+  expect_error(encode_matvec(device(), cs, w.value(), big.value(), 1, &small.value(), big.value(),
+                             false, {8, 2}),
+               "bias holds fewer than 6 floats");
   host::Buffer none;
   expect_error(encode_matvec(device(), cs, w.value(), big.value(), 1, &none, big.value()), "bias");
   expect_error(encode_matvec(device(), cs, DeviceMatrix{}, big.value(), 1, nullptr, big.value()),

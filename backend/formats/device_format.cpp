@@ -11,8 +11,9 @@ const DeviceFormatInfo& device_format_info(DeviceFormat format) {
       {"q5_0", 32, 16, 2, 4, false},
       {"q4_0", 32, 16, 2, 0, false},
       {"mxfp4", 32, 16, 1, 0, false},
-      {"mlxq8", 32, 32, 2, 2, true},
-      {"mlxq4", 32, 16, 2, 2, true},
+      // MLX affine: the group's scale and bias in one word (bf16/fp16, scale low) or two (f32).
+      {"mlxq8", 32, 32, 4, 0, true},
+      {"mlxq4", 32, 16, 4, 0, true},
       {"q4_1", 32, 16, 4, 0, false},
       {"q5_1", 32, 16, 4, 4, false},
       {"iq4nl", 32, 16, 2, 0, false},
@@ -28,6 +29,11 @@ const DeviceFormatInfo& device_format_info(DeviceFormat format) {
       {"q3k", 256, 64, 16, 32, false},
       // Q2_K per 256: qs; the 16 scale bytes, d and dmin.
       {"q2k", 256, 64, 20, 0, false},
+      // MLX affine 2, 3, 5, 6 bits: low crumbs or nibbles; the rest as single bits or crumbs.
+      {"mlxq2", 32, 8, 4, 0, true},
+      {"mlxq3", 32, 8, 4, 4, true},
+      {"mlxq5", 32, 16, 4, 4, true},
+      {"mlxq6", 32, 16, 4, 8, true},
   };
   return kInfo[static_cast<int>(format)];
 }
@@ -71,6 +77,14 @@ DeviceFormat device_format_of(TensorFormat format) {
       return DeviceFormat::q3k;
     case TensorFormat::q2_k:
       return DeviceFormat::q2k;
+    case TensorFormat::mlx_affine2:
+      return DeviceFormat::mlxq2;
+    case TensorFormat::mlx_affine3:
+      return DeviceFormat::mlxq3;
+    case TensorFormat::mlx_affine5:
+      return DeviceFormat::mlxq5;
+    case TensorFormat::mlx_affine6:
+      return DeviceFormat::mlxq6;
   }
   return DeviceFormat::f32;
 }

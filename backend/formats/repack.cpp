@@ -24,6 +24,82 @@ void linear_to_split(const uint8_t* in, uint8_t* out) {
   for (int j = 0; j < 16; ++j) out[j] = static_cast<uint8_t>(e[j] | (e[j + 16] << 4));
 }
 
+// Bits [2s, 2s + 2) of byte 4u + j of `out` (8 bytes) hold element 4(2s + u) + j of `v`
+// (device_format.h's crumbs).
+void put_crumbs(const uint8_t v[32], uint8_t* out) {
+  std::memset(out, 0, 8);
+  for (int e = 0; e < 32; ++e) {
+    const int t = e >> 2, byte = 4 * (t & 1) + (e & 3);
+    out[byte] = static_cast<uint8_t>(out[byte] | ((v[e] & 3) << (2 * (t >> 1))));
+  }
+}
+
+// Bit j of the little-endian word at `out` is bit 0 of v[j].
+void put_bits(const uint8_t v[32], uint8_t* out) {
+  uint32_t word = 0;
+  for (int e = 0; e < 32; ++e) word |= uint32_t{v[e] & 1u} << e;
+  std::memcpy(out, &word, 4);
+}
+
+// MLX affine of any width: each block's codes from the row's bit stream into the device planes
+// (device_format.h), each group's scale and bias into one record.
+void repack_mlx_affine(const TensorData& w, const uint8_t* src, uint64_t first_group,
+                       uint64_t groups, Planes& p) {
+  const uint32_t bits = mlx_affine_bits(w.format);
+  const uint64_t blocks =
+      p.quants.size() / device_format_info(device_format_of(w.format)).quant_bytes;
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const uint8_t* in = src + b * 4 * bits;  // 32 codes of `bits` bits: `bits` words
+    uint8_t q[32], high[32];
+    for (uint32_t e = 0; e < 32; ++e) {
+      const uint32_t bit = bits * e;
+      const uint32_t pair = in[bit / 8] | (bit / 8 + 1 < 4 * bits ? in[bit / 8 + 1] << 8 : 0u);
+      q[e] = static_cast<uint8_t>((pair >> (bit % 8)) & ((1u << bits) - 1));
+    }
+    uint8_t* quants = p.quants.data() + b * (p.quants.size() / blocks);
+    uint8_t* aux = p.aux.empty() ? nullptr : p.aux.data() + b * (p.aux.size() / blocks);
+    if (bits == 8) {
+      std::memcpy(quants, q, 32);
+      continue;
+    }
+    if (bits >= 4) {
+      for (int j = 0; j < 16; ++j) quants[j] = static_cast<uint8_t>((q[j] & 15) | (q[j + 16] << 4));
+      for (int e = 0; e < 32; ++e) high[e] = static_cast<uint8_t>(q[e] >> 4);
+    } else {
+      put_crumbs(q, quants);
+      for (int e = 0; e < 32; ++e) high[e] = static_cast<uint8_t>(q[e] >> 2);
+    }
+    if (bits == 6)
+      put_crumbs(high, aux);
+    else if (bits == 5 || bits == 3)
+      put_bits(high, aux);
+  }
+  const uint32_t param = scale_dtype_bytes(w.scale_dtype);
+  for (uint64_t g = 0; g < groups; ++g) {
+    const uint8_t* scale = w.scales.data() + (first_group + g) * param;
+    const uint8_t* bias = w.biases.data() + (first_group + g) * param;
+    std::memcpy(p.scales.data() + 2 * param * g, scale, param);
+    std::memcpy(p.scales.data() + 2 * param * g + param, bias, param);
+    bool bad = false;
+    switch (w.scale_dtype) {
+      case ScaleDtype::bf16:
+        bad = bf16_non_finite(le16(scale)) || bf16_non_finite(le16(bias));
+        break;
+      case ScaleDtype::f16:
+        bad = f16_non_finite(le16(scale)) || f16_non_finite(le16(bias));
+        break;
+      case ScaleDtype::f32: {
+        uint32_t s32, b32;
+        std::memcpy(&s32, scale, 4);
+        std::memcpy(&b32, bias, 4);
+        bad = (s32 & 0x7F800000u) == 0x7F800000u || (b32 & 0x7F800000u) == 0x7F800000u;
+        break;
+      }
+    }
+    p.non_finite += bad ? w.group_size : 0;
+  }
+}
+
 std::string bytes(uint64_t n) {
   return std::to_string(n) + " bytes";
 }
@@ -79,8 +155,8 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
   const uint64_t first_group = first / group_blocks;
   Planes p;
   p.quants.resize(blocks * d.quant_bytes);
-  p.scales.resize(groups * d.scale_bytes);
-  p.aux.resize(groups * d.aux_bytes);
+  p.scales.resize(groups * d.scale_bytes * (f.affine ? scale_dtype_bytes(w.scale_dtype) / 2 : 1));
+  p.aux.resize(blocks * d.aux_bytes);
   const uint8_t* src = w.data.data() + row_begin * (w.k / f.block_elements) * f.block_bytes;
 
   switch (w.format) {
@@ -186,23 +262,14 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
         p.non_finite += s == 0xFF ? kBlockElements : 0;
       }
       break;
+    case TensorFormat::mlx_affine2:
+    case TensorFormat::mlx_affine3:
+    case TensorFormat::mlx_affine4:
+    case TensorFormat::mlx_affine5:
+    case TensorFormat::mlx_affine6:
     case TensorFormat::mlx_affine8:
-    case TensorFormat::mlx_affine4: {
-      if (w.format == TensorFormat::mlx_affine8)
-        std::memcpy(p.quants.data(), src, p.quants.size());
-      else
-        for (uint64_t b = 0; b < blocks; ++b)
-          linear_to_split(src + b * 16, p.quants.data() + b * 16);
-      std::memcpy(p.scales.data(), w.scales.data() + first_group * 2, groups * 2);
-      std::memcpy(p.aux.data(), w.biases.data() + first_group * 2, groups * 2);
-      for (uint64_t g = 0; g < groups; ++g) {
-        uint16_t s = le16(p.scales.data() + 2 * g), bias = le16(p.aux.data() + 2 * g);
-        bool bad = w.scales_bf16 ? bf16_non_finite(s) || bf16_non_finite(bias)
-                                 : f16_non_finite(s) || f16_non_finite(bias);
-        p.non_finite += bad ? w.group_size : 0;
-      }
+      repack_mlx_affine(w, src, first_group, groups, p);
       break;
-    }
   }
   return p;
 }

@@ -30,8 +30,8 @@ host::Status encode_get_rows(host::Device& device, host::CommandStream& stream,
     push.n = n;
     push.row_begin = part.row_begin;
     push.rows = part.rows;
-    push.group_blocks = w.group_size / 32;
-    push.flags = w.scales_bf16 ? 1 : 0;
+    push.group_shift = group_shift(w);
+    push.flags = scale_dtype_flags(w);
     stream.dispatch(*pipeline, &push, (w.k / 32 + 63) / 64, n);
   }
   return {};

@@ -33,10 +33,10 @@ host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& in
 
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate) {
+                           const host::Buffer& y, bool accumulate, const LinearRows& rows) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matmul, w.format);
-  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y));
+  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
   const MatmulTiling tiling = matmul_tiling(info);
   OSSVK_RETURN_IF_ERROR(check_shared(tiling, info, kernel));
   const uint32_t token_tiles = (n + tiling.tile_n - 1) / tiling.tile_n;
@@ -49,7 +49,7 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
   desc.required_subgroup_size = tiling.subgroup_size;
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   for (const DeviceMatrix::Part& part : w.parts) {
-    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate);
+    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
     stream.dispatch(*pipeline, &push, (part.rows + tiling.tile_m - 1) / tiling.tile_m, token_tiles);
   }
   return {};
@@ -57,9 +57,9 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
 
 host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate) {
-  return n <= kMaxMatvecColumns ? encode_matvec(device, stream, w, x, n, bias, y, accumulate)
-                                : encode_matmul(device, stream, w, x, n, bias, y, accumulate);
+                           const host::Buffer& y, bool accumulate, const LinearRows& rows) {
+  return n <= kMaxMatvecColumns ? encode_matvec(device, stream, w, x, n, bias, y, accumulate, rows)
+                                : encode_matmul(device, stream, w, x, n, bias, y, accumulate, rows);
 }
 
 }  // namespace ossvk

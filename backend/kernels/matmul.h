@@ -13,12 +13,14 @@ namespace ossvk {
 // bias may be null; accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate = false);
+                           const host::Buffer& y, bool accumulate = false,
+                           const LinearRows& rows = {});
 
 // encode_matvec up to kMaxMatvecColumns columns, encode_matmul beyond.
 host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate = false);
+                           const host::Buffer& y, bool accumulate = false,
+                           const LinearRows& rows = {});
 
 // The matmul tile (shaders/matmul.comp's specialization constants): each invocation accumulates
 // thread_m x thread_n outputs; a subgroup's lanes split the tile's tokens and each subgroup owns

@@ -47,17 +47,18 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
 
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate) {
+                           const host::Buffer& y, bool accumulate, const LinearRows& rows) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matvec, w.format);
   if (n > kMaxMatvecColumns)
     return host::Status::error(kernel + ": " + std::to_string(n) +
                                " columns; matvec takes at most " +
                                std::to_string(kMaxMatvecColumns));
-  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y));
+  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
 
   const MatvecLayout layout = matvec_layout(device, n, w.format);
-  const uint64_t y_bytes = uint64_t{n} * w.m * 4, bias_bytes = uint64_t{w.m} * 4;
+  const uint64_t y_bytes = uint64_t{n} * (rows.stride ? rows.stride : w.m) * 4,
+                 bias_bytes = (uint64_t{rows.first} + w.m) * 4;
   bool texels = device.prefers_descriptors() &&
                 std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
                 fits_texels(x, info);
@@ -82,7 +83,7 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
 
   for (const DeviceMatrix::Part& part : w.parts) {
-    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate);
+    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
     // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
     const uint32_t groups =
         std::min((part.rows + layout.rows_per_group - 1) / layout.rows_per_group,

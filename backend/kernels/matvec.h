@@ -12,6 +12,7 @@ inline constexpr uint32_t kMaxMatvecColumns = 8;
 // bias may be null; accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate = false);
+                           const host::Buffer& y, bool accumulate = false,
+                           const LinearRows& rows = {});
 
 }  // namespace ossvk

@@ -80,8 +80,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
     p.top_k = top_k;
     p.expert_begin = begin;
     p.expert_end = end;
-    p.group_blocks = l.gate.group_size / 32;
-    p.flags = l.gate.scales_bf16 ? 1 : 0;
+    p.group_shift = group_shift(l.gate);
+    p.flags = scale_dtype_flags(l.gate);
     const uint32_t gx = (l.ff + per_group - 1) / per_group;
     const uint32_t gy = (tokens * top_k + entries - 1) / entries;
     if (texels) {

@@ -90,8 +90,8 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
     push.x_row_div = a.x_row_div;
     push.expert_begin = part.row_begin / a.rows_per_expert;
     push.expert_end = (part.row_begin + part.rows) / a.rows_per_expert;
-    push.group_blocks = w.group_size / 32;
-    push.flags = w.scales_bf16 ? 1 : 0;
+    push.group_shift = group_shift(w);
+    push.flags = scale_dtype_flags(w);
     stream.dispatch(*pipeline, &push, (a.rows_per_expert + tiling.tile_m - 1) / tiling.tile_m,
                     a.max_tiles);
   }

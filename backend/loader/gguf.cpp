@@ -201,10 +201,9 @@ Status GgufFile::read(std::span<const uint8_t> bytes) {
       elements *= d;
     }
     if (!tensor_format_from_gguf(t.ggml_type, &t.format))
-      return file_error(path_, "tensor '" + t.name + "' has ggml type " +
-                                   std::to_string(t.ggml_type) +
-                                   ", which ossvk does not read (it reads " + gguf_types_read() +
-                                   ")");
+      return file_error(path_,
+                        "tensor '" + t.name + "' has ggml type " + std::to_string(t.ggml_type) +
+                            ", which ossvk does not read (it reads " + gguf_types_read() + ")");
     if (gguf_tensor_bytes(t.format, t.dims[0]) == 0)
       return file_error(path_, "tensor '" + t.name + "': row length " + std::to_string(t.dims[0]) +
                                    " is not a multiple of the " +

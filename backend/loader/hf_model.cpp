@@ -7,6 +7,7 @@
 #include <set>
 
 #include "backend/formats/half.h"
+#include "backend/loader/mlx_quantization.h"
 #include "backend/loader/model_config_check.h"
 
 namespace ossvk {
@@ -122,7 +123,8 @@ namespace {
 
 class Tensors {
  public:
-  Tensors(HfModel& m, const std::string& dir) : m_(m), dir_(dir) {
+  Tensors(HfModel& m, const std::string& dir, MlxQuantization quantization)
+      : m_(m), dir_(dir), quantization_(std::move(quantization)) {
     for (const auto& shard : m.shards)
       for (const auto& [name, t] : shard->tensors()) by_name_[name] = &t;
   }
@@ -153,6 +155,7 @@ class Tensors {
   Result<TensorData> matrix(const std::string& name, uint64_t rows, uint64_t cols) const {
     const std::string base = name.substr(0, name.size() - std::string_view(".weight").size());
     if (name.ends_with(".weight") && has(base + ".scales")) return mlx(base, {rows}, cols);
+    OSSVK_RETURN_IF_ERROR(quantization_.check(base, MlxLayout{}));
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
                            get(name, {rows, cols}, {"F32", "F16", "BF16"}));
     return TensorData{format_of(t->dtype), rows, cols, t->data};
@@ -162,6 +165,7 @@ class Tensors {
   Result<TensorData> mlx_experts(const std::string& base, uint64_t E, uint64_t R,
                                  uint64_t K) const {
     if (has(base + ".scales")) return mlx(base, {E, R}, K);
+    OSSVK_RETURN_IF_ERROR(quantization_.check(base, MlxLayout{}));
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* t,
                            get(base + ".weight", {E, R, K}, {"F32", "F16", "BF16"}));
     return TensorData{format_of(t->dtype), E * R, K, t->data};
@@ -170,8 +174,9 @@ class Tensors {
   // An MLX quantized matrix of leading shape `lead` and `cols` inputs: `base`.weight (uint32
   // words), `base`.scales and, for affine, `base`.biases. The layout follows from dtypes and
   // shapes (mlx-lm writes the config's quantization entries per module; the tensors must agree
-  // with them anyway): uint8 scales are mxfp4 (4 bits, groups of 32, E8M0 scales); bf16/fp16
-  // scales with biases are affine, bits = 32 x words / cols, group = cols / scales.
+  // with them, which `quantization_` checks): uint8 scales are mxfp4 (4 bits, groups of 32, E8M0
+  // scales); bf16/fp16/f32 scales with biases are affine, bits = 32 x words / cols, group =
+  // cols / scales.
   Result<TensorData> mlx(const std::string& base, std::vector<uint64_t> lead, uint64_t cols) const {
     auto shaped = [&](uint64_t last) {
       std::vector<uint64_t> v = lead;
@@ -185,16 +190,18 @@ class Tensors {
     const SafetensorsTensor& w = *found->second;
     const uint64_t words = w.shape.empty() ? 0 : w.shape.back();
     const uint64_t bits = cols ? words * 32 / cols : 0;
-    if (words * 32 != bits * cols || (bits != 4 && bits != 8))
+    TensorFormat affine;
+    if (words * 32 != bits * cols || !mlx_affine_format(static_cast<uint32_t>(bits), &affine))
       return error(dir_, "tensor '" + base + ".weight' holds " + std::to_string(words) +
                              " words a row for " + std::to_string(cols) +
-                             " inputs: not 4 or 8 bits (ossvk reads MLX 4- and 8-bit)");
+                             " inputs: not 2, 3, 4, 5, 6 or 8 bits (the widths MLX writes)");
     OSSVK_RETURN_IF_ERROR(get(base + ".weight", shaped(words), {"U32"}).status());
     const SafetensorsTensor& sc = *by_name_.at(base + ".scales");
     if (sc.dtype == "U8") {  // mxfp4: the words are HF's blocks, byte for byte
       if (bits != 4) return error(dir_, "tensor '" + base + "' has uint8 scales but 8 bits");
       OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s,
                              get(base + ".scales", shaped(cols / 32), {"U8"}));
+      OSSVK_RETURN_IF_ERROR(quantization_.check(base, MlxLayout{true, "mxfp4", 4, 32}));
       return TensorData{TensorFormat::mxfp4_linear, rows, cols, w.data, s->data};
     }
     const uint64_t groups = sc.shape.empty() ? 0 : sc.shape.back();
@@ -205,17 +212,17 @@ class Tensors {
                                      : std::string("?")) +
                              " inputs; MLX groups are 32, 64 or 128");
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s,
-                           get(base + ".scales", shaped(groups), {"BF16", "F16"}));
+                           get(base + ".scales", shaped(groups), {"BF16", "F16", "F32"}));
     OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* b,
                            get(base + ".biases", shaped(groups), {s->dtype}));
-    TensorData d{bits == 8 ? TensorFormat::mlx_affine8 : TensorFormat::mlx_affine4,
-                 rows,
-                 cols,
-                 w.data,
-                 s->data,
-                 b->data};
+    OSSVK_RETURN_IF_ERROR(quantization_.check(
+        base,
+        MlxLayout{true, "affine", static_cast<uint32_t>(bits), static_cast<uint32_t>(group)}));
+    TensorData d{affine, rows, cols, w.data, s->data, b->data};
     d.group_size = static_cast<uint32_t>(group);
-    d.scales_bf16 = s->dtype == "BF16";
+    d.scale_dtype = s->dtype == "BF16"  ? ScaleDtype::bf16
+                    : s->dtype == "F16" ? ScaleDtype::f16
+                                        : ScaleDtype::f32;
     return d;
   }
 
@@ -303,6 +310,7 @@ class Tensors {
 
   HfModel& m_;
   std::string dir_;
+  MlxQuantization quantization_;
   std::map<std::string, const SafetensorsTensor*> by_name_;
 };
 
@@ -386,9 +394,11 @@ Result<std::unique_ptr<HfModel>> read_hf_model(const std::string& dir) {
   const std::string config = dir + "/config.json";
   OSSVK_ASSIGN_OR_RETURN(std::string text, read_text_file(config, kMaxConfigJsonBytes));
   OSSVK_ASSIGN_OR_RETURN(m->tensors.config, hf_config_from_json(text, config));
+  OSSVK_ASSIGN_OR_RETURN(json config_json, parse_json(text, config));
+  OSSVK_ASSIGN_OR_RETURN(MlxQuantization quantization, MlxQuantization::parse(config_json, config));
   OSSVK_RETURN_IF_ERROR(open_shards(*m, dir));
   const ModelConfig& c = m->tensors.config;
-  Tensors t(*m, dir);
+  Tensors t(*m, dir, std::move(quantization));
   const uint64_t D = c.hidden, E = c.experts, F = c.ff, qw = uint64_t{c.heads} * c.head_dim,
                  kvw = uint64_t{c.kv_heads} * c.head_dim;
   ModelTensors& mt = m->tensors;

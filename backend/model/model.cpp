@@ -15,20 +15,23 @@ uint64_t matrix_bytes(const DeviceMatrix& m) {
   return n;
 }
 
+uint64_t qkv_bytes(const Model::Layer& l) {
+  uint64_t n = 0;
+  for (const DeviceMatrix& m : l.qkv) n += matrix_bytes(m);
+  return n;
+}
+
+bool same_layout(const TensorData& a, const TensorData& b) {
+  return a.format == b.format && a.group_size == b.group_size && a.scale_dtype == b.scale_dtype;
+}
+
 // q, k and v stacked in one file-format matrix: rows are whole blocks (and, for formats with
 // separate planes, whole rows of scales and biases), so stacking rows is concatenating each
-// plane's bytes.
+// plane's bytes. Needs one layout for the three.
 struct Stacked {
   std::vector<uint8_t> data, scales, biases;
 };
-Result<Stacked> stack_qkv(const LayerTensors& l, const std::string& layer) {
-  if (l.q.format != l.k.format || l.q.format != l.v.format || l.q.group_size != l.k.group_size ||
-      l.q.group_size != l.v.group_size || l.q.scales_bf16 != l.k.scales_bf16 ||
-      l.q.scales_bf16 != l.v.scales_bf16)
-    return Status::bad_file(layer + ": attn_q, attn_k and attn_v must share one type (" +
-                            tensor_format_info(l.q.format).name + ", " +
-                            tensor_format_info(l.k.format).name + ", " +
-                            tensor_format_info(l.v.format).name + ") and grouping");
+Stacked stack_qkv(const LayerTensors& l) {
   Stacked out;
   for (const TensorData* t : {&l.q, &l.k, &l.v}) {
     out.data.insert(out.data.end(), t->data.begin(), t->data.end());
@@ -139,13 +142,23 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     layer.dims = {c.heads, c.kv_heads, c.head_dim, c.sliding(l) ? c.window : 0};
     OSSVK_RETURN_IF_ERROR(check_attention_dims(layer.dims).with_context(name));
     OSSVK_ASSIGN_OR_RETURN(layer.attn_norm, up.floats(L.attn_norm));
-    OSSVK_ASSIGN_OR_RETURN(const Stacked qkv, stack_qkv(L, name));
-    TensorData fused = L.q;
-    fused.m = L.q.m + L.k.m + L.v.m;
-    fused.data = qkv.data;
-    fused.scales = qkv.scales;
-    fused.biases = qkv.biases;
-    OSSVK_ASSIGN_OR_RETURN(layer.qkv, up.matrix(fused, name + ".attn_qkv"));
+    if (same_layout(L.q, L.k) && same_layout(L.q, L.v)) {
+      const Stacked qkv = stack_qkv(L);
+      TensorData fused = L.q;
+      fused.m = L.q.m + L.k.m + L.v.m;
+      fused.data = qkv.data;
+      fused.scales = qkv.scales;
+      fused.biases = qkv.biases;
+      OSSVK_ASSIGN_OR_RETURN(DeviceMatrix m, up.matrix(fused, name + ".attn_qkv"));
+      layer.qkv.push_back(std::move(m));
+    } else {  // MLX's mixed-width recipes give v more bits than q and k
+      const std::pair<const TensorData*, const char*> apart[] = {
+          {&L.q, ".attn_q.weight"}, {&L.k, ".attn_k.weight"}, {&L.v, ".attn_v.weight"}};
+      for (const auto& [t, suffix] : apart) {
+        OSSVK_ASSIGN_OR_RETURN(DeviceMatrix m, up.matrix(*t, name + suffix));
+        layer.qkv.push_back(std::move(m));
+      }
+    }
     std::vector<float> bias = L.q_bias;
     bias.insert(bias.end(), L.k_bias.begin(), L.k_bias.end());
     bias.insert(bias.end(), L.v_bias.begin(), L.v_bias.end());
@@ -174,7 +187,9 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   for (size_t l = 0; l < model->layers_.size(); ++l) {
     const Layer& L = model->layers_[l];
     const std::string b = "blk." + std::to_string(l) + ".";
-    report(L.qkv, b + "attn_qkv");
+    static constexpr const char* kApart[] = {"attn_q.weight", "attn_k.weight", "attn_v.weight"};
+    for (size_t i = 0; i < L.qkv.size(); ++i)
+      report(L.qkv[i], b + (L.qkv.size() == 1 ? "attn_qkv" : kApart[i]));
     report(L.out, b + "attn_output.weight");
     report(L.moe.router, b + "ffn_gate_inp.weight");
     report(L.moe.gate, b + "ffn_gate_exps.weight");
@@ -185,7 +200,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
 
   model->weight_bytes_ = matrix_bytes(model->embedding_) + matrix_bytes(model->output_);
   for (const Layer& l : model->layers_)
-    model->weight_bytes_ += matrix_bytes(l.qkv) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
+    model->weight_bytes_ += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
                             matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
                             matrix_bytes(l.moe.down);
   return model;
@@ -195,7 +210,7 @@ uint64_t Model::decode_bytes(uint32_t top_k) const {
   uint64_t n = matrix_bytes(output_) + matrix_bytes(embedding_) / std::max(1u, config_.vocab);
   for (const Layer& l : layers_) {
     const uint64_t experts = std::max(1u, config_.experts);
-    n += matrix_bytes(l.qkv) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
+    n += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
          (matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) + matrix_bytes(l.moe.down)) * top_k /
              experts;
   }

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "backend/kernels/rope_kv_write.h"
 #include "backend/kernels/moe.h"
+#include "backend/kernels/rope_kv_write.h"
 #include "reference/model.h"
 
 namespace ossvk {
@@ -28,7 +28,9 @@ class Model {
   struct Layer {
     AttentionDims dims;
     host::Buffer attn_norm;  // [hidden]
-    DeviceMatrix qkv;        // [(heads + 2 kv_heads) * head_dim][hidden]
+    // [(heads + 2 kv_heads) * head_dim][hidden] as one matrix, or q, k and v apart where their
+    // layouts differ (each writes its rows of the stacked output)
+    std::vector<DeviceMatrix> qkv;
     host::Buffer qkv_bias;
     host::Buffer sinks;  // [heads]
     DeviceMatrix out;    // [hidden][heads * head_dim]

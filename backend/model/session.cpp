@@ -237,7 +237,12 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
     OSSVK_RETURN_IF_ERROR(
         encode_rmsnorm(dev, cs, *x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), normed_));
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.qkv, normed_, n, &L.qkv_bias, qkv_, false));
+    const uint32_t qkv_width = (c.heads + 2 * c.kv_heads) * c.head_dim;
+    for (uint32_t first = 0; const DeviceMatrix& w : L.qkv) {
+      OSSVK_RETURN_IF_ERROR(
+          encode_linear(dev, cs, w, normed_, n, &L.qkv_bias, qkv_, false, {qkv_width, first}));
+      first += w.m;
+    }
     cs.barrier();
     OSSVK_RETURN_IF_ERROR(
         encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l], replay));

@@ -179,28 +179,47 @@ json hf_config(const ModelConfig& c) {
   return config;
 }
 
-// MLX affine 8-bit in groups of 64 with bf16 scale and bias (value = scale * q + bias), from the
-// decoded values of `t`; rows [r][k] become words [lead..., k / 4].
-void mlx_affine8(SafetensorsWriter& w, const std::string& base, const TensorData& t,
-                 const std::vector<uint64_t>& lead) {
-  const uint64_t G = 64, groups = t.k / G;
-  std::vector<uint8_t> q(t.m * t.k), scales, biases;
+// MLX affine in `q`'s width, groups and scale dtype (value = scale * q + bias), quantized here
+// from the decoded values of `t`: rows [r][k] become words [lead..., k * bits / 32], each row one
+// LSB-first bit stream, packed bit by bit independently of the loader.
+void mlx_affine(SafetensorsWriter& w, const std::string& base, const TensorData& t,
+                const std::vector<uint64_t>& lead, const MlxQuant& q) {
+  const uint64_t G = q.group_size, groups = t.k / G, levels = (1u << q.bits) - 1;
+  std::vector<uint8_t> words(t.m * t.k * q.bits / 8), scales, biases;
   std::vector<float> row(t.k);
-  auto put16 = [](std::vector<uint8_t>& v, uint16_t h) {
-    v.push_back(static_cast<uint8_t>(h));
-    v.push_back(static_cast<uint8_t>(h >> 8));
+  auto put = [&](std::vector<uint8_t>& v, float f) {  // returns the value as stored
+    uint8_t b[4];
+    switch (q.scale_dtype) {
+      case ScaleDtype::bf16: {
+        const uint16_t h = float_to_bf16(f);
+        v.insert(v.end(), {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)});
+        return bf16_to_float(h);
+      }
+      case ScaleDtype::f16: {
+        const uint16_t h = float_to_f16(f);
+        v.insert(v.end(), {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)});
+        return f16_to_float(h);
+      }
+      case ScaleDtype::f32:
+        break;
+    }
+    std::memcpy(b, &f, 4);
+    v.insert(v.end(), b, b + 4);
+    return f;
   };
   for (uint64_t r = 0; r < t.m; ++r) {
     reference::decode_row(t, r, row.data());
     for (uint64_t g = 0; g < groups; ++g) {
       const auto [lo, hi] = std::minmax_element(row.begin() + g * G, row.begin() + (g + 1) * G);
-      const uint16_t scale = float_to_bf16(std::max((*hi - *lo) / 255.0f, 1e-8f));
-      const uint16_t bias = float_to_bf16(*lo);
-      put16(scales, scale);
-      put16(biases, bias);
+      const float scale = put(scales, std::max((*hi - *lo) / levels, 1e-8f));
+      const float bias = put(biases, *lo);
       for (uint64_t i = g * G; i < (g + 1) * G; ++i) {
-        const float v = std::round((row[i] - bf16_to_float(bias)) / bf16_to_float(scale));
-        q[r * t.k + i] = static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f));
+        const float v = std::round((row[i] - bias) / scale);
+        const uint32_t code = static_cast<uint32_t>(std::clamp(v, 0.0f, float(levels)));
+        const uint64_t first = (r * t.k + i) * q.bits;
+        for (uint32_t b = 0; b < q.bits; ++b)
+          if ((code >> b) & 1u)
+            words[(first + b) / 8] |= static_cast<uint8_t>(1u << ((first + b) % 8));
       }
     }
   }
@@ -209,9 +228,25 @@ void mlx_affine8(SafetensorsWriter& w, const std::string& base, const TensorData
     v.push_back(last);
     return v;
   };
-  w.add(base + ".weight", "U32", shaped(t.k / 4), q);
-  w.add(base + ".scales", "BF16", shaped(groups), scales);
-  w.add(base + ".biases", "BF16", shaped(groups), biases);
+  const char* dtype = q.scale_dtype == ScaleDtype::bf16  ? "BF16"
+                      : q.scale_dtype == ScaleDtype::f16 ? "F16"
+                                                         : "F32";
+  w.add(base + ".weight", "U32", shaped(t.k * q.bits / 32), words);
+  w.add(base + ".scales", dtype, shaped(groups), scales);
+  w.add(base + ".biases", dtype, shaped(groups), biases);
+}
+
+// A matrix mlx-lm leaves unquantized: 16/32-bit as stored, other layouts decoded to F32.
+void mlx_float(SafetensorsWriter& w, const std::string& base, const TensorData& t,
+               const std::vector<uint64_t>& lead) {
+  std::vector<uint64_t> shape = lead;
+  shape.push_back(t.k);
+  const bool plain = t.format == TensorFormat::f32 || t.format == TensorFormat::f16 ||
+                     t.format == TensorFormat::bf16;
+  if (plain) return w.add(base + ".weight", dtype_of(t.format), shape, t.data);
+  std::vector<float> all(t.m * t.k);
+  for (uint64_t r = 0; r < t.m; ++r) reference::decode_row(t, r, all.data() + r * t.k);
+  w.add_floats(base + ".weight", shape, all);
 }
 
 // MXFP4 experts (GGUF blocks) as MLX: uint32 words [E, R, K / 8] (HF's linear blocks) + scales.
@@ -261,30 +296,54 @@ void write_hf_names(SafetensorsWriter& w, const ModelTensors& m, const MatrixWri
 
 }  // namespace
 
-void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, bool quantize_dense) {
+void write_mlx_checkpoint(const ModelTensors& m, const std::string& dir, const MlxCheckpoint& o) {
   const ModelConfig& c = m.config;
   std::filesystem::create_directories(dir);
-  json config = hf_config(c);
-  config["quantization"] = {{"group_size", 64}, {"bits", 8}};  // as mlx-lm records it
-  std::ofstream(dir + "/config.json") << config.dump(2);
+  json quantization = {{"group_size", 64}, {"bits", 8}};  // mlx-lm's defaults for gpt-oss
+  if (o.dense) quantization = {{"group_size", o.dense->group_size}, {"bits", o.dense->bits}};
+  quantization["mode"] = "affine";
+  auto entry = [](const MlxQuant& q) {
+    return json{{"group_size", q.group_size}, {"bits", q.bits}, {"mode", "affine"}};
+  };
   SafetensorsWriter w;
   const uint64_t D = c.hidden, E = c.experts, F = c.ff;
+  // A module in `q` (none: unquantized), or unquantized where its input is not whole groups;
+  // `own_entry`: named in the config as mlx-lm's per-module predicates name it.
+  auto module = [&](const std::string& base, const TensorData& t, std::vector<uint64_t> lead,
+                    const std::optional<MlxQuant>& q, bool own_entry) {
+    if (!q || t.k % q->group_size != 0) return mlx_float(w, base, t, lead);
+    mlx_affine(w, base, t, lead, *q);
+    if (own_entry) quantization[base] = entry(*q);
+  };
+  const std::optional<MlxQuant> router = o.router ? o.router : o.dense;
   auto matrix = [&](const std::string& base, const TensorData& t) {
-    if (quantize_dense)
-      mlx_affine8(w, base, t, {t.m});
+    if (base.ends_with("mlp.router"))
+      module(base, t, {t.m}, router, o.router.has_value());
+    else if (base.ends_with("v_proj") && o.v_proj)
+      module(base, t, {t.m}, o.v_proj, true);
     else
-      w.add(base + ".weight", dtype_of(t.format), {t.m, t.k}, t.data);
+      module(base, t, {t.m}, o.dense, false);
   };
   auto experts = [&](const std::string& x, const LayerTensors& L) {
-    mlx_mxfp4_experts(w, x + "gate_proj", L.gate, E);
-    mlx_mxfp4_experts(w, x + "up_proj", L.up, E);
-    mlx_mxfp4_experts(w, x + "down_proj", L.down, E);
+    if (o.experts) {
+      const std::pair<const char*, const TensorData*> parts[] = {
+          {"gate_proj", &L.gate}, {"up_proj", &L.up}, {"down_proj", &L.down}};
+      for (const auto& [name, t] : parts) module(x + name, *t, {E, t->m / E}, o.experts, true);
+    } else {
+      mlx_mxfp4_experts(w, x + "gate_proj", L.gate, E);
+      mlx_mxfp4_experts(w, x + "up_proj", L.up, E);
+      mlx_mxfp4_experts(w, x + "down_proj", L.down, E);
+    }
     w.add_floats(x + "gate_proj.bias", {E, F}, L.gate_bias);
     w.add_floats(x + "up_proj.bias", {E, F}, L.up_bias);
     w.add_floats(x + "down_proj.bias", {E, D}, L.down_bias);
   };
   write_hf_names(w, m, matrix, experts);
   w.write(dir + "/model.safetensors");
+  json config = hf_config(c);
+  config["quantization"] = quantization;
+  config["quantization_config"] = quantization;  // mlx-lm writes both
+  std::ofstream(dir + "/config.json") << config.dump(2);
 }
 
 void write_hf_checkpoint(const ModelTensors& m, const std::string& dir, bool openai) {

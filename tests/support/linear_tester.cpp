@@ -19,7 +19,7 @@ std::vector<float> LinearTester::run() {
   host::Transfer& transfer = *g.transfer;
   if (!weights_) k_ = whole_blocks(format_, k_);
   Rng rng(seed_ * 1000003 + m_ * 31 + k_ * 7 + n_);
-  if (!weights_) weights_ = random_matrix(format_, m_, k_, data_, rng, group_, bf16_);
+  if (!weights_) weights_ = random_matrix(format_, m_, k_, data_, rng, group_, scale_dtype_);
   if (x_.empty()) x_ = random_vector(uint64_t{n_} * k_, data_, rng);
   std::vector<float> bias = bias_ ? random_vector(m_, data_, rng) : std::vector<float>{};
   std::ostringstream what;

@@ -51,8 +51,8 @@ class LinearTester {
     group_ = v;
     return *this;
   }
-  LinearTester& fp16_scales() {
-    bf16_ = false;
+  LinearTester& scales(ScaleDtype v) {
+    scale_dtype_ = v;
     return *this;
   }
   LinearTester& max_part_bytes(uint64_t v) {
@@ -95,7 +95,7 @@ class LinearTester {
   Data data_ = Data::realistic;
   uint64_t seed_ = 1;
   uint32_t group_ = 32;
-  bool bf16_ = true;
+  ScaleDtype scale_dtype_ = ScaleDtype::bf16;
   uint64_t max_part_bytes_ = 0;
   host::BufferAccess access_ = host::BufferAccess::automatic;
   bool accumulate_ = false;
