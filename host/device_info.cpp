@@ -1,9 +1,12 @@
 #include "host/device_info.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 namespace ossvk::host {
 namespace {
@@ -27,6 +30,19 @@ int type_rank(VkPhysicalDeviceType t) {
     default:
       return 4;
   }
+}
+
+// The memory the system can give without swapping: /proc/meminfo's MemAvailable, else the free
+// pages (systems without /proc).
+uint64_t system_available_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    uint64_t kib = 0;
+    if (key == "MemAvailable:" && meminfo >> kib) return kib * 1024;
+    meminfo.ignore(1 << 10, '\n');
+  }
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
 }
 
 std::string lower(std::string_view s) {
@@ -60,6 +76,7 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   for (uint32_t i = 0; i < mem.memoryHeapCount; ++i)
     d.heaps.push_back({mem.memoryHeaps[i].size,
                        (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) != 0});
+  if (d.type == VK_PHYSICAL_DEVICE_TYPE_CPU) d.system_available_bytes = system_available_bytes();
 
   uint32_t nq = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &nq, nullptr);
@@ -192,6 +209,10 @@ uint64_t DeviceInfo::device_local_bytes() const {
   for (const auto& h : heaps)
     if (h.device_local) total += h.size;
   return total;
+}
+
+uint64_t DeviceInfo::usable_bytes() const {
+  return std::max(device_local_bytes(), system_available_bytes);
 }
 
 Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance) {

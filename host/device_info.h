@@ -75,6 +75,11 @@ struct DeviceInfo {
   std::string api_version_string() const;
   std::string driver_version_string() const;
   uint64_t device_local_bytes() const;
+  // What the device's buffers can hold in all: its device-local heaps; on a CPU device, whose
+  // heaps are system memory however they are advertised (Mesa 22.3's lavapipe: 2 GiB on a
+  // 24 GiB machine), the system's available memory where that is more.
+  uint64_t usable_bytes() const;
+  uint64_t system_available_bytes = 0;  // CPU devices: MemAvailable when enumerated
 };
 
 Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance);

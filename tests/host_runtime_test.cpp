@@ -1,6 +1,7 @@
 // host/: memory, transfers, pipelines and their cache, command streams and timestamps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <numeric>
 
@@ -176,6 +177,18 @@ TEST_F(HostRuntime, allocation_beyond_max_memory_allocation_size_is_a_clear_erro
   EXPECT_NE(r.status().message().find("maxMemoryAllocationSize"), std::string::npos)
       << r.status().message();
   EXPECT_EQ(r.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+}
+
+// A CPU device's heaps are system memory, whatever size it advertises (lavapipe: 2 GiB): what
+// fits is what the system has available. Other devices count their device-local heaps.
+TEST_F(HostRuntime, a_cpu_device_counts_system_memory) {
+  const host::DeviceInfo& info = device().info();
+  if (info.type != VK_PHYSICAL_DEVICE_TYPE_CPU) {
+    EXPECT_EQ(info.usable_bytes(), info.device_local_bytes());
+    return;
+  }
+  EXPECT_GT(info.system_available_bytes, 0u);
+  EXPECT_EQ(info.usable_bytes(), std::max(info.device_local_bytes(), info.system_available_bytes));
 }
 
 TEST_F(HostRuntime, empty_allocation_is_an_error) {

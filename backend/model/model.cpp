@@ -103,8 +103,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   const uint64_t needed = file_bytes(t);
-  const uint64_t limit =
-      options.memory_limit ? options.memory_limit : device.info().device_local_bytes();
+  const uint64_t limit = options.memory_limit ? options.memory_limit : device.info().usable_bytes();
   if (needed > limit)
     return Status::error("the model's weights need " + std::to_string(needed >> 20) +
                              " MiB of device memory; " + device.info().name + " offers " +

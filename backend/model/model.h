@@ -18,8 +18,8 @@ struct ModelOptions {
   UploadOptions upload;
   // Called after each tensor with the bytes uploaded so far and in all.
   std::function<void(uint64_t done, uint64_t total)> progress;
-  // Device memory the weights may take; 0: the device-local heaps together. A model that needs more
-  // is refused before anything is uploaded.
+  // Device memory the weights may take; 0: all the device can hold (host::DeviceInfo::
+  // usable_bytes). A model that needs more is refused before anything is uploaded.
   uint64_t memory_limit = 0;
 };
 

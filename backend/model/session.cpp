@@ -42,7 +42,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                       : options.context;
     cache_bytes += 2 * ring * l.dims.kv_heads * l.dims.head_dim * (options.f16_kv ? 2 : 4);
   }
-  const uint64_t heap = dev.info().device_local_bytes();
+  const uint64_t heap = dev.info().usable_bytes();
   const uint64_t in_use = dev.allocator().bytes_in_use();
   const uint64_t free = heap > in_use ? heap - in_use : 0;
   if (cache_bytes > free)
