@@ -198,7 +198,9 @@ class Tensors {
     OSSVK_RETURN_IF_ERROR(get(base + ".weight", shaped(words), {"U32"}).status());
     const SafetensorsTensor& sc = *by_name_.at(base + ".scales");
     if (sc.dtype == "U8") {  // mxfp4: the words are HF's blocks, byte for byte
-      if (bits != 4) return error(dir_, "tensor '" + base + "' has uint8 scales but 8 bits");
+      if (bits != 4)
+        return error(dir_, "tensor '" + base + "' has uint8 scales (mxfp4) but " +
+                               std::to_string(bits) + " bits, not 4");
       OSSVK_ASSIGN_OR_RETURN(const SafetensorsTensor* s,
                              get(base + ".scales", shaped(cols / 32), {"U8"}));
       OSSVK_RETURN_IF_ERROR(quantization_.check(base, MlxLayout{true, "mxfp4", 4, 32}));
