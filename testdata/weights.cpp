@@ -30,6 +30,21 @@ float dyadic(Rng& rng) {
 
 }  // namespace
 
+float store_scale(ScaleDtype dtype, float v, uint8_t* out) {
+  switch (dtype) {
+    case ScaleDtype::bf16:
+      put16(out, float_to_bf16(v));
+      return bf16_to_float(float_to_bf16(v));
+    case ScaleDtype::f16:
+      put16(out, float_to_f16(v));
+      return f16_to_float(float_to_f16(v));
+    case ScaleDtype::f32:
+      break;
+  }
+  std::memcpy(out, &v, 4);
+  return v;
+}
+
 HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
                          uint32_t group_size, ScaleDtype scale_dtype) {
   HostMatrix h;
@@ -182,16 +197,6 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
       // exact: the largest scale * q stays near 2^4 and the smallest scale is 2^-4, as for 4 bits.
       static constexpr int kExactExponent[9] = {0, 0, -2, -3, -3, -4, -4, 0, -4};
       const size_t param_bytes = scale_dtype_bytes(scale_dtype);
-      auto put = [&](uint8_t* p, float v) {
-        switch (scale_dtype) {
-          case ScaleDtype::bf16:
-            return put16(p, float_to_bf16(v));
-          case ScaleDtype::f16:
-            return put16(p, float_to_f16(v));
-          case ScaleDtype::f32:
-            std::memcpy(p, &v, 4);
-        }
-      };
       for (size_t g = 0; g < h.scales.size() / param_bytes; ++g) {
         float s, b;
         if (exact) {
@@ -205,8 +210,8 @@ HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data,
               std::ldexp(1.0f + uniform_int(rng, 0, 127) / 128.0f, -3 - bits);
           b = -s * std::ldexp(1.0f, bits - 1) + small(rng) * 0.1f;
         }
-        put(h.scales.data() + param_bytes * g, s);
-        put(h.biases.data() + param_bytes * g, b);
+        store_scale(scale_dtype, s, h.scales.data() + param_bytes * g);
+        store_scale(scale_dtype, b, h.biases.data() + param_bytes * g);
       }
       break;
     }

@@ -39,6 +39,10 @@ inline uint32_t usual_group(TensorFormat format) {
   return tensor_format_info(format).affine ? 64 : 32;
 }
 
+// `v` stored at `out` as an MLX affine scale or bias of `dtype` (2 or 4 bytes, little-endian);
+// returns the value as stored.
+float store_scale(ScaleDtype dtype, float v, uint8_t* out);
+
 HostMatrix random_matrix(TensorFormat format, uint64_t m, uint64_t k, Data data, Rng& rng,
                          uint32_t group_size = 32, ScaleDtype scale_dtype = ScaleDtype::bf16);
 

@@ -10,6 +10,7 @@
 
 #include "backend/formats/half.h"
 #include "reference/matmul.h"
+#include "testdata/weights.h"
 
 namespace ossvk::testing {
 namespace {
@@ -188,24 +189,9 @@ void mlx_affine(SafetensorsWriter& w, const std::string& base, const TensorData&
   std::vector<uint8_t> words(t.m * t.k * q.bits / 8), scales, biases;
   std::vector<float> row(t.k);
   auto put = [&](std::vector<uint8_t>& v, float f) {  // returns the value as stored
-    uint8_t b[4];
-    switch (q.scale_dtype) {
-      case ScaleDtype::bf16: {
-        const uint16_t h = float_to_bf16(f);
-        v.insert(v.end(), {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)});
-        return bf16_to_float(h);
-      }
-      case ScaleDtype::f16: {
-        const uint16_t h = float_to_f16(f);
-        v.insert(v.end(), {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)});
-        return f16_to_float(h);
-      }
-      case ScaleDtype::f32:
-        break;
-    }
-    std::memcpy(b, &f, 4);
-    v.insert(v.end(), b, b + 4);
-    return f;
+    v.resize(v.size() + scale_dtype_bytes(q.scale_dtype));
+    return testing::store_scale(q.scale_dtype, f,
+                                v.data() + v.size() - scale_dtype_bytes(q.scale_dtype));
   };
   for (uint64_t r = 0; r < t.m; ++r) {
     reference::decode_row(t, r, row.data());
