@@ -81,6 +81,13 @@ inline const DeviceList& device_list() {
   return list;
 }
 
+// ossvk_model_load and ossvk_model_create_synthetic for callers of ABI versions 3 and 4, whose
+// ossvk_model_options ends before lora_paths (abi_model.cpp).
+ossvk_status model_load_v4(const char* path, const ossvk_model_options* options,
+                           ossvk_model** model);
+ossvk_status model_create_synthetic_v4(const ossvk_synthetic_options* synthetic,
+                                       const ossvk_model_options* options, ossvk_model** model);
+
 template <size_t N>
 void copy_string(char (&dst)[N], const std::string& src) {
   std::snprintf(dst, N, "%s", src.c_str());

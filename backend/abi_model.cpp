@@ -1,6 +1,7 @@
 // The C ABI's models, sessions and sampling (ossvk.h): opaque handles over backend/model.
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "backend/abi_handles.h"
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/hf_model.h"
+#include "backend/loader/lora_adapter.h"
 #include "backend/model/sampler.h"
 #include "backend/model/session.h"
 #include "backend/model/synthetic.h"
@@ -139,6 +141,13 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   if (options && options->vocab_only) {
     *out = m.release();
     return OSSVK_OK;
+  }
+  for (uint32_t i = 0; options && i < options->lora_count; ++i) {
+    if (!options->lora_paths || !options->lora_paths[i])
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "lora_paths[" + std::to_string(i) + "] is null");
+    const float scale = options->lora_scales ? options->lora_scales[i] : 1.0f;
+    if (auto s = ossvk::read_lora_adapter(options->lora_paths[i], scale, m->tensors); !s.ok())
+      return fail(s);
   }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
@@ -417,3 +426,31 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
 }
 
 }  // extern "C"
+
+namespace ossvk::abi {
+namespace {
+
+// Versions 3 and 4's options: every member before lora_paths, the rest zero.
+ossvk_model_options from_v4(const ossvk_model_options* old) {
+  ossvk_model_options o{};
+  std::memcpy(&o, old, offsetof(ossvk_model_options, lora_paths));
+  return o;
+}
+
+}  // namespace
+
+ossvk_status model_load_v4(const char* path, const ossvk_model_options* options,
+                           ossvk_model** model) {
+  if (!options) return ossvk_model_load(path, nullptr, model);
+  const ossvk_model_options o = from_v4(options);
+  return ossvk_model_load(path, &o, model);
+}
+
+ossvk_status model_create_synthetic_v4(const ossvk_synthetic_options* synthetic,
+                                       const ossvk_model_options* options, ossvk_model** model) {
+  if (!options) return ossvk_model_create_synthetic(synthetic, nullptr, model);
+  const ossvk_model_options o = from_v4(options);
+  return ossvk_model_create_synthetic(synthetic, &o, model);
+}
+
+}  // namespace ossvk::abi

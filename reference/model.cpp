@@ -34,6 +34,7 @@ std::vector<float> to_float(const std::vector<double>& v) {
 
 std::vector<float> forward(const ModelTensors& model, std::span<const uint32_t> tokens,
                            uint32_t top_k) {
+  if (!model.lora.empty()) return forward(merge_lora(model).tensors, tokens, top_k);
   const ModelConfig& c = model.config;
   const uint32_t T = static_cast<uint32_t>(tokens.size()), D = c.hidden;
   std::vector<float> x(uint64_t{T} * D);

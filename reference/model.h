@@ -40,19 +40,47 @@ struct LayerTensors {
   std::vector<float> gate_bias, up_bias, down_bias;  // [experts][ff], .., [experts][hidden]
 };
 
+// The matrices a LoRA adapter may change.
+enum class LoraTarget : uint8_t { q, k, v, out, router, gate, up, down };
+inline const char* lora_target_name(LoraTarget t) {
+  constexpr const char* kNames[] = {"q", "k", "v", "out", "router", "gate", "up", "down"};
+  return kNames[static_cast<int>(t)];
+}
+
+// One adapted matrix of one adapter, as its reader checked it against the model: the weight
+// becomes W + B A (per expert for the experts' matrices); B carries the adapter's scale.
+struct LoraModule {
+  std::string name;  // the adapter's tensor it came from, for messages
+  uint32_t layer = 0;
+  LoraTarget target = LoraTarget::q;
+  uint32_t experts = 1, rank = 0, in = 0, out = 0;
+  std::vector<float> a;  // [experts][rank][in]
+  std::vector<float> b;  // [experts][out][rank]
+};
+
 struct ModelTensors {
   ModelConfig config;
   TensorData embedding;  // [vocab][hidden]
   std::vector<LayerTensors> layers;
   std::vector<float> output_norm;  // [hidden]
   TensorData output;               // [vocab][hidden]
+  std::vector<LoraModule> lora;    // adapters' modules, in the order they were read
 };
 
 namespace reference {
 
+// The model with its LoRA modules merged, W + B A, into f32 copies of the matrices they adapt
+// (held by `storage`); `tensors.lora` is empty.
+struct MergedModel {
+  ModelTensors tensors;
+  std::vector<std::vector<float>> storage;
+};
+MergedModel merge_lora(const ModelTensors& model);
+
 // Logits [tokens][vocab] of one prefill of `tokens` from position 0, with `top_k` experts per
 // token; activations in double, rounded to float between blocks as an fp32 pipeline would hold
-// them. Slow: for tests on small models.
+// them. LoRA modules are merged into the weights first (merge_lora). Slow: for tests on small
+// models.
 std::vector<float> forward(const ModelTensors& model, std::span<const uint32_t> tokens,
                            uint32_t top_k);
 

@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_moe_gate_up: the first half of an expert MLP for every (token, slot) whose expert
 // lies in this part: gate and up rows of expert ids[t][s] against the token's normalised
-// activations, their biases, and the clamped SwiGLU (gate <= limit, |up| <= limit,
+// activations, their biases (and a LoRA adapter's addends), and the clamped SwiGLU (gate <= limit, |up| <= limit,
 // gate * sigmoid(alpha * gate) * (up + 1)), so the 2 x ff intermediate never leaves registers.
 // Workgroups: x over row groups, y over runs of kEntries (token, slot) entries, taken one after
 // another. Within one, as in f32_<fmt>w_matvec, each subgroup owns kRows rows and each lane whole
@@ -57,8 +57,12 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
       const uint row = row0 + r;
       const float g_sum = subgroupAdd(gate[r]), u_sum = subgroupAdd(up[r]);
       if (subgroupElect() && row < pc.ff) {
-        const float g = min(g_sum + pc.gate_bias.v[e * pc.ff + row], kLimit);
-        const float u = clamp(u_sum + pc.up_bias.v[e * pc.ff + row], -kLimit, kLimit);
+        float g = g_sum + pc.gate_bias.v[e * pc.ff + row];
+        float u = u_sum + pc.up_bias.v[e * pc.ff + row];
+        if ((pc.flags & 8u) != 0u) g += pc.addend.v[entry * 2u * pc.ff + row];
+        if ((pc.flags & 16u) != 0u) u += pc.addend.v[(entry * 2u + 1u) * pc.ff + row];
+        g = min(g, kLimit);
+        u = clamp(u, -kLimit, kLimit);
         pc.act.v[entry * pc.ff + row] = g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
       }
     }

@@ -2,8 +2,9 @@
 // a dispatch covers the experts [expert_begin, expert_end) held by one part of them.
 #include "push_macros.h"
 
-// act[t * top_k + s][j] = SwiGLU(gate_e[j] . x[t] + gate_bias, up_e[j] . x[t] + up_bias), e =
-// ids[t][s].
+// act[t * top_k + s][j] = SwiGLU(gate_e[j] . x[t] + gate_bias + addend[p][j], up_e[j] . x[t] +
+// up_bias + addend[p][ff + j]), e = ids[t][s], p = t * top_k + s; the addends (a LoRA adapter's
+// side path) only where flags say so.
 OSSVK_PUSH(MoeGateUpPush) {
   OSSVK_PTR(UVec4Buf, gate_quants);
   OSSVK_PTR(U8Buf, gate_scales);
@@ -15,7 +16,8 @@ OSSVK_PUSH(MoeGateUpPush) {
   OSSVK_PTR(FloatBuf, up_bias);
   OSSVK_PTR(Vec4Buf, x);  // [tokens][hidden], normalised
   OSSVK_PTR(U32Buf, ids);
-  OSSVK_PTR(FloatBuf, act);  // [tokens * top_k][ff]
+  OSSVK_PTR(FloatBuf, act);     // [tokens * top_k][ff]
+  OSSVK_PTR(FloatBuf, addend);  // [tokens * top_k][2 * ff]: gate's, then up's
   uint32_t hidden;
   uint32_t ff;
   uint32_t tokens;
@@ -23,7 +25,7 @@ OSSVK_PUSH(MoeGateUpPush) {
   uint32_t expert_begin;
   uint32_t expert_end;
   uint32_t group_shift;
-  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bits 3, 4: gate, up addends
 }
 OSSVK_PUSH_END
 

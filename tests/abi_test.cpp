@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,96 @@ TEST_F(Abi, version_matches_header) {
   EXPECT_EQ(api_->abi_version_fn(), static_cast<uint32_t>(OSSVK_ABI_VERSION));
 }
 
-// An engine built against version 3 still gets its table (version 4 only appended to it).
+// An engine built against version 3 or 4 still gets its table (later versions only appended to
+// it), whose loaders read those versions' shorter ossvk_model_options: nothing past vocab_only.
 TEST_F(Abi, older_versions_since_3_are_served) {
-  EXPECT_EQ(get_api(handle_, 3), api_);
+  const ossvk_api* v4 = get_api(handle_, 4);
+  ASSERT_NE(v4, nullptr);
+  EXPECT_EQ(get_api(handle_, 3), v4);
+  EXPECT_EQ(v4->abi_version, 4u);
   EXPECT_EQ(get_api(handle_, 2), nullptr);
+  ossvk_model_options o;
+  std::memset(&o, 0xFF, sizeof o);  // what lies beyond a version 4 struct: anything
+  o.device = nullptr;
+  o.experts_per_token = 2;
+  o.progress = nullptr;
+  o.progress_user = nullptr;
+  o.memory_limit = 0;
+  o.vocab_only = 0;
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(v4->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v4->last_error();
+  ossvk_model_info info;
+  ASSERT_EQ(v4->model_get_info(model, &info), OSSVK_OK);
+  EXPECT_EQ(info.experts_per_token, 2u);
+  v4->model_free(model);
+}
+
+// A LoRA adapter (llama.cpp's GGUF layout) on the synthetic model through the model options:
+// the device's logits move and match the reference, which merges the adapter into the weights.
+TEST_F(Abi, a_lora_adapter_applies_at_load) {
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  const uint64_t D = 64, Q = 64, r = 4;  // tiny: hidden 64, 4 heads of 16
+  ossvk::GgufWriter w;
+  w.add_string("general.architecture", "gpt-oss");
+  w.add_string("general.type", "adapter");
+  w.add_string("adapter.type", "lora");
+  w.add_float32("adapter.lora.alpha", 8.0f);
+  auto values = [](uint64_t n, float step) {
+    std::vector<uint8_t> bytes(n * 4);
+    for (uint64_t i = 0; i < n; ++i) {
+      const float v = step * static_cast<float>(static_cast<int>(i * 7919 % 23) - 11);
+      std::memcpy(&bytes[i * 4], &v, 4);
+    }
+    return bytes;
+  };
+  w.add_tensor("blk.1.attn_q.weight.lora_a", ossvk::TensorFormat::f32, {D, r},
+               values(D * r, 0.02f));
+  w.add_tensor("blk.1.attn_q.weight.lora_b", ossvk::TensorFormat::f32, {r, Q},
+               values(r * Q, 0.05f));
+  const std::string path = ::testing::TempDir() + "/ossvk_abi_lora.gguf";
+  ASSERT_TRUE(w.write(path).ok());
+  const char* paths[] = {path.c_str()};
+  const float scales[] = {1.5f};
+  ossvk_model_options o{};
+  o.lora_paths = paths;
+  o.lora_scales = scales;
+  o.lora_count = 1;
+  const uint32_t tokens[5] = {5, 17, 200, 3, 99};
+  std::vector<float> plain(5 * 512), adapted(5 * 512), ref(5 * 512);
+  for (auto [options, out] : {std::pair{(ossvk_model_options*)nullptr, &plain}, {&o, &adapted}}) {
+    ossvk_model* model = nullptr;
+    ASSERT_EQ(api_->model_create_synthetic(&syn, options, &model), OSSVK_OK) << api_->last_error();
+    ossvk_session* session = nullptr;
+    ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
+    ASSERT_EQ(api_->session_eval(session, tokens, 5, out->data(), OSSVK_EVAL_ALL_LOGITS), OSSVK_OK)
+        << api_->last_error();
+    if (options) {
+      ASSERT_EQ(api_->model_reference_logits(model, tokens, 5, 0, ref.data()), OSSVK_OK);
+    }
+    api_->session_free(session);
+    api_->model_free(model);
+  }
+  float largest = 0, worst = 0, moved = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    largest = std::max(largest, std::fabs(ref[i]));
+    worst = std::max(worst, std::fabs(adapted[i] - ref[i]));
+    moved = std::max(moved, std::fabs(adapted[i] - plain[i]));
+  }
+  EXPECT_LE(worst, 1e-3f * largest);  // the public cases' bar (tests/model_test.cpp)
+  EXPECT_GT(moved, 10 * worst);
+
+  o.lora_paths = nullptr;
+  ossvk_model* model = nullptr;
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("lora_paths[0] is null"), std::string::npos);
+  const char* missing[] = {"/nonexistent/adapter.gguf"};
+  o.lora_paths = missing;
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_BAD_FILE);
+  EXPECT_NE(std::string(api_->last_error()).find("/nonexistent/adapter.gguf"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 TEST_F(Abi, only_ossvk_symbols_are_exported) {

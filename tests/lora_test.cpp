@@ -37,8 +37,8 @@ class Lora : public GpuTest {
 
 struct Case {
   uint32_t experts, rank, in, out;
-  uint32_t tokens, top_k;        // rows = tokens * top_k, each reading x[row / top_k]
-  uint32_t y_stride, y_offset;   // where the B product lands in a wider output row
+  uint32_t tokens, top_k;       // rows = tokens * top_k, each reading x[row / top_k]
+  uint32_t y_stride, y_offset;  // where the B product lands in a wider output row
 };
 
 std::vector<float> normal(uint64_t n, float sigma, std::mt19937& rng) {
@@ -57,8 +57,8 @@ double bound(uint32_t n, double magnitude) {
 }
 
 void run(Lora& test, const Case& c, bool zero_b = false) {
-  SCOPED_TRACE("experts " + std::to_string(c.experts) + ", rank " + std::to_string(c.rank) +
-               ", " + std::to_string(c.in) + " -> " + std::to_string(c.out) + ", " +
+  SCOPED_TRACE("experts " + std::to_string(c.experts) + ", rank " + std::to_string(c.rank) + ", " +
+               std::to_string(c.in) + " -> " + std::to_string(c.out) + ", " +
                std::to_string(c.tokens) + " tokens x " + std::to_string(c.top_k));
   std::mt19937 rng(c.rank * 7919 + c.in + c.tokens * 31 + c.top_k);
   const uint32_t rows = c.tokens * c.top_k;

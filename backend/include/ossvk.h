@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 4
+#define OSSVK_ABI_VERSION 5
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -123,6 +123,12 @@ typedef struct ossvk_model_options {
   uint32_t vocab_only;   /* 1: read and check the file, keep its tokenizer, upload nothing (no
                             device is opened): text, info and tensor listing work, sessions
                             return OSSVK_ERROR_UNSUPPORTED */
+  /* From version 5. LoRA adapters applied at load, each an mlx-lm adapter folder or a llama.cpp
+   * GGUF adapter; several on one matrix add. Ignored with vocab_only. */
+  const char* const* lora_paths; /* lora_count paths */
+  const float* lora_scales;      /* one per path, multiplying the adapter's own scale (mlx-lm:
+                                    lora_parameters.scale; GGUF: alpha / rank); NULL: 1 each */
+  uint32_t lora_count;
 } ossvk_model_options;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
@@ -296,7 +302,8 @@ typedef struct ossvk_api {
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
- * and on get the same table: later versions only append members. Thread-safe. */
+ * and on get the same table layout: later versions only append members. Tables for versions 3
+ * and 4 take those versions' shorter ossvk_model_options. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 
 #ifdef __cplusplus

@@ -71,8 +71,7 @@ host::Status encode_lora_a(host::Device& device, host::CommandStream& stream, co
 host::Status encode_lora_b(host::Device& device, host::CommandStream& stream, const LoraWeights& w,
                            const LoraRows& u, uint32_t rows, const host::Buffer* ids,
                            const LoraRows& y, bool accumulate) {
-  return encode(device, stream, w.b, w.experts, w.out, w.rank, u, 1, rows, ids, y, accumulate,
-                "B");
+  return encode(device, stream, w.b, w.experts, w.out, w.rank, u, 1, rows, ids, y, accumulate, "B");
 }
 
 }  // namespace ossvk

@@ -1,6 +1,7 @@
 #include "backend/kernels/moe.h"
 
 #include "backend/kernels/binding.h"
+#include "backend/kernels/lora.h"
 #include "backend/kernels/matmul.h"
 #include "backend/kernels/matvec.h"
 #include "backend/kernels/moe_combine.h"
@@ -95,10 +96,11 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
 }
 
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
-                                            uint32_t tokens, uint32_t top_k) {
+                                            uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
   MoeScratch s;
   s.tokens = tokens;
   s.top_k = top_k;
+  s.lora_rank = lora_rank;
   auto alloc = [&](uint64_t bytes) {
     return device.allocator().allocate(bytes, host::MemoryUse::device);
   };
@@ -107,6 +109,11 @@ host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer
   OSSVK_ASSIGN_OR_RETURN(s.ids, alloc(uint64_t{tokens} * top_k * 4));
   OSSVK_ASSIGN_OR_RETURN(s.weights, alloc(uint64_t{tokens} * top_k * 4));
   OSSVK_ASSIGN_OR_RETURN(s.act, alloc(uint64_t{tokens} * top_k * layer.ff * 4));
+  if (lora_rank) {
+    const uint64_t pairs = uint64_t{tokens} * top_k;
+    OSSVK_ASSIGN_OR_RETURN(s.lora_u, alloc(pairs * 2 * lora_rank * 4));
+    OSSVK_ASSIGN_OR_RETURN(s.lora_delta, alloc(pairs * std::max(2 * layer.ff, layer.hidden) * 4));
+  }
   if (tokens > kMaxMatvecColumns) {
     const uint32_t pairs = tokens * top_k;
     const uint32_t tiles = moe_matmul_max_tiles(pairs, layer.experts, kMinMoeTile);
@@ -183,6 +190,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   if (tokens == 0 || tokens > s.tokens || top_k > s.top_k)
     return fail(name, std::to_string(tokens) + " tokens x " + std::to_string(top_k) +
                           " experts exceed the scratch");
+  for (const LoraWeights* w : {&l.router_lora, &l.gate_lora, &l.up_lora, &l.down_lora})
+    if (w->rank > s.lora_rank)
+      return fail(name, "a LoRA side path of rank " + std::to_string(w->rank) +
+                            " exceeds the scratch's " + std::to_string(s.lora_rank));
   if (l.hidden % 32 || l.ff % 32)
     return fail(name, "hidden and expert widths must be multiples of 32");
   if (uint64_t{tokens} * top_k > 65535)
@@ -198,7 +209,17 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
+  const uint32_t pairs = tokens * top_k, u_stride = 2 * s.lora_rank;
+  const LoraRows u{&s.lora_u, u_stride, 0};
+  if (l.router_lora)
+    OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0}, 1,
+                                        tokens, nullptr, u));
   stream.barrier();
+  if (l.router_lora) {
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.router_lora, u, tokens, nullptr,
+                                        {&s.logits, l.experts, 0}, true));
+    stream.barrier();
+  }
 
   OSSVK_RETURN_IF_ERROR(
       encode_moe_route(device, stream, s.logits, tokens, l.experts, top_k, s.ids, s.weights));
@@ -211,11 +232,45 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   if (grouped && !s.order)
     return fail(name, "the grouped path needs a scratch made for more than " +
                           std::to_string(kMaxMatvecColumns) + " tokens");
-  if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
+  if (grouped && !l.experts_adapted())
+    return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
+  if (grouped && path == MoePath::grouped)
+    return fail(name, "the grouped path does not take LoRA side paths on the experts");
 
-  OSSVK_RETURN_IF_ERROR(encode_moe_gate_up(device, stream, l, s, tokens, top_k, texels));
+  // The gate and up side paths, into lora_delta for gate_up to add before the SwiGLU.
+  const host::Buffer* addend = nullptr;
+  if (l.gate_lora || l.up_lora) {
+    const LoraRows x_rows{&s.normed, l.hidden, 0};
+    const LoraRows u_up{&s.lora_u, u_stride, l.gate_lora.rank};
+    if (l.gate_lora)
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_a(device, stream, l.gate_lora, x_rows, top_k, pairs, &s.ids, u));
+    if (l.up_lora)
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_a(device, stream, l.up_lora, x_rows, top_k, pairs, &s.ids, u_up));
+    stream.barrier();
+    if (l.gate_lora)
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, u, pairs, &s.ids,
+                                          {&s.lora_delta, 2 * l.ff, 0}, false));
+    if (l.up_lora)
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, u_up, pairs, &s.ids,
+                                          {&s.lora_delta, 2 * l.ff, l.ff}, false));
+    stream.barrier();
+    addend = &s.lora_delta;
+  }
+  OSSVK_RETURN_IF_ERROR(encode_moe_gate_up(device, stream, l, s, tokens, top_k, texels, addend));
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(encode_moe_down(device, stream, l, s, x, out, tokens, top_k, texels));
+  if (l.down_lora) {  // each pair's B_e A_e h, weighted like its expert's output, onto out
+    OSSVK_RETURN_IF_ERROR(
+        encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs, &s.ids, u));
+    stream.barrier();
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, u, pairs, &s.ids,
+                                        {&s.lora_delta, l.hidden, 0}, false));
+    stream.barrier();
+    OSSVK_RETURN_IF_ERROR(encode_moe_combine(device, stream, s.lora_delta, s.weights, out, out,
+                                             tokens, top_k, l.hidden));
+  }
   return {};
 }
 

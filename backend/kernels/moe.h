@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "backend/device_matrix.h"
+#include "backend/kernels/lora.h"
 
 namespace ossvk {
 
@@ -22,6 +23,8 @@ struct MoeLayer {
   DeviceMatrix gate, up;                       // [experts * ff][hidden], parts of whole experts
   DeviceMatrix down;                           // [experts * hidden][ff]
   host::Buffer gate_bias, up_bias, down_bias;  // [experts][ff], [experts][ff], [experts][hidden]
+  LoraWeights router_lora, gate_lora, up_lora, down_lora;  // LoRA side paths, where adapted
+  bool experts_adapted() const { return gate_lora || up_lora || down_lora; }
 };
 
 struct MoeLayerData {
@@ -41,13 +44,17 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
 // Working buffers for up to `tokens` tokens and `top_k` experts per token. Beyond
 // kMaxMatvecColumns tokens the grouped path's buffers too: act and up hold the gate and up
 // outputs per (token, slot) pair, y the down outputs, order and tiles the grouping.
+// With lora_rank (the largest rank of the layers' side paths), lora_u holds their rank-wide
+// products per (token, slot) pair, gate's and up's side by side, and lora_delta their outputs.
 struct MoeScratch {
-  uint32_t tokens = 0, top_k = 0;
+  uint32_t tokens = 0, top_k = 0, lora_rank = 0;
   host::Buffer normed, logits, ids, weights, act;
   host::Buffer up, y, order, tiles;
+  host::Buffer lora_u, lora_delta;
 };
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
-                                            uint32_t tokens, uint32_t top_k);
+                                            uint32_t tokens, uint32_t top_k,
+                                            uint32_t lora_rank = 0);
 
 // The experts [begin, end) a part of an expert matrix holds (parts hold whole experts).
 inline std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p,
@@ -59,7 +66,9 @@ inline std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p,
 // them. `name` names the layer in errors. Up to kMaxMatvecColumns tokens (decode) every
 // (token, slot) pair reads its expert's rows itself; beyond, f32_moe_group sorts the pairs by
 // expert and the grouped matmuls read each chosen expert once per tile of pairs, where that pays
-// (always on GPUs; on CPU devices from 33 pairs an expert on average).
+// (always on GPUs; on CPU devices from 33 pairs an expert on average). A layer whose experts
+// carry LoRA side paths takes the per-pair path: its gate and up side paths join before the
+// SwiGLU (moe_gate_up's addends), its down side path after (f32_moe_combine onto out).
 // `path` overrides the choice (tests of both paths on one device).
 enum class MoePath { automatic, per_pair, grouped };
 host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& layer,

@@ -10,7 +10,7 @@
 namespace ossvk {
 namespace {
 
-static_assert(sizeof(shaders::MoeGateUpPush) == 120,
+static_assert(sizeof(shaders::MoeGateUpPush) == 128,
               "MoeGateUpPush must match its GLSL std430 layout");
 
 constexpr uint32_t kWorkgroup = 64;
@@ -31,7 +31,7 @@ uint32_t entries_per_group(const host::DeviceInfo& info) {
 
 host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& stream,
                                 const MoeLayer& l, const MoeScratch& s, uint32_t tokens,
-                                uint32_t top_k, bool texels) {
+                                uint32_t top_k, bool texels, const host::Buffer* addend) {
   if (!tokens || tokens > s.tokens || !top_k || top_k > s.top_k)
     return host::Status::error("moe_gate_up: " + std::to_string(tokens) + " tokens x " +
                                std::to_string(top_k) + " experts exceed the scratch");
@@ -74,6 +74,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
     p.x = s.normed.address();
     p.ids = s.ids.address();
     p.act = s.act.address();
+    // Read only where flags say so; some valid address either way.
+    p.addend = addend ? addend->address() : s.act.address();
     p.hidden = l.hidden;
     p.ff = l.ff;
     p.tokens = tokens;
@@ -81,7 +83,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
     p.expert_begin = begin;
     p.expert_end = end;
     p.group_shift = group_shift(l.gate);
-    p.flags = scale_dtype_flags(l.gate);
+    p.flags = scale_dtype_flags(l.gate) | (addend && l.gate_lora ? 8u : 0u) |
+              (addend && l.up_lora ? 16u : 0u);
     const uint32_t gx = (l.ff + per_group - 1) / per_group;
     const uint32_t gy = (tokens * top_k + entries - 1) / entries;
     if (texels) {

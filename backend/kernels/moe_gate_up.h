@@ -8,8 +8,10 @@
 namespace ossvk {
 
 // scratch.normed [tokens][hidden] and scratch.ids -> scratch.act [tokens * top_k][ff].
+// `addend` [tokens * top_k][2 * ff], when given, holds the layer's gate and up LoRA side paths
+// (those it has), added before the SwiGLU.
 host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& stream,
                                 const MoeLayer& layer, const MoeScratch& scratch, uint32_t tokens,
-                                uint32_t top_k, bool texels);
+                                uint32_t top_k, bool texels, const host::Buffer* addend = nullptr);
 
 }  // namespace ossvk

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+
+#include "backend/loader/lora_adapter.h"
 
 namespace ossvk {
 namespace {
@@ -94,6 +97,54 @@ Status count_non_finite(const std::vector<float>& v, const std::string& name,
   return Status();
 }
 
+uint64_t lora_bytes(const LoraModule& m) {
+  return (m.a.size() + m.b.size()) * 4;
+}
+
+// Every LoRA module checked against the matrix it adapts, then grouped by that matrix.
+using LoraGroups = std::map<std::pair<uint32_t, LoraTarget>, std::vector<const LoraModule*>>;
+Result<LoraGroups> group_lora(const ModelTensors& t) {
+  LoraGroups groups;
+  for (const LoraModule& m : t.lora) {
+    const LoraShape s = lora_shape(t.config, m.target);
+    if (m.layer >= t.config.layers || m.experts != s.experts || m.in != s.in || m.out != s.out ||
+        !m.rank || m.a.size() != uint64_t{m.experts} * m.rank * m.in ||
+        m.b.size() != uint64_t{m.experts} * m.out * m.rank)
+      return Status::bad_argument("LoRA module '" + m.name + "' does not fit block " +
+                                  std::to_string(m.layer) + "'s " + lora_target_name(m.target) +
+                                  " matrix");
+    groups[{m.layer, m.target}].push_back(&m);
+  }
+  return groups;
+}
+
+// The modules of one matrix as one side path: their ranks stacked, A's rows and B's columns
+// one adapter after another, so B A is the sum of theirs.
+Result<LoraWeights> upload_lora(host::Device& device, host::Transfer& transfer,
+                                const std::vector<const LoraModule*>& modules) {
+  const LoraModule& first = *modules.front();
+  LoraWeights w;
+  w.experts = first.experts, w.in = first.in, w.out = first.out;
+  for (const LoraModule* m : modules) w.rank += m->rank;
+  std::vector<float> a, b(uint64_t{w.experts} * w.out * w.rank);
+  a.reserve(uint64_t{w.experts} * w.rank * w.in);
+  for (uint64_t e = 0; e < w.experts; ++e)
+    for (const LoraModule* m : modules)
+      a.insert(a.end(), m->a.begin() + e * m->rank * m->in,
+               m->a.begin() + (e + 1) * m->rank * m->in);
+  for (uint32_t column = 0; const LoraModule* m : modules) {
+    for (uint64_t row = 0; row < uint64_t{w.experts} * w.out; ++row)
+      std::copy_n(&m->b[row * m->rank], m->rank, &b[row * w.rank + column]);
+    column += m->rank;
+  }
+  for (auto [buffer, values] : {std::pair{&w.a, &a}, {&w.b, &b}}) {
+    OSSVK_ASSIGN_OR_RETURN(
+        *buffer, device.allocator().allocate(values->size() * 4, host::MemoryUse::device));
+    OSSVK_RETURN_IF_ERROR(transfer.upload(*buffer, 0, values->data(), values->size() * 4));
+  }
+  return w;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTensors& t,
@@ -102,7 +153,9 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   std::unique_ptr<Model> model(new Model(device));
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
-  const uint64_t needed = file_bytes(t);
+  OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
+  uint64_t needed = file_bytes(t);
+  for (const LoraModule& m : t.lora) needed += lora_bytes(m);
   const uint64_t limit = options.memory_limit ? options.memory_limit : device.info().usable_bytes();
   if (needed > limit)
     return Status::error("the model's weights need " + std::to_string(needed >> 20) +
@@ -176,6 +229,16 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     up.advance(L.router.data.size() + L.gate.data.size() + L.up.data.size() + L.down.data.size());
     model->layers_.push_back(std::move(layer));
   }
+  for (const auto& [key, modules] : lora) {
+    Layer& L = model->layers_[key.first];
+    LoraWeights* const slots[] = {&L.q_lora,      &L.k_lora,          &L.v_lora,
+                                  &L.out_lora,    &L.moe.router_lora, &L.moe.gate_lora,
+                                  &L.moe.up_lora, &L.moe.down_lora};
+    LoraWeights& w = *slots[static_cast<int>(key.second)];
+    OSSVK_ASSIGN_OR_RETURN(w, upload_lora(device, *transfer, modules));
+    model->lora_rank_ = std::max(model->lora_rank_, w.rank);
+    for (const LoraModule* m : modules) up.advance(lora_bytes(*m));
+  }
   OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
   OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
 
@@ -202,6 +265,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     model->weight_bytes_ += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
                             matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
                             matrix_bytes(l.moe.down);
+  for (const LoraModule& m : t.lora) model->weight_bytes_ += lora_bytes(m);
   return model;
 }
 
@@ -212,6 +276,10 @@ uint64_t Model::decode_bytes(uint32_t top_k) const {
     n += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
          (matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) + matrix_bytes(l.moe.down)) * top_k /
              experts;
+    for (const LoraWeights* w : {&l.q_lora, &l.k_lora, &l.v_lora, &l.out_lora, &l.moe.router_lora})
+      n += (w->a.size() + w->b.size());
+    for (const LoraWeights* w : {&l.moe.gate_lora, &l.moe.up_lora, &l.moe.down_lora})
+      n += (w->a.size() + w->b.size()) * top_k / experts;
   }
   return n;
 }

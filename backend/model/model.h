@@ -1,6 +1,7 @@
 // A GPT-OSS model resident on one device: every layer's weights uploaded in their file formats
-// (q, k and v fused into one matrix so the QKV projection is one matvec), read-only once loaded,
-// so any number of sessions on any threads may share it.
+// (q, k and v fused into one matrix so the QKV projection is one matvec), LoRA adapters beside
+// them as f32 side paths (the ranks of several adapters on one matrix stacked into one),
+// read-only once loaded, so any number of sessions on any threads may share it.
 #pragma once
 #include <functional>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/kernels/lora.h"
 #include "backend/kernels/moe.h"
 #include "backend/kernels/rope_kv_write.h"
 #include "reference/model.h"
@@ -35,6 +37,7 @@ class Model {
     host::Buffer sinks;  // [heads]
     DeviceMatrix out;    // [hidden][heads * head_dim]
     host::Buffer out_bias;
+    LoraWeights q_lora, k_lora, v_lora, out_lora;  // LoRA side paths, where adapted
     MoeLayer moe;
   };
 
@@ -49,8 +52,10 @@ class Model {
   const DeviceMatrix& embedding() const { return embedding_; }
   const host::Buffer& output_norm() const { return output_norm_; }
   const DeviceMatrix& output() const { return output_; }
-  // Bytes of weights as stored on the device.
+  // Bytes of weights as stored on the device, LoRA side paths included.
   uint64_t weight_bytes() const { return weight_bytes_; }
+  // The largest stacked rank of any LoRA side path (0: none): sizes sessions' scratch.
+  uint32_t lora_rank() const { return lora_rank_; }
   // Tensors holding weights that decode to NaN or Inf (E8M0 0xFF, non-finite scales or values),
   // with their counts; UploadOptions::refuse_non_finite makes any of them an error instead.
   const std::vector<std::pair<std::string, uint64_t>>& non_finite() const { return non_finite_; }
@@ -66,6 +71,7 @@ class Model {
   DeviceMatrix embedding_, output_;
   host::Buffer output_norm_;
   uint64_t weight_bytes_ = 0;
+  uint32_t lora_rank_ = 0;
   std::vector<std::pair<std::string, uint64_t>> non_finite_;
 };
 

@@ -10,40 +10,13 @@
 
 #include "backend/formats/half.h"
 #include "reference/matmul.h"
+#include "support/safetensors_writer.h"
 #include "testdata/weights.h"
 
 namespace ossvk::testing {
 namespace {
 
 using nlohmann::json;
-
-class SafetensorsWriter {
- public:
-  void add(const std::string& name, const std::string& dtype, std::vector<uint64_t> shape,
-           std::span<const uint8_t> bytes) {
-    header_[name] = {{"dtype", dtype},
-                     {"shape", shape},
-                     {"data_offsets", {data_.size(), data_.size() + bytes.size()}}};
-    data_.insert(data_.end(), bytes.begin(), bytes.end());
-  }
-  void add_floats(const std::string& name, std::vector<uint64_t> shape,
-                  const std::vector<float>& v) {
-    add(name, "F32", shape, {reinterpret_cast<const uint8_t*>(v.data()), v.size() * 4});
-  }
-  void write(const std::string& path) const {
-    const std::string h = header_.dump();
-    const uint64_t n = h.size();
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(&n), 8);
-    out.write(h.data(), static_cast<std::streamsize>(h.size()));
-    out.write(reinterpret_cast<const char*>(data_.data()),
-              static_cast<std::streamsize>(data_.size()));
-  }
-
- private:
-  json header_ = json::object();
-  std::vector<uint8_t> data_;
-};
 
 std::string dtype_of(TensorFormat f) {
   return f == TensorFormat::f32 ? "F32" : f == TensorFormat::f16 ? "F16" : "BF16";

@@ -10,12 +10,12 @@ Args::Args(int argc, char** argv, std::set<std::string> with_value, std::set<std
   for (int i = 0; i < argc && error_.empty(); ++i) {
     const std::string a = argv[i];
     if (flags.count(a)) {
-      values_[a] = "1";
+      values_.insert_or_assign(a, std::string(1, '1'));
     } else if (with_value.count(a)) {
       if (i + 1 >= argc)
         error_ = a + " needs a value";
       else
-        values_[a] = argv[++i];
+        every_[a].push_back(values_[a] = argv[++i]);
     } else {
       error_ = "unknown option '" + a + "'";
     }
@@ -25,6 +25,11 @@ Args::Args(int argc, char** argv, std::set<std::string> with_value, std::set<std
 std::string Args::str(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = every_.find(name);
+  return it == every_.end() ? std::vector<std::string>{} : it->second;
 }
 
 uint64_t Args::uint(const std::string& name, uint64_t fallback, uint64_t max) {

@@ -18,6 +18,8 @@ class Args {
 
   bool has(const std::string& name) const { return values_.count(name) != 0; }
   std::string str(const std::string& name, const std::string& fallback = "") const;
+  // Every value of an option that may repeat, in order (str() gives the last).
+  std::vector<std::string> all(const std::string& name) const;
   // Numbers: a malformed or out-of-range value sets error() and returns the fallback.
   uint64_t uint(const std::string& name, uint64_t fallback, uint64_t max = UINT32_MAX);
   double real(const std::string& name, double fallback);
@@ -25,6 +27,7 @@ class Args {
 
  private:
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> every_;
   std::string error_;
 };
 

@@ -76,7 +76,9 @@ const char* const kModelUsage =
     "MODEL: --model FILE.gguf or a Hugging Face folder (config.json + *.safetensors),\n"
     "       or --preset tiny|small|20b|120b [--layers L] [--expert-type T]\n"
     "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
-    "       [--experts-per-token K]\n";
+    "       [--experts-per-token K] [--lora PATH]... [--lora-scale S]\n"
+    "  --lora: a LoRA adapter applied at load, an mlx-lm adapter folder or a llama.cpp\n"
+    "          GGUF adapter (repeatable); --lora-scale multiplies each one's own scale\n";
 
 void usage(FILE* out) {
   std::fprintf(out, "usage: ossvk <command> [options]\n");

@@ -28,9 +28,10 @@ int error(const std::string& command, const std::string& message) {
   return 1;
 }
 
-const std::set<std::string> kModelOptions = {"--model",       "--preset",           "--layers",
-                                             "--expert-type", "--dense-type",       "--seed",
-                                             "--device",      "--experts-per-token"};
+const std::set<std::string> kModelOptions = {
+    "--model",      "--preset",    "--layers", "--expert-type",
+    "--dense-type", "--seed",      "--device", "--experts-per-token",
+    "--lora",       "--lora-scale"};
 
 // Loads --model PATH, or builds --preset NAME in memory.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
@@ -46,6 +47,15 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   o.device = device.empty() ? nullptr : device.c_str();
   o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
   o.vocab_only = vocab_only;
+  // --lora may repeat; --lora-scale multiplies every adapter's own scale.
+  const std::vector<std::string> lora = a.all("--lora");
+  std::vector<const char*> lora_paths;
+  for (const std::string& p : lora) lora_paths.push_back(p.c_str());
+  const std::vector<float> lora_scales(lora.size(),
+                                       static_cast<float>(a.real("--lora-scale", 1.0)));
+  o.lora_paths = lora_paths.data();
+  o.lora_scales = lora_scales.data();
+  o.lora_count = static_cast<uint32_t>(lora.size());
   if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
   Synthetic s(a);
   if (!a.ok()) {
