@@ -1,6 +1,7 @@
-// GGUF header, keys and tensor table, then the GPT-OSS model checks and the tokenizer's
-// metadata checks on whatever parsed.
+// GGUF header, keys and tensor table, then the GPT-OSS model checks, the tokenizer's metadata
+// checks and, as a LoRA adapter for a tiny model, the adapter checks on whatever parsed.
 #include "backend/loader/gguf_model.h"
+#include "backend/loader/lora_adapter.h"
 #include "backend/text/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -8,5 +9,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!file.ok()) return 0;
   (void)ossvk::read_gguf_model(*file.value());
   (void)ossvk::text::Tokenizer::from_gguf(*file.value(), 1u << 20);
+  ossvk::ModelTensors model;  // the tiny synthetic shape
+  model.config = {.layers = 2,
+                  .hidden = 64,
+                  .vocab = 512,
+                  .heads = 4,
+                  .kv_heads = 1,
+                  .head_dim = 16,
+                  .experts = 8,
+                  .top_k = 4,
+                  .ff = 96};
+  (void)ossvk::read_gguf_lora(*file.value(), 1.0f, model);
   return 0;
 }

@@ -1,6 +1,6 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
-// f32_lora: y = M_e x for one row of a step per workgroup row (gl_WorkGroupID.y), M an f32
+// f32_lora (and f32_lora_swiglu, x the SwiGLU of two inputs): y = M_e x for one row of a step per workgroup row (gl_WorkGroupID.y), M an f32
 // matrix of a LoRA adapter (its A, rank x in, or its B, out x rank) and e the row's expert.
 // 2^lane_shift invocations share each output: all 64 for A's long rows, one for B's rank-long
 // ones; they sum in a fixed tree, so a row's result does not depend on the device.
@@ -8,6 +8,17 @@
 #include "lora_push.h"
 
 layout(local_size_x = 64) in;
+OSSVK_SPEC_CONSTANTS(OSSVK_LORA_SPEC)
+
+float load_x(uint at) {
+#ifdef LORA_SWIGLU
+  const float g = min(pc.x.v[at], kLimit);
+  const float u = clamp(pc.x_up.v[at], -kLimit, kLimit);
+  return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+#else
+  return pc.x.v[at];
+#endif
+}
 
 shared float partial[64];
 
@@ -21,7 +32,7 @@ void main() {
   const uint row = (e * pc.outputs + min(i, pc.outputs - 1u)) * pc.inputs;
   const uint x0 = (p / pc.x_row_div) * pc.x_stride + pc.x_offset;
   float sum = 0.0;
-  for (uint j = lane; j < pc.inputs; j += lanes) sum += pc.m.v[row + j] * pc.x.v[x0 + j];
+  for (uint j = lane; j < pc.inputs; j += lanes) sum += pc.m.v[row + j] * load_x(x0 + j);
   partial[lid] = sum;
   barrier();
   for (uint half_ = lanes >> 1u; half_ > 0u; half_ >>= 1u) {

@@ -1,5 +1,7 @@
-// Push constants of f32_lora, one half of a LoRA adapter's rank-r side path (backend/kernels/
-// lora.h): a small f32 product per row, the matrix chosen per row by an expert id.
+// Push constants of f32_lora and f32_lora_swiglu, one half of a LoRA adapter's rank-r side path
+// (backend/kernels/lora.h): a small f32 product per row, the matrix chosen per row by an expert
+// id. f32_lora_swiglu reads as x the clamped SwiGLU of x (gate) and x_up (up), the experts' down
+// input where the grouped path keeps the two apart.
 #include "push_macros.h"
 
 // For row p < rows_in_step and output i < outputs: with e = ids[p] (flags bit 1) or 0 and
@@ -10,7 +12,8 @@ OSSVK_PUSH(LoraPush) {
   OSSVK_PTR(FloatBuf, m);  // [experts][outputs][inputs]
   OSSVK_PTR(FloatBuf, x);
   OSSVK_PTR(FloatBuf, y);
-  OSSVK_PTR(U32Buf, ids);  // [rows_in_step]; read only with flags bit 1
+  OSSVK_PTR(U32Buf, ids);     // [rows_in_step]; read only with flags bit 1
+  OSSVK_PTR(FloatBuf, x_up);  // f32_lora_swiglu: laid out as x
   uint32_t outputs;
   uint32_t inputs;
   uint32_t x_row_div;
@@ -23,3 +26,9 @@ OSSVK_PUSH(LoraPush) {
   uint32_t pad;
 }
 OSSVK_PUSH_END
+
+// f32_lora_swiglu's SwiGLU, as f32_<fmt>w_moe_swiglu_matmul's.
+#define OSSVK_LORA_SPEC(X)                  \
+  X(0, float, kAlpha, swiglu_alpha, 1.702f) \
+  X(1, float, kLimit, swiglu_limit, 7.0f)
+OSSVK_SPEC_STRUCT(LoraSpec, OSSVK_LORA_SPEC)

@@ -4,6 +4,7 @@
 // outputs). A B of zeros adds exactly nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -142,6 +143,49 @@ TEST_F(Lora, awkward_sizes) {
   run(*this, {3, 5, 100, 33, 9, 2, 40, 7});
   run(*this, {1, 1, 1, 1, 1, 1, 1, 0});
   run(*this, {1, 64, 2880, 2880, 2, 1, 2880, 0});  // two adapters' ranks stacked
+}
+
+// f32_lora_swiglu: A against the clamped SwiGLU of gate and up inputs (some beyond the limit),
+// as the grouped expert path feeds the down side path.
+TEST_F(Lora, a_over_the_swiglu_of_gate_and_up) {
+  const uint32_t E = 32, r = 16, F = 2880, rows = 6;
+  std::mt19937 rng(11);
+  const auto a = normal(uint64_t{E} * r * F, 0.02f, rng);
+  const auto gate = normal(uint64_t{rows} * F, 4.0f, rng),
+             up = normal(uint64_t{rows} * F, 4.0f, rng);
+  std::vector<uint32_t> ids(rows);
+  for (uint32_t& e : ids) e = rng() % E;
+  LoraWeights w;
+  w.experts = E, w.rank = r, w.in = F, w.out = 1;
+  w.a = upload(a);
+  w.b = upload(std::vector<float>(E * r));
+  host::Buffer gb = upload(gate), ub = upload(up), idb = upload(ids);
+  host::Buffer out = upload(std::vector<float>(rows * r));
+  auto stream = host::CommandStream::create(device());
+  ASSERT_OK(stream);
+  ASSERT_OK(stream.value()->begin());
+  const LoraSwiglu swiglu{&ub, 1.702f, 7.0f};
+  ASSERT_OK(encode_lora_a(device(), *stream.value(), w, {&gb, F, 0}, 1, rows, &idb, {&out, r, 0},
+                          &swiglu));
+  ASSERT_OK(stream.value()->submit_and_wait());
+  const auto got = download(out, rows * r);
+  for (uint32_t p = 0; p < rows; ++p)
+    for (uint32_t k = 0; k < r; ++k) {
+      double want = 0, mag = 0;
+      for (uint32_t j = 0; j < F; ++j) {
+        const double g = std::min(double(gate[p * F + j]), 7.0);
+        const double u = std::clamp(double(up[p * F + j]), -7.0, 7.0);
+        const double h = g / (1.0 + std::exp(-1.702 * g)) * (u + 1.0);
+        const double m = a[(uint64_t{ids[p]} * r + k) * F + j];
+        want += m * h;
+        mag += std::fabs(m * h);
+      }
+      // Each h in fp32: Vulkan's exp is within 3 + 2|x| ulp (|x| <= 1.702 x 7 < 12: 27 ulp),
+      // then an addition, a division (2.5 ulp), a clamp-free sum and two products: at most 35
+      // ulp of relative error, carried into the sum of products, which adds its own (n + 8).
+      ASSERT_LE(std::fabs(got[p * r + k] - want), bound(F + 35, mag))
+          << "row " << p << " rank " << k;
+    }
 }
 
 TEST_F(Lora, a_b_of_zeros_adds_exactly_nothing) {

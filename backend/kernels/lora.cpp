@@ -10,13 +10,13 @@
 namespace ossvk {
 namespace {
 
-static_assert(sizeof(shaders::LoraPush) == 72, "LoraPush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::LoraPush) == 80, "LoraPush must match its GLSL std430 layout");
 
 // m [experts][out][in] against rows of x: the common part of A's and B's products.
 host::Status encode(host::Device& device, host::CommandStream& stream, const host::Buffer& m,
                     uint32_t experts, uint32_t out, uint32_t in, const LoraRows& x,
                     uint32_t x_row_div, uint32_t rows, const host::Buffer* ids, const LoraRows& y,
-                    bool accumulate, const char* which) {
+                    bool accumulate, const char* which, const LoraSwiglu* swiglu) {
   auto fail = [&](const std::string& why) {
     return host::Status::error(std::string("f32_lora (") + which + "): " + why);
   };
@@ -32,9 +32,15 @@ host::Status encode(host::Device& device, host::CommandStream& stream, const hos
   if (x.buffer->size() < x_rows * x.stride * 4 || y.buffer->size() < uint64_t{rows} * y.stride * 4)
     return fail("x or y is smaller than its rows");
   if (rows > 65535) return fail("more than 65535 rows in one step");
+  if (swiglu && (!swiglu->up || swiglu->up->size() < x.buffer->size()))
+    return fail("the SwiGLU's up input is smaller than x");
+  const shaders::LoraSpec spec{.swiglu_alpha = swiglu ? swiglu->alpha : 1.702f,
+                               .swiglu_limit = swiglu ? swiglu->limit : 7.0f};
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* pipeline,
-      device.pipelines().get({std::string(kernel_names::f32_lora), {}, sizeof(shaders::LoraPush)}));
+      device.pipelines().get(
+          {std::string(swiglu ? kernel_names::f32_lora_swiglu : kernel_names::f32_lora),
+           swiglu ? spec.words() : std::vector<uint32_t>{}, sizeof(shaders::LoraPush)}));
   // Lanes per output: about 16 products each, from one (B's rank-long rows) to the whole
   // workgroup (A's rows of the hidden width).
   const uint32_t lanes = std::clamp(std::bit_floor(std::max(1u, in / 16)), 1u, 64u);
@@ -45,6 +51,7 @@ host::Status encode(host::Device& device, host::CommandStream& stream, const hos
   p.y = y.buffer->address();
   // Read only where flags say so; some valid address either way.
   p.ids = ids ? ids->address() : x.buffer->address();
+  p.x_up = swiglu ? swiglu->up->address() : x.buffer->address();
   p.outputs = out;
   p.inputs = in;
   p.x_row_div = x_row_div;
@@ -63,15 +70,16 @@ host::Status encode(host::Device& device, host::CommandStream& stream, const hos
 
 host::Status encode_lora_a(host::Device& device, host::CommandStream& stream, const LoraWeights& w,
                            const LoraRows& x, uint32_t x_row_div, uint32_t rows,
-                           const host::Buffer* ids, const LoraRows& u) {
+                           const host::Buffer* ids, const LoraRows& u, const LoraSwiglu* swiglu) {
   return encode(device, stream, w.a, w.experts, w.rank, w.in, x, x_row_div, rows, ids, u, false,
-                "A");
+                "A", swiglu);
 }
 
 host::Status encode_lora_b(host::Device& device, host::CommandStream& stream, const LoraWeights& w,
                            const LoraRows& u, uint32_t rows, const host::Buffer* ids,
                            const LoraRows& y, bool accumulate) {
-  return encode(device, stream, w.b, w.experts, w.out, w.rank, u, 1, rows, ids, y, accumulate, "B");
+  return encode(device, stream, w.b, w.experts, w.out, w.rank, u, 1, rows, ids, y, accumulate, "B",
+                nullptr);
 }
 
 }  // namespace ossvk

@@ -22,11 +22,19 @@ struct LoraRows {
   uint32_t stride = 0, offset = 0;
 };
 
+// The experts' down input as the grouped path keeps it: gate in x, up here (same rows), the
+// clamped SwiGLU taken as they load (f32_lora_swiglu).
+struct LoraSwiglu {
+  const host::Buffer* up = nullptr;
+  float alpha = 1.702f, limit = 7.0f;
+};
+
 // u[p] = A_e x[p / x_row_div] for the `rows` rows of a step, e = ids[p] for expert adapters
 // (ids must then be given) or 0; u holds `rank` floats per row from its offset.
 host::Status encode_lora_a(host::Device& device, host::CommandStream& stream, const LoraWeights& w,
                            const LoraRows& x, uint32_t x_row_div, uint32_t rows,
-                           const host::Buffer* ids, const LoraRows& u);
+                           const host::Buffer* ids, const LoraRows& u,
+                           const LoraSwiglu* swiglu = nullptr);
 // y[p] = B_e u[p], or y[p] += B_e u[p] with `accumulate`.
 host::Status encode_lora_b(host::Device& device, host::CommandStream& stream, const LoraWeights& w,
                            const LoraRows& u, uint32_t rows, const host::Buffer* ids,

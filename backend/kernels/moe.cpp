@@ -127,12 +127,36 @@ host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer
 
 namespace {
 
+// Where the gate and up side paths keep their A x in scratch.lora_u (down's reuses gate's).
+LoraRows gate_u(const MoeLayer&, const MoeScratch& s) {
+  return {&s.lora_u, 2 * s.lora_rank, 0};
+}
+LoraRows up_u(const MoeLayer& l, const MoeScratch& s) {
+  return {&s.lora_u, 2 * s.lora_rank, l.gate_lora.rank};
+}
+
 // Whether prefill's grouped matmuls beat every pair reading its own expert rows. They read each
 // expert's bytes once per tile instead of once per pair, but their tiles are the dense matmul's,
 // slow on GPUs for now; only CPU devices reading through device addresses, with 33 pairs an
 // expert or more, measured faster grouped (docs/performance.md).
 bool grouped_pays(const host::DeviceInfo& info, bool texels, uint32_t pairs, uint32_t experts) {
   return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
+}
+
+// The gate and up side paths' A x for every (token, slot) pair, into scratch.lora_u: gate's
+// rank first in each row, then up's. The caller puts a barrier before their B.
+host::Status encode_gate_up_lora_a(host::Device& device, host::CommandStream& stream,
+                                   const MoeLayer& l, const MoeScratch& s, uint32_t tokens,
+                                   uint32_t top_k) {
+  const uint32_t pairs = tokens * top_k;
+  const LoraRows x{&s.normed, l.hidden, 0};
+  if (l.gate_lora)
+    OSSVK_RETURN_IF_ERROR(
+        encode_lora_a(device, stream, l.gate_lora, x, top_k, pairs, &s.ids, gate_u(l, s)));
+  if (l.up_lora)
+    OSSVK_RETURN_IF_ERROR(
+        encode_lora_a(device, stream, l.up_lora, x, top_k, pairs, &s.ids, up_u(l, s)));
+  return {};
 }
 
 // The grouped path of prefill: pairs sorted by expert, gate and up as grouped matmuls, down with
@@ -163,7 +187,16 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   a.bias = &l.up_bias;
   a.y = &s.up;
   OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.up, a));
+  OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
   stream.barrier();
+  // LoRA side paths onto the pre-activations the grouped path keeps apart.
+  if (l.gate_lora)
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(l, s), pairs, &s.ids,
+                                        {&s.act, l.ff, 0}, true));
+  if (l.up_lora)
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
+                                        {&s.up, l.ff, 0}, true));
+  if (l.gate_lora || l.up_lora) stream.barrier();
   a.x = &s.act;
   a.x_up = &s.up;
   a.x_row_div = 1;
@@ -171,7 +204,17 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   a.bias = &l.down_bias;
   a.y = &s.y;
   OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.down, a));
+  if (l.down_lora) {
+    const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
+    OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
+                                        &s.ids, gate_u(l, s), &swiglu));
+  }
   stream.barrier();
+  if (l.down_lora) {
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(l, s), pairs, &s.ids,
+                                        {&s.y, l.hidden, 0}, true));
+    stream.barrier();
+  }
 
   return encode_moe_combine(device, stream, s.y, s.weights, x, out, tokens, top_k, l.hidden);
 }
@@ -209,8 +252,8 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
-  const uint32_t pairs = tokens * top_k, u_stride = 2 * s.lora_rank;
-  const LoraRows u{&s.lora_u, u_stride, 0};
+  const uint32_t pairs = tokens * top_k;
+  const LoraRows u = gate_u(l, s);  // the router's A x too, before the experts need it
   if (l.router_lora)
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0}, 1,
                                         tokens, nullptr, u));
@@ -232,28 +275,18 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   if (grouped && !s.order)
     return fail(name, "the grouped path needs a scratch made for more than " +
                           std::to_string(kMaxMatvecColumns) + " tokens");
-  if (grouped && !l.experts_adapted())
-    return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
-  if (grouped && path == MoePath::grouped)
-    return fail(name, "the grouped path does not take LoRA side paths on the experts");
+  if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
 
   // The gate and up side paths, into lora_delta for gate_up to add before the SwiGLU.
   const host::Buffer* addend = nullptr;
   if (l.gate_lora || l.up_lora) {
-    const LoraRows x_rows{&s.normed, l.hidden, 0};
-    const LoraRows u_up{&s.lora_u, u_stride, l.gate_lora.rank};
-    if (l.gate_lora)
-      OSSVK_RETURN_IF_ERROR(
-          encode_lora_a(device, stream, l.gate_lora, x_rows, top_k, pairs, &s.ids, u));
-    if (l.up_lora)
-      OSSVK_RETURN_IF_ERROR(
-          encode_lora_a(device, stream, l.up_lora, x_rows, top_k, pairs, &s.ids, u_up));
+    OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
     stream.barrier();
     if (l.gate_lora)
-      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, u, pairs, &s.ids,
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(l, s), pairs, &s.ids,
                                           {&s.lora_delta, 2 * l.ff, 0}, false));
     if (l.up_lora)
-      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, u_up, pairs, &s.ids,
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
                                           {&s.lora_delta, 2 * l.ff, l.ff}, false));
     stream.barrier();
     addend = &s.lora_delta;
@@ -262,10 +295,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(encode_moe_down(device, stream, l, s, x, out, tokens, top_k, texels));
   if (l.down_lora) {  // each pair's B_e A_e h, weighted like its expert's output, onto out
-    OSSVK_RETURN_IF_ERROR(
-        encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs, &s.ids, u));
+    OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
+                                        &s.ids, gate_u(l, s)));
     stream.barrier();
-    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, u, pairs, &s.ids,
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(l, s), pairs, &s.ids,
                                         {&s.lora_delta, l.hidden, 0}, false));
     stream.barrier();
     OSSVK_RETURN_IF_ERROR(encode_moe_combine(device, stream, s.lora_delta, s.weights, out, out,

@@ -66,9 +66,10 @@ inline std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p,
 // them. `name` names the layer in errors. Up to kMaxMatvecColumns tokens (decode) every
 // (token, slot) pair reads its expert's rows itself; beyond, f32_moe_group sorts the pairs by
 // expert and the grouped matmuls read each chosen expert once per tile of pairs, where that pays
-// (always on GPUs; on CPU devices from 33 pairs an expert on average). A layer whose experts
-// carry LoRA side paths takes the per-pair path: its gate and up side paths join before the
-// SwiGLU (moe_gate_up's addends), its down side path after (f32_moe_combine onto out).
+// (always on GPUs; on CPU devices from 33 pairs an expert on average). LoRA side paths on the
+// experts join each path: per pair, gate's and up's as moe_gate_up's addends before the SwiGLU
+// and down's through f32_moe_combine onto out; grouped, added onto the pre-activations and the
+// down outputs the path keeps apart.
 // `path` overrides the choice (tests of both paths on one device).
 enum class MoePath { automatic, per_pair, grouped };
 host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& layer,
