@@ -154,32 +154,13 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_session_eval_sample,
   };
   // The same table but for the two loaders, which read versions 3 and 4's shorter options.
-  static const ossvk_api kApiV4 = {
-      4,
-      &ossvk_abi_version,
-      &ossvk_last_error,
-      &ossvk_device_count,
-      &ossvk_device_get_info,
-      &ossvk_device_select,
-      &ossvk::abi::model_load_v4,
-      &ossvk::abi::model_create_synthetic_v4,
-      &ossvk_write_synthetic_model,
-      &ossvk_model_free,
-      &ossvk_model_get_info,
-      &ossvk_model_get_tensor,
-      &ossvk_model_reference_logits,
-      &ossvk_session_create,
-      &ossvk_session_free,
-      &ossvk_session_eval,
-      &ossvk_session_position,
-      &ossvk_session_reset,
-      &ossvk_sample,
-      &ossvk_tokenize,
-      &ossvk_detokenize,
-      &ossvk_token_find,
-      &ossvk_session_rewind,
-      &ossvk_session_eval_sample,
-  };
+  static const ossvk_api kApiV4 = [] {
+    ossvk_api t = kApi;
+    t.abi_version = 4;
+    t.model_load = &ossvk::abi::model_load_v4;
+    t.model_create_synthetic = &ossvk::abi::model_create_synthetic_v4;
+    return t;
+  }();
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
   return abi_version < 5 ? &kApiV4 : &kApi;

@@ -3,22 +3,14 @@
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/lora_adapter.h"
 #include "backend/text/tokenizer.h"
+#include "tiny_model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto file = ossvk::GgufFile::parse({data, size}, "fuzz.gguf");
   if (!file.ok()) return 0;
   (void)ossvk::read_gguf_model(*file.value());
   (void)ossvk::text::Tokenizer::from_gguf(*file.value(), 1u << 20);
-  ossvk::ModelTensors model;  // the tiny synthetic shape
-  model.config = {.layers = 2,
-                  .hidden = 64,
-                  .vocab = 512,
-                  .heads = 4,
-                  .kv_heads = 1,
-                  .head_dim = 16,
-                  .experts = 8,
-                  .top_k = 4,
-                  .ff = 96};
+  ossvk::ModelTensors model = tiny_model();
   (void)ossvk::read_gguf_lora(*file.value(), 1.0f, model);
   return 0;
 }

@@ -64,17 +64,6 @@ std::vector<float> reference_logits(const ModelTensors& t, const std::vector<uin
   return std::vector<float>(all.end() - rows * V, all.end());
 }
 
-// Within 1e-3 of the largest |logit|, as the other whole-model tests (model_test.cpp).
-void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  double largest = 0, worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    largest = std::max(largest, double(std::fabs(want[i])));
-    worst = std::max(worst, double(std::fabs(got[i] - want[i])));
-  }
-  EXPECT_LE(worst, 1e-3 * largest);
-}
-
 // The adapter changes the logits noticeably (so the comparison tests the side path).
 void expect_changed(const std::vector<float>& adapted, const std::vector<float>& base) {
   double largest = 0, moved = 0;

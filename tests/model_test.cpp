@@ -109,19 +109,6 @@ INSTANTIATE_TEST_SUITE_P(Cases, PublicCase,
 namespace ossvk::testing {
 namespace {
 
-// GPU logits against reference::forward. Within 1e-3 of the largest |logit| as for the public
-// cases; synthetic routers keep k-th/(k+1)-th margins far above fp32 logit error, so routing
-// agrees and that bound holds.
-void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
-  ASSERT_EQ(got.size(), want.size());
-  double largest = 0, worst = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    largest = std::max(largest, double(std::fabs(want[i])));
-    worst = std::max(worst, double(std::fabs(got[i] - want[i])));
-  }
-  EXPECT_LE(worst, 1e-3 * largest);
-}
-
 class SyntheticModel : public GpuTest {};
 
 // A synthetic model's logits for prefills of each length in `lengths`, each in a fresh session,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace ossvk::testing {
 
 std::unique_ptr<Loaded> read_synthetic(const SyntheticOptions& o) {
@@ -35,6 +37,16 @@ std::vector<uint32_t> some_tokens(uint32_t n, uint32_t vocab) {
   std::vector<uint32_t> t(n);
   for (uint32_t i = 0; i < n; ++i) t[i] = (i * 2654435761u + 7) % vocab;
   return t;
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<float>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  double largest = 0, worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    largest = std::max(largest, double(std::fabs(want[i])));
+    worst = std::max(worst, double(std::fabs(got[i] - want[i])));
+  }
+  EXPECT_LE(worst, 1e-3 * largest);
 }
 
 }  // namespace ossvk::testing

@@ -21,6 +21,10 @@ struct Loaded {
 std::unique_ptr<Loaded> read_synthetic(const SyntheticOptions& o);
 // The same, uploaded to `device`.
 std::unique_ptr<Loaded> load_synthetic(host::Device& device, const SyntheticOptions& o);
+// Device logits against reference::forward's: within 1e-3 of the largest |logit|, as for the
+// public cases; synthetic routers keep k-th/(k+1)-th margins far above fp32 logit error, so
+// routing agrees and that bound holds.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want);
 // n deterministic token ids below vocab.
 std::vector<uint32_t> some_tokens(uint32_t n, uint32_t vocab);
 
