@@ -128,7 +128,7 @@ host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer
 namespace {
 
 // Where the gate and up side paths keep their A x in scratch.lora_u (down's reuses gate's).
-LoraRows gate_u(const MoeLayer&, const MoeScratch& s) {
+LoraRows gate_u(const MoeScratch& s) {
   return {&s.lora_u, 2 * s.lora_rank, 0};
 }
 LoraRows up_u(const MoeLayer& l, const MoeScratch& s) {
@@ -152,7 +152,7 @@ host::Status encode_gate_up_lora_a(host::Device& device, host::CommandStream& st
   const LoraRows x{&s.normed, l.hidden, 0};
   if (l.gate_lora)
     OSSVK_RETURN_IF_ERROR(
-        encode_lora_a(device, stream, l.gate_lora, x, top_k, pairs, &s.ids, gate_u(l, s)));
+        encode_lora_a(device, stream, l.gate_lora, x, top_k, pairs, &s.ids, gate_u(s)));
   if (l.up_lora)
     OSSVK_RETURN_IF_ERROR(
         encode_lora_a(device, stream, l.up_lora, x, top_k, pairs, &s.ids, up_u(l, s)));
@@ -191,7 +191,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   stream.barrier();
   // LoRA side paths onto the pre-activations the grouped path keeps apart.
   if (l.gate_lora)
-    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(l, s), pairs, &s.ids,
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(s), pairs, &s.ids,
                                         {&s.act, l.ff, 0}, true));
   if (l.up_lora)
     OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
@@ -207,11 +207,11 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   if (l.down_lora) {
     const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
-                                        &s.ids, gate_u(l, s), &swiglu));
+                                        &s.ids, gate_u(s), &swiglu));
   }
   stream.barrier();
   if (l.down_lora) {
-    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(l, s), pairs, &s.ids,
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(s), pairs, &s.ids,
                                         {&s.y, l.hidden, 0}, true));
     stream.barrier();
   }
@@ -253,7 +253,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   OSSVK_RETURN_IF_ERROR(
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
   const uint32_t pairs = tokens * top_k;
-  const LoraRows u = gate_u(l, s);  // the router's A x too, before the experts need it
+  const LoraRows u = gate_u(s);  // the router's A x too, before the experts need it
   if (l.router_lora)
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0}, 1,
                                         tokens, nullptr, u));
@@ -283,7 +283,7 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
     stream.barrier();
     if (l.gate_lora)
-      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(l, s), pairs, &s.ids,
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.gate_lora, gate_u(s), pairs, &s.ids,
                                           {&s.lora_delta, 2 * l.ff, 0}, false));
     if (l.up_lora)
       OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
@@ -295,10 +295,10 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(encode_moe_down(device, stream, l, s, x, out, tokens, top_k, texels));
   if (l.down_lora) {  // each pair's B_e A_e h, weighted like its expert's output, onto out
-    OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
-                                        &s.ids, gate_u(l, s)));
+    OSSVK_RETURN_IF_ERROR(
+        encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs, &s.ids, gate_u(s)));
     stream.barrier();
-    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(l, s), pairs, &s.ids,
+    OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.down_lora, gate_u(s), pairs, &s.ids,
                                         {&s.lora_delta, l.hidden, 0}, false));
     stream.barrier();
     OSSVK_RETURN_IF_ERROR(encode_moe_combine(device, stream, s.lora_delta, s.weights, out, out,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -111,11 +112,10 @@ Status file_tensor(Pairs& pairs, const ModelConfig& c, const std::string& where,
 
 // Checks each pair against the model's matrix and makes its module; `transpose_dense`: mlx-lm's
 // Linear layers store lora_a as [in, r] and lora_b as [r, out] (x · a · b), the transposes of
-// the [r, in] and [out, r] every other case holds.
+// the [r, in] and [out, r] every other case holds. `scale_of(r)`: what B is multiplied by.
 Status make_modules(Pairs& pairs, const ModelConfig& c, const std::string& where,
                     bool transpose_dense, std::optional<uint32_t> rank_expected,
-                    double scale_over_rank_numerator, bool divide_by_rank, float user_scale,
-                    std::vector<LoraModule>& out) {
+                    const std::function<double(uint64_t)>& scale_of, std::vector<LoraModule>& out) {
   if (pairs.empty()) return Status::bad_file(where + ": no LoRA tensors");
   for (auto& [key, p] : pairs) {
     const Found* any = p.a ? &*p.a : &*p.b;
@@ -159,9 +159,7 @@ Status make_modules(Pairs& pairs, const ModelConfig& c, const std::string& where
     m.layer = key.first;
     m.target = key.second;
     m.experts = s.experts, m.rank = static_cast<uint32_t>(rank), m.in = s.in, m.out = s.out;
-    const float scale =
-        static_cast<float>(user_scale * (divide_by_rank ? scale_over_rank_numerator / double(rank)
-                                                        : scale_over_rank_numerator));
+    const float scale = static_cast<float>(scale_of(rank));
     if (t) {  // [in][r] -> [r][in]; [r][out] -> [out][r]
       m.a.resize(a.values.size());
       m.b.resize(b.values.size());
@@ -254,8 +252,9 @@ Status read_mlx(const SafetensorsFile& file, std::string_view config_text,
                                 config_path + "'s num_layers " + std::to_string(num_layers) +
                                 " adapts only blocks " + std::to_string(first) + " and on");
   }
-  return make_modules(pairs, c, weights, /*transpose_dense=*/true, static_cast<uint32_t>(rank),
-                      scale, /*divide_by_rank=*/false, user_scale, out);
+  return make_modules(
+      pairs, c, weights, /*transpose_dense=*/true, static_cast<uint32_t>(rank),
+      [&](uint64_t) { return user_scale * scale; }, out);
 }
 
 // llama.cpp: general.type "adapter", adapter.type "lora", adapter.lora.alpha; tensors
@@ -281,12 +280,13 @@ Status read_gguf(const GgufFile& gguf, float user_scale, const ModelConfig& c,
     OSSVK_ASSIGN_OR_RETURN(
         std::vector<float> values,
         to_floats(t.format, t.data, t.elements(), path + ": tensor '" + t.name + "'"));
-    OSSVK_RETURN_IF_ERROR(
-        file_tensor(pairs, c, path, t.name, "blk.", gguf_modules(), {t.name, shape, values}));
+    OSSVK_RETURN_IF_ERROR(file_tensor(pairs, c, path, t.name, "blk.", gguf_modules(),
+                                      {t.name, shape, std::move(values)}));
   }
-  const bool by_rank = alpha != 0;
-  return make_modules(pairs, c, path, /*transpose_dense=*/false, std::nullopt,
-                      by_rank ? alpha : 1.0, by_rank, user_scale, out);
+  // llama.cpp: alpha / rank, or 1 when alpha is 0.
+  return make_modules(
+      pairs, c, path, /*transpose_dense=*/false, std::nullopt,
+      [&](uint64_t rank) { return user_scale * (alpha != 0 ? alpha / double(rank) : 1.0); }, out);
 }
 
 // Appends what `read` leaves, or nothing when it fails.
