@@ -263,6 +263,8 @@ TEST_F(LoraAdapter, malformed_adapters_are_refused_by_tensor_name) {
     w.write(dir + "/adapters.safetensors");
   }
   expect_refused(dir, t, "'model.layers.3.self_attn.q_proj.lora_a' is U8");
+  fs::rename(dir + "/adapters.safetensors", dir + "/adapter_model.safetensors");
+  expect_refused(dir, t, "a Hugging Face PEFT adapter");
 
   // GGUF adapters.
   write_gguf_adapter(random_lora(c, {{7, LoraTarget::v}}, 4, 9), gguf, 8.0f);

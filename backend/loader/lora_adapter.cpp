@@ -343,6 +343,12 @@ Status read_lora_adapter(const std::string& path, float user_scale, ModelTensors
     return read_gguf_lora(*file, user_scale, tensors);
   }
   const std::filesystem::path dir(path);
+  if (!std::filesystem::exists(dir / "adapters.safetensors", ec) &&
+      std::filesystem::exists(dir / "adapter_model.safetensors", ec))
+    return Status::bad_file(path +
+                            ": a Hugging Face PEFT adapter (adapter_model.safetensors); ossvk "
+                            "reads mlx-lm adapter folders and llama.cpp GGUF adapters, which "
+                            "llama.cpp's convert_lora_to_gguf.py makes from it");
   const std::string config = (dir / "adapter_config.json").string();
   OSSVK_ASSIGN_OR_RETURN(std::string text, read_text_file(config, kMaxConfigJsonBytes));
   OSSVK_ASSIGN_OR_RETURN(auto weights,
