@@ -174,7 +174,7 @@ TEST_F(LoraAdapter, two_adapters_on_one_matrix_add) {
   ASSERT_OK(read_lora_adapter(gguf, 2.0f, t));
   auto model = Model::upload(device(), t);
   ASSERT_OK(model);
-  EXPECT_EQ(model.value()->layers()[1].q_lora.rank, 12u);  // the two ranks stacked
+  EXPECT_EQ(model.value()->layers()[1].qkv_lora.rank, 12u);  // the two ranks stacked
   for (uint32_t n : {1u, 9u}) matches_reference(device(), t, n);
   fs::remove_all(mlx);
   fs::remove(gguf);

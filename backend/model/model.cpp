@@ -97,44 +97,79 @@ Status count_non_finite(const std::vector<float>& v, const std::string& name,
   return Status();
 }
 
-uint64_t lora_bytes(const LoraModule& m) {
-  return (m.a.size() + m.b.size()) * 4;
+// Where a LoRA module joins: one side path per matrix the step computes, q, k and v sharing
+// the stacked projection's, as their weights do.
+enum class LoraSlot { qkv, out, router, gate, up, down };
+LoraSlot slot_of(LoraTarget t) {
+  switch (t) {
+    case LoraTarget::q:
+    case LoraTarget::k:
+    case LoraTarget::v:
+      return LoraSlot::qkv;
+    case LoraTarget::out:
+      return LoraSlot::out;
+    case LoraTarget::router:
+      return LoraSlot::router;
+    case LoraTarget::gate:
+      return LoraSlot::gate;
+    case LoraTarget::up:
+      return LoraSlot::up;
+    case LoraTarget::down:
+      return LoraSlot::down;
+  }
+  return LoraSlot::qkv;
 }
 
-// Every LoRA module checked against the matrix it adapts, then grouped by that matrix.
-using LoraGroups = std::map<std::pair<uint32_t, LoraTarget>, std::vector<const LoraModule*>>;
+// The modules of one side path, each with the first of its output rows there, and the path's
+// output rows in all.
+struct LoraGroup {
+  std::vector<std::pair<const LoraModule*, uint32_t>> modules;
+  uint32_t experts = 0, in = 0, out = 0, rank = 0;
+  uint64_t bytes() const { return (uint64_t{experts} * rank * (in + out)) * 4; }
+};
+using LoraGroups = std::map<std::pair<uint32_t, LoraSlot>, LoraGroup>;
+
+// Every LoRA module checked against the matrix it adapts, then grouped by side path.
 Result<LoraGroups> group_lora(const ModelTensors& t) {
+  const ModelConfig& c = t.config;
   LoraGroups groups;
   for (const LoraModule& m : t.lora) {
-    const LoraShape s = lora_shape(t.config, m.target);
-    if (m.layer >= t.config.layers || m.experts != s.experts || m.in != s.in || m.out != s.out ||
+    const LoraShape s = lora_shape(c, m.target);
+    if (m.layer >= c.layers || m.experts != s.experts || m.in != s.in || m.out != s.out ||
         !m.rank || m.a.size() != uint64_t{m.experts} * m.rank * m.in ||
         m.b.size() != uint64_t{m.experts} * m.out * m.rank)
       return Status::bad_argument("LoRA module '" + m.name + "' does not fit block " +
                                   std::to_string(m.layer) + "'s " + lora_target_name(m.target) +
                                   " matrix");
-    groups[{m.layer, m.target}].push_back(&m);
+    const uint32_t q = c.heads * c.head_dim, kv = c.kv_heads * c.head_dim;
+    const LoraSlot slot = slot_of(m.target);
+    const uint32_t first = m.target == LoraTarget::k ? q : m.target == LoraTarget::v ? q + kv : 0;
+    LoraGroup& g = groups[{m.layer, slot}];
+    g.modules.emplace_back(&m, first);
+    g.experts = m.experts, g.in = m.in, g.rank += m.rank;
+    g.out = slot == LoraSlot::qkv ? q + 2 * kv : m.out;
   }
   return groups;
 }
 
-// The modules of one matrix as one side path: their ranks stacked, A's rows and B's columns
-// one adapter after another, so B A is the sum of theirs.
+// One side path from its modules, ranks stacked: A's rows one module after another, and B
+// [experts][out][rank] with each module's B in its own columns and output rows, zero elsewhere,
+// so B A is the sum of the modules' (q, k and v each onto their rows of the projection).
 Result<LoraWeights> upload_lora(host::Device& device, host::Transfer& transfer,
-                                const std::vector<const LoraModule*>& modules) {
-  const LoraModule& first = *modules.front();
+                                const LoraGroup& g) {
   LoraWeights w;
-  w.experts = first.experts, w.in = first.in, w.out = first.out;
-  for (const LoraModule* m : modules) w.rank += m->rank;
+  w.experts = g.experts, w.in = g.in, w.out = g.out, w.rank = g.rank;
   std::vector<float> a, b(uint64_t{w.experts} * w.out * w.rank);
   a.reserve(uint64_t{w.experts} * w.rank * w.in);
   for (uint64_t e = 0; e < w.experts; ++e)
-    for (const LoraModule* m : modules)
+    for (const auto& [m, first] : g.modules)
       a.insert(a.end(), m->a.begin() + e * m->rank * m->in,
                m->a.begin() + (e + 1) * m->rank * m->in);
-  for (uint32_t column = 0; const LoraModule* m : modules) {
-    for (uint64_t row = 0; row < uint64_t{w.experts} * w.out; ++row)
-      std::copy_n(&m->b[row * m->rank], m->rank, &b[row * w.rank + column]);
+  for (uint32_t column = 0; const auto& [m, first] : g.modules) {
+    for (uint64_t e = 0; e < w.experts; ++e)
+      for (uint64_t i = 0; i < m->out; ++i)
+        std::copy_n(&m->b[(e * m->out + i) * m->rank], m->rank,
+                    &b[(e * w.out + first + i) * w.rank + column]);
     column += m->rank;
   }
   for (auto [buffer, values] : {std::pair{&w.a, &a}, {&w.b, &b}}) {
@@ -143,6 +178,10 @@ Result<LoraWeights> upload_lora(host::Device& device, host::Transfer& transfer,
     OSSVK_RETURN_IF_ERROR(transfer.upload(*buffer, 0, values->data(), values->size() * 4));
   }
   return w;
+}
+
+uint64_t lora_bytes(const LoraWeights& w) {
+  return w.a.size() + w.b.size();
 }
 
 }  // namespace
@@ -155,7 +194,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
   uint64_t needed = file_bytes(t);
-  for (const LoraModule& m : t.lora) needed += lora_bytes(m);
+  for (const auto& [key, g] : lora) needed += g.bytes();
   const uint64_t limit = options.memory_limit ? options.memory_limit : device.info().usable_bytes();
   if (needed > limit)
     return Status::error("the model's weights need " + std::to_string(needed >> 20) +
@@ -229,15 +268,14 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     up.advance(L.router.data.size() + L.gate.data.size() + L.up.data.size() + L.down.data.size());
     model->layers_.push_back(std::move(layer));
   }
-  for (const auto& [key, modules] : lora) {
+  for (const auto& [key, g] : lora) {
     Layer& L = model->layers_[key.first];
-    LoraWeights* const slots[] = {&L.q_lora,      &L.k_lora,          &L.v_lora,
-                                  &L.out_lora,    &L.moe.router_lora, &L.moe.gate_lora,
-                                  &L.moe.up_lora, &L.moe.down_lora};
+    LoraWeights* const slots[] = {&L.qkv_lora,      &L.out_lora,    &L.moe.router_lora,
+                                  &L.moe.gate_lora, &L.moe.up_lora, &L.moe.down_lora};
     LoraWeights& w = *slots[static_cast<int>(key.second)];
-    OSSVK_ASSIGN_OR_RETURN(w, upload_lora(device, *transfer, modules));
+    OSSVK_ASSIGN_OR_RETURN(w, upload_lora(device, *transfer, g));
     model->lora_rank_ = std::max(model->lora_rank_, w.rank);
-    for (const LoraModule* m : modules) up.advance(lora_bytes(*m));
+    up.advance(g.bytes());
   }
   OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
   OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
@@ -265,7 +303,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     model->weight_bytes_ += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
                             matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
                             matrix_bytes(l.moe.down);
-  for (const LoraModule& m : t.lora) model->weight_bytes_ += lora_bytes(m);
+  for (const auto& [key, g] : lora) model->weight_bytes_ += g.bytes();
   return model;
 }
 
@@ -276,10 +314,9 @@ uint64_t Model::decode_bytes(uint32_t top_k) const {
     n += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
          (matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) + matrix_bytes(l.moe.down)) * top_k /
              experts;
-    for (const LoraWeights* w : {&l.q_lora, &l.k_lora, &l.v_lora, &l.out_lora, &l.moe.router_lora})
-      n += (w->a.size() + w->b.size());
+    for (const LoraWeights* w : {&l.qkv_lora, &l.out_lora, &l.moe.router_lora}) n += lora_bytes(*w);
     for (const LoraWeights* w : {&l.moe.gate_lora, &l.moe.up_lora, &l.moe.down_lora})
-      n += (w->a.size() + w->b.size()) * top_k / experts;
+      n += lora_bytes(*w) * top_k / experts;
   }
   return n;
 }

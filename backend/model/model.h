@@ -1,6 +1,7 @@
 // A GPT-OSS model resident on one device: every layer's weights uploaded in their file formats
 // (q, k and v fused into one matrix so the QKV projection is one matvec), LoRA adapters beside
-// them as f32 side paths (the ranks of several adapters on one matrix stacked into one),
+// them as f32 side paths (one per matrix the step computes, the ranks of every adapter on it
+// stacked),
 // read-only once loaded, so any number of sessions on any threads may share it.
 #pragma once
 #include <functional>
@@ -37,7 +38,8 @@ class Model {
     host::Buffer sinks;  // [heads]
     DeviceMatrix out;    // [hidden][heads * head_dim]
     host::Buffer out_bias;
-    LoraWeights q_lora, k_lora, v_lora, out_lora;  // LoRA side paths, where adapted
+    // LoRA side paths, where adapted: q's, k's and v's as one onto the stacked projection
+    LoraWeights qkv_lora, out_lora;
     MoeLayer moe;
   };
 

@@ -93,7 +93,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->q_, alloc(T * qw * 4));
   OSSVK_ASSIGN_OR_RETURN(s->attn_, alloc(T * qw * 4));
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
-  OSSVK_ASSIGN_OR_RETURN(s->lora_u_, alloc(uint64_t{T} * 3 * model.lora_rank() * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->lora_u_, alloc(uint64_t{T} * model.lora_rank() * 4));
   OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
   OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
   OSSVK_ASSIGN_OR_RETURN(s->pos_, alloc(4));
@@ -244,25 +244,15 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
           encode_linear(dev, cs, w, normed_, n, &L.qkv_bias, qkv_, false, {qkv_width, first}));
       first += w.m;
     }
-    // LoRA side paths: A x beside the projection, then B (A x) onto its rows of the output.
-    const uint32_t u_stride = 3 * model_.lora_rank();
-    const LoraWeights* qkv_lora[] = {&L.q_lora, &L.k_lora, &L.v_lora};
-    const uint32_t qkv_first[] = {0, c.heads * c.head_dim, (c.heads + c.kv_heads) * c.head_dim};
-    uint32_t u_first[3] = {}, u_used = 0;
-    for (int i = 0; i < 3; ++i) {
-      if (!*qkv_lora[i]) continue;
-      u_first[i] = u_used;
-      u_used += qkv_lora[i]->rank;
-      OSSVK_RETURN_IF_ERROR(encode_lora_a(dev, cs, *qkv_lora[i], {&normed_, c.hidden, 0}, 1, n,
-                                          nullptr, {&lora_u_, u_stride, u_first[i]}));
-    }
+    // LoRA side paths: A x beside the projection, then B (A x) onto it.
+    const LoraRows u{&lora_u_, model_.lora_rank(), 0};
+    if (L.qkv_lora)
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_a(dev, cs, L.qkv_lora, {&normed_, c.hidden, 0}, 1, n, nullptr, u));
     cs.barrier();
-    if (u_used) {
-      for (int i = 0; i < 3; ++i)
-        if (*qkv_lora[i])
-          OSSVK_RETURN_IF_ERROR(encode_lora_b(dev, cs, *qkv_lora[i],
-                                              {&lora_u_, u_stride, u_first[i]}, n, nullptr,
-                                              {&qkv_, qkv_width, qkv_first[i]}, true));
+    if (L.qkv_lora) {
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_b(dev, cs, L.qkv_lora, u, n, nullptr, {&qkv_, qkv_width, 0}, true));
       cs.barrier();
     }
     OSSVK_RETURN_IF_ERROR(
@@ -275,12 +265,11 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
     OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.out, attn_, n, &L.out_bias, *x, true));
     const uint32_t qw = c.heads * c.head_dim;
     if (L.out_lora)
-      OSSVK_RETURN_IF_ERROR(encode_lora_a(dev, cs, L.out_lora, {&attn_, qw, 0}, 1, n, nullptr,
-                                          {&lora_u_, u_stride, 0}));
+      OSSVK_RETURN_IF_ERROR(encode_lora_a(dev, cs, L.out_lora, {&attn_, qw, 0}, 1, n, nullptr, u));
     cs.barrier();
     if (L.out_lora) {
-      OSSVK_RETURN_IF_ERROR(encode_lora_b(dev, cs, L.out_lora, {&lora_u_, u_stride, 0}, n, nullptr,
-                                          {x, c.hidden, 0}, true));
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_b(dev, cs, L.out_lora, u, n, nullptr, {x, c.hidden, 0}, true));
       cs.barrier();
     }
     OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, *other, name));

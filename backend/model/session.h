@@ -98,7 +98,7 @@ class Session {
   std::vector<KvCache> caches_;
   MoeScratch moe_scratch_;
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
-  host::Buffer lora_u_;  // the dense LoRA side paths' A x, [tokens][3 x the largest rank]
+  host::Buffer lora_u_;  // the dense LoRA side paths' A x, [tokens][the largest rank]
   TopkScratch topk_;
   host::Buffer pos_;                                            // a replayed step's position
   host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
