@@ -152,18 +152,27 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_token_find,
       &ossvk_session_rewind,
       &ossvk_session_eval_sample,
+      &ossvk_model_get_placement,
   };
-  // The same table but for the two loaders, which read versions 3 and 4's shorter options.
+  // The same table but for the two loaders, which read an older version's shorter options.
+  using namespace ossvk::abi;
   static const ossvk_api kApiV4 = [] {
     ossvk_api t = kApi;
     t.abi_version = 4;
-    t.model_load = &ossvk::abi::model_load_v4;
-    t.model_create_synthetic = &ossvk::abi::model_create_synthetic_v4;
+    t.model_load = &model_load_old<kOptionsEndV4>;
+    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV4>;
+    return t;
+  }();
+  static const ossvk_api kApiV5 = [] {
+    ossvk_api t = kApi;
+    t.abi_version = 5;
+    t.model_load = &model_load_old<kOptionsEndV5>;
+    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV5>;
     return t;
   }();
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
-  return abi_version < 5 ? &kApiV4 : &kApi;
+  return abi_version < 5 ? &kApiV4 : abi_version == 5 ? &kApiV5 : &kApi;
 }
 
 }  // extern "C"

@@ -1,6 +1,7 @@
 // What every C ABI entry point shares: host::Status turned into ossvk_status plus a per-thread
 // message, no C++ exception escaping (guarded), and the process-wide instance and device list.
 #pragma once
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -81,12 +82,17 @@ inline const DeviceList& device_list() {
   return list;
 }
 
-// ossvk_model_load and ossvk_model_create_synthetic for callers of ABI versions 3 and 4, whose
-// ossvk_model_options ends before lora_paths (abi_model.cpp).
-ossvk_status model_load_v4(const char* path, const ossvk_model_options* options,
-                           ossvk_model** model);
-ossvk_status model_create_synthetic_v4(const ossvk_synthetic_options* synthetic,
-                                       const ossvk_model_options* options, ossvk_model** model);
+// ossvk_model_load and ossvk_model_create_synthetic for callers of older ABI versions, whose
+// ossvk_model_options ends at byte kEnd (abi_model.cpp): versions 3 and 4 before lora_paths,
+// version 5 before experts_on.
+inline constexpr size_t kOptionsEndV4 = offsetof(ossvk_model_options, lora_paths);
+inline constexpr size_t kOptionsEndV5 = offsetof(ossvk_model_options, experts_on);
+template <size_t kEnd>
+ossvk_status model_load_old(const char* path, const ossvk_model_options* options,
+                            ossvk_model** model);
+template <size_t kEnd>
+ossvk_status model_create_synthetic_old(const ossvk_synthetic_options* synthetic,
+                                        const ossvk_model_options* options, ossvk_model** model);
 
 template <size_t N>
 void copy_string(char (&dst)[N], const std::string& src) {

@@ -21,6 +21,7 @@ struct ossvk_model {
   std::string name;
   std::vector<ossvk_tensor_info> listing;  // the file's tensors as stored
   std::unique_ptr<ossvk::Model> model;
+  std::optional<ossvk::Placement> plan;  // plan_only: where the weights would go
   uint32_t top_k = 0;
   std::optional<ossvk::text::Tokenizer> tokenizer;
   std::string tokenizer_error;  // why there is none

@@ -149,16 +149,36 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     if (auto s = ossvk::read_lora_adapter(options->lora_paths[i], scale, m->tensors); !s.ok())
       return fail(s);
   }
+  ossvk::ModelOptions mopt;
+  if (options) {
+    if (options->experts_on > OSSVK_EXPERTS_HOST)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "experts_on " + std::to_string(options->experts_on) +
+                      " is none of OSSVK_EXPERTS_AUTO, _DEVICE and _HOST");
+    ossvk::PlacementRequest& p = mopt.placement;
+    p.device_limit = options->memory_limit;
+    p.experts = static_cast<ossvk::ExpertsOn>(options->experts_on);
+    p.host_layers = options->host_expert_layers;
+    if (options->plan_context) p.context = options->plan_context;
+  }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
+  const std::string selector = options && options->device ? options->device : "";
+  if (options && options->plan_only) {
+    auto index = ossvk::host::select_device(l.devices, selector);
+    if (!index.ok()) return fail(index.status());
+    auto plan = ossvk::Model::plan(l.devices[index.value()], m->tensors, mopt);
+    if (!plan.ok()) return fail(plan.status());
+    m->plan = std::move(plan).value();
+    *out = m.release();
+    return OSSVK_OK;
+  }
   ossvk::host::DeviceOptions dopt;
   dopt.kernels = ossvk::shaders::embedded_kernels();
-  dopt.selector = options && options->device ? options->device : "";
+  dopt.selector = selector;
   auto device = ossvk::host::Device::create(*l.instance, dopt);
   if (!device.ok()) return fail(device.status());
   m->device = std::move(device).value();
-  ossvk::ModelOptions mopt;
-  if (options) mopt.memory_limit = options->memory_limit;
   if (options && options->progress) {
     auto fn = options->progress;
     void* user = options->progress_user;
@@ -229,6 +249,32 @@ OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options
 OSSVK_API void ossvk_model_free(ossvk_model* model) {
   guarded([&] {
     delete model;
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, ossvk_placement* out) {
+  return guarded([&] {
+    if (!m || !out)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_placement: null argument");
+    const ossvk::Placement* p = m->model ? &m->model->placement() : m->plan ? &*m->plan : nullptr;
+    if (!p)
+      return fail(OSSVK_ERROR_UNSUPPORTED,
+                  "the model was loaded vocab_only: it was placed on no device");
+    *out = ossvk_placement{};
+    copy_string(out->device_name, p->device);
+    out->device_available = p->device_available;
+    out->memory_limited = p->limited;
+    out->layers = static_cast<uint32_t>(p->experts.size());
+    out->host_available = p->host_available;
+    out->embedding_bytes = p->embedding, out->output_bytes = p->output;
+    out->dense_bytes = p->dense, out->expert_bytes = p->expert_bytes(), out->lora_bytes = p->lora;
+    out->host_expert_layers = p->host_expert_layers;
+    out->embedding_on_host = p->embedding_on_host;
+    out->cache_context = p->cache_context;
+    out->host_bytes = p->host_bytes(), out->device_bytes = p->device_bytes();
+    out->host_expert_bytes = p->host_bytes() - (p->embedding_on_host ? p->embedding : 0);
+    out->cache_bytes = p->cache;
     return OSSVK_OK;
   });
 }
@@ -304,7 +350,7 @@ OSSVK_API ossvk_status ossvk_session_create(ossvk_model* m, const ossvk_session_
     *out = nullptr;
     if (!m->model)
       return fail(OSSVK_ERROR_UNSUPPORTED,
-                  "the model was loaded vocab_only: it has no weights "
+                  "the model was loaded vocab_only or plan_only: it has no weights "
                   "on a device to run");
     ossvk::SessionOptions so;
     const uint32_t model_context = std::max(1u, m->tensors.config.context);
@@ -430,27 +476,40 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
 namespace ossvk::abi {
 namespace {
 
-// Versions 3 and 4's options: every member before lora_paths, the rest zero.
-ossvk_model_options from_v4(const ossvk_model_options* old) {
+// An older version's options: its members, the rest zero.
+ossvk_model_options from_old(const ossvk_model_options* old, size_t end) {
   ossvk_model_options o{};
-  std::memcpy(&o, old, offsetof(ossvk_model_options, lora_paths));
+  std::memcpy(&o, old, end);
   return o;
 }
 
 }  // namespace
 
-ossvk_status model_load_v4(const char* path, const ossvk_model_options* options,
-                           ossvk_model** model) {
+template <size_t kEnd>
+ossvk_status model_load_old(const char* path, const ossvk_model_options* options,
+                            ossvk_model** model) {
   if (!options) return ossvk_model_load(path, nullptr, model);
-  const ossvk_model_options o = from_v4(options);
+  const ossvk_model_options o = from_old(options, kEnd);
   return ossvk_model_load(path, &o, model);
 }
 
-ossvk_status model_create_synthetic_v4(const ossvk_synthetic_options* synthetic,
-                                       const ossvk_model_options* options, ossvk_model** model) {
+template <size_t kEnd>
+ossvk_status model_create_synthetic_old(const ossvk_synthetic_options* synthetic,
+                                        const ossvk_model_options* options, ossvk_model** model) {
   if (!options) return ossvk_model_create_synthetic(synthetic, nullptr, model);
-  const ossvk_model_options o = from_v4(options);
+  const ossvk_model_options o = from_old(options, kEnd);
   return ossvk_model_create_synthetic(synthetic, &o, model);
 }
+
+template ossvk_status model_load_old<kOptionsEndV4>(const char*, const ossvk_model_options*,
+                                                    ossvk_model**);
+template ossvk_status model_load_old<kOptionsEndV5>(const char*, const ossvk_model_options*,
+                                                    ossvk_model**);
+template ossvk_status model_create_synthetic_old<kOptionsEndV4>(const ossvk_synthetic_options*,
+                                                                const ossvk_model_options*,
+                                                                ossvk_model**);
+template ossvk_status model_create_synthetic_old<kOptionsEndV5>(const ossvk_synthetic_options*,
+                                                                const ossvk_model_options*,
+                                                                ossvk_model**);
 
 }  // namespace ossvk::abi

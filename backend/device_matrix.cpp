@@ -9,10 +9,9 @@ namespace ossvk {
 namespace {
 
 host::Result<host::Buffer> upload_plane(host::Device& device, host::Transfer& transfer,
-                                        const std::vector<uint8_t>& bytes) {
+                                        const std::vector<uint8_t>& bytes, host::MemoryUse use) {
   if (bytes.empty()) return host::Buffer();
-  OSSVK_ASSIGN_OR_RETURN(host::Buffer buf,
-                         device.allocator().allocate(bytes.size(), host::MemoryUse::device));
+  OSSVK_ASSIGN_OR_RETURN(host::Buffer buf, device.allocator().allocate(bytes.size(), use));
   OSSVK_RETURN_IF_ERROR(transfer.upload(buf, 0, bytes.data(), bytes.size()));
   return buf;
 }
@@ -55,11 +54,11 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
     part.row_begin = static_cast<uint32_t>(row);
     part.rows = static_cast<uint32_t>(rows);
     const std::string what = "uploading tensor '" + name + "'";
-    auto q = upload_plane(device, transfer, planes.quants);
+    auto q = upload_plane(device, transfer, planes.quants, options.memory);
     if (!q.ok()) return q.status().with_context(what);
-    auto s = upload_plane(device, transfer, planes.scales);
+    auto s = upload_plane(device, transfer, planes.scales, options.memory);
     if (!s.ok()) return s.status().with_context(what);
-    auto a = upload_plane(device, transfer, planes.aux);
+    auto a = upload_plane(device, transfer, planes.aux, options.memory);
     if (!a.ok()) return a.status().with_context(what);
     part.quants = std::move(q).value();
     part.scales = std::move(s).value();

@@ -15,6 +15,7 @@ struct UploadOptions {
   bool refuse_non_finite = false;  // fail instead of reporting NaN/Inf weights
   uint64_t max_part_bytes = 0;     // largest quant plane per part; 0: the device's limit
   uint32_t row_granularity = 1;    // parts hold whole multiples of this many rows (one expert)
+  host::MemoryUse memory = host::MemoryUse::device;  // or system: read by kernels across the bus
 };
 
 struct DeviceMatrix {

@@ -76,7 +76,7 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   for (uint32_t i = 0; i < mem.memoryHeapCount; ++i)
     d.heaps.push_back({mem.memoryHeaps[i].size,
                        (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) != 0});
-  if (d.type == VK_PHYSICAL_DEVICE_TYPE_CPU) d.system_available_bytes = system_available_bytes();
+  d.system_available_bytes = system_available_bytes();
 
   uint32_t nq = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(d.physical, &nq, nullptr);
@@ -212,7 +212,9 @@ uint64_t DeviceInfo::device_local_bytes() const {
 }
 
 uint64_t DeviceInfo::usable_bytes() const {
-  return std::max(device_local_bytes(), system_available_bytes);
+  return type == VK_PHYSICAL_DEVICE_TYPE_CPU
+             ? std::max(device_local_bytes(), system_available_bytes)
+             : device_local_bytes();
 }
 
 Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance) {

@@ -79,7 +79,7 @@ struct DeviceInfo {
   // heaps are system memory however they are advertised (Mesa 22.3's lavapipe: 2 GiB on a
   // 24 GiB machine), the system's available memory where that is more.
   uint64_t usable_bytes() const;
-  uint64_t system_available_bytes = 0;  // CPU devices: MemAvailable when enumerated
+  uint64_t system_available_bytes = 0;  // the system's MemAvailable when enumerated
 };
 
 Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance);

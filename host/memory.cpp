@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <iterator>
+#include <numeric>
 
 namespace ossvk::host {
 
@@ -146,6 +147,9 @@ Result<size_t> Allocator::new_block(VkDeviceSize size, MemoryUse use, bool dedic
       type = pick_type(memory_props_, req.memoryTypeBits, kHost, VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
                        kLocal);
       break;
+    case MemoryUse::system:  // written once by the host, then read by kernels only
+      type = pick_type(memory_props_, req.memoryTypeBits, kHost, 0, kLocal);
+      break;
   }
   if (type < 0)
     return Status::error("no Vulkan memory type suits this buffer", VK_ERROR_FEATURE_NOT_PRESENT);
@@ -216,7 +220,7 @@ Result<Buffer> Allocator::allocate(VkDeviceSize size, MemoryUse use) {
   VkDeviceSize len = it->second;
   blk.free_ranges.erase(it);
   if (len > rounded) blk.free_ranges[offset + rounded] = len - rounded;
-  in_use_ += rounded;
+  in_use_[static_cast<size_t>(use)] += rounded;
 
   Buffer buf;
   buf.owner_ = this;
@@ -232,8 +236,8 @@ Result<Buffer> Allocator::allocate(VkDeviceSize size, MemoryUse use) {
 void Allocator::free(size_t block, VkDeviceSize offset, VkDeviceSize size) {
   std::lock_guard lock(mutex_);
   VkDeviceSize rounded = align_up(size, alignment_);
-  in_use_ -= rounded;
   Block& blk = *blocks_[block];
+  in_use_[static_cast<size_t>(blk.use)] -= rounded;
   if (blk.dedicated) {
     blocks_[block].reset();
     return;
@@ -255,7 +259,12 @@ void Allocator::free(size_t block, VkDeviceSize offset, VkDeviceSize size) {
 
 VkDeviceSize Allocator::bytes_in_use() const {
   std::lock_guard lock(mutex_);
-  return in_use_;
+  return std::accumulate(in_use_.begin(), in_use_.end(), VkDeviceSize{0});
+}
+
+VkDeviceSize Allocator::bytes_in_use(MemoryUse use) const {
+  std::lock_guard lock(mutex_);
+  return in_use_[static_cast<size_t>(use)];
 }
 
 size_t Allocator::block_count() const {

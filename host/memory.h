@@ -18,7 +18,11 @@ enum class MemoryUse {
   device,    // device-local, for kernels
   upload,    // host-visible, written by the host
   download,  // host-visible and cached where possible, read by the host
+  // host-visible system memory (not device-local where the device tells them apart) that kernels
+  // read across the bus: weights too large for the device's own memory
+  system,
 };
+inline constexpr size_t kMemoryUses = 4;
 
 class Allocator;
 
@@ -82,6 +86,7 @@ class Allocator {
 
   VkDeviceSize block_size() const { return block_size_; }
   VkDeviceSize bytes_in_use() const;
+  VkDeviceSize bytes_in_use(MemoryUse use) const;
   size_t block_count() const;  // live VkDeviceMemory allocations
 
  private:
@@ -98,7 +103,7 @@ class Allocator {
   VkDeviceSize alignment_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Block>> blocks_;
-  VkDeviceSize in_use_ = 0;
+  std::array<VkDeviceSize, kMemoryUses> in_use_{};
 };
 
 }  // namespace ossvk::host

@@ -26,6 +26,10 @@ Status Transfer::upload(const Buffer& dst, VkDeviceSize dst_offset, const void* 
                         VkDeviceSize size) {
   OSSVK_RETURN_IF_ERROR(check_range(dst, dst_offset, size, "upload"));
   if (size && !src) return Status::error("upload: null source");
+  if (dst.mapped()) {  // host-visible: no staging, no queue
+    std::memcpy(dst.mapped() + dst_offset, src, size);
+    return {};
+  }
   if (!upload_staging_) {
     OSSVK_ASSIGN_OR_RETURN(upload_staging_,
                            device_.allocator().allocate(chunk_, MemoryUse::upload));

@@ -65,6 +65,81 @@ TEST_F(Abi, older_versions_since_3_are_served) {
   v4->model_free(model);
 }
 
+// Version 5's table: its loaders read nothing past lora_count.
+TEST_F(Abi, version_5_options_end_at_lora_count) {
+  const ossvk_api* v5 = get_api(handle_, 5);
+  ASSERT_NE(v5, nullptr);
+  EXPECT_EQ(v5->abi_version, 5u);
+  ossvk_model_options o;
+  std::memset(&o, 0xFF, sizeof o);  // what lies beyond a version 5 struct: anything
+  o.device = nullptr;
+  o.experts_per_token = 0;
+  o.progress = nullptr;
+  o.progress_user = nullptr;
+  o.memory_limit = 0;
+  o.vocab_only = 0;
+  o.lora_paths = nullptr;
+  o.lora_scales = nullptr;
+  o.lora_count = 0;
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(v5->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v5->last_error();
+  ossvk_placement p;
+  ASSERT_EQ(v5->model_get_placement(model, &p), OSSVK_OK) << v5->last_error();
+  EXPECT_EQ(p.host_expert_layers, 0u);  // 0xFF.. would have asked for host experts
+  v5->model_free(model);
+}
+
+// The placement through the options: a plan without a device or upload, then the same model
+// loaded with its experts in system memory, whose logits equal the all-on-device run's.
+TEST_F(Abi, experts_in_system_memory_and_plans) {
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model_options o{};
+  o.plan_only = 1;
+  o.experts_on = OSSVK_EXPERTS_HOST;
+  o.host_expert_layers = 1;
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
+  ossvk_placement plan;
+  ASSERT_EQ(api_->model_get_placement(model, &plan), OSSVK_OK) << api_->last_error();
+  EXPECT_EQ(plan.layers, 2u);
+  EXPECT_EQ(plan.host_expert_layers, 1u);
+  EXPECT_EQ(plan.cache_context, 4096u);
+  EXPECT_GT(plan.host_bytes, 0u);
+  EXPECT_EQ(plan.device_bytes + plan.host_bytes, plan.embedding_bytes + plan.output_bytes +
+                                                     plan.dense_bytes + plan.expert_bytes +
+                                                     plan.lora_bytes);
+  ossvk_session* session = nullptr;
+  EXPECT_EQ(api_->session_create(model, nullptr, &session), OSSVK_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(api_->last_error()).find("plan_only"), std::string::npos);
+  api_->model_free(model);
+
+  const uint32_t tokens[3] = {5, 17, 200};
+  std::vector<float> logits[2];
+  for (uint32_t experts_on : {OSSVK_EXPERTS_DEVICE, OSSVK_EXPERTS_HOST}) {
+    o = ossvk_model_options{};
+    o.experts_on = experts_on;
+    ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
+    ossvk_placement p;
+    ASSERT_EQ(api_->model_get_placement(model, &p), OSSVK_OK);
+    EXPECT_EQ(p.host_expert_layers, experts_on == OSSVK_EXPERTS_HOST ? 2u : 0u);
+    ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
+    std::vector<float>& out = logits[experts_on == OSSVK_EXPERTS_HOST];
+    out.resize(512);
+    ASSERT_EQ(api_->session_eval(session, tokens, 3, out.data(), 0), OSSVK_OK);
+    api_->session_free(session);
+    api_->model_free(model);
+  }
+  EXPECT_EQ(logits[0], logits[1]);
+
+  o = ossvk_model_options{};
+  o.experts_on = 7;
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("experts_on 7"), std::string::npos);
+}
+
 // A LoRA adapter (llama.cpp's GGUF layout) on the synthetic model through the model options:
 // the device's logits move and match the reference, which merges the adapter into the weights.
 TEST_F(Abi, a_lora_adapter_applies_at_load) {

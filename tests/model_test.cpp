@@ -369,7 +369,7 @@ TEST_F(SyntheticModel, a_model_beyond_the_memory_limit_is_refused_before_any_upl
   ASSERT_TRUE(l);
   const uint64_t before = device().allocator().bytes_in_use();
   ModelOptions o;
-  o.memory_limit = 64 << 10;
+  o.placement.device_limit = 64 << 10;
   auto m = Model::upload(device(), l->tensors, o);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("MiB of device memory"), std::string::npos)

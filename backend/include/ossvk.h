@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 5
+#define OSSVK_ABI_VERSION 6
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -117,8 +117,10 @@ typedef struct ossvk_model_options {
   uint32_t experts_per_token; /* default for sessions; 0: the file's */
   ossvk_progress_fn progress; /* may be NULL */
   void* progress_user;
-  uint64_t memory_limit; /* bytes of device memory the weights may take; 0: the device-local
-                            heaps together. Beyond it: OSSVK_ERROR_OUT_OF_MEMORY before any
+  uint64_t memory_limit; /* bytes of device memory for the weights and sessions (K/V caches);
+                            0: all the device can hold. A model whose device share and one
+                            session's cache exceed it spills experts to system memory (see
+                            experts_on) or fails with OSSVK_ERROR_OUT_OF_MEMORY before any
                             upload. */
   uint32_t vocab_only;   /* 1: read and check the file, keep its tokenizer, upload nothing (no
                             device is opened): text, info and tensor listing work, sessions
@@ -129,12 +131,49 @@ typedef struct ossvk_model_options {
   const float* lora_scales;      /* one per path, multiplying the adapter's own scale (mlx-lm:
                                     lora_parameters.scale; GGUF: alpha / rank); NULL: 1 each */
   uint32_t lora_count;
+  /* From version 6. Where the MoE experts' weights go: the device's own memory, or system
+   * memory that the device's kernels read across the bus (a token reads only its top-k
+   * experts). OSSVK_EXPERTS_AUTO keeps everything on the device when it fits, and otherwise
+   * moves the token embedding table (a token reads one row of it), then the experts of as few
+   * leading layers as make the rest fit; OSSVK_EXPERTS_HOST moves the table with them. */
+  uint32_t experts_on;         /* OSSVK_EXPERTS_AUTO (0), _DEVICE or _HOST */
+  uint32_t host_expert_layers; /* OSSVK_EXPERTS_HOST: the first this many layers; 0: all */
+  uint32_t plan_context;       /* positions of one session's K/V cache the placement keeps free
+                                  on the device; 0: 4096 */
+  uint32_t plan_only;          /* 1: read, check and place the model, but open no device and
+                                  upload nothing: ossvk_model_get_placement answers, sessions
+                                  return OSSVK_ERROR_UNSUPPORTED */
 } ossvk_model_options;
+
+#define OSSVK_EXPERTS_AUTO 0u
+#define OSSVK_EXPERTS_DEVICE 1u
+#define OSSVK_EXPERTS_HOST 2u
+
+/* Where a model's weights went (or would go, with plan_only). Bytes as stored. */
+typedef struct ossvk_placement {
+  char device_name[256];
+  uint64_t device_available; /* the memory limit given, or what the device can hold */
+  uint32_t memory_limited;   /* 1: device_available is the limit given */
+  uint32_t layers;
+  uint64_t host_available; /* system memory available for weights */
+  uint64_t embedding_bytes, output_bytes;
+  uint64_t dense_bytes;        /* every layer's attention, router, norms and biases */
+  uint64_t expert_bytes;       /* every layer's expert matrices */
+  uint64_t lora_bytes;         /* LoRA side paths */
+  uint32_t host_expert_layers; /* layers 0 .. host_expert_layers - 1 keep their experts in
+                                  system memory */
+  uint32_t embedding_on_host;  /* 1: the token embedding table is in system memory */
+  uint32_t cache_context;
+  uint64_t host_bytes;        /* weights in system memory */
+  uint64_t host_expert_bytes; /* of those, experts */
+  uint64_t device_bytes;      /* weights on the device */
+  uint64_t cache_bytes; /* one session's K/V cache and RoPE table at cache_context positions */
+} ossvk_placement;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
 typedef struct ossvk_synthetic_options {
-  const char* preset;      /* "tiny", "small" (every row a multiple of 256), "20b" or "120b" */
-  uint32_t layers;         /* 0: the preset's */
+  const char* preset; /* "tiny", "small" (every row a multiple of 256), "20b" or "120b" */
+  uint32_t layers;    /* 0: the preset's */
   /* Weight types by their lower-case GGUF names: "mxfp4", "q8_0", "q6_k", "q5_k", "q5_1",
    * "q5_0", "q4_k", "q4_1", "q4_0", "q3_k", "q2_k", "iq4_xs", "iq4_nl", "bf16", "f16", "f32".
    * MXFP4 is for experts only; a K-quant or IQ4_XS where a row is not a multiple of 256 takes
@@ -204,6 +243,9 @@ OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options
                                                    const char* path);
 /* Frees a model; its sessions must be freed first. NULL is ignored. */
 OSSVK_API void ossvk_model_free(ossvk_model* model);
+/* From version 6. Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* model,
+                                                 ossvk_placement* placement);
 /* Thread-safe. */
 OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* model, ossvk_model_info* info);
 OSSVK_API ossvk_status ossvk_model_get_tensor(const ossvk_model* model, uint32_t index,
@@ -299,11 +341,13 @@ typedef struct ossvk_api {
   /* from version 4 */
   ossvk_status (*session_eval_sample)(ossvk_session*, const uint32_t*, uint32_t, ossvk_sampler*,
                                       uint32_t*);
+  /* from version 6 */
+  ossvk_status (*model_get_placement)(const ossvk_model*, ossvk_placement*);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
  * and on get the same table layout: later versions only append members. Tables for versions 3
- * and 4 take those versions' shorter ossvk_model_options. Thread-safe. */
+ * to 5 take those versions' shorter ossvk_model_options. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 
 #ifdef __cplusplus

@@ -67,8 +67,10 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
   l.experts = E, l.hidden = D, l.ff = F;
   OSSVK_ASSIGN_OR_RETURN(l.norm_gain,
                          upload_floats(device, transfer, d.norm_gain, D, name + " norm"));
+  UploadOptions dense = options;
+  dense.memory = host::MemoryUse::device;
   OSSVK_ASSIGN_OR_RETURN(l.router,
-                         upload_matrix(device, transfer, d.router, name + " router", options));
+                         upload_matrix(device, transfer, d.router, name + " router", dense));
   OSSVK_ASSIGN_OR_RETURN(l.router_bias,
                          upload_floats(device, transfer, d.router_bias, E, name + " router bias"));
   UploadOptions by_expert = options;

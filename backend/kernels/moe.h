@@ -37,6 +37,7 @@ struct MoeLayerData {
 };
 
 // Uploads a layer, checking every shape against experts/hidden/ff; `name` names the layer.
+// options.memory places the expert matrices; the router and the vectors stay device-local.
 host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
                                         const MoeLayerData& data, const std::string& name,
                                         const UploadOptions& options = {});

@@ -58,8 +58,11 @@ class Uploader {
   }
 
   Result<DeviceMatrix> matrix(const TensorData& t, const std::string& name) {
-    OSSVK_ASSIGN_OR_RETURN(DeviceMatrix m,
-                           upload_matrix(device_, transfer_, t, name, options_.upload));
+    return matrix(t, name, options_.upload);
+  }
+  Result<DeviceMatrix> matrix(const TensorData& t, const std::string& name,
+                              const UploadOptions& upload) {
+    OSSVK_ASSIGN_OR_RETURN(DeviceMatrix m, upload_matrix(device_, transfer_, t, name, upload));
     advance(t.data.size() + t.scales.size() + t.biases.size());
     return m;
   }
@@ -186,6 +189,15 @@ uint64_t lora_bytes(const LoraWeights& w) {
 
 }  // namespace
 
+Result<Placement> Model::plan(const host::DeviceInfo& device, const ModelTensors& t,
+                              const ModelOptions& options) {
+  OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
+  PlacementRequest request = options.placement;
+  request.lora_bytes = 0;
+  for (const auto& [key, g] : lora) request.lora_bytes += g.bytes();
+  return plan_placement(t, device, request);
+}
+
 Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTensors& t,
                                              const ModelOptions& options) {
   const ModelConfig& c = t.config;
@@ -193,15 +205,8 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
-  uint64_t needed = file_bytes(t);
-  for (const auto& [key, g] : lora) needed += g.bytes();
-  const uint64_t limit = options.memory_limit ? options.memory_limit : device.info().usable_bytes();
-  if (needed > limit)
-    return Status::error("the model's weights need " + std::to_string(needed >> 20) +
-                             " MiB of device memory; " + device.info().name + " offers " +
-                             std::to_string(limit >> 20) + " MiB" +
-                             (options.memory_limit ? " (the memory limit given)" : ""),
-                         VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  OSSVK_ASSIGN_OR_RETURN(model->placement_, plan(device.info(), t, options));
+  const uint64_t needed = file_bytes(t) + model->placement_.lora;
   auto check = [&](const std::vector<float>& v, const std::string& name) {
     return count_non_finite(v, name, options.upload, model->non_finite_);
   };
@@ -225,7 +230,9 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
   Uploader up(device, *transfer, options, needed);
 
-  OSSVK_ASSIGN_OR_RETURN(model->embedding_, up.matrix(t.embedding, "token_embd.weight"));
+  UploadOptions embedding = options.upload;
+  if (model->placement_.embedding_on_host) embedding.memory = host::MemoryUse::system;
+  OSSVK_ASSIGN_OR_RETURN(model->embedding_, up.matrix(t.embedding, "token_embd.weight", embedding));
   for (uint32_t l = 0; l < c.layers; ++l) {
     const LayerTensors& L = t.layers[l];
     const std::string name = "blk." + std::to_string(l);
@@ -260,8 +267,9 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     MoeLayerData moe{
         c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
         L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
-    OSSVK_ASSIGN_OR_RETURN(layer.moe,
-                           upload_moe_layer(device, *transfer, moe, name, options.upload));
+    UploadOptions experts = options.upload;
+    if (l < model->placement_.host_expert_layers) experts.memory = host::MemoryUse::system;
+    OSSVK_ASSIGN_OR_RETURN(layer.moe, upload_moe_layer(device, *transfer, moe, name, experts));
     layer.moe.eps = static_cast<float>(c.eps);
     layer.moe.swiglu_alpha = static_cast<float>(c.swiglu_alpha);
     layer.moe.swiglu_limit = static_cast<float>(c.swiglu_limit);

@@ -13,6 +13,7 @@
 #include "backend/kernels/lora.h"
 #include "backend/kernels/moe.h"
 #include "backend/kernels/rope_kv_write.h"
+#include "backend/model/placement.h"
 #include "reference/model.h"
 
 namespace ossvk {
@@ -21,9 +22,9 @@ struct ModelOptions {
   UploadOptions upload;
   // Called after each tensor with the bytes uploaded so far and in all.
   std::function<void(uint64_t done, uint64_t total)> progress;
-  // Device memory the weights may take; 0: all the device can hold (host::DeviceInfo::
-  // usable_bytes). A model that needs more is refused before anything is uploaded.
-  uint64_t memory_limit = 0;
+  // Where the weights go (placement.h); a model that fits nowhere the request allows is refused
+  // before anything is uploaded. lora_bytes is filled in from the adapters.
+  PlacementRequest placement;
 };
 
 class Model {
@@ -43,6 +44,9 @@ class Model {
     MoeLayer moe;
   };
 
+  // Where upload would put the weights on a device like `device`, uploading nothing.
+  static host::Result<Placement> plan(const host::DeviceInfo& device, const ModelTensors& tensors,
+                                      const ModelOptions& options = {});
   // Checks the configuration against the kernels' limits, then uploads; errors name the tensor.
   static host::Result<std::unique_ptr<Model>> upload(host::Device& device,
                                                      const ModelTensors& tensors,
@@ -54,8 +58,10 @@ class Model {
   const DeviceMatrix& embedding() const { return embedding_; }
   const host::Buffer& output_norm() const { return output_norm_; }
   const DeviceMatrix& output() const { return output_; }
-  // Bytes of weights as stored on the device, LoRA side paths included.
+  // Bytes of weights as stored on the device and in system memory, LoRA side paths included.
   uint64_t weight_bytes() const { return weight_bytes_; }
+  // Where the weights went, and the device memory left to sessions.
+  const Placement& placement() const { return placement_; }
   // The largest stacked rank of any LoRA side path (0: none): sizes sessions' scratch.
   uint32_t lora_rank() const { return lora_rank_; }
   // Tensors holding weights that decode to NaN or Inf (E8M0 0xFF, non-finite scales or values),
@@ -74,6 +80,7 @@ class Model {
   host::Buffer output_norm_;
   uint64_t weight_bytes_ = 0;
   uint32_t lora_rank_ = 0;
+  Placement placement_;
   std::vector<std::pair<std::string, uint64_t>> non_finite_;
 };
 

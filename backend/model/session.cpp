@@ -33,23 +33,20 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   if (top_k == 0 || top_k > c.experts)
     return Status::bad_argument("session: experts per token " + std::to_string(top_k) +
                                 " is outside 1.." + std::to_string(c.experts));
-  // The cache and RoPE table grow with the context: refuse one the device cannot hold before
-  // allocating anything.
-  uint64_t cache_bytes = uint64_t{options.context} * c.head_dim / 2 * 8;  // the RoPE table
-  for (const Model::Layer& l : model.layers()) {
-    const uint64_t ring =
-        l.dims.window ? std::min<uint64_t>(options.context, l.dims.window + options.max_step_tokens)
-                      : options.context;
-    cache_bytes += 2 * ring * l.dims.kv_heads * l.dims.head_dim * (options.f16_kv ? 2 : 4);
-  }
-  const uint64_t heap = dev.info().usable_bytes();
-  const uint64_t in_use = dev.allocator().bytes_in_use();
-  const uint64_t free = heap > in_use ? heap - in_use : 0;
+  // The cache and RoPE table grow with the context: refuse one the device cannot hold (within
+  // the model's memory limit, if given) before allocating anything.
+  const uint64_t cache_bytes =
+      kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv);
+  const uint64_t budget = model.placement().device_available;
+  const uint64_t in_use =
+      dev.allocator().bytes_in_use() - dev.allocator().bytes_in_use(host::MemoryUse::system);
+  const uint64_t free = budget > in_use ? budget - in_use : 0;
   if (cache_bytes > free)
     return Status::error("a session of " + std::to_string(options.context) + " positions needs " +
                              std::to_string(cache_bytes >> 20) +
                              " MiB for its K/V cache; the device has " +
-                             std::to_string(free >> 20) + " MiB free",
+                             std::to_string(free >> 20) + " MiB free" +
+                             (model.placement().limited ? " within the memory limit given" : ""),
                          VK_ERROR_OUT_OF_DEVICE_MEMORY);
   std::unique_ptr<Session> s(new Session(model, options));
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);

@@ -50,6 +50,11 @@ class GpuTest : public ::testing::Test {
     const auto& ossvk_t_ = (expr);                                                   \
     ASSERT_TRUE(ossvk_t_.ok()) << ::ossvk::testing::status_of(ossvk_t_).to_string(); \
   } while (0)
+#define EXPECT_OK(expr)                                                              \
+  do {                                                                               \
+    const auto& ossvk_t_ = (expr);                                                   \
+    EXPECT_TRUE(ossvk_t_.ok()) << ::ossvk::testing::status_of(ossvk_t_).to_string(); \
+  } while (0)
 
 inline host::Status status_of(const host::Status& s) {
   return s;

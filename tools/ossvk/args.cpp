@@ -1,5 +1,6 @@
 #include "ossvk/args.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -44,6 +45,29 @@ uint64_t Args::uint(const std::string& name, uint64_t fallback, uint64_t max) {
     return fallback;
   }
   return v;
+}
+
+uint64_t Args::bytes(const std::string& name, uint64_t fallback) {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  const std::string& v = it->second;
+  size_t digits = 0;
+  while (digits < v.size() && std::isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+  std::string unit = v.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() == 3 && unit.substr(1) == "IB") unit.resize(1);
+  int shift = -1;
+  for (const auto& [name, s] :
+       {std::pair{"", 0}, {"B", 0}, {"K", 10}, {"M", 20}, {"G", 30}, {"T", 40}})
+    if (unit == name) shift = s;
+  errno = 0;
+  const unsigned long long n = digits ? std::strtoull(v.substr(0, digits).c_str(), nullptr, 10) : 0;
+  if (!digits || shift < 0 || errno || n > (UINT64_MAX >> shift)) {
+    if (error_.empty())
+      error_ = name + " '" + v + "': expected a size such as 24GiB, 512MiB or 4096 (bytes)";
+    return fallback;
+  }
+  return uint64_t{n} << shift;
 }
 
 double Args::real(const std::string& name, double fallback) {

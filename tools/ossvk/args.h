@@ -23,6 +23,9 @@ class Args {
   // Numbers: a malformed or out-of-range value sets error() and returns the fallback.
   uint64_t uint(const std::string& name, uint64_t fallback, uint64_t max = UINT32_MAX);
   double real(const std::string& name, double fallback);
+  // A size: an integer with an optional unit, B, KiB, MiB, GiB or TiB (K, M, G, T alone mean
+  // the same powers of 1024): "24GiB", "512M", "4096".
+  uint64_t bytes(const std::string& name, uint64_t fallback);
   std::vector<uint32_t> ids(const std::string& name);  // "1,2,3"
 
  private:

@@ -12,6 +12,7 @@
 #include "ossvk/devices.h"
 #include "ossvk/library.h"
 #include "ossvk/model_commands.h"
+#include "ossvk/plan.h"
 #include "ossvk/text_commands.h"
 
 namespace {
@@ -30,6 +31,11 @@ const Command kCommands[] = {
      "info MODEL [--json] [--upload]\n"
      "                             configuration and tensor table from the file; --upload\n"
      "                             also loads it: bytes on the device and per decode step\n",
+     true},
+    {"plan",
+     "plan MODEL [--context C] [--json]\n"
+     "                             where the weights and K/V cache would go (device or\n"
+     "                             system memory), MiB each, without uploading\n",
      true},
     {"logits",
      "logits MODEL --tokens 1,2,3 --out FILE\n"
@@ -77,8 +83,13 @@ const char* const kModelUsage =
     "       or --preset tiny|small|20b|120b [--layers L] [--expert-type T]\n"
     "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
     "       [--experts-per-token K] [--lora PATH]... [--lora-scale S]\n"
+    "       [--device-memory-limit SIZE] [--experts-on auto|device|host|host:N]\n"
     "  --lora: a LoRA adapter applied at load, an mlx-lm adapter folder or a llama.cpp\n"
-    "          GGUF adapter (repeatable); --lora-scale multiplies each one's own scale\n";
+    "          GGUF adapter (repeatable); --lora-scale multiplies each one's own scale\n"
+    "  --device-memory-limit: device memory for weights and K/V cache (24GiB, 512MiB)\n"
+    "  --experts-on: the MoE experts in the device's memory or in system memory the\n"
+    "          device reads across the bus (host: every layer's, host:N: the first N);\n"
+    "          auto (default) moves as few layers' experts as make the rest fit\n";
 
 void usage(FILE* out) {
   std::fprintf(out, "usage: ossvk <command> [options]\n");
@@ -170,6 +181,7 @@ int dispatch(int argc, char** argv) {
   }
   if (cmd == "devices") return ossvk_cli::run_devices(*api, argc - 2, argv + 2);
   if (cmd == "info") return ossvk_cli::run_info(*api, argc - 2, argv + 2);
+  if (cmd == "plan") return ossvk_cli::run_plan(*api, argc - 2, argv + 2);
   if (cmd == "logits") return ossvk_cli::run_logits(*api, argc - 2, argv + 2);
   if (cmd == "generate") return ossvk_cli::run_generate(*api, argc - 2, argv + 2);
   if (cmd == "chat") return ossvk_cli::run_chat(*api, argc - 2, argv + 2);

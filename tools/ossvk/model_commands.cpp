@@ -37,7 +37,7 @@ int run_info(const ossvk_api& api, int argc, char** argv) {
   // The file alone unless --upload: a model larger than the device can still be listed.
   const bool upload = a.has("--upload");
   ModelHandle m{api};
-  if (!open_model(api, a, "info", m, /*vocab_only=*/!upload)) return 1;
+  if (!open_model(api, a, "info", m, upload ? Open::upload : Open::vocab_only)) return 1;
   ossvk_model_info i;
   if (api.model_get_info(m.model, &i) != OSSVK_OK) return error("info", api.last_error());
   std::vector<ossvk_tensor_info> tensors(i.tensor_count);

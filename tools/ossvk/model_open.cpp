@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+
+#include "ossvk/plan.h"
 
 namespace ossvk_cli {
 namespace {
@@ -28,14 +31,37 @@ int error(const std::string& command, const std::string& message) {
   return 1;
 }
 
-const std::set<std::string> kModelOptions = {
-    "--model",      "--preset",    "--layers", "--expert-type",
-    "--dense-type", "--seed",      "--device", "--experts-per-token",
-    "--lora",       "--lora-scale"};
+const std::set<std::string> kModelOptions = {"--model",
+                                             "--preset",
+                                             "--layers",
+                                             "--expert-type",
+                                             "--dense-type",
+                                             "--seed",
+                                             "--device",
+                                             "--experts-per-token",
+                                             "--lora",
+                                             "--lora-scale",
+                                             "--device-memory-limit",
+                                             "--experts-on"};
+
+// --experts-on auto|device|host|host:N into the options; false when it is none of them.
+bool parse_experts_on(const std::string& v, ossvk_model_options& o) {
+  const std::string host = "host:";
+  if (v.empty() || v == "auto") return o.experts_on = OSSVK_EXPERTS_AUTO, true;
+  if (v == "device") return o.experts_on = OSSVK_EXPERTS_DEVICE, true;
+  if (v == "host") return o.experts_on = OSSVK_EXPERTS_HOST, true;
+  if (v.compare(0, host.size(), host) != 0 || v.size() == host.size() || v.size() > 10)
+    return false;
+  for (size_t i = host.size(); i < v.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(v[i]))) return false;
+  o.experts_on = OSSVK_EXPERTS_HOST;
+  o.host_expert_layers = static_cast<uint32_t>(std::stoul(v.substr(host.size())));
+  return o.host_expert_layers > 0;
+}
 
 // Loads --model PATH, or builds --preset NAME in memory.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
-                bool vocab_only) {
+                Open open) {
   if (a.has("--model") == a.has("--preset")) {
     error(command, "give exactly one of --model PATH or --preset tiny|small|20b|120b");
     return false;
@@ -46,7 +72,15 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   ossvk_model_options o{};
   o.device = device.empty() ? nullptr : device.c_str();
   o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
-  o.vocab_only = vocab_only;
+  o.vocab_only = open == Open::vocab_only;
+  o.plan_only = open == Open::plan_only;
+  o.memory_limit = a.bytes("--device-memory-limit", 0);
+  o.plan_context = static_cast<uint32_t>(a.uint("--context", 0));
+  if (!parse_experts_on(a.str("--experts-on"), o)) {
+    error(command, "--experts-on '" + a.str("--experts-on") +
+                       "': expected auto, device, host or host:N (the first N layers)");
+    return false;
+  }
   // --lora may repeat; --lora-scale multiplies every adapter's own scale.
   const std::vector<std::string> lora = a.all("--lora");
   std::vector<const char*> lora_paths;
@@ -56,7 +90,8 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   o.lora_paths = lora_paths.data();
   o.lora_scales = lora_scales.data();
   o.lora_count = static_cast<uint32_t>(lora.size());
-  if (isatty(STDERR_FILENO)) o.progress = progress, o.progress_user = &start;
+  if (isatty(STDERR_FILENO) && open == Open::upload)
+    o.progress = progress, o.progress_user = &start;
   Synthetic s(a);
   if (!a.ok()) {
     error(command, a.error());
@@ -73,6 +108,9 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
     error(command, api.last_error());
     return false;
   }
+  ossvk_placement p;
+  if (open == Open::upload && api.model_get_placement(m.model, &p) == OSSVK_OK)
+    std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), plan_line(p).c_str());
   return true;
 }
 

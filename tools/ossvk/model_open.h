@@ -16,7 +16,8 @@ double seconds_since(Clock::time_point t);
 // Prints "ossvk COMMAND: MESSAGE" to stderr; returns the exit code 1.
 int error(const std::string& command, const std::string& message);
 
-// --model, --preset and the synthetic-model options, --device, --experts-per-token.
+// --model, --preset and the synthetic-model options, --device, --experts-per-token, LoRA and
+// placement options.
 extern const std::set<std::string> kModelOptions;
 
 struct ModelHandle {
@@ -47,11 +48,15 @@ struct Synthetic {
   ossvk_synthetic_options options{};
 };
 
-// Loads --model PATH, or builds --preset NAME in memory; prints the error and returns false on
-// failure. Shows upload progress when stderr is a terminal. `vocab_only`: the tokenizer and
-// configuration only, nothing uploaded.
+// What open_model does with the model: upload it (and print its placement on stderr), read
+// its tokenizer and configuration only, or place it without uploading (ossvk plan).
+enum class Open { upload, vocab_only, plan_only };
+
+// Loads --model PATH, or builds --preset NAME in memory, with the placement options
+// (--device-memory-limit, --experts-on; --context for the K/V cache kept free); prints the
+// error and returns false on failure. Shows upload progress when stderr is a terminal.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
-                bool vocab_only = false);
+                Open open = Open::upload);
 bool open_session(const ossvk_api& api, ossvk_model* model, uint32_t context,
                   const std::string& command, SessionHandle& s);
 

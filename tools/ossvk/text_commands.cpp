@@ -252,7 +252,7 @@ int run_tokenize(const ossvk_api& api, int argc, char** argv) {
   else if (!read_input(a.str("--file", "-"), input, why))
     return error("tokenize", why);
   ModelHandle m{api};
-  if (!open_model(api, a, "tokenize", m, /*vocab_only=*/true)) return 1;
+  if (!open_model(api, a, "tokenize", m, Open::vocab_only)) return 1;
   const ModelText text(api, m.model);
   std::vector<uint32_t> ids;
   const uint32_t flags =
@@ -283,7 +283,7 @@ int run_detokenize(const ossvk_api& api, int argc, char** argv) {
   }
   if (!a.ok()) return error("detokenize", a.error());
   ModelHandle m{api};
-  if (!open_model(api, a, "detokenize", m, /*vocab_only=*/true)) return 1;
+  if (!open_model(api, a, "detokenize", m, Open::vocab_only)) return 1;
   std::string bytes;
   if (!ModelText(api, m.model).decode(ids, bytes, why)) return error("detokenize", why);
   print(bytes);  // exactly the text, no newline added

@@ -1,0 +1,132 @@
+#include "backend/model/placement.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace ossvk {
+namespace {
+
+using host::Result;
+using host::Status;
+
+uint64_t bytes(const TensorData& t) {
+  return t.data.size() + t.scales.size() + t.biases.size();
+}
+
+uint64_t floats(std::initializer_list<const std::vector<float>*> vs) {
+  uint64_t n = 0;
+  for (const auto* v : vs) n += v->size() * 4;
+  return n;
+}
+
+std::string mib(uint64_t b) {
+  return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB";
+}
+
+}  // namespace
+
+uint64_t Placement::expert_bytes() const {
+  return std::accumulate(experts.begin(), experts.end(), uint64_t{0});
+}
+
+uint64_t Placement::host_bytes() const {
+  return std::accumulate(experts.begin(), experts.begin() + host_expert_layers,
+                         embedding_on_host ? embedding : 0);
+}
+
+uint64_t Placement::device_bytes() const {
+  return embedding + output + dense + lora + expert_bytes() - host_bytes();
+}
+
+uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t context, uint32_t max_step_tokens,
+                        bool f16_kv) {
+  uint64_t n = uint64_t{context} * c.head_dim / 2 * 8;  // the RoPE table
+  const uint32_t step = std::min(max_step_tokens, context);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    const uint64_t ring =
+        c.sliding(l) ? std::min<uint64_t>(context, uint64_t{c.window} + step) : context;
+    n += 2 * ring * c.kv_heads * c.head_dim * (f16_kv ? 2 : 4);
+  }
+  return n;
+}
+
+Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& device,
+                                 const PlacementRequest& r) {
+  const ModelConfig& c = t.config;
+  Placement p;
+  p.device = device.name;
+  p.limited = r.device_limit != 0;
+  p.device_available = p.limited ? r.device_limit : device.usable_bytes();
+  p.embedding = bytes(t.embedding);
+  p.output = bytes(t.output) + floats({&t.output_norm});
+  p.lora = r.lora_bytes;
+  for (const LayerTensors& l : t.layers) {
+    p.dense += bytes(l.q) + bytes(l.k) + bytes(l.v) + bytes(l.out) + bytes(l.router) +
+               floats({&l.attn_norm, &l.q_bias, &l.k_bias, &l.v_bias, &l.sinks, &l.out_bias,
+                       &l.post_norm, &l.router_bias, &l.gate_bias, &l.up_bias, &l.down_bias});
+    p.experts.push_back(bytes(l.gate) + bytes(l.up) + bytes(l.down));
+  }
+  p.cache_context = r.context;
+  p.cache = kv_cache_bytes(c, r.context, 512, false);
+  const uint32_t layers = static_cast<uint32_t>(t.layers.size());
+  if (r.experts == ExpertsOn::host && r.host_layers > layers)
+    return Status::bad_argument("experts of " + std::to_string(r.host_layers) +
+                                " layers asked for system memory; the model has " +
+                                std::to_string(layers));
+
+  auto fits = [&](bool embedding, uint32_t host_layers) {
+    p.embedding_on_host = embedding;
+    p.host_expert_layers = host_layers;
+    return p.device_bytes() + p.cache <= p.device_available;
+  };
+  switch (r.experts) {
+    case ExpertsOn::device:
+      fits(false, 0);
+      break;
+    case ExpertsOn::host:
+      fits(true, r.host_layers ? r.host_layers : layers);
+      break;
+    case ExpertsOn::automatic:
+      if (fits(false, 0)) break;
+      for (uint32_t n = 0; n <= layers; ++n)
+        if (fits(true, n)) break;
+      break;
+  }
+  // On a CPU device the device's memory is the system's: what the device takes, the host lacks.
+  const bool shared = device.type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  const uint64_t system = device.system_available_bytes;
+  const uint64_t device_side = p.device_bytes() + p.cache;
+  p.host_available = shared ? (system > device_side ? system - device_side : 0) : system;
+
+  const std::string offers = p.device + " offers " + mib(p.device_available) +
+                             (p.limited ? " (the memory limit given)" : "");
+  if (device_side > p.device_available) {
+    std::string msg =
+        "the model needs " + mib(device_side) + " of device memory (weights " +
+        mib(p.device_bytes()) + ", one session's K/V cache of " + std::to_string(p.cache_context) +
+        " positions " + mib(p.cache) +
+        (p.embedding_on_host ? ", the embedding table and the experts of " +
+                                   std::to_string(p.host_expert_layers) + " layers in system memory"
+                             : "") +
+        "); " + offers;
+    if (r.experts != ExpertsOn::automatic && p.host_expert_layers < layers) {
+      Placement all = p;
+      all.embedding_on_host = true;
+      all.host_expert_layers = layers;
+      msg +=
+          "; with the embedding table and every layer's experts in system memory it would "
+          "need " +
+          mib(all.device_bytes() + all.cache);
+    }
+    return Status::error(msg, VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  }
+  if (p.host_bytes() > p.host_available)
+    return Status::error("the embedding table and the experts of " +
+                             std::to_string(p.host_expert_layers) + " layers need " +
+                             mib(p.host_bytes()) + " of system memory; the system has " +
+                             mib(p.host_available) + " available (and " + offers + ")",
+                         VK_ERROR_OUT_OF_HOST_MEMORY);
+  return p;
+}
+
+}  // namespace ossvk

@@ -1,0 +1,55 @@
+// Where a model's weights go on its device: all in the device's own memory, or, when that is too
+// small, some in system memory that the device's kernels read across the bus: first the token
+// embedding table (a token reads one row of it), then the MoE experts of the first layers (a
+// token reads only its top-k experts, the least bandwidth per byte moved off the device).
+// Decided before anything is uploaded, from the file's sizes alone.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/device_info.h"
+#include "host/status.h"
+#include "reference/model.h"
+
+namespace ossvk {
+
+enum class ExpertsOn { automatic, device, host };
+
+struct PlacementRequest {
+  ExpertsOn experts = ExpertsOn::automatic;
+  // ExpertsOn::host: the first this many layers (0: every layer), the embedding table with them
+  uint32_t host_layers = 0;
+  uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
+  uint32_t context = 4096;    // positions of one session's K/V cache kept free on the device
+  uint64_t lora_bytes = 0;    // LoRA side paths (always on the device)
+};
+
+struct Placement {
+  std::string device;
+  uint64_t device_available = 0;  // the limit given, or what the device can hold
+  bool limited = false;           // device_available is a limit the caller gave
+  uint64_t host_available = 0;    // system memory available for weights
+  // Bytes as stored, by group (vectors with their matrices).
+  uint64_t embedding = 0, output = 0, lora = 0;
+  uint64_t dense = 0;  // every layer's attention, router, norms and biases (the experts' too)
+  std::vector<uint64_t> experts;    // per layer
+  bool embedding_on_host = false;   // the token embedding table in system memory
+  uint32_t host_expert_layers = 0;  // layers 0 .. this - 1 keep their experts in system memory
+  uint64_t cache = 0;               // one session's K/V cache and RoPE table
+  uint32_t cache_context = 0;
+
+  uint64_t expert_bytes() const;
+  uint64_t host_bytes() const;    // weights in system memory
+  uint64_t device_bytes() const;  // weights on the device
+};
+
+// One session's K/V cache (sliding layers keep a ring of window + step positions) and RoPE table.
+uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t context, uint32_t max_step_tokens,
+                        bool f16_kv);
+
+// Fails, naming the sizes needed and available, when no placement the request allows fits.
+host::Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& device,
+                                       const PlacementRequest& request);
+
+}  // namespace ossvk

@@ -1,0 +1,130 @@
+// Where the weights go: experts of the first layers in system memory (the device reads them
+// across the bus) give the same logits as all on the device, the automatic placement spills
+// only as many layers as a memory limit needs, and what fits nowhere is refused before upload.
+#include <gtest/gtest.h>
+
+#include "backend/model/placement.h"
+#include "backend/model/session.h"
+#include "support/gpu.h"
+#include "support/synthetic_loader.h"
+
+namespace ossvk::testing {
+namespace {
+
+class WeightPlacement : public GpuTest {
+ protected:
+  // Last-row logits of a prompt, and of one decode step after it, with the model placed as asked.
+  std::vector<float> logits(const Loaded& l, const PlacementRequest& request,
+                            uint32_t expect_host_layers) {
+    ModelOptions o;
+    o.placement = request;
+    auto m = Model::upload(device(), l.tensors, o);
+    EXPECT_OK(m);
+    if (!m.ok()) return {};
+    EXPECT_EQ(m.value()->placement().host_expert_layers, expect_host_layers);
+    // Every expert byte placed in system memory is there (allocations round up).
+    const uint64_t system = device().allocator().bytes_in_use(host::MemoryUse::system);
+    EXPECT_GE(system, m.value()->placement().host_bytes());
+    EXPECT_EQ(system > 0, m.value()->placement().embedding_on_host);
+    auto s = Session::create(*m.value(), {});
+    EXPECT_OK(s);
+    if (!s.ok()) return {};
+    const uint32_t V = l.tensors.config.vocab;
+    std::vector<float> out(2 * V);
+    const auto tokens = some_tokens(5, V);
+    EXPECT_OK(s.value()->eval(tokens, out.data(), false));
+    EXPECT_OK(s.value()->eval({tokens.data(), 1}, out.data() + V, false));
+    return out;
+  }
+};
+
+// The same kernels read the same bytes from another memory: the logits agree bit for bit.
+TEST_F(WeightPlacement, experts_in_system_memory_give_the_same_logits) {
+  SyntheticOptions so;
+  so.layers = 3;
+  auto l = read_synthetic(so);
+  ASSERT_TRUE(l);
+  const auto on_device = logits(*l, {.experts = ExpertsOn::device}, 0);
+  ASSERT_FALSE(on_device.empty());
+  EXPECT_EQ(logits(*l, {.experts = ExpertsOn::host}, 3), on_device);
+  EXPECT_EQ(logits(*l, {.experts = ExpertsOn::host, .host_layers = 1}, 1), on_device);
+}
+
+// A limit below the whole model spills the embedding table first, then the fewest layers'
+// experts that bring the device's share under it, K/V cache included; the answer does not change.
+TEST_F(WeightPlacement, a_memory_limit_spills_as_little_as_fits) {
+  SyntheticOptions so;
+  so.layers = 4;
+  auto l = read_synthetic(so);
+  ASSERT_TRUE(l);
+  auto all = plan_placement(l->tensors, device().info(), {});
+  ASSERT_OK(all);
+  ASSERT_EQ(all.value().host_bytes(), 0u);
+  const uint64_t whole = all.value().device_bytes() + all.value().cache;
+  const uint64_t embedding = all.value().embedding, layer = all.value().experts[0];
+
+  auto p = plan_placement(l->tensors, device().info(), {.device_limit = whole - 1});
+  ASSERT_OK(p);
+  EXPECT_TRUE(p.value().embedding_on_host);
+  EXPECT_EQ(p.value().host_expert_layers, 0u);
+
+  const PlacementRequest two{.device_limit = whole - embedding - layer - 1};
+  p = plan_placement(l->tensors, device().info(), two);
+  ASSERT_OK(p);
+  EXPECT_TRUE(p.value().embedding_on_host);
+  EXPECT_EQ(p.value().host_expert_layers, 2u);
+  EXPECT_EQ(p.value().host_bytes(), embedding + 2 * layer);
+  EXPECT_LE(p.value().device_bytes() + p.value().cache, two.device_limit);
+  EXPECT_EQ(logits(*l, two, 2), logits(*l, {}, 0));
+}
+
+TEST_F(WeightPlacement, what_fits_nowhere_is_refused_naming_the_sizes) {
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  const uint64_t before = device().allocator().bytes_in_use();
+  ModelOptions o;
+  o.placement.device_limit = 64 << 10;
+  auto m = Model::upload(device(), l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  const std::string msg = m.status().message();
+  EXPECT_NE(msg.find("MiB of device memory"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("(the memory limit given)"), std::string::npos) << msg;
+  EXPECT_EQ(m.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  EXPECT_EQ(device().allocator().bytes_in_use(), before);
+
+  // Experts kept on the device by request: the message says what spilling them would need.
+  o.placement.experts = ExpertsOn::device;
+  m = Model::upload(device(), l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("and every layer's experts in system memory"),
+            std::string::npos)
+      << m.status().message();
+
+  o.placement = {.experts = ExpertsOn::host, .host_layers = 3};
+  m = Model::upload(device(), l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("the model has 2"), std::string::npos)
+      << m.status().message();
+}
+
+// Sessions live within the limit too: the weights' share and the cache must fit under it.
+TEST_F(WeightPlacement, sessions_respect_the_memory_limit) {
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  auto p = plan_placement(l->tensors, device().info(), {.context = 64});
+  ASSERT_OK(p);
+  ModelOptions o;
+  o.placement = {.device_limit = p.value().device_bytes() + (4 << 20), .context = 64};
+  auto m = Model::upload(device(), l->tensors, o);
+  ASSERT_OK(m);
+  EXPECT_OK(Session::create(*m.value(), {.context = 64}));
+  SessionOptions big;
+  big.context = 1 << 20;
+  auto s = Session::create(*m.value(), big);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("within the memory limit given"), std::string::npos)
+      << s.status().message();
+}
+
+}  // namespace
+}  // namespace ossvk::testing

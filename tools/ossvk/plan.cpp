@@ -1,0 +1,96 @@
+#include "ossvk/plan.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "ossvk/json_output.h"
+#include "ossvk/model_open.h"
+
+namespace ossvk_cli {
+namespace {
+
+std::string mib(uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", b / 1048576.0);
+  return buf;
+}
+
+std::string layer_range(uint32_t first, uint32_t end) {
+  return end - first == 1 ? "layer " + std::to_string(first)
+                          : "layers " + std::to_string(first) + "-" + std::to_string(end - 1);
+}
+
+struct Group {
+  std::string name, where;
+  uint64_t bytes;
+};
+
+// The placement's groups in the order a step uses them; empty ones left out.
+std::vector<Group> groups(const ossvk_placement& p) {
+  const uint32_t host = p.host_expert_layers;
+  std::vector<Group> g = {
+      {"token embedding", p.embedding_on_host ? "system memory" : "device", p.embedding_bytes},
+      {"attention, router, norms and biases, " + layer_range(0, p.layers), "device", p.dense_bytes},
+      {"experts, " + layer_range(0, host), "system memory", p.host_expert_bytes},
+      {"experts, " + layer_range(host, p.layers), "device", p.expert_bytes - p.host_expert_bytes},
+      {"LoRA side paths", "device", p.lora_bytes},
+      {"output norm and unembedding", "device", p.output_bytes},
+      {"K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions", "device",
+       p.cache_bytes}};
+  std::erase_if(g, [](const Group& x) { return x.bytes == 0; });
+  return g;
+}
+
+}  // namespace
+
+std::string plan_line(const ossvk_placement& p) {
+  std::string s = std::string("plan: ") + p.device_name + ": weights " + mib(p.device_bytes) +
+                  " + K/V cache " + mib(p.cache_bytes) + " (" + std::to_string(p.cache_context) +
+                  " positions) of " + mib(p.device_available) +
+                  (p.memory_limited ? " (--device-memory-limit)" : "");
+  if (p.host_bytes)
+    s += std::string("; ") + (p.embedding_on_host ? "token embedding" : "") +
+         (p.embedding_on_host && p.host_expert_layers ? " and " : "") +
+         (p.host_expert_layers ? "experts of " + layer_range(0, p.host_expert_layers) : "") +
+         " in system memory (" + mib(p.host_bytes) + ")";
+  return s;
+}
+
+int run_plan(const ossvk_api& api, int argc, char** argv) {
+  auto opts = kModelOptions;
+  opts.insert("--context");
+  Args a(argc, argv, opts, {"--json"});
+  if (!a.ok()) return error("plan", a.error());
+  ModelHandle m{api};
+  if (!open_model(api, a, "plan", m, Open::plan_only)) return 1;
+  ossvk_placement p;
+  if (api.model_get_placement(m.model, &p) != OSSVK_OK) return error("plan", api.last_error());
+  if (a.has("--json")) {
+    Json j = {{"device", p.device_name},
+              {"device_available", p.device_available},
+              {"memory_limited", p.memory_limited != 0},
+              {"host_available", p.host_available},
+              {"layers", p.layers},
+              {"embedding_on_host", p.embedding_on_host != 0},
+              {"host_expert_layers", p.host_expert_layers},
+              {"device_bytes", p.device_bytes},
+              {"host_bytes", p.host_bytes},
+              {"cache_bytes", p.cache_bytes},
+              {"cache_context", p.cache_context},
+              {"groups", Json::array()}};
+    for (const Group& g : groups(p))
+      j["groups"].push_back({{"name", g.name}, {"where", g.where}, {"bytes", g.bytes}});
+    print_json(j);
+    return 0;
+  }
+  std::printf("%s\n", plan_line(p).c_str());
+  std::printf("  %-58s %-14s %12s\n", "group", "where", "size");
+  for (const Group& g : groups(p))
+    std::printf("  %-58s %-14s %12s\n", g.name.c_str(), g.where.c_str(), mib(g.bytes).c_str());
+  std::printf("  device: %s of %s; system memory: %s of %s available\n",
+              mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),
+              mib(p.host_bytes).c_str(), mib(p.host_available).c_str());
+  return 0;
+}
+
+}  // namespace ossvk_cli
