@@ -84,11 +84,14 @@ run() {
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
     timed model_20b 90 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
     timed model_120b 60 "$bin/ossvk" bench --preset 120b --layers 4 -p 512 -n 128 --runs 3 --json
+    # A small card simulated: the embedding and the first layers' experts read across the bus.
+    timed model_120b_spill 60 "$bin/ossvk" bench --preset 120b --layers 4 \
+      --device-memory-limit 4GiB -p 512 -n 128 --runs 3 --json
     OSSVK_PROFILE=1 timed profile_20b 30 "$bin/ossvk" bench --preset 20b --layers 4 -p 512 \
       -n 64 --runs 1
   fi
   # The JSON each step printed, apart from its log.
-  for s in kernels model_tiny model_20b model_120b; do
+  for s in kernels model_tiny model_20b model_120b model_120b_spill; do
     [[ -f $OUT/$s.log ]] && grep -E '^\{|^ |^\}' "$OUT/$s.log" >"$OUT/$s.json"
   done
   ls -la "$OUT"
