@@ -197,6 +197,9 @@ Result<Buffer> Allocator::allocate(VkDeviceSize size, MemoryUse use) {
                          VK_ERROR_OUT_OF_DEVICE_MEMORY);
 
   std::lock_guard lock(mutex_);
+  if (fail_countdown_ != SIZE_MAX && fail_countdown_-- == 0)
+    return Status::error("could not allocate " + mib(size) + " (injected)",
+                         VK_ERROR_OUT_OF_DEVICE_MEMORY);
   size_t index = SIZE_MAX;
   VkDeviceSize offset = 0;
   if (rounded <= block_size_) {
@@ -255,6 +258,11 @@ void Allocator::free(size_t block, VkDeviceSize offset, VkDeviceSize size) {
       blk.free_ranges.erase(it);
     }
   }
+}
+
+void Allocator::fail_allocation_after(size_t successes) {
+  std::lock_guard lock(mutex_);
+  fail_countdown_ = successes;
 }
 
 VkDeviceSize Allocator::bytes_in_use() const {

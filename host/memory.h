@@ -84,6 +84,10 @@ class Allocator {
   // Thread-safe. The buffer must not outlive the allocator.
   Result<Buffer> allocate(VkDeviceSize size, MemoryUse use);
 
+  // Fault injection for tests: after `successes` more allocations, the next fails as the driver
+  // would when memory runs out (VK_ERROR_OUT_OF_DEVICE_MEMORY); SIZE_MAX turns it off.
+  void fail_allocation_after(size_t successes);
+
   VkDeviceSize block_size() const { return block_size_; }
   VkDeviceSize bytes_in_use() const;
   VkDeviceSize bytes_in_use(MemoryUse use) const;
@@ -104,6 +108,7 @@ class Allocator {
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Block>> blocks_;
   std::array<VkDeviceSize, kMemoryUses> in_use_{};
+  size_t fail_countdown_ = SIZE_MAX;
 };
 
 }  // namespace ossvk::host

@@ -157,5 +157,31 @@ TEST_F(Faults, freeing_models_sessions_and_devices_destroys_every_vulkan_object)
   EXPECT_EQ(host::live_objects(), at_start);
 }
 
+// An allocation failing at any point of an upload that places weights in both memories (the
+// embedding and one layer's experts in system memory) returns every byte and Vulkan object it
+// had made, and the next upload works.
+TEST_F(Faults, an_allocation_failing_anywhere_in_an_upload_leaks_nothing) {
+  auto d = second_device();
+  ASSERT_TRUE(d);
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  ModelOptions o;
+  o.placement = {.experts = ExpertsOn::host, .host_layers = 1};
+  ASSERT_OK(Model::upload(*d, l->tensors, o));  // pipelines and the device's own objects
+  const host::ObjectCounts before = host::live_objects();
+  size_t failed = 0;
+  for (size_t n = 0;; ++n) {
+    d->allocator().fail_allocation_after(n);
+    auto m = Model::upload(*d, l->tensors, o);
+    d->allocator().fail_allocation_after(SIZE_MAX);
+    if (m.ok()) break;  // n passed the upload's last allocation
+    ++failed;
+    EXPECT_NE(m.status().message().find("(injected)"), std::string::npos) << m.status().message();
+    EXPECT_EQ(d->allocator().bytes_in_use(), 0u) << "failing allocation " << n;
+    EXPECT_EQ(host::live_objects(), before) << "failing allocation " << n;
+  }
+  EXPECT_GT(failed, 20u);  // every matrix's planes, vectors, staging: each a point of failure
+}
+
 }  // namespace
 }  // namespace ossvk::testing
