@@ -157,6 +157,9 @@ Status CommandStream::resubmit_and_wait(uint64_t timeout_ns) {
 Status CommandStream::run(uint64_t timeout_ns) {
   VkFence fence = fence_.get();
   OSSVK_VK(vkResetFences(device_.handle(), 1, &fence));
+  // Unsignaled until a submission succeeds: one the driver refuses leaves nothing for the
+  // destructor to wait on.
+  submitted_ = false;
   OSSVK_RETURN_IF_ERROR(device_.submit(cmd_, fence));
   submitted_ = true;
   OSSVK_RETURN_IF_ERROR(device_.wait(fence, timeout_ns));
