@@ -13,15 +13,15 @@
 #include "host/device.h"
 
 struct ossvk_model {
-  std::unique_ptr<ossvk::host::Device> device;
-  std::vector<uint8_t> memory;  // a synthetic model's GGUF bytes
+  std::vector<std::unique_ptr<ossvk::host::Device>> devices;  // one per part of the model
+  std::vector<uint8_t> memory;                                // a synthetic model's GGUF bytes
   std::unique_ptr<ossvk::GgufFile> gguf;
   std::unique_ptr<ossvk::HfModel> hf;
   ossvk::ModelTensors tensors;  // views into gguf or hf
   std::string name;
   std::vector<ossvk_tensor_info> listing;  // the file's tensors as stored
-  std::unique_ptr<ossvk::Model> model;
-  std::optional<ossvk::Placement> plan;  // plan_only: where the weights would go
+  std::unique_ptr<ossvk::Model> model;     // the first part; the others follow from next()
+  std::vector<ossvk::Placement> plan;      // plan_only: where the weights would go, by part
   uint32_t top_k = 0;
   std::optional<ossvk::text::Tokenizer> tokenizer;
   std::string tokenizer_error;  // why there is none

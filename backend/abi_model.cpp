@@ -163,28 +163,54 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
-  const std::string selector = options && options->device ? options->device : "";
+  // The selectors, one per part.
+  std::vector<std::string> selectors;
+  if (options && options->device_count > 0) {
+    if (!options->devices)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "devices is null with device_count " + std::to_string(options->device_count));
+    for (uint32_t i = 0; i < options->device_count; ++i)
+      selectors.push_back(options->devices[i] ? options->devices[i] : "");
+  } else {
+    selectors.push_back(options && options->device ? options->device : "");
+  }
+  std::vector<const ossvk::host::DeviceInfo*> infos;
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    auto index = ossvk::host::select_device(l.devices, selectors[i]);
+    if (!index.ok()) return fail(index.status().with_context("devices[" + std::to_string(i) + "]"));
+    infos.push_back(&l.devices[index.value()]);
+  }
+  const uint32_t layers = m->tensors.config.layers;
+  auto blocks = ossvk::Model::split_blocks(infos, layers, mopt.placement.device_limit);
+  if (!blocks.ok()) return fail(blocks.status());
   if (options && options->plan_only) {
-    auto index = ossvk::host::select_device(l.devices, selector);
-    if (!index.ok()) return fail(index.status());
-    auto plan = ossvk::Model::plan(l.devices[index.value()], m->tensors, mopt);
-    if (!plan.ok()) return fail(plan.status());
-    m->plan = std::move(plan).value();
+    for (uint32_t i = 0, begin = 0; i < infos.size(); begin += blocks.value()[i++]) {
+      ossvk::ModelOptions part = mopt;
+      part.placement.layer_begin = begin;
+      part.placement.layer_end = begin + blocks.value()[i];
+      auto plan = ossvk::Model::plan(*infos[i], m->tensors, part);
+      if (!plan.ok()) return fail(plan.status().with_context("devices[" + std::to_string(i) + "]"));
+      m->plan.push_back(std::move(plan).value());
+    }
     *out = m.release();
     return OSSVK_OK;
   }
-  ossvk::host::DeviceOptions dopt;
-  dopt.kernels = ossvk::shaders::embedded_kernels();
-  dopt.selector = selector;
-  auto device = ossvk::host::Device::create(*l.instance, dopt);
-  if (!device.ok()) return fail(device.status());
-  m->device = std::move(device).value();
+  std::vector<ossvk::host::Device*> devices;
+  for (const std::string& selector : selectors) {
+    ossvk::host::DeviceOptions dopt;
+    dopt.kernels = ossvk::shaders::embedded_kernels();
+    dopt.selector = selector;
+    auto device = ossvk::host::Device::create(*l.instance, dopt);
+    if (!device.ok()) return fail(device.status());
+    m->devices.push_back(std::move(device).value());
+    devices.push_back(m->devices.back().get());
+  }
   if (options && options->progress) {
     auto fn = options->progress;
     void* user = options->progress_user;
     mopt.progress = [fn, user](uint64_t done, uint64_t total) { fn(done, total, user); };
   }
-  auto model = ossvk::Model::upload(*m->device, m->tensors, mopt);
+  auto model = ossvk::Model::upload_split(devices, m->tensors, mopt, blocks.value());
   if (!model.ok()) return fail(model.status());
   m->model = std::move(model).value();
   *out = m.release();
@@ -253,16 +279,26 @@ OSSVK_API void ossvk_model_free(ossvk_model* model) {
   });
 }
 
-OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, ossvk_placement* out) {
+OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, uint32_t part,
+                                                 ossvk_placement* out) {
   return guarded([&] {
     if (!m || !out)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_placement: null argument");
-    const ossvk::Placement* p = m->model ? &m->model->placement() : m->plan ? &*m->plan : nullptr;
-    if (!p)
+    std::vector<const ossvk::Placement*> parts;
+    for (const ossvk::Model* p = m->model.get(); p; p = p->next()) parts.push_back(&p->placement());
+    for (const ossvk::Placement& p : m->plan) parts.push_back(&p);
+    if (parts.empty())
       return fail(OSSVK_ERROR_UNSUPPORTED,
                   "the model was loaded vocab_only: it was placed on no device");
+    if (part >= parts.size())
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_model_get_placement: part " +
+                                                    std::to_string(part) + " of " +
+                                                    std::to_string(parts.size()));
+    const ossvk::Placement* p = parts[part];
     *out = ossvk_placement{};
     copy_string(out->device_name, p->device);
+    out->parts = static_cast<uint32_t>(parts.size());
+    out->first_layer = p->first_layer;
     out->device_available = p->device_available;
     out->memory_limited = p->limited;
     out->layers = static_cast<uint32_t>(p->experts.size());
@@ -286,7 +322,9 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
     const ossvk::ModelConfig& c = m->tensors.config;
     *info = ossvk_model_info{};
     copy_string(info->name, m->name);
-    if (m->device) copy_string(info->device_name, m->device->info().name);
+    std::string devices;
+    for (const auto& d : m->devices) devices += (devices.empty() ? "" : " + ") + d->info().name;
+    copy_string(info->device_name, devices);
     info->layers = c.layers, info->hidden = c.hidden, info->vocab = c.vocab;
     info->heads = c.heads, info->kv_heads = c.kv_heads, info->head_dim = c.head_dim;
     info->experts = c.experts, info->experts_per_token = m->top_k, info->expert_ff = c.ff;
@@ -294,10 +332,10 @@ OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* m, ossvk_model_in
     info->rope_theta = c.rope_theta, info->rope_factor = c.rope_factor;
     info->tensor_count = static_cast<uint32_t>(m->listing.size());
     std::string tensors;
-    if (m->model) {  // not for vocab_only
-      info->weight_bytes = m->model->weight_bytes();
-      info->decode_bytes = m->model->decode_bytes(m->top_k);
-      for (const auto& [name, count] : m->model->non_finite()) {
+    for (const ossvk::Model* p = m->model.get(); p; p = p->next()) {  // none for vocab_only
+      info->weight_bytes += p->weight_bytes();
+      info->decode_bytes += p->decode_bytes(m->top_k);
+      for (const auto& [name, count] : p->non_finite()) {
         info->non_finite_weights += count;
         tensors += (tensors.empty() ? "" : ", ") + name + ": " + std::to_string(count);
       }

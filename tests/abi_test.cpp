@@ -86,7 +86,7 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   ossvk_model* model = nullptr;
   ASSERT_EQ(v5->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v5->last_error();
   ossvk_placement p;
-  ASSERT_EQ(v5->model_get_placement(model, &p), OSSVK_OK) << v5->last_error();
+  ASSERT_EQ(v5->model_get_placement(model, 0, &p), OSSVK_OK) << v5->last_error();
   EXPECT_EQ(p.host_expert_layers, 0u);  // 0xFF.. would have asked for host experts
   v5->model_free(model);
 }
@@ -103,7 +103,7 @@ TEST_F(Abi, experts_in_system_memory_and_plans) {
   ossvk_model* model = nullptr;
   ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
   ossvk_placement plan;
-  ASSERT_EQ(api_->model_get_placement(model, &plan), OSSVK_OK) << api_->last_error();
+  ASSERT_EQ(api_->model_get_placement(model, 0, &plan), OSSVK_OK) << api_->last_error();
   EXPECT_EQ(plan.layers, 2u);
   EXPECT_EQ(plan.host_expert_layers, 1u);
   EXPECT_EQ(plan.cache_context, 4096u);
@@ -123,7 +123,7 @@ TEST_F(Abi, experts_in_system_memory_and_plans) {
     o.experts_on = experts_on;
     ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
     ossvk_placement p;
-    ASSERT_EQ(api_->model_get_placement(model, &p), OSSVK_OK);
+    ASSERT_EQ(api_->model_get_placement(model, 0, &p), OSSVK_OK);
     EXPECT_EQ(p.host_expert_layers, experts_on == OSSVK_EXPERTS_HOST ? 2u : 0u);
     ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
     std::vector<float>& out = logits[experts_on == OSSVK_EXPERTS_HOST];
@@ -133,6 +133,36 @@ TEST_F(Abi, experts_in_system_memory_and_plans) {
     api_->model_free(model);
   }
   EXPECT_EQ(logits[0], logits[1]);
+
+  // Two logical devices on one GPU, a block each: the same logits.
+  o = ossvk_model_options{};
+  const char* two[] = {"0", "0"};
+  o.devices = two;
+  o.device_count = 2;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
+  ossvk_placement p;
+  ASSERT_EQ(api_->model_get_placement(model, 1, &p), OSSVK_OK) << api_->last_error();
+  EXPECT_EQ(p.parts, 2u);
+  EXPECT_EQ(p.first_layer, 1u);
+  EXPECT_EQ(p.layers, 1u);
+  EXPECT_EQ(p.embedding_bytes, 0u);
+  EXPECT_GT(p.output_bytes, 0u);
+  EXPECT_EQ(api_->model_get_placement(model, 2, &p), OSSVK_ERROR_INVALID_ARGUMENT);
+  ossvk_model_info info;
+  ASSERT_EQ(api_->model_get_info(model, &info), OSSVK_OK);
+  EXPECT_NE(std::string(info.device_name).find(" + "), std::string::npos) << info.device_name;
+  ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
+  std::vector<float> split(512);
+  ASSERT_EQ(api_->session_eval(session, tokens, 3, split.data(), 0), OSSVK_OK);
+  EXPECT_EQ(split, logits[0]);
+  api_->session_free(session);
+  api_->model_free(model);
+  const char* three[] = {"0", "0", "0"};  // more devices than the tiny model's 2 blocks
+  o.devices = three;
+  o.device_count = 3;
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("3 devices for 2 blocks"), std::string::npos)
+      << api_->last_error();
 
   o = ossvk_model_options{};
   o.experts_on = 7;

@@ -5,7 +5,6 @@
 
 #include "backend/model/session.h"
 #include "host/live_objects.h"
-#include "shaders/embedded_kernels.h"
 #include "support/gpu.h"
 #include "support/synthetic_loader.h"
 
@@ -15,15 +14,6 @@ namespace {
 class Faults : public GpuTest {
  protected:
   static constexpr uint32_t kVocab = 512;  // the tiny synthetic preset's
-  // Another logical device on the same GPU: what it loses or leaks is its own.
-  std::unique_ptr<host::Device> second_device() {
-    host::DeviceOptions o;
-    o.kernels = shaders::embedded_kernels();
-    o.pipeline_cache_dir = gpu().cache_dir;
-    auto d = host::Device::create(*gpu().instance, o);
-    EXPECT_TRUE(d.ok()) << d.status().to_string();
-    return d.ok() ? std::move(d).value() : nullptr;
-  }
   // The last token's logits; the status of the eval in `status`.
   static std::vector<float> last_logits(Session& s, std::span<const uint32_t> tokens,
                                         host::Status& status) {
@@ -82,7 +72,7 @@ TEST_F(Faults, a_refused_submission_breaks_only_its_session) {
 }
 
 TEST_F(Faults, a_lost_device_fails_its_sessions_clearly_and_other_devices_go_on) {
-  auto doomed = second_device();
+  auto doomed = new_device();
   ASSERT_TRUE(doomed);
   auto lost = load_synthetic(*doomed, {});
   auto kept = load_synthetic(device(), {});
@@ -128,7 +118,7 @@ TEST_F(Faults, a_lost_device_fails_its_sessions_clearly_and_other_devices_go_on)
 // validation layer, on for every test, also reports objects still alive at vkDestroyDevice.
 TEST_F(Faults, freeing_models_sessions_and_devices_destroys_every_vulkan_object) {
   const host::ObjectCounts at_start = host::live_objects();
-  auto d = second_device();
+  auto d = new_device();
   ASSERT_TRUE(d);
   auto run = [&](bool check_growth) {
     auto l = load_synthetic(*d, {});
@@ -161,7 +151,7 @@ TEST_F(Faults, freeing_models_sessions_and_devices_destroys_every_vulkan_object)
 // embedding and one layer's experts in system memory) returns every byte and Vulkan object it
 // had made, and the next upload works.
 TEST_F(Faults, an_allocation_failing_anywhere_in_an_upload_leaks_nothing) {
-  auto d = second_device();
+  auto d = new_device();
   ASSERT_TRUE(d);
   auto l = read_synthetic({});
   ASSERT_TRUE(l);

@@ -143,25 +143,36 @@ typedef struct ossvk_model_options {
   uint32_t plan_only;          /* 1: read, check and place the model, but open no device and
                                   upload nothing: ossvk_model_get_placement answers, sessions
                                   return OSSVK_ERROR_UNSUPPORTED */
+  /* Several devices, one model: whole blocks in order across device_count selectors (as for
+   * `device`, which is then ignored), in proportion to what each offers (memory_limit, when
+   * given, applies to each), at least one block each; the first device also holds the
+   * embedding, the last the unembedding, and only the hidden state crosses between them. A
+   * selector may repeat: each entry opens its own VkDevice. device_count 0 or 1: `device`
+   * alone, or devices[0]. */
+  const char* const* devices;
+  uint32_t device_count;
 } ossvk_model_options;
 
 #define OSSVK_EXPERTS_AUTO 0u
 #define OSSVK_EXPERTS_DEVICE 1u
 #define OSSVK_EXPERTS_HOST 2u
 
-/* Where a model's weights went (or would go, with plan_only). Bytes as stored. */
+/* Where a model's weights went (or would go, with plan_only) on one of its devices. Bytes as
+ * stored. */
 typedef struct ossvk_placement {
   char device_name[256];
+  uint32_t parts;            /* devices the model is split across (1: one) */
+  uint32_t first_layer;      /* of the `layers` blocks on this device */
   uint64_t device_available; /* the memory limit given, or what the device can hold */
   uint32_t memory_limited;   /* 1: device_available is the limit given */
   uint32_t layers;
-  uint64_t host_available; /* system memory available for weights */
-  uint64_t embedding_bytes, output_bytes;
-  uint64_t dense_bytes;        /* every layer's attention, router, norms and biases */
-  uint64_t expert_bytes;       /* every layer's expert matrices */
-  uint64_t lora_bytes;         /* LoRA side paths */
-  uint32_t host_expert_layers; /* layers 0 .. host_expert_layers - 1 keep their experts in
-                                  system memory */
+  uint64_t host_available;                /* system memory available for weights */
+  uint64_t embedding_bytes, output_bytes; /* 0 where another device holds them */
+  uint64_t dense_bytes;                   /* every layer's attention, router, norms and biases */
+  uint64_t expert_bytes;                  /* every layer's expert matrices */
+  uint64_t lora_bytes;                    /* LoRA side paths */
+  uint32_t host_expert_layers; /* this device's first host_expert_layers blocks keep their
+                                  experts in system memory */
   uint32_t embedding_on_host;  /* 1: the token embedding table is in system memory */
   uint32_t cache_context;
   uint64_t host_bytes;        /* weights in system memory */
@@ -243,8 +254,8 @@ OSSVK_API ossvk_status ossvk_write_synthetic_model(const ossvk_synthetic_options
                                                    const char* path);
 /* Frees a model; its sessions must be freed first. NULL is ignored. */
 OSSVK_API void ossvk_model_free(ossvk_model* model);
-/* From version 6. Thread-safe. */
-OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* model,
+/* From version 6. `part`: which of the model's devices (0 .. parts - 1). Thread-safe. */
+OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* model, uint32_t part,
                                                  ossvk_placement* placement);
 /* Thread-safe. */
 OSSVK_API ossvk_status ossvk_model_get_info(const ossvk_model* model, ossvk_model_info* info);
@@ -342,7 +353,7 @@ typedef struct ossvk_api {
   ossvk_status (*session_eval_sample)(ossvk_session*, const uint32_t*, uint32_t, ossvk_sampler*,
                                       uint32_t*);
   /* from version 6 */
-  ossvk_status (*model_get_placement)(const ossvk_model*, ossvk_placement*);
+  ossvk_status (*model_get_placement)(const ossvk_model*, uint32_t, ossvk_placement*);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3

@@ -79,11 +79,16 @@ class Uploader {
   uint64_t total_, done_ = 0;
 };
 
-uint64_t file_bytes(const ModelTensors& t) {
-  uint64_t n = t.embedding.data.size() + t.output.data.size();
-  for (const LayerTensors& l : t.layers)
+// The matrices' bytes of blocks [begin, end), with the embedding and the unembedding where the
+// range starts or ends the model.
+uint64_t file_bytes(const ModelTensors& t, uint32_t begin, uint32_t end) {
+  uint64_t n = (begin == 0 ? t.embedding.data.size() : 0) +
+               (end == t.layers.size() ? t.output.data.size() : 0);
+  for (uint32_t i = begin; i < end; ++i) {
+    const LayerTensors& l = t.layers[i];
     for (const TensorData* d : {&l.q, &l.k, &l.v, &l.out, &l.router, &l.gate, &l.up, &l.down})
       n += d->data.size();
+  }
   return n;
 }
 
@@ -194,7 +199,9 @@ Result<Placement> Model::plan(const host::DeviceInfo& device, const ModelTensors
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
   PlacementRequest request = options.placement;
   request.lora_bytes = 0;
-  for (const auto& [key, g] : lora) request.lora_bytes += g.bytes();
+  for (const auto& [key, g] : lora)
+    if (key.first >= request.layer_begin && key.first < request.layer_end)
+      request.lora_bytes += g.bytes();
   return plan_placement(t, device, request);
 }
 
@@ -206,12 +213,14 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
   OSSVK_ASSIGN_OR_RETURN(model->placement_, plan(device.info(), t, options));
-  const uint64_t needed = file_bytes(t) + model->placement_.lora;
+  const uint32_t begin = model->placement_.first_layer;
+  const uint32_t end = begin + static_cast<uint32_t>(model->placement_.experts.size());
+  const uint64_t needed = file_bytes(t, begin, end) + model->placement_.lora;
   auto check = [&](const std::vector<float>& v, const std::string& name) {
     return count_non_finite(v, name, options.upload, model->non_finite_);
   };
-  OSSVK_RETURN_IF_ERROR(check(t.output_norm, "output_norm.weight"));
-  for (uint32_t l = 0; l < c.layers; ++l) {
+  if (end == c.layers) OSSVK_RETURN_IF_ERROR(check(t.output_norm, "output_norm.weight"));
+  for (uint32_t l = begin; l < end; ++l) {
     const LayerTensors& L = t.layers[l];
     const std::string b = "blk." + std::to_string(l) + ".";
     for (const auto& [v, name] : {std::pair{&L.attn_norm, "attn_norm.weight"},
@@ -232,8 +241,11 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
 
   UploadOptions embedding = options.upload;
   if (model->placement_.embedding_on_host) embedding.memory = host::MemoryUse::system;
-  OSSVK_ASSIGN_OR_RETURN(model->embedding_, up.matrix(t.embedding, "token_embd.weight", embedding));
-  for (uint32_t l = 0; l < c.layers; ++l) {
+  if (begin == 0) {
+    OSSVK_ASSIGN_OR_RETURN(model->embedding_,
+                           up.matrix(t.embedding, "token_embd.weight", embedding));
+  }
+  for (uint32_t l = begin; l < end; ++l) {
     const LayerTensors& L = t.layers[l];
     const std::string name = "blk." + std::to_string(l);
     Layer layer;
@@ -268,7 +280,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
         c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
         L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
     UploadOptions experts = options.upload;
-    if (l < model->placement_.host_expert_layers) experts.memory = host::MemoryUse::system;
+    if (l - begin < model->placement_.host_expert_layers) experts.memory = host::MemoryUse::system;
     OSSVK_ASSIGN_OR_RETURN(layer.moe, upload_moe_layer(device, *transfer, moe, name, experts));
     layer.moe.eps = static_cast<float>(c.eps);
     layer.moe.swiglu_alpha = static_cast<float>(c.swiglu_alpha);
@@ -277,7 +289,8 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     model->layers_.push_back(std::move(layer));
   }
   for (const auto& [key, g] : lora) {
-    Layer& L = model->layers_[key.first];
+    if (key.first < begin || key.first >= end) continue;
+    Layer& L = model->layers_[key.first - begin];
     LoraWeights* const slots[] = {&L.qkv_lora,      &L.out_lora,    &L.moe.router_lora,
                                   &L.moe.gate_lora, &L.moe.up_lora, &L.moe.down_lora};
     LoraWeights& w = *slots[static_cast<int>(key.second)];
@@ -285,8 +298,10 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     model->lora_rank_ = std::max(model->lora_rank_, w.rank);
     up.advance(g.bytes());
   }
-  OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
-  OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
+  if (end == c.layers) {
+    OSSVK_ASSIGN_OR_RETURN(model->output_norm_, up.floats(t.output_norm));
+    OSSVK_ASSIGN_OR_RETURN(model->output_, up.matrix(t.output, "output.weight"));
+  }
 
   auto report = [&](const DeviceMatrix& m, const std::string& name) {
     if (m.non_finite) model->non_finite_.emplace_back(name, m.non_finite);
@@ -294,7 +309,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   report(model->embedding_, "token_embd.weight");
   for (size_t l = 0; l < model->layers_.size(); ++l) {
     const Layer& L = model->layers_[l];
-    const std::string b = "blk." + std::to_string(l) + ".";
+    const std::string b = "blk." + std::to_string(begin + l) + ".";
     static constexpr const char* kApart[] = {"attn_q.weight", "attn_k.weight", "attn_v.weight"};
     for (size_t i = 0; i < L.qkv.size(); ++i)
       report(L.qkv[i], b + (L.qkv.size() == 1 ? "attn_qkv" : kApart[i]));
@@ -311,8 +326,79 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     model->weight_bytes_ += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
                             matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
                             matrix_bytes(l.moe.down);
-  for (const auto& [key, g] : lora) model->weight_bytes_ += g.bytes();
+  model->weight_bytes_ += model->placement_.lora;
   return model;
+}
+
+Result<std::vector<uint32_t>> Model::split_blocks(
+    const std::vector<const host::DeviceInfo*>& devices, uint32_t layers, uint64_t limit) {
+  if (devices.empty() || devices.size() > layers)
+    return Status::bad_argument(std::to_string(devices.size()) + " devices for " +
+                                std::to_string(layers) + " blocks: each device takes at least one");
+  std::vector<double> offer;
+  for (const host::DeviceInfo* d : devices)
+    offer.push_back(static_cast<double>(limit ? limit : d->usable_bytes()));
+  double total = 0;
+  for (double o : offer) total += o;
+  // Cumulative shares rounded: counts add up to `layers`; then at least one each.
+  std::vector<uint32_t> blocks;
+  double sum = 0;
+  uint32_t given = 0;
+  for (size_t i = 0; i < offer.size(); ++i) {
+    sum += offer[i];
+    const uint32_t upto =
+        i + 1 == offer.size() ? layers : static_cast<uint32_t>(std::lround(layers * (sum / total)));
+    blocks.push_back(upto > given ? upto - given : 0);
+    given = std::max(given, upto);
+  }
+  for (size_t i = 0; i < blocks.size(); ++i)
+    while (blocks[i] == 0) {
+      auto most = std::max_element(blocks.begin(), blocks.end());
+      --*most, ++blocks[i];
+    }
+  return blocks;
+}
+
+Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Device*>& devices,
+                                                   const ModelTensors& t,
+                                                   const ModelOptions& options,
+                                                   std::vector<uint32_t> blocks) {
+  const uint32_t layers = static_cast<uint32_t>(t.layers.size());
+  if (blocks.empty()) {
+    std::vector<const host::DeviceInfo*> infos;
+    for (const host::Device* d : devices) infos.push_back(&d->info());
+    OSSVK_ASSIGN_OR_RETURN(blocks, split_blocks(infos, layers, options.placement.device_limit));
+  }
+  uint32_t total = 0;
+  for (uint32_t b : blocks) total += b;
+  if (blocks.size() != devices.size() || total != layers ||
+      std::count(blocks.begin(), blocks.end(), 0u))
+    return Status::bad_argument("a split must give each of the " + std::to_string(devices.size()) +
+                                " devices at least one of the " + std::to_string(layers) +
+                                " blocks");
+  // One progress for the whole model: each part's counts offset by the parts before it.
+  std::vector<uint64_t> before{0};
+  for (uint32_t i = 0, begin = 0; i < devices.size(); begin += blocks[i++])
+    before.push_back(before.back() + file_bytes(t, begin, begin + blocks[i]));
+  std::unique_ptr<Model> head;
+  Model* tail = nullptr;
+  for (uint32_t i = 0, begin = 0; i < devices.size(); begin += blocks[i++]) {
+    ModelOptions part = options;
+    part.placement.layer_begin = begin;
+    part.placement.layer_end = begin + blocks[i];
+    if (options.progress)
+      part.progress = [&, i](uint64_t done, uint64_t) {
+        options.progress(before[i] + done, before.back());
+      };
+    auto m = upload(*devices[i], t, part);
+    if (!m.ok())
+      return m.status().with_context("device " + std::to_string(i) + " (" +
+                                     devices[i]->info().name + ")");
+    Model* added = m.value().get();
+    (tail ? tail->next_ : head) = std::move(m).value();
+    tail = added;
+  }
+  return head;
 }
 
 uint64_t Model::decode_bytes(uint32_t top_k) const {

@@ -47,14 +47,32 @@ class Model {
   // Where upload would put the weights on a device like `device`, uploading nothing.
   static host::Result<Placement> plan(const host::DeviceInfo& device, const ModelTensors& tensors,
                                       const ModelOptions& options = {});
-  // Checks the configuration against the kernels' limits, then uploads; errors name the tensor.
+  // Checks the configuration against the kernels' limits, then uploads the blocks
+  // options.placement names (all by default); errors name the tensor.
   static host::Result<std::unique_ptr<Model>> upload(host::Device& device,
                                                      const ModelTensors& tensors,
                                                      const ModelOptions& options = {});
+  // Whole blocks in order across `devices` (a device may appear twice), each part holding its
+  // blocks' weights, the first the embedding, the last the unembedding: a chain of parts from
+  // the returned first one (next()). `blocks[i]` is device i's count; empty: by what each
+  // offers. Each part is placed as options.placement asks, within its own device.
+  static host::Result<std::unique_ptr<Model>> upload_split(
+      const std::vector<host::Device*>& devices, const ModelTensors& tensors,
+      const ModelOptions& options = {}, std::vector<uint32_t> blocks = {});
+  // How many whole blocks each device takes, in proportion to what each offers (the limit given,
+  // or all it can hold), at least one each.
+  static host::Result<std::vector<uint32_t>> split_blocks(
+      const std::vector<const host::DeviceInfo*>& devices, uint32_t layers, uint64_t limit);
 
   host::Device& device() const { return device_; }
   const ModelConfig& config() const { return config_; }
+  // This part's blocks, from first_layer() on; first() holds the embedding, last() the output.
   const std::vector<Layer>& layers() const { return layers_; }
+  uint32_t first_layer() const { return placement_.first_layer; }
+  bool first() const { return first_layer() == 0; }
+  bool last() const { return first_layer() + layers_.size() == config_.layers; }
+  // The part holding the next blocks, on its own device; null for the last.
+  Model* next() const { return next_.get(); }
   const DeviceMatrix& embedding() const { return embedding_; }
   const host::Buffer& output_norm() const { return output_norm_; }
   const DeviceMatrix& output() const { return output_; }
@@ -81,6 +99,7 @@ class Model {
   uint64_t weight_bytes_ = 0;
   uint32_t lora_rank_ = 0;
   Placement placement_;
+  std::unique_ptr<Model> next_;
   std::vector<std::pair<std::string, uint64_t>> non_finite_;
 };
 

@@ -39,10 +39,10 @@ uint64_t Placement::device_bytes() const {
 }
 
 uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t context, uint32_t max_step_tokens,
-                        bool f16_kv) {
+                        bool f16_kv, uint32_t begin, uint32_t end) {
   uint64_t n = uint64_t{context} * c.head_dim / 2 * 8;  // the RoPE table
   const uint32_t step = std::min(max_step_tokens, context);
-  for (uint32_t l = 0; l < c.layers; ++l) {
+  for (uint32_t l = begin; l < std::min(end, c.layers); ++l) {
     const uint64_t ring =
         c.sliding(l) ? std::min<uint64_t>(context, uint64_t{c.window} + step) : context;
     n += 2 * ring * c.kv_heads * c.head_dim * (f16_kv ? 2 : 4);
@@ -57,25 +57,33 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   p.device = device.name;
   p.limited = r.device_limit != 0;
   p.device_available = p.limited ? r.device_limit : device.usable_bytes();
-  p.embedding = bytes(t.embedding);
-  p.output = bytes(t.output) + floats({&t.output_norm});
+  const uint32_t layers_in_file = static_cast<uint32_t>(t.layers.size());
+  const uint32_t begin = r.layer_begin, end = std::min(r.layer_end, layers_in_file);
+  if (begin >= end)
+    return Status::bad_argument("blocks " + std::to_string(begin) + " to " + std::to_string(end) +
+                                " placed on " + device.name + ": the model has " +
+                                std::to_string(layers_in_file));
+  p.first_layer = begin;
+  if (begin == 0) p.embedding = bytes(t.embedding);
+  if (end == layers_in_file) p.output = bytes(t.output) + floats({&t.output_norm});
   p.lora = r.lora_bytes;
-  for (const LayerTensors& l : t.layers) {
+  for (uint32_t i = begin; i < end; ++i) {
+    const LayerTensors& l = t.layers[i];
     p.dense += bytes(l.q) + bytes(l.k) + bytes(l.v) + bytes(l.out) + bytes(l.router) +
                floats({&l.attn_norm, &l.q_bias, &l.k_bias, &l.v_bias, &l.sinks, &l.out_bias,
                        &l.post_norm, &l.router_bias, &l.gate_bias, &l.up_bias, &l.down_bias});
     p.experts.push_back(bytes(l.gate) + bytes(l.up) + bytes(l.down));
   }
   p.cache_context = r.context;
-  p.cache = kv_cache_bytes(c, r.context, 512, false);
-  const uint32_t layers = static_cast<uint32_t>(t.layers.size());
+  p.cache = kv_cache_bytes(c, r.context, 512, false, begin, end);
+  const uint32_t layers = end - begin;
   if (r.experts == ExpertsOn::host && r.host_layers > layers)
     return Status::bad_argument("experts of " + std::to_string(r.host_layers) +
                                 " layers asked for system memory; the model has " +
                                 std::to_string(layers));
 
   auto fits = [&](bool embedding, uint32_t host_layers) {
-    p.embedding_on_host = embedding;
+    p.embedding_on_host = embedding && p.embedding;
     p.host_expert_layers = host_layers;
     return p.device_bytes() + p.cache <= p.device_available;
   };

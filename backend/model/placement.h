@@ -23,6 +23,9 @@ struct PlacementRequest {
   uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
   uint32_t context = 4096;    // positions of one session's K/V cache kept free on the device
   uint64_t lora_bytes = 0;    // LoRA side paths (always on the device)
+  // The blocks this device holds, for a model split across devices: the first also holds the
+  // embedding table, the last the output norm and unembedding.
+  uint32_t layer_begin = 0, layer_end = UINT32_MAX;
 };
 
 struct Placement {
@@ -32,8 +35,9 @@ struct Placement {
   uint64_t host_available = 0;    // system memory available for weights
   // Bytes as stored, by group (vectors with their matrices).
   uint64_t embedding = 0, output = 0, lora = 0;
-  uint64_t dense = 0;  // every layer's attention, router, norms and biases (the experts' too)
-  std::vector<uint64_t> experts;    // per layer
+  uint64_t dense = 0;        // every layer's attention, router, norms and biases (the experts' too)
+  uint32_t first_layer = 0;  // of the blocks placed here
+  std::vector<uint64_t> experts;    // per block placed here
   bool embedding_on_host = false;   // the token embedding table in system memory
   uint32_t host_expert_layers = 0;  // layers 0 .. this - 1 keep their experts in system memory
   uint64_t cache = 0;               // one session's K/V cache and RoPE table
@@ -44,9 +48,10 @@ struct Placement {
   uint64_t device_bytes() const;  // weights on the device
 };
 
-// One session's K/V cache (sliding layers keep a ring of window + step positions) and RoPE table.
+// One session's K/V cache of blocks [begin, end) (sliding layers keep a ring of window + step
+// positions) and RoPE table.
 uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t context, uint32_t max_step_tokens,
-                        bool f16_kv);
+                        bool f16_kv, uint32_t begin = 0, uint32_t end = UINT32_MAX);
 
 // Fails, naming the sizes needed and available, when no placement the request allows fits.
 host::Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& device,

@@ -35,8 +35,10 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                                 " is outside 1.." + std::to_string(c.experts));
   // The cache and RoPE table grow with the context: refuse one the device cannot hold (within
   // the model's memory limit, if given) before allocating anything.
+  const uint32_t first = model.first_layer();
   const uint64_t cache_bytes =
-      kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv);
+      kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv, first,
+                     first + static_cast<uint32_t>(model.layers().size()));
   const uint64_t budget = model.placement().device_available;
   const uint64_t in_use =
       dev.allocator().bytes_in_use() - dev.allocator().bytes_in_use(host::MemoryUse::system);
@@ -91,12 +93,22 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->attn_, alloc(T * qw * 4));
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
   OSSVK_ASSIGN_OR_RETURN(s->lora_u_, alloc(uint64_t{T} * model.lora_rank() * 4));
-  OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
-  OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
   OSSVK_ASSIGN_OR_RETURN(s->pos_, alloc(4));
   OSSVK_ASSIGN_OR_RETURN(s->pos_in_, dev.allocator().allocate(4, host::MemoryUse::upload));
   OSSVK_ASSIGN_OR_RETURN(s->ids_in_,
                          dev.allocator().allocate(uint64_t{T} * 4, host::MemoryUse::upload));
+  // A part of a split model takes the hidden state from the part before and hands it on.
+  if (!model.first()) {
+    OSSVK_ASSIGN_OR_RETURN(s->x_in_, dev.allocator().allocate(T * D * 4, host::MemoryUse::upload));
+  }
+  if (!model.last()) {
+    OSSVK_ASSIGN_OR_RETURN(s->x_out_,
+                           dev.allocator().allocate(T * D * 4, host::MemoryUse::download));
+    OSSVK_ASSIGN_OR_RETURN(s->next_, create(*model.next(), options));
+    return s;
+  }
+  OSSVK_ASSIGN_OR_RETURN(s->last_, alloc(D * 4));
+  OSSVK_ASSIGN_OR_RETURN(s->logits_, alloc(uint64_t{s->logit_rows_} * c.vocab * 4));
   OSSVK_ASSIGN_OR_RETURN(s->logits_out_,
                          dev.allocator().allocate(s->logits_.size(), host::MemoryUse::download));
   if (s->on_device_) {
@@ -136,14 +148,15 @@ Result<uint32_t> Session::eval_sample(std::span<const uint32_t> tokens, const Sa
                                       uint64_t& state) {
   auto all_nan = [] { return Status::error("every logit of the last position is NaN"); };
   const uint32_t needed = candidates_needed(params);
-  if (on_device_ && needed != 0 && needed <= kTopkCandidates) {
+  const Session& tail = this->tail();  // the part holding the logits
+  if (tail.on_device_ && needed != 0 && needed <= kTopkCandidates) {
     OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::candidates));
-    if (candidates_.empty()) return all_nan();
-    return sample_candidates(candidates_, params, state);
+    if (tail.candidates_.empty()) return all_nan();
+    return sample_candidates(tail.candidates_, params, state);
   }
   // The row stays in logits_out_ (host-visible): drawn from where it lies, not copied.
   OSSVK_RETURN_IF_ERROR(run(tokens, nullptr, Output::last));
-  const std::span<const float> row(reinterpret_cast<const float*>(logits_out_.mapped()),
+  const std::span<const float> row(reinterpret_cast<const float*>(tail.logits_out_.mapped()),
                                    model_.config().vocab);
   const uint32_t id = sample(row, params, state);
   if (std::isnan(row[id])) return all_nan();  // sample() picks a NaN only from a row of them
@@ -208,6 +221,12 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
     return s;
   }
   position_ += n;
+  if (next_) {  // the next part runs the same tokens from this part's hidden state
+    std::memcpy(next_->x_in_.mapped(), x_out_.mapped(), uint64_t{n} * c.hidden * 4);
+    s = next_->step(tokens, logits, output);
+    if (!s.ok()) broken_ = s;
+    return s;
+  }
   if (rows && logits) std::memcpy(logits, logits_out_.mapped(), rows * c.vocab * 4ull);
   if (output == Output::candidates)
     candidates_ = decode_topk(
@@ -225,13 +244,17 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
   if (replay) cs.copy(pos_in_, 0, *replay->buffer, 0, 4);
   cs.barrier();
 
-  OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
+  if (model_.first()) {
+    OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
+  } else {
+    cs.copy(x_in_, 0, x_, 0, n * D * 4);
+  }
   cs.barrier();
   host::Buffer* x = &x_;
   host::Buffer* other = &x2_;
   for (size_t l = 0; l < model_.layers().size(); ++l) {
     const Model::Layer& L = model_.layers()[l];
-    const std::string name = "blk." + std::to_string(l);
+    const std::string name = "blk." + std::to_string(model_.first_layer() + l);
     OSSVK_RETURN_IF_ERROR(
         encode_rmsnorm(dev, cs, *x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), normed_));
     cs.barrier();
@@ -273,6 +296,11 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
     cs.barrier();
     std::swap(x, other);
   }
+  if (!model_.last()) {
+    cs.copy(*x, 0, x_out_, 0, n * D * 4);
+    cs.host_barrier();
+    return Status();
+  }
   OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, *x, model_.output_norm(), c.hidden, n,
                                        static_cast<float>(c.eps), normed_));
   cs.barrier();
@@ -300,7 +328,18 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
   return Status();
 }
 
+void Session::reset() {
+  position_ = 0;
+  if (next_) next_->reset();
+}
+
 Status Session::rewind(uint32_t position) {
+  OSSVK_RETURN_IF_ERROR(check_rewind(position));
+  for (Session* s = this; s; s = s->next_.get()) s->position_ = position;
+  return {};
+}
+
+Status Session::check_rewind(uint32_t position) const {
   if (position > position_)
     return Status::bad_argument("cannot rewind to position " + std::to_string(position) +
                                 ": the session holds " + std::to_string(position_));
@@ -318,8 +357,7 @@ Status Session::rewind(uint32_t position) {
                                   " positions, and the dropped ones overwrote keys still needed; "
                                   "reset and evaluate again");
   }
-  position_ = position;
-  return {};
+  return next_ ? next_->check_rewind(position) : Status();
 }
 
 }  // namespace ossvk

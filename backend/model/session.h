@@ -1,7 +1,10 @@
 // One sequence on a model: its own K/V caches, working buffers and command stream, so sessions
 // on one model run from different threads. A step (up to max_step_tokens tokens) is one command
 // buffer, submitted once: token ids in from host-visible memory, embedding lookup, every layer,
-// final norm, unembedding and the logits out to host-visible memory.
+// final norm, unembedding and the logits out to host-visible memory. On a model split across
+// devices (Model::next), the session holds one session per part, chained the same way: each
+// part's step is its own command buffer on its own device, and the host copies the hidden state
+// [tokens][hidden] from one part's host-visible output to the next part's input between them.
 #pragma once
 #include <memory>
 #include <span>
@@ -57,7 +60,7 @@ class Session {
   // Command buffers recorded so far: a replayed decode step records nothing.
   uint32_t recorded_steps() const { return recorded_steps_; }
   // Forgets the sequence (the cache is overwritten from position 0).
-  void reset() { position_ = 0; }
+  void reset();
   // Forgets the positions from `position` on (a chat dropping or replacing its tail); the cache
   // before it stays valid because each position's K/V depend only on the tokens up to it.
   // Refused when a sliding-window layer's ring has already overwritten keys that the kept
@@ -79,6 +82,8 @@ class Session {
   // reads its position on the device.
   host::Status record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output output,
                       const ReplayPosition* replay);
+  host::Status check_rewind(uint32_t position) const;
+  const Session& tail() const { return next_ ? next_->tail() : *this; }
 
   struct Replay {
     std::unique_ptr<host::CommandStream> stream;
@@ -102,6 +107,10 @@ class Session {
   TopkScratch topk_;
   host::Buffer pos_;                                            // a replayed step's position
   host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
+  // A split model's parts: each part's session runs its blocks, taking the hidden state from
+  // the part before (x_in_) and handing it on (x_out_) through host-visible buffers.
+  host::Buffer x_in_, x_out_;
+  std::unique_ptr<Session> next_;
   std::vector<Candidate> candidates_;
 };
 

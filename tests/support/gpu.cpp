@@ -69,6 +69,17 @@ void make_device(AccessDevice& d, host::DeviceOptions dopt) {
 
 }  // namespace
 
+std::unique_ptr<host::Device> new_device() {
+  Gpu& g = gpu();
+  if (!g.instance) return nullptr;
+  host::DeviceOptions o;
+  o.kernels = shaders::embedded_kernels();
+  o.pipeline_cache_dir = g.cache_dir;
+  auto d = host::Device::create(*g.instance, o);
+  if (!d.ok()) ADD_FAILURE() << d.status().to_string();
+  return d.ok() ? std::move(d).value() : nullptr;
+}
+
 AccessDevice& gpu_with(host::BufferAccess access) {
   static AccessDevice devices[3];
   static std::mutex mutex;

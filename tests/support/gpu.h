@@ -33,6 +33,10 @@ AccessDevice& gpu_with(host::BufferAccess access);
 // matvec rows (what GPUs take) whatever its type, made on first use.
 AccessDevice& gpu_with_matvec_split(uint32_t split);
 
+// A new logical device on the default one's physical device, owned by the caller (what it
+// loses or leaks is its own); null, with the test failed, where it cannot be made.
+std::unique_ptr<host::Device> new_device();
+
 class GpuTest : public ::testing::Test {
  protected:
   void SetUp() override;

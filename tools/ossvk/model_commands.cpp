@@ -225,8 +225,15 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   if (!open_model(api, a, "bench", m)) return 1;
   ossvk_model_info info;
   api.model_get_info(m.model, &info);
-  ossvk_placement place;
-  api.model_get_placement(m.model, &place);
+  // Bytes in system memory and blocks whose experts are there, over every device.
+  uint64_t system_bytes = 0;
+  uint32_t host_expert_layers = 0;
+  ossvk_placement place{};
+  for (uint32_t part = 0; part < std::max(1u, place.parts); ++part)
+    if (api.model_get_placement(m.model, part, &place) == OSSVK_OK) {
+      system_bytes += place.host_bytes;
+      host_expert_layers += place.host_expert_layers;
+    }
   SessionHandle s{api};
   if (!open_session(api, m.model, std::max(p, n) + 1, "bench", s)) return 1;
   std::vector<float> logits(info.vocab);
@@ -273,8 +280,8 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
                 {"experts_per_token", info.experts_per_token},
                 {"weight_bytes", info.weight_bytes},
                 {"decode_bytes", info.decode_bytes},
-                {"system_memory_bytes", place.host_bytes},
-                {"host_expert_layers", place.host_expert_layers},
+                {"system_memory_bytes", system_bytes},
+                {"host_expert_layers", host_expert_layers},
                 {"pp", p},
                 {"pp_tokens_per_s", pp_ts},
                 {"tg", n},

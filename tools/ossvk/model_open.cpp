@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <vector>
 
 #include "ossvk/plan.h"
 
@@ -31,18 +32,12 @@ int error(const std::string& command, const std::string& message) {
   return 1;
 }
 
-const std::set<std::string> kModelOptions = {"--model",
-                                             "--preset",
-                                             "--layers",
-                                             "--expert-type",
-                                             "--dense-type",
-                                             "--seed",
-                                             "--device",
-                                             "--experts-per-token",
-                                             "--lora",
-                                             "--lora-scale",
-                                             "--device-memory-limit",
-                                             "--experts-on"};
+const std::set<std::string> kModelOptions = {
+    "--model",       "--preset",     "--layers",
+    "--expert-type", "--dense-type", "--seed",
+    "--device",      "--devices",    "--experts-per-token",
+    "--lora",        "--lora-scale", "--device-memory-limit",
+    "--experts-on"};
 
 // --experts-on auto|device|host|host:N into the options; false when it is none of them.
 bool parse_experts_on(const std::string& v, ossvk_model_options& o) {
@@ -72,6 +67,25 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   ossvk_model_options o{};
   o.device = device.empty() ? nullptr : device.c_str();
   o.experts_per_token = static_cast<uint32_t>(a.uint("--experts-per-token", 0, 256));
+  // --devices SEL,SEL,...: the model split across them by whole blocks.
+  if (a.has("--devices") && a.has("--device")) {
+    error(command, "give --device SEL or --devices SEL,SEL,..., not both");
+    return false;
+  }
+  std::vector<std::string> devices;
+  for (size_t from = 0, comma = 0; a.has("--devices") && comma != std::string::npos;
+       from = comma + 1) {
+    comma = a.str("--devices").find(',', from);
+    devices.push_back(a.str("--devices").substr(from, comma - from));
+    if (devices.back().empty()) {
+      error(command, "--devices '" + a.str("--devices") + "': an empty selector");
+      return false;
+    }
+  }
+  std::vector<const char*> device_selectors;
+  for (const std::string& d : devices) device_selectors.push_back(d.c_str());
+  o.devices = device_selectors.data();
+  o.device_count = static_cast<uint32_t>(device_selectors.size());
   o.vocab_only = open == Open::vocab_only;
   o.plan_only = open == Open::plan_only;
   o.memory_limit = a.bytes("--device-memory-limit", 0);
@@ -108,9 +122,10 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
     error(command, api.last_error());
     return false;
   }
-  ossvk_placement p;
-  if (open == Open::upload && api.model_get_placement(m.model, &p) == OSSVK_OK)
-    std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), plan_line(p).c_str());
+  ossvk_placement p{};
+  for (uint32_t part = 0; open == Open::upload && part < std::max(1u, p.parts); ++part)
+    if (api.model_get_placement(m.model, part, &p) == OSSVK_OK)
+      std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), plan_line(p).c_str());
   return true;
 }
 

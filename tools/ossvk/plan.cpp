@@ -27,12 +27,12 @@ struct Group {
 
 // The placement's groups in the order a step uses them; empty ones left out.
 std::vector<Group> groups(const ossvk_placement& p) {
-  const uint32_t host = p.host_expert_layers;
+  const uint32_t first = p.first_layer, host = first + p.host_expert_layers, end = first + p.layers;
   std::vector<Group> g = {
       {"token embedding", p.embedding_on_host ? "system memory" : "device", p.embedding_bytes},
-      {"attention, router, norms and biases, " + layer_range(0, p.layers), "device", p.dense_bytes},
-      {"experts, " + layer_range(0, host), "system memory", p.host_expert_bytes},
-      {"experts, " + layer_range(host, p.layers), "device", p.expert_bytes - p.host_expert_bytes},
+      {"attention, router, norms and biases, " + layer_range(first, end), "device", p.dense_bytes},
+      {"experts, " + layer_range(first, host), "system memory", p.host_expert_bytes},
+      {"experts, " + layer_range(host, end), "device", p.expert_bytes - p.host_expert_bytes},
       {"LoRA side paths", "device", p.lora_bytes},
       {"output norm and unembedding", "device", p.output_bytes},
       {"K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions", "device",
@@ -44,14 +44,18 @@ std::vector<Group> groups(const ossvk_placement& p) {
 }  // namespace
 
 std::string plan_line(const ossvk_placement& p) {
-  std::string s = std::string("plan: ") + p.device_name + ": weights " + mib(p.device_bytes) +
-                  " + K/V cache " + mib(p.cache_bytes) + " (" + std::to_string(p.cache_context) +
-                  " positions) of " + mib(p.device_available) +
-                  (p.memory_limited ? " (--device-memory-limit)" : "");
+  std::string s =
+      std::string("plan: ") + p.device_name +
+      (p.parts > 1 ? " (" + layer_range(p.first_layer, p.first_layer + p.layers) + ")" : "") +
+      ": weights " + mib(p.device_bytes) + " + K/V cache " + mib(p.cache_bytes) + " (" +
+      std::to_string(p.cache_context) + " positions) of " + mib(p.device_available) +
+      (p.memory_limited ? " (--device-memory-limit)" : "");
   if (p.host_bytes)
     s += std::string("; ") + (p.embedding_on_host ? "token embedding" : "") +
          (p.embedding_on_host && p.host_expert_layers ? " and " : "") +
-         (p.host_expert_layers ? "experts of " + layer_range(0, p.host_expert_layers) : "") +
+         (p.host_expert_layers
+              ? "experts of " + layer_range(p.first_layer, p.first_layer + p.host_expert_layers)
+              : "") +
          " in system memory (" + mib(p.host_bytes) + ")";
   return s;
 }
@@ -63,33 +67,44 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
   if (!a.ok()) return error("plan", a.error());
   ModelHandle m{api};
   if (!open_model(api, a, "plan", m, Open::plan_only)) return 1;
-  ossvk_placement p;
-  if (api.model_get_placement(m.model, &p) != OSSVK_OK) return error("plan", api.last_error());
+  std::vector<ossvk_placement> parts(1);
+  for (uint32_t i = 0; i < parts[0].parts || i == 0; ++i) {
+    if (i) parts.emplace_back();
+    if (api.model_get_placement(m.model, i, &parts[i]) != OSSVK_OK)
+      return error("plan", api.last_error());
+  }
   if (a.has("--json")) {
-    Json j = {{"device", p.device_name},
-              {"device_available", p.device_available},
-              {"memory_limited", p.memory_limited != 0},
-              {"host_available", p.host_available},
-              {"layers", p.layers},
-              {"embedding_on_host", p.embedding_on_host != 0},
-              {"host_expert_layers", p.host_expert_layers},
-              {"device_bytes", p.device_bytes},
-              {"host_bytes", p.host_bytes},
-              {"cache_bytes", p.cache_bytes},
-              {"cache_context", p.cache_context},
-              {"groups", Json::array()}};
-    for (const Group& g : groups(p))
-      j["groups"].push_back({{"name", g.name}, {"where", g.where}, {"bytes", g.bytes}});
+    Json j = {{"parts", Json::array()}};
+    for (const ossvk_placement& p : parts) {
+      Json part = {{"device", p.device_name},
+                   {"first_layer", p.first_layer},
+                   {"layers", p.layers},
+                   {"device_available", p.device_available},
+                   {"memory_limited", p.memory_limited != 0},
+                   {"host_available", p.host_available},
+                   {"embedding_on_host", p.embedding_on_host != 0},
+                   {"host_expert_layers", p.host_expert_layers},
+                   {"device_bytes", p.device_bytes},
+                   {"host_bytes", p.host_bytes},
+                   {"cache_bytes", p.cache_bytes},
+                   {"cache_context", p.cache_context},
+                   {"groups", Json::array()}};
+      for (const Group& g : groups(p))
+        part["groups"].push_back({{"name", g.name}, {"where", g.where}, {"bytes", g.bytes}});
+      j["parts"].push_back(part);
+    }
     print_json(j);
     return 0;
   }
-  std::printf("%s\n", plan_line(p).c_str());
-  std::printf("  %-58s %-14s %12s\n", "group", "where", "size");
-  for (const Group& g : groups(p))
-    std::printf("  %-58s %-14s %12s\n", g.name.c_str(), g.where.c_str(), mib(g.bytes).c_str());
-  std::printf("  device: %s of %s; system memory: %s of %s available\n",
-              mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),
-              mib(p.host_bytes).c_str(), mib(p.host_available).c_str());
+  for (const ossvk_placement& p : parts) {
+    std::printf("%s\n", plan_line(p).c_str());
+    std::printf("  %-58s %-14s %12s\n", "group", "where", "size");
+    for (const Group& g : groups(p))
+      std::printf("  %-58s %-14s %12s\n", g.name.c_str(), g.where.c_str(), mib(g.bytes).c_str());
+    std::printf("  device: %s of %s; system memory: %s of %s available\n",
+                mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),
+                mib(p.host_bytes).c_str(), mib(p.host_available).c_str());
+  }
   return 0;
 }
 
