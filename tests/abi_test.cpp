@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -39,6 +40,15 @@ TEST_F(Abi, version_matches_header) {
   EXPECT_EQ(api_->abi_version_fn(), static_cast<uint32_t>(OSSVK_ABI_VERSION));
 }
 
+// Options as an engine of an older version fills them: zeros up to byte `end` (where its struct
+// ends), 0xFF beyond, where the library must not read.
+ossvk_model_options options_ending_at(size_t end) {
+  ossvk_model_options o;
+  std::memset(&o, 0xFF, sizeof o);
+  std::memset(&o, 0, end);
+  return o;
+}
+
 // An engine built against version 3 or 4 still gets its table (later versions only appended to
 // it), whose loaders read those versions' shorter ossvk_model_options: nothing past vocab_only.
 TEST_F(Abi, older_versions_since_3_are_served) {
@@ -47,14 +57,8 @@ TEST_F(Abi, older_versions_since_3_are_served) {
   EXPECT_EQ(get_api(handle_, 3), v4);
   EXPECT_EQ(v4->abi_version, 4u);
   EXPECT_EQ(get_api(handle_, 2), nullptr);
-  ossvk_model_options o;
-  std::memset(&o, 0xFF, sizeof o);  // what lies beyond a version 4 struct: anything
-  o.device = nullptr;
+  ossvk_model_options o = options_ending_at(offsetof(ossvk_model_options, lora_paths));
   o.experts_per_token = 2;
-  o.progress = nullptr;
-  o.progress_user = nullptr;
-  o.memory_limit = 0;
-  o.vocab_only = 0;
   ossvk_synthetic_options syn{};
   syn.preset = "tiny";
   ossvk_model* model = nullptr;
@@ -70,17 +74,7 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   const ossvk_api* v5 = get_api(handle_, 5);
   ASSERT_NE(v5, nullptr);
   EXPECT_EQ(v5->abi_version, 5u);
-  ossvk_model_options o;
-  std::memset(&o, 0xFF, sizeof o);  // what lies beyond a version 5 struct: anything
-  o.device = nullptr;
-  o.experts_per_token = 0;
-  o.progress = nullptr;
-  o.progress_user = nullptr;
-  o.memory_limit = 0;
-  o.vocab_only = 0;
-  o.lora_paths = nullptr;
-  o.lora_scales = nullptr;
-  o.lora_count = 0;
+  ossvk_model_options o = options_ending_at(offsetof(ossvk_model_options, experts_on));
   ossvk_synthetic_options syn{};
   syn.preset = "tiny";
   ossvk_model* model = nullptr;
@@ -88,6 +82,7 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   ossvk_placement p;
   ASSERT_EQ(v5->model_get_placement(model, 0, &p), OSSVK_OK) << v5->last_error();
   EXPECT_EQ(p.host_expert_layers, 0u);  // 0xFF.. would have asked for host experts
+  EXPECT_EQ(p.parts, 1u);               // .. and for 0xFFFFFFFF devices
   v5->model_free(model);
 }
 

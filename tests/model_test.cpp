@@ -364,20 +364,6 @@ TEST_F(SyntheticModel, freeing_a_model_and_its_sessions_returns_all_device_memor
   EXPECT_EQ(device().allocator().bytes_in_use(), before);
 }
 
-TEST_F(SyntheticModel, a_model_beyond_the_memory_limit_is_refused_before_any_upload) {
-  auto l = read_synthetic({});
-  ASSERT_TRUE(l);
-  const uint64_t before = device().allocator().bytes_in_use();
-  ModelOptions o;
-  o.placement.device_limit = 64 << 10;
-  auto m = Model::upload(device(), l->tensors, o);
-  ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().message().find("MiB of device memory"), std::string::npos)
-      << m.status().message();
-  EXPECT_EQ(m.status().vk_result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
-  EXPECT_EQ(device().allocator().bytes_in_use(), before);
-}
-
 TEST_F(SyntheticModel, a_context_beyond_device_memory_is_refused_before_allocating) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);
