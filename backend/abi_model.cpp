@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -175,10 +176,22 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     selectors.push_back(options && options->device ? options->device : "");
   }
   std::vector<const ossvk::host::DeviceInfo*> infos;
-  for (size_t i = 0; i < selectors.size(); ++i) {
-    auto index = ossvk::host::select_device(l.devices, selectors[i]);
-    if (!index.ok()) return fail(index.status().with_context("devices[" + std::to_string(i) + "]"));
-    infos.push_back(&l.devices[index.value()]);
+  const char* env = std::getenv("OSSVK_DEVICE");
+  if (selectors == std::vector<std::string>{""} && !(env && *env) &&
+      mopt.placement.experts == ossvk::ExpertsOn::automatic) {
+    // No device named: the best GPU, or every GPU where the model fits them and not one.
+    infos = ossvk::Model::choose_devices(ossvk::host::usable_gpus(l.devices), m->tensors, mopt);
+    selectors.clear();
+    for (const auto* d : infos) selectors.push_back(std::to_string(d->index));
+  }
+  if (infos.empty()) {
+    selectors = selectors.empty() ? std::vector<std::string>{""} : selectors;
+    for (size_t i = 0; i < selectors.size(); ++i) {
+      auto index = ossvk::host::select_device(l.devices, selectors[i]);
+      if (!index.ok())
+        return fail(index.status().with_context("devices[" + std::to_string(i) + "]"));
+      infos.push_back(&l.devices[index.value()]);
+    }
   }
   const uint32_t layers = m->tensors.config.layers;
   auto blocks = ossvk::Model::split_blocks(infos, layers, mopt.placement.device_limit);

@@ -281,4 +281,14 @@ Result<uint32_t> select_device(const std::vector<DeviceInfo>& devices, std::stri
   return best->index;
 }
 
+std::vector<const DeviceInfo*> usable_gpus(const std::vector<DeviceInfo>& devices) {
+  std::vector<const DeviceInfo*> gpus;
+  for (const auto& d : devices)
+    if (d.usable() && d.type != VK_PHYSICAL_DEVICE_TYPE_CPU) gpus.push_back(&d);
+  std::stable_sort(gpus.begin(), gpus.end(), [](const DeviceInfo* a, const DeviceInfo* b) {
+    return type_rank(a->type) < type_rank(b->type);
+  });
+  return gpus;
+}
+
 }  // namespace ossvk::host

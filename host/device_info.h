@@ -88,4 +88,8 @@ Result<std::vector<DeviceInfo>> enumerate_devices(const Instance& instance);
 // for OSSVK_DEVICE, falling back to the best usable device (discrete > integrated > virtual > CPU).
 Result<uint32_t> select_device(const std::vector<DeviceInfo>& devices, std::string_view selector);
 
+// The usable GPUs (discrete, integrated, virtual; not CPU devices), best first as select_device
+// ranks them.
+std::vector<const DeviceInfo*> usable_gpus(const std::vector<DeviceInfo>& devices);
+
 }  // namespace ossvk::host

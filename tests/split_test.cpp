@@ -100,6 +100,44 @@ TEST_F(Split, blocks_follow_each_devices_memory) {
   EXPECT_FALSE(Model::split_blocks({&big, &small, &tiny}, 2, 0).ok());
 }
 
+// With no device named: the best GPU alone when the model fits it, every GPU when only they
+// together hold it, and the best alone (spilling) when not even they do. CPU devices never join.
+TEST_F(Split, with_no_device_named_the_gpus_are_chosen_by_what_fits) {
+  SyntheticOptions so;
+  so.layers = 4;
+  auto l = read_synthetic(so);
+  ASSERT_TRUE(l);
+  ModelOptions o;
+  o.placement.context = 16;
+  host::DeviceInfo probe;
+  probe.type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  probe.heaps = {{1ull << 40, true}};
+  auto whole = Model::plan(probe, l->tensors, o);
+  ASSERT_OK(whole);
+  const uint64_t need = whole.value().device_bytes() + whole.value().cache;
+  auto gpu = [](uint64_t bytes) {
+    host::DeviceInfo d;
+    d.type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+    d.heaps = {{bytes, true}};
+    d.system_available_bytes = 1ull << 40;
+    return d;
+  };
+  const host::DeviceInfo big = gpu(need), half = gpu(need * 3 / 4), tiny = gpu(need / 8);
+  using List = std::vector<const host::DeviceInfo*>;
+  EXPECT_EQ(Model::choose_devices({&big, &half}, l->tensors, o), (List{&big}));
+  EXPECT_EQ(Model::choose_devices({&half, &half}, l->tensors, o), (List{&half, &half}));
+  EXPECT_EQ(Model::choose_devices({&tiny, &tiny}, l->tensors, o), (List{&tiny}));
+  EXPECT_EQ(Model::choose_devices({&half}, l->tensors, o), (List{&half}));
+
+  std::vector<host::DeviceInfo> all(4);
+  all[0].type = VK_PHYSICAL_DEVICE_TYPE_CPU;
+  all[1].type = VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU;
+  all[2].type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  all[3].type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  all[3].missing = {"shaderInt8"};
+  EXPECT_EQ(host::usable_gpus(all), (List{&all[2], &all[1]}));
+}
+
 TEST_F(Split, a_part_that_fits_nowhere_names_its_device) {
   auto l = read_synthetic({});
   ASSERT_TRUE(l);

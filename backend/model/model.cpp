@@ -359,6 +359,25 @@ Result<std::vector<uint32_t>> Model::split_blocks(
   return blocks;
 }
 
+std::vector<const host::DeviceInfo*> Model::choose_devices(
+    const std::vector<const host::DeviceInfo*>& gpus, const ModelTensors& t,
+    const ModelOptions& options) {
+  if (gpus.size() < 2) return gpus;
+  ModelOptions whole = options;
+  whole.placement.experts = ExpertsOn::device;
+  if (plan(*gpus[0], t, whole).ok()) return {gpus[0]};
+  auto blocks =
+      split_blocks(gpus, static_cast<uint32_t>(t.layers.size()), options.placement.device_limit);
+  bool fits = blocks.ok();
+  for (uint32_t i = 0, begin = 0; fits && i < gpus.size(); begin += blocks.value()[i++]) {
+    ModelOptions part = whole;
+    part.placement.layer_begin = begin;
+    part.placement.layer_end = begin + blocks.value()[i];
+    fits = plan(*gpus[i], t, part).ok();
+  }
+  return fits ? gpus : std::vector<const host::DeviceInfo*>{gpus[0]};
+}
+
 Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Device*>& devices,
                                                    const ModelTensors& t,
                                                    const ModelOptions& options,

@@ -59,6 +59,13 @@ class Model {
   static host::Result<std::unique_ptr<Model>> upload_split(
       const std::vector<host::Device*>& devices, const ModelTensors& tensors,
       const ModelOptions& options = {}, std::vector<uint32_t> blocks = {});
+  // The devices to use when none is named, from the usable GPUs best first: the best alone
+  // when the whole model fits it; else all of them, by whole blocks, when that fits with
+  // nothing in system memory; else the best alone, spilling to system memory as
+  // options.placement allows.
+  static std::vector<const host::DeviceInfo*> choose_devices(
+      const std::vector<const host::DeviceInfo*>& gpus, const ModelTensors& tensors,
+      const ModelOptions& options);
   // How many whole blocks each device takes, in proportion to what each offers (the limit given,
   // or all it can hold), at least one each.
   static host::Result<std::vector<uint32_t>> split_blocks(
