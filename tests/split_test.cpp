@@ -72,9 +72,17 @@ TEST_F(Split, two_devices_give_the_single_device_logits) {
     EXPECT_EQ(got.decode, want.decode);
     EXPECT_EQ(got.sampled, want.sampled);
   }
-  // The same device twice, and three parts: one block each.
-  auto three = Model::upload_split({&device(), other.get(), &device()}, l->tensors, {});
+  // The same device twice, and three parts: one block each; the model's first two blocks'
+  // experts (and the embedding) in system memory, which are the first two parts'.
+  ModelOptions host2;
+  host2.placement = {.experts = ExpertsOn::host, .host_layers = 2};
+  auto three = Model::upload_split({&device(), other.get(), &device()}, l->tensors, host2);
   ASSERT_OK(three);
+  const Model& p0 = *three.value();
+  EXPECT_TRUE(p0.placement().embedding_on_host);
+  EXPECT_EQ(p0.placement().host_expert_layers, 1u);
+  EXPECT_EQ(p0.next()->placement().host_expert_layers, 1u);
+  EXPECT_EQ(p0.next()->next()->placement().host_expert_layers, 0u);
   const Run got = run(*three.value(), V);
   EXPECT_EQ(got.prefill, want.prefill);
   EXPECT_EQ(got.decode, want.decode);

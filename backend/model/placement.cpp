@@ -77,10 +77,10 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   p.cache_context = r.context;
   p.cache = kv_cache_bytes(c, r.context, 512, false, begin, end);
   const uint32_t layers = end - begin;
-  if (r.experts == ExpertsOn::host && r.host_layers > layers)
+  if (r.experts == ExpertsOn::host && r.host_layers > layers_in_file)
     return Status::bad_argument("experts of " + std::to_string(r.host_layers) +
                                 " layers asked for system memory; the model has " +
-                                std::to_string(layers));
+                                std::to_string(layers_in_file));
 
   auto fits = [&](bool embedding, uint32_t host_layers) {
     p.embedding_on_host = embedding && p.embedding;
@@ -92,7 +92,8 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
       fits(false, 0);
       break;
     case ExpertsOn::host:
-      fits(true, r.host_layers ? r.host_layers : layers);
+      // The model's first host_layers blocks: those of them on this device.
+      fits(true, r.host_layers ? std::clamp(r.host_layers, begin, end) - begin : layers);
       break;
     case ExpertsOn::automatic:
       if (fits(false, 0)) break;

@@ -18,7 +18,8 @@ enum class ExpertsOn { automatic, device, host };
 
 struct PlacementRequest {
   ExpertsOn experts = ExpertsOn::automatic;
-  // ExpertsOn::host: the first this many layers (0: every layer), the embedding table with them
+  // ExpertsOn::host: the model's first this many blocks (0: every block; on a split model,
+  // those of them on this device), the embedding table with them
   uint32_t host_layers = 0;
   uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
   uint32_t context = 4096;    // positions of one session's K/V cache kept free on the device
