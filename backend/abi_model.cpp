@@ -197,14 +197,9 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   auto blocks = ossvk::Model::split_blocks(infos, layers, mopt.placement.device_limit);
   if (!blocks.ok()) return fail(blocks.status());
   if (options && options->plan_only) {
-    for (uint32_t i = 0, begin = 0; i < infos.size(); begin += blocks.value()[i++]) {
-      ossvk::ModelOptions part = mopt;
-      part.placement.layer_begin = begin;
-      part.placement.layer_end = begin + blocks.value()[i];
-      auto plan = ossvk::Model::plan(*infos[i], m->tensors, part);
-      if (!plan.ok()) return fail(plan.status().with_context("devices[" + std::to_string(i) + "]"));
-      m->plan.push_back(std::move(plan).value());
-    }
+    auto plan = ossvk::Model::plan_split(infos, m->tensors, mopt, blocks.value());
+    if (!plan.ok()) return fail(plan.status());
+    m->plan = std::move(plan).value();
     *out = m.release();
     return OSSVK_OK;
   }

@@ -359,6 +359,34 @@ Result<std::vector<uint32_t>> Model::split_blocks(
   return blocks;
 }
 
+namespace {
+
+// A part's options: the whole model's, for blocks [begin, begin + count).
+ModelOptions part_options(const ModelOptions& options, uint32_t begin, uint32_t count) {
+  ModelOptions part = options;
+  part.placement.layer_begin = begin;
+  part.placement.layer_end = begin + count;
+  return part;
+}
+
+std::string device_context(size_t i, const host::DeviceInfo& d) {
+  return "device " + std::to_string(i) + " (" + d.name + ")";
+}
+
+}  // namespace
+
+Result<std::vector<Placement>> Model::plan_split(
+    const std::vector<const host::DeviceInfo*>& devices, const ModelTensors& t,
+    const ModelOptions& options, const std::vector<uint32_t>& blocks) {
+  std::vector<Placement> parts;
+  for (uint32_t i = 0, begin = 0; i < devices.size(); begin += blocks[i++]) {
+    auto p = plan(*devices[i], t, part_options(options, begin, blocks[i]));
+    if (!p.ok()) return p.status().with_context(device_context(i, *devices[i]));
+    parts.push_back(std::move(p).value());
+  }
+  return parts;
+}
+
 std::vector<const host::DeviceInfo*> Model::choose_devices(
     const std::vector<const host::DeviceInfo*>& gpus, const ModelTensors& t,
     const ModelOptions& options) {
@@ -368,13 +396,7 @@ std::vector<const host::DeviceInfo*> Model::choose_devices(
   if (plan(*gpus[0], t, whole).ok()) return {gpus[0]};
   auto blocks =
       split_blocks(gpus, static_cast<uint32_t>(t.layers.size()), options.placement.device_limit);
-  bool fits = blocks.ok();
-  for (uint32_t i = 0, begin = 0; fits && i < gpus.size(); begin += blocks.value()[i++]) {
-    ModelOptions part = whole;
-    part.placement.layer_begin = begin;
-    part.placement.layer_end = begin + blocks.value()[i];
-    fits = plan(*gpus[i], t, part).ok();
-  }
+  const bool fits = blocks.ok() && plan_split(gpus, t, whole, blocks.value()).ok();
   return fits ? gpus : std::vector<const host::DeviceInfo*>{gpus[0]};
 }
 
@@ -402,17 +424,13 @@ Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Devic
   std::unique_ptr<Model> head;
   Model* tail = nullptr;
   for (uint32_t i = 0, begin = 0; i < devices.size(); begin += blocks[i++]) {
-    ModelOptions part = options;
-    part.placement.layer_begin = begin;
-    part.placement.layer_end = begin + blocks[i];
+    ModelOptions part = part_options(options, begin, blocks[i]);
     if (options.progress)
       part.progress = [&, i](uint64_t done, uint64_t) {
         options.progress(before[i] + done, before.back());
       };
     auto m = upload(*devices[i], t, part);
-    if (!m.ok())
-      return m.status().with_context("device " + std::to_string(i) + " (" +
-                                     devices[i]->info().name + ")");
+    if (!m.ok()) return m.status().with_context(device_context(i, devices[i]->info()));
     Model* added = m.value().get();
     (tail ? tail->next_ : head) = std::move(m).value();
     tail = added;

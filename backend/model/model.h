@@ -59,6 +59,10 @@ class Model {
   static host::Result<std::unique_ptr<Model>> upload_split(
       const std::vector<host::Device*>& devices, const ModelTensors& tensors,
       const ModelOptions& options = {}, std::vector<uint32_t> blocks = {});
+  // Where upload_split would put each part, uploading nothing; errors name the device.
+  static host::Result<std::vector<Placement>> plan_split(
+      const std::vector<const host::DeviceInfo*>& devices, const ModelTensors& tensors,
+      const ModelOptions& options, const std::vector<uint32_t>& blocks);
   // The devices to use when none is named, from the usable GPUs best first: the best alone
   // when the whole model fits it; else all of them, by whole blocks, when that fits with
   // nothing in system memory; else the best alone, spilling to system memory as

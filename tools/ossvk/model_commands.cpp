@@ -14,6 +14,7 @@
 #include "ossvk/args.h"
 #include "ossvk/json_output.h"
 #include "ossvk/model_open.h"
+#include "ossvk/plan.h"
 #include "ossvk/text.h"
 
 namespace ossvk_cli {
@@ -228,12 +229,10 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   // Bytes in system memory and blocks whose experts are there, over every device.
   uint64_t system_bytes = 0;
   uint32_t host_expert_layers = 0;
-  ossvk_placement place{};
-  for (uint32_t part = 0; part < std::max(1u, place.parts); ++part)
-    if (api.model_get_placement(m.model, part, &place) == OSSVK_OK) {
-      system_bytes += place.host_bytes;
-      host_expert_layers += place.host_expert_layers;
-    }
+  for (const ossvk_placement& part : placements(api, m.model)) {
+    system_bytes += part.host_bytes;
+    host_expert_layers += part.host_expert_layers;
+  }
   SessionHandle s{api};
   if (!open_session(api, m.model, std::max(p, n) + 1, "bench", s)) return 1;
   std::vector<float> logits(info.vocab);

@@ -122,9 +122,8 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
     error(command, api.last_error());
     return false;
   }
-  ossvk_placement p{};
-  for (uint32_t part = 0; open == Open::upload && part < std::max(1u, p.parts); ++part)
-    if (api.model_get_placement(m.model, part, &p) == OSSVK_OK)
+  if (open == Open::upload)
+    for (const ossvk_placement& p : placements(api, m.model))
       std::fprintf(stderr, "ossvk %s: %s\n", command.c_str(), plan_line(p).c_str());
   return true;
 }

@@ -60,6 +60,15 @@ std::string plan_line(const ossvk_placement& p) {
   return s;
 }
 
+std::vector<ossvk_placement> placements(const ossvk_api& api, const ossvk_model* model) {
+  std::vector<ossvk_placement> parts(1);
+  if (api.model_get_placement(model, 0, &parts[0]) != OSSVK_OK) return {};
+  parts.resize(parts[0].parts);
+  for (uint32_t i = 1; i < parts.size(); ++i)
+    if (api.model_get_placement(model, i, &parts[i]) != OSSVK_OK) return {};
+  return parts;
+}
+
 int run_plan(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
   opts.insert("--context");
@@ -67,12 +76,8 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
   if (!a.ok()) return error("plan", a.error());
   ModelHandle m{api};
   if (!open_model(api, a, "plan", m, Open::plan_only)) return 1;
-  std::vector<ossvk_placement> parts(1);
-  for (uint32_t i = 0; i < parts[0].parts || i == 0; ++i) {
-    if (i) parts.emplace_back();
-    if (api.model_get_placement(m.model, i, &parts[i]) != OSSVK_OK)
-      return error("plan", api.last_error());
-  }
+  const std::vector<ossvk_placement> parts = placements(api, m.model);
+  if (parts.empty()) return error("plan", api.last_error());
   if (a.has("--json")) {
     Json j = {{"parts", Json::array()}};
     for (const ossvk_placement& p : parts) {
