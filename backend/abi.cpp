@@ -154,7 +154,8 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_session_eval_sample,
       &ossvk_model_get_placement,
   };
-  // The same table but for the two loaders, which read an older version's shorter options.
+  // The same table but for the two loaders, which read an older version's shorter options (and
+  // the placement, which writes version 6's shorter struct).
   using namespace ossvk::abi;
   static const ossvk_api kApiV4 = [] {
     ossvk_api t = kApi;
@@ -170,9 +171,18 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
     t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV5>;
     return t;
   }();
+  static const ossvk_api kApiV6 = [] {
+    ossvk_api t = kApi;
+    t.abi_version = 6;
+    t.model_load = &model_load_old<kOptionsEndV6>;
+    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV6>;
+    t.model_get_placement = &model_get_placement_v6;
+    return t;
+  }();
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
-  return abi_version < 5 ? &kApiV4 : abi_version == 5 ? &kApiV5 : &kApi;
+  if (abi_version < 5) return &kApiV4;
+  return abi_version == 5 ? &kApiV5 : abi_version == 6 ? &kApiV6 : &kApi;
 }
 
 }  // extern "C"

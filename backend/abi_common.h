@@ -84,9 +84,14 @@ inline const DeviceList& device_list() {
 
 // ossvk_model_load and ossvk_model_create_synthetic for callers of older ABI versions, whose
 // ossvk_model_options ends at byte kEnd (abi_model.cpp): versions 3 and 4 before lora_paths,
-// version 5 before experts_on.
+// version 5 before experts_on, version 6 before experts_device.
 inline constexpr size_t kOptionsEndV4 = offsetof(ossvk_model_options, lora_paths);
 inline constexpr size_t kOptionsEndV5 = offsetof(ossvk_model_options, experts_on);
+inline constexpr size_t kOptionsEndV6 = offsetof(ossvk_model_options, experts_device);
+// Version 6's ossvk_placement ends before experts_device_name.
+inline constexpr size_t kPlacementEndV6 = offsetof(ossvk_placement, experts_device_name);
+ossvk_status model_get_placement_v6(const ossvk_model* model, uint32_t part,
+                                    ossvk_placement* placement);
 template <size_t kEnd>
 ossvk_status model_load_old(const char* path, const ossvk_model_options* options,
                             ossvk_model** model);

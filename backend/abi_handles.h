@@ -14,6 +14,7 @@
 
 struct ossvk_model {
   std::vector<std::unique_ptr<ossvk::host::Device>> devices;  // one per part of the model
+  std::unique_ptr<ossvk::host::Device> experts_device;        // OSSVK_EXPERTS_OTHER
   std::vector<uint8_t> memory;                                // a synthetic model's GGUF bytes
   std::unique_ptr<ossvk::GgufFile> gguf;
   std::unique_ptr<ossvk::HfModel> hf;

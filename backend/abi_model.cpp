@@ -152,14 +152,18 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
   }
   ossvk::ModelOptions mopt;
   if (options) {
-    if (options->experts_on > OSSVK_EXPERTS_HOST)
+    if (options->experts_on > OSSVK_EXPERTS_OTHER)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT,
                   "experts_on " + std::to_string(options->experts_on) +
-                      " is none of OSSVK_EXPERTS_AUTO, _DEVICE and _HOST");
+                      " is none of OSSVK_EXPERTS_AUTO, _DEVICE, _HOST and _OTHER");
+    if ((options->experts_on == OSSVK_EXPERTS_OTHER) != (options->experts_device != nullptr))
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT,
+                  "experts_device names the experts' device with experts_on OSSVK_EXPERTS_OTHER, "
+                  "and only then");
     ossvk::PlacementRequest& p = mopt.placement;
     p.device_limit = options->memory_limit;
     p.experts = static_cast<ossvk::ExpertsOn>(options->experts_on);
-    p.host_layers = options->host_expert_layers;
+    p.expert_layers = options->host_expert_layers;
     if (options->plan_context) p.context = options->plan_context;
   }
   const DeviceList& l = device_list();
@@ -193,6 +197,13 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
       infos.push_back(&l.devices[index.value()]);
     }
   }
+  const ossvk::host::DeviceInfo* experts_info = nullptr;
+  if (mopt.placement.experts == ossvk::ExpertsOn::other) {
+    auto index = ossvk::host::select_device(l.devices, options->experts_device);
+    if (!index.ok()) return fail(index.status().with_context("experts_device"));
+    experts_info = &l.devices[index.value()];
+    mopt.placement.experts_device = experts_info;
+  }
   const uint32_t layers = m->tensors.config.layers;
   auto blocks = ossvk::Model::split_blocks(infos, layers, mopt.placement.device_limit);
   if (!blocks.ok()) return fail(blocks.status());
@@ -203,15 +214,24 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     *out = m.release();
     return OSSVK_OK;
   }
-  std::vector<ossvk::host::Device*> devices;
-  for (const std::string& selector : selectors) {
+  auto open = [&](const std::string& selector) {
     ossvk::host::DeviceOptions dopt;
     dopt.kernels = ossvk::shaders::embedded_kernels();
     dopt.selector = selector;
-    auto device = ossvk::host::Device::create(*l.instance, dopt);
+    return ossvk::host::Device::create(*l.instance, dopt);
+  };
+  std::vector<ossvk::host::Device*> devices;
+  for (const std::string& selector : selectors) {
+    auto device = open(selector);
     if (!device.ok()) return fail(device.status());
     m->devices.push_back(std::move(device).value());
     devices.push_back(m->devices.back().get());
+  }
+  if (experts_info) {
+    auto device = open(std::to_string(experts_info->index));
+    if (!device.ok()) return fail(device.status().with_context("experts_device"));
+    m->experts_device = std::move(device).value();
+    mopt.experts_device = m->experts_device.get();
   }
   if (options && options->progress) {
     auto fn = options->progress;
@@ -319,6 +339,10 @@ OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, uint32_t 
     out->host_bytes = p->host_bytes(), out->device_bytes = p->device_bytes();
     out->host_expert_bytes = p->host_bytes() - (p->embedding_on_host ? p->embedding : 0);
     out->cache_bytes = p->cache;
+    copy_string(out->experts_device_name, p->experts_device);
+    out->experts_device_layers = p->experts_device_layers;
+    out->experts_device_bytes = p->experts_device_bytes();
+    out->experts_device_available = p->experts_device_available;
     return OSSVK_OK;
   });
 }
@@ -551,11 +575,25 @@ template ossvk_status model_load_old<kOptionsEndV4>(const char*, const ossvk_mod
                                                     ossvk_model**);
 template ossvk_status model_load_old<kOptionsEndV5>(const char*, const ossvk_model_options*,
                                                     ossvk_model**);
+template ossvk_status model_load_old<kOptionsEndV6>(const char*, const ossvk_model_options*,
+                                                    ossvk_model**);
+template ossvk_status model_create_synthetic_old<kOptionsEndV6>(const ossvk_synthetic_options*,
+                                                                const ossvk_model_options*,
+                                                                ossvk_model**);
 template ossvk_status model_create_synthetic_old<kOptionsEndV4>(const ossvk_synthetic_options*,
                                                                 const ossvk_model_options*,
                                                                 ossvk_model**);
 template ossvk_status model_create_synthetic_old<kOptionsEndV5>(const ossvk_synthetic_options*,
                                                                 const ossvk_model_options*,
                                                                 ossvk_model**);
+
+ossvk_status model_get_placement_v6(const ossvk_model* model, uint32_t part,
+                                    ossvk_placement* placement) {
+  if (!placement) return ossvk_model_get_placement(model, part, nullptr);
+  ossvk_placement p;
+  const ossvk_status s = ossvk_model_get_placement(model, part, &p);
+  if (s == OSSVK_OK) std::memcpy(placement, &p, kPlacementEndV6);
+  return s;
+}
 
 }  // namespace ossvk::abi

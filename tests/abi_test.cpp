@@ -86,6 +86,25 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   v5->model_free(model);
 }
 
+// Version 6's table: its loaders read nothing past device_count, and its placement writes
+// nothing past cache_bytes.
+TEST_F(Abi, version_6_options_and_placement_are_shorter) {
+  const ossvk_api* v6 = get_api(handle_, 6);
+  ASSERT_NE(v6, nullptr);
+  EXPECT_EQ(v6->abi_version, 6u);
+  ossvk_model_options o = options_ending_at(offsetof(ossvk_model_options, experts_device));
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(v6->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v6->last_error();
+  ossvk_placement p;
+  std::memset(&p, 0xAB, sizeof p);
+  ASSERT_EQ(v6->model_get_placement(model, 0, &p), OSSVK_OK) << v6->last_error();
+  EXPECT_EQ(p.layers, 2u);
+  EXPECT_EQ(p.experts_device_layers, 0xABABABABu);  // past version 6's struct: untouched
+  v6->model_free(model);
+}
+
 // The placement through the options: a plan without a device or upload, then the same model
 // loaded with its experts in system memory, whose logits equal the all-on-device run's.
 TEST_F(Abi, experts_in_system_memory_and_plans) {
@@ -158,6 +177,31 @@ TEST_F(Abi, experts_in_system_memory_and_plans) {
   EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(api_->last_error()).find("3 devices for 2 blocks"), std::string::npos)
       << api_->last_error();
+
+  // Experts on another VkDevice of the one GPU, the first block's: the same logits.
+  o = ossvk_model_options{};
+  o.experts_on = OSSVK_EXPERTS_OTHER;
+  o.experts_device = "0";
+  o.host_expert_layers = 1;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << api_->last_error();
+  ASSERT_EQ(api_->model_get_placement(model, 0, &p), OSSVK_OK) << api_->last_error();
+  EXPECT_EQ(p.experts_device_layers, 1u);
+  EXPECT_GT(p.experts_device_bytes, 0u);
+  EXPECT_NE(std::string(p.experts_device_name), "");
+  EXPECT_EQ(p.device_bytes + p.experts_device_bytes,
+            p.embedding_bytes + p.output_bytes + p.dense_bytes + p.expert_bytes + p.lora_bytes);
+  ASSERT_EQ(api_->session_create(model, nullptr, &session), OSSVK_OK) << api_->last_error();
+  std::vector<float> elsewhere(512);
+  ASSERT_EQ(api_->session_eval(session, tokens, 3, elsewhere.data(), 0), OSSVK_OK);
+  EXPECT_EQ(elsewhere, logits[0]);
+  api_->session_free(session);
+  api_->model_free(model);
+  o.experts_device = nullptr;  // OTHER without a device, and a device without OTHER
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  o.experts_on = OSSVK_EXPERTS_HOST;
+  o.experts_device = "0";
+  EXPECT_EQ(api_->model_create_synthetic(&syn, &o, &model), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("experts_device"), std::string::npos);
 
   o = ossvk_model_options{};
   o.experts_on = 7;

@@ -156,7 +156,7 @@ TEST_F(Faults, an_allocation_failing_anywhere_in_an_upload_leaks_nothing) {
   auto l = read_synthetic({});
   ASSERT_TRUE(l);
   ModelOptions o;
-  o.placement = {.experts = ExpertsOn::host, .host_layers = 1};
+  o.placement = {.experts = ExpertsOn::host, .expert_layers = 1};
   ASSERT_OK(Model::upload(*d, l->tensors, o));  // pipelines and the device's own objects
   const host::ObjectCounts before = host::live_objects();
   size_t failed = 0;

@@ -47,7 +47,7 @@ TEST_F(WeightPlacement, experts_in_system_memory_give_the_same_logits) {
   const auto on_device = logits(*l, {.experts = ExpertsOn::device}, 0);
   ASSERT_FALSE(on_device.empty());
   EXPECT_EQ(logits(*l, {.experts = ExpertsOn::host}, 3), on_device);
-  EXPECT_EQ(logits(*l, {.experts = ExpertsOn::host, .host_layers = 1}, 1), on_device);
+  EXPECT_EQ(logits(*l, {.experts = ExpertsOn::host, .expert_layers = 1}, 1), on_device);
 }
 
 // A limit below the whole model spills the embedding table first, then the fewest layers'
@@ -100,7 +100,7 @@ TEST_F(WeightPlacement, what_fits_nowhere_is_refused_naming_the_sizes) {
             std::string::npos)
       << m.status().message();
 
-  o.placement = {.experts = ExpertsOn::host, .host_layers = 3};
+  o.placement = {.experts = ExpertsOn::host, .expert_layers = 3};
   m = Model::upload(device(), l->tensors, o);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("the model has 2"), std::string::npos)

@@ -1,9 +1,13 @@
 // A model split across devices by whole blocks: each part on its own VkDevice (here two logical
 // devices on the one test GPU, and the same device twice), the hidden state handed from part to
-// part through host-visible buffers. The same kernels run the same blocks, so the logits equal
-// the single-device run's bit for bit.
+// part through host-visible buffers; and experts on a device of their own, the router's top-k
+// handed over and the experts' output handed back. The same kernels run the same blocks, so the
+// logits equal the single-device run's bit for bit.
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "backend/loader/lora_adapter.h"
 #include "backend/model/session.h"
 #include "support/gpu.h"
 #include "support/synthetic_loader.h"
@@ -45,6 +49,25 @@ class Split : public GpuTest {
   }
 };
 
+// A submission `failing` refuses breaks the session (it stays broken), and a new session on the
+// model gives the logits the first gave before.
+void a_refused_submission_breaks_the_session_only(Model& model, host::Device& failing) {
+  const uint32_t V = model.config().vocab;
+  const auto tokens = some_tokens(4, V);
+  std::vector<float> want(V), got(V);
+  auto s = Session::create(model, {.context = 32});
+  ASSERT_OK(s);
+  ASSERT_OK(s.value()->eval(tokens, want.data(), false));
+  failing.fail_next_submit(VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  EXPECT_FALSE(s.value()->eval(tokens, got.data(), false).ok());
+  EXPECT_FALSE(s.value()->usable());
+  EXPECT_FALSE(s.value()->eval(tokens, got.data(), false).ok());
+  auto fresh = Session::create(model, {.context = 32});
+  ASSERT_OK(fresh);
+  ASSERT_OK(fresh.value()->eval(tokens, got.data(), false));
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(Split, two_devices_give_the_single_device_logits) {
   SyntheticOptions so;
   so.layers = 3;
@@ -75,7 +98,7 @@ TEST_F(Split, two_devices_give_the_single_device_logits) {
   // The same device twice, and three parts: one block each; the model's first two blocks'
   // experts (and the embedding) in system memory, which are the first two parts'.
   ModelOptions host2;
-  host2.placement = {.experts = ExpertsOn::host, .host_layers = 2};
+  host2.placement = {.experts = ExpertsOn::host, .expert_layers = 2};
   auto three = Model::upload_split({&device(), other.get(), &device()}, l->tensors, host2);
   ASSERT_OK(three);
   const Model& p0 = *three.value();
@@ -174,20 +197,133 @@ TEST_F(Split, a_failing_second_device_frees_and_breaks_cleanly) {
 
   m = Model::upload_split({first.get(), second.get()}, l->tensors, {});
   ASSERT_OK(m);
+  a_refused_submission_breaks_the_session_only(*m.value(), *second);
+}
+
+// A rank-2 side path on block 0's `target`, small random values.
+LoraModule some_lora(const ModelConfig& c, LoraTarget target, std::mt19937& rng) {
+  const LoraShape shape = lora_shape(c, target);
+  LoraModule m;
+  m.name = lora_target_name(target);
+  m.target = target;
+  m.experts = shape.experts, m.rank = 2, m.in = shape.in, m.out = shape.out;
+  std::normal_distribution<float> d(0.0f, 0.05f);
+  m.a.resize(uint64_t{m.experts} * m.rank * m.in);
+  m.b.resize(uint64_t{m.experts} * m.out * m.rank);
+  for (float& x : m.a) x = d(rng);
+  for (float& x : m.b) x = d(rng);
+  return m;
+}
+
+// Experts on a device of their own, for every block or the first: the router stays, the top-k
+// crosses, the experts' LoRA side paths go with them; prefill, chunked prefill, a long prompt,
+// replayed decode, rewind and sampling all give the single-device answer.
+TEST_F(Split, experts_on_another_device_give_the_single_device_logits) {
+  SyntheticOptions so;
+  so.layers = 3;
+  auto l = read_synthetic(so);
+  ASSERT_TRUE(l);
+  std::mt19937 rng(7);
+  for (LoraTarget t : {LoraTarget::router, LoraTarget::gate, LoraTarget::down})
+    l->tensors.lora.push_back(some_lora(l->tensors.config, t, rng));
   const uint32_t V = l->tensors.config.vocab;
-  const auto tokens = some_tokens(4, V);
-  std::vector<float> want(V), got(V);
-  auto s = Session::create(*m.value(), {.context = 32});
-  ASSERT_OK(s);
-  ASSERT_OK(s.value()->eval(tokens, want.data(), false));
-  second->fail_next_submit(VK_ERROR_OUT_OF_DEVICE_MEMORY);
-  EXPECT_FALSE(s.value()->eval(tokens, got.data(), false).ok());
-  EXPECT_FALSE(s.value()->usable());
-  EXPECT_FALSE(s.value()->eval(tokens, got.data(), false).ok());
-  auto fresh = Session::create(*m.value(), {.context = 32});
-  ASSERT_OK(fresh);
-  ASSERT_OK(fresh.value()->eval(tokens, got.data(), false));
-  EXPECT_EQ(got, want);
+  const auto prompt = some_tokens(70, V);
+  auto last_row = [&](Model& m, uint32_t step) {
+    std::vector<float> row(V);
+    auto s = Session::create(m, {.context = 128, .max_step_tokens = step});
+    EXPECT_OK(s);
+    if (s.ok()) EXPECT_OK(s.value()->eval(prompt, row.data(), false));
+    return row;
+  };
+  auto whole = Model::upload(device(), l->tensors, {});
+  ASSERT_OK(whole);
+  const Run want = run(*whole.value(), V);
+  const std::vector<float> want_long = last_row(*whole.value(), 512);
+  const std::vector<float> want_chunked = last_row(*whole.value(), 16);
+
+  auto other = new_device();
+  ASSERT_TRUE(other);
+  for (uint32_t layers : {0u, 1u}) {
+    ModelOptions o;
+    o.placement = {.experts = ExpertsOn::other, .expert_layers = layers};
+    o.experts_device = other.get();
+    auto m = Model::upload(device(), l->tensors, o);
+    ASSERT_OK(m);
+    const Model& model = *m.value();
+    const uint32_t moved = layers ? layers : 3;
+    EXPECT_EQ(model.experts_device(), other.get());
+    EXPECT_EQ(model.remote_experts().size(), moved);
+    EXPECT_EQ(model.placement().experts_device_layers, moved);
+    EXPECT_GE(other->allocator().bytes_in_use(), model.placement().experts_device_bytes());
+    EXPECT_EQ(model.weight_bytes(), whole.value()->weight_bytes());
+    EXPECT_EQ(model.decode_bytes(4), whole.value()->decode_bytes(4));
+    const Run got = run(*m.value(), V);
+    EXPECT_EQ(got.prefill, want.prefill);
+    EXPECT_EQ(got.decode, want.decode);
+    EXPECT_EQ(got.sampled, want.sampled);
+    EXPECT_EQ(last_row(*m.value(), 512), want_long);
+    EXPECT_EQ(last_row(*m.value(), 16), want_chunked);  // five steps, each in segments
+  }
+}
+
+TEST_F(Split, experts_elsewhere_are_refused_where_they_do_not_fit) {
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  auto other = new_device();
+  ASSERT_TRUE(other);
+  ModelOptions o;
+  o.placement.experts = ExpertsOn::other;
+  auto m = Model::upload(device(), l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("no device named for the experts"), std::string::npos);
+
+  o.experts_device = other.get();
+  m = Model::upload_split({&device(), &device()}, l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("not split across 2"), std::string::npos)
+      << m.status().message();
+
+  o.placement.expert_layers = 3;
+  m = Model::upload(device(), l->tensors, o);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("the model has 2"), std::string::npos)
+      << m.status().message();
+
+  // An experts' device too small for them: their need and its offer are named.
+  host::DeviceInfo small;
+  small.name = "a small GPU";
+  small.type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  small.heaps = {{64 << 10, true}};
+  auto p = plan_placement(l->tensors, device().info(),
+                          {.experts = ExpertsOn::other, .experts_device = &small});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("the experts of 2 layers need"), std::string::npos)
+      << p.status().message();
+  EXPECT_NE(p.status().message().find("a small GPU offers 1 MiB"), std::string::npos)
+      << p.status().message();
+  EXPECT_EQ(other->allocator().bytes_in_use(), 0u);
+}
+
+// The experts' device failing: an allocation while loading frees both devices' weights; a
+// submission breaks the session and leaves the model usable.
+TEST_F(Split, a_failing_experts_device_frees_and_breaks_cleanly) {
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  auto main = new_device(), other = new_device();
+  ASSERT_TRUE(main && other);
+  ModelOptions o;
+  o.placement.experts = ExpertsOn::other;
+  o.experts_device = other.get();
+  other->allocator().fail_allocation_after(4);
+  auto m = Model::upload(*main, l->tensors, o);
+  other->allocator().fail_allocation_after(SIZE_MAX);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(main->allocator().bytes_in_use(), 0u);
+  EXPECT_EQ(other->allocator().bytes_in_use(), 0u);
+
+  m = Model::upload(*main, l->tensors, o);
+  ASSERT_OK(m);
+  a_refused_submission_breaks_the_session_only(*m.value(), *other);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 6
+#define OSSVK_ABI_VERSION 7
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -136,8 +136,10 @@ typedef struct ossvk_model_options {
    * experts). OSSVK_EXPERTS_AUTO keeps everything on the device when it fits, and otherwise
    * moves the token embedding table (a token reads one row of it), then the experts of as few
    * leading layers as make the rest fit; OSSVK_EXPERTS_HOST moves the table with them. */
-  uint32_t experts_on;         /* OSSVK_EXPERTS_AUTO (0), _DEVICE or _HOST */
-  uint32_t host_expert_layers; /* OSSVK_EXPERTS_HOST: the first this many layers; 0: all */
+  uint32_t experts_on;         /* OSSVK_EXPERTS_AUTO (0), _DEVICE, _HOST or (from version 7)
+                                  _OTHER */
+  uint32_t host_expert_layers; /* OSSVK_EXPERTS_HOST or _OTHER: the first this many layers;
+                                  0: all */
   uint32_t plan_context;       /* positions of one session's K/V cache the placement keeps free
                                   on the device; 0: 4096 */
   uint32_t plan_only;          /* 1: read, check and place the model, but open no device and
@@ -151,11 +153,18 @@ typedef struct ossvk_model_options {
    * alone, or devices[0]. */
   const char* const* devices;
   uint32_t device_count;
+  /* From version 7. OSSVK_EXPERTS_OTHER: the device (a selector as for `device`; it may name
+   * the model's device again, which opens another VkDevice) that holds and runs the experts,
+   * for example the CPU's, while attention, router, norms and unembedding stay on the model's
+   * one device. Each step hands the router's top-k ids and weights across and the experts'
+   * output back. */
+  const char* experts_device;
 } ossvk_model_options;
 
 #define OSSVK_EXPERTS_AUTO 0u
 #define OSSVK_EXPERTS_DEVICE 1u
 #define OSSVK_EXPERTS_HOST 2u
+#define OSSVK_EXPERTS_OTHER 3u
 
 /* Where a model's weights went (or would go, with plan_only) on one of its devices. Bytes as
  * stored. */
@@ -179,6 +188,12 @@ typedef struct ossvk_placement {
   uint64_t host_expert_bytes; /* of those, experts */
   uint64_t device_bytes;      /* weights on the device */
   uint64_t cache_bytes; /* one session's K/V cache and RoPE table at cache_context positions */
+  /* From version 7. OSSVK_EXPERTS_OTHER: this device's first experts_device_layers blocks keep
+   * their experts on experts_device_name, which offers experts_device_available. */
+  char experts_device_name[256];
+  uint32_t experts_device_layers;
+  uint64_t experts_device_bytes;
+  uint64_t experts_device_available;
 } ossvk_placement;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
@@ -358,7 +373,8 @@ typedef struct ossvk_api {
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
  * and on get the same table layout: later versions only append members. Tables for versions 3
- * to 5 take those versions' shorter ossvk_model_options. Thread-safe. */
+ * to 6 take those versions' shorter ossvk_model_options, and version 6's writes its shorter
+ * ossvk_placement. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 
 #ifdef __cplusplus

@@ -43,36 +43,54 @@ bool use_texels(const host::Device& device, const MoeLayer& l, const MoeScratch&
 
 }  // namespace
 
-host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
-                                        const MoeLayerData& d, const std::string& name,
-                                        const UploadOptions& options) {
-  const uint32_t E = d.experts, D = d.hidden, F = d.ff;
-  if (E == 0 || E > kMaxExperts)
-    return fail(name, std::to_string(E) + " experts; ossvk takes 1 to 256");
-  auto expect = [&](const TensorData& t, uint64_t m, uint64_t k, const char* what) -> host::Status {
-    if (t.m != m || t.k != k)
-      return fail(name, std::string(what) + " is " + std::to_string(t.m) + " x " +
-                            std::to_string(t.k) + ", expected " + std::to_string(m) + " x " +
-                            std::to_string(k));
-    return {};
-  };
-  OSSVK_RETURN_IF_ERROR(expect(d.router, E, D, "the router"));
-  OSSVK_RETURN_IF_ERROR(expect(d.gate, uint64_t{E} * F, D, "the gate experts"));
-  OSSVK_RETURN_IF_ERROR(expect(d.up, uint64_t{E} * F, D, "the up experts"));
-  OSSVK_RETURN_IF_ERROR(expect(d.down, uint64_t{E} * D, F, "the down experts"));
-  if (device_format_of(d.gate.format) != device_format_of(d.up.format))
-    return fail(name, "gate and up experts have different formats");
+namespace {
 
-  MoeLayer l;
-  l.experts = E, l.hidden = D, l.ff = F;
+// Each of the layer's matrices the same shape as the file's, named in the error.
+host::Status expect_shape(const TensorData& t, uint64_t m, uint64_t k, const std::string& name,
+                          const char* what) {
+  if (t.m != m || t.k != k)
+    return fail(name, std::string(what) + " is " + std::to_string(t.m) + " x " +
+                          std::to_string(t.k) + ", expected " + std::to_string(m) + " x " +
+                          std::to_string(k));
+  return {};
+}
+
+host::Status check_experts_count(const MoeLayerData& d, const std::string& name) {
+  if (d.experts == 0 || d.experts > kMaxExperts)
+    return fail(name, std::to_string(d.experts) + " experts; ossvk takes 1 to 256");
+  return {};
+}
+
+}  // namespace
+
+host::Status upload_moe_router(host::Device& device, host::Transfer& transfer,
+                               const MoeLayerData& d, const std::string& name,
+                               const UploadOptions& options, MoeLayer& l) {
+  OSSVK_RETURN_IF_ERROR(check_experts_count(d, name));
+  OSSVK_RETURN_IF_ERROR(expect_shape(d.router, d.experts, d.hidden, name, "the router"));
+  l.experts = d.experts, l.hidden = d.hidden, l.ff = d.ff;
   OSSVK_ASSIGN_OR_RETURN(l.norm_gain,
-                         upload_floats(device, transfer, d.norm_gain, D, name + " norm"));
+                         upload_floats(device, transfer, d.norm_gain, d.hidden, name + " norm"));
   UploadOptions dense = options;
   dense.memory = host::MemoryUse::device;
   OSSVK_ASSIGN_OR_RETURN(l.router,
                          upload_matrix(device, transfer, d.router, name + " router", dense));
-  OSSVK_ASSIGN_OR_RETURN(l.router_bias,
-                         upload_floats(device, transfer, d.router_bias, E, name + " router bias"));
+  OSSVK_ASSIGN_OR_RETURN(l.router_bias, upload_floats(device, transfer, d.router_bias, d.experts,
+                                                      name + " router bias"));
+  return {};
+}
+
+host::Status upload_moe_experts(host::Device& device, host::Transfer& transfer,
+                                const MoeLayerData& d, const std::string& name,
+                                const UploadOptions& options, MoeLayer& l) {
+  OSSVK_RETURN_IF_ERROR(check_experts_count(d, name));
+  const uint32_t E = d.experts, D = d.hidden, F = d.ff;
+  OSSVK_RETURN_IF_ERROR(expect_shape(d.gate, uint64_t{E} * F, D, name, "the gate experts"));
+  OSSVK_RETURN_IF_ERROR(expect_shape(d.up, uint64_t{E} * F, D, name, "the up experts"));
+  OSSVK_RETURN_IF_ERROR(expect_shape(d.down, uint64_t{E} * D, F, name, "the down experts"));
+  if (device_format_of(d.gate.format) != device_format_of(d.up.format))
+    return fail(name, "gate and up experts have different formats");
+  l.experts = E, l.hidden = D, l.ff = F;
   UploadOptions by_expert = options;
   by_expert.row_granularity = F;
   OSSVK_ASSIGN_OR_RETURN(
@@ -94,6 +112,15 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
     if (l.gate.parts[i].row_begin != l.up.parts[i].row_begin ||
         l.gate.parts[i].rows != l.up.parts[i].rows)
       return fail(name, "gate and up experts split into different parts");
+  return {};
+}
+
+host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
+                                        const MoeLayerData& d, const std::string& name,
+                                        const UploadOptions& options) {
+  MoeLayer l;
+  OSSVK_RETURN_IF_ERROR(upload_moe_router(device, transfer, d, name, options, l));
+  OSSVK_RETURN_IF_ERROR(upload_moe_experts(device, transfer, d, name, options, l));
   return l;
 }
 
@@ -223,9 +250,11 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
 
 }  // namespace
 
-host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
-                        const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
-                        const host::Buffer& out, const std::string& name, MoePath path) {
+namespace {
+
+// The arguments both halves take, checked against the layer and the scratch.
+host::Status check_moe(const MoeLayer& l, const host::Buffer& x, uint32_t tokens, uint32_t top_k,
+                       const MoeScratch& s, const std::string& name) {
   if (top_k == 0 || top_k > l.experts)
     return fail(name, "experts per token must be 1 to " + std::to_string(l.experts) + ", not " +
                           std::to_string(top_k));
@@ -243,18 +272,30 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
     return fail(name, "hidden and expert widths must be multiples of 32");
   if (uint64_t{tokens} * top_k > 65535)
     return fail(name, "more than 65535 (token, expert) pairs in one step");
-  const uint64_t bytes = uint64_t{tokens} * l.hidden * 4;
-  if (!x || x.size() < bytes || !out || out.size() < bytes)
-    return fail(name, "x or out is smaller than tokens x hidden");
-  const host::DeviceInfo& info = device.info();
+  if (!x || x.size() < uint64_t{tokens} * l.hidden * 4)
+    return fail(name, "x is smaller than tokens x hidden");
+  return {};
+}
 
+}  // namespace
+
+host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
+                        const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
+                        const host::Buffer& out, const std::string& name, MoePath path) {
+  OSSVK_RETURN_IF_ERROR(encode_moe_router(device, stream, l, x, tokens, top_k, s, name));
+  return encode_moe_experts(device, stream, l, x, tokens, top_k, s, out, name, path);
+}
+
+host::Status encode_moe_router(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
+                               const host::Buffer& x, uint32_t tokens, uint32_t top_k,
+                               MoeScratch& s, const std::string& name) {
+  OSSVK_RETURN_IF_ERROR(check_moe(l, x, tokens, top_k, s, name));
   // t = RMSNorm(x); logits = W_r t + b_r.
   OSSVK_RETURN_IF_ERROR(
       encode_rmsnorm(device, stream, x, l.norm_gain, l.hidden, tokens, l.eps, s.normed));
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
-  const uint32_t pairs = tokens * top_k;
   const LoraRows u = gate_u(s);  // the router's A x too, before the experts need it
   if (l.router_lora)
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0}, 1,
@@ -269,6 +310,18 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
   OSSVK_RETURN_IF_ERROR(
       encode_moe_route(device, stream, s.logits, tokens, l.experts, top_k, s.ids, s.weights));
   stream.barrier();
+  return {};
+}
+
+host::Status encode_moe_experts(host::Device& device, host::CommandStream& stream,
+                                const MoeLayer& l, const host::Buffer& x, uint32_t tokens,
+                                uint32_t top_k, MoeScratch& s, const host::Buffer& out,
+                                const std::string& name, MoePath path) {
+  OSSVK_RETURN_IF_ERROR(check_moe(l, x, tokens, top_k, s, name));
+  if (!out || out.size() < uint64_t{tokens} * l.hidden * 4)
+    return fail(name, "out is smaller than tokens x hidden");
+  const host::DeviceInfo& info = device.info();
+  const uint32_t pairs = tokens * top_k;
   const bool texels = use_texels(device, l, s);
   const bool grouped =
       path == MoePath::automatic

@@ -41,6 +41,15 @@ struct MoeLayerData {
 host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& transfer,
                                         const MoeLayerData& data, const std::string& name,
                                         const UploadOptions& options = {});
+// The halves upload_moe_layer uploads, for a layer whose experts live on another device than
+// its router: the norm and router (with its bias) into `layer`, or the expert matrices and
+// their biases.
+host::Status upload_moe_router(host::Device& device, host::Transfer& transfer,
+                               const MoeLayerData& data, const std::string& name,
+                               const UploadOptions& options, MoeLayer& layer);
+host::Status upload_moe_experts(host::Device& device, host::Transfer& transfer,
+                                const MoeLayerData& data, const std::string& name,
+                                const UploadOptions& options, MoeLayer& layer);
 
 // Working buffers for up to `tokens` tokens and `top_k` experts per token. Beyond
 // kMaxMatvecColumns tokens the grouped path's buffers too: act and up hold the gate and up
@@ -77,5 +86,15 @@ host::Status encode_moe(host::Device& device, host::CommandStream& stream, const
                         const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& scratch,
                         const host::Buffer& out, const std::string& name,
                         MoePath path = MoePath::automatic);
+// encode_moe's two halves, for experts on another device than their router: the norm, router
+// and top-k into scratch.normed, .ids and .weights (a barrier after); then, from those, the
+// experts and out = x + their weighted sum. Each half reads only its half of `layer`.
+host::Status encode_moe_router(host::Device& device, host::CommandStream& stream,
+                               const MoeLayer& layer, const host::Buffer& x, uint32_t tokens,
+                               uint32_t top_k, MoeScratch& scratch, const std::string& name);
+host::Status encode_moe_experts(host::Device& device, host::CommandStream& stream,
+                                const MoeLayer& layer, const host::Buffer& x, uint32_t tokens,
+                                uint32_t top_k, MoeScratch& scratch, const host::Buffer& out,
+                                const std::string& name, MoePath path = MoePath::automatic);
 
 }  // namespace ossvk

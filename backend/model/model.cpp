@@ -206,12 +206,17 @@ Result<Placement> Model::plan(const host::DeviceInfo& device, const ModelTensors
 }
 
 Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTensors& t,
-                                             const ModelOptions& options) {
+                                             const ModelOptions& given) {
   const ModelConfig& c = t.config;
   std::unique_ptr<Model> model(new Model(device));
   model->config_ = c;
   if (c.layers != t.layers.size()) return Status::error("model: layer count mismatch");
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
+  ModelOptions options = given;
+  if (options.placement.experts == ExpertsOn::other) {
+    if (!options.experts_device) return Status::bad_argument("no device named for the experts");
+    options.placement.experts_device = &options.experts_device->info();
+  }
   OSSVK_ASSIGN_OR_RETURN(model->placement_, plan(device.info(), t, options));
   const uint32_t begin = model->placement_.first_layer;
   const uint32_t end = begin + static_cast<uint32_t>(model->placement_.experts.size());
@@ -238,6 +243,12 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
   }
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
   Uploader up(device, *transfer, options, needed);
+  const uint32_t remote = model->placement_.experts_device_layers;
+  std::unique_ptr<host::Transfer> remote_transfer;
+  if (remote) {
+    model->experts_device_ = options.experts_device;
+    OSSVK_ASSIGN_OR_RETURN(remote_transfer, host::Transfer::create(*options.experts_device));
+  }
 
   UploadOptions embedding = options.upload;
   if (model->placement_.embedding_on_host) embedding.memory = host::MemoryUse::system;
@@ -281,20 +292,36 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
         L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
     UploadOptions experts = options.upload;
     if (l - begin < model->placement_.host_expert_layers) experts.memory = host::MemoryUse::system;
-    OSSVK_ASSIGN_OR_RETURN(layer.moe, upload_moe_layer(device, *transfer, moe, name, experts));
-    layer.moe.eps = static_cast<float>(c.eps);
-    layer.moe.swiglu_alpha = static_cast<float>(c.swiglu_alpha);
-    layer.moe.swiglu_limit = static_cast<float>(c.swiglu_limit);
+    if (l - begin < remote) {
+      OSSVK_RETURN_IF_ERROR(
+          upload_moe_router(device, *transfer, moe, name, options.upload, layer.moe));
+      MoeLayer& far = model->remote_experts_.emplace_back();
+      OSSVK_RETURN_IF_ERROR(upload_moe_experts(*options.experts_device, *remote_transfer, moe, name,
+                                               options.upload, far));
+    } else {
+      OSSVK_ASSIGN_OR_RETURN(layer.moe, upload_moe_layer(device, *transfer, moe, name, experts));
+    }
+    for (MoeLayer* m : {&layer.moe, remote ? &model->remote_experts_.back() : nullptr}) {
+      if (!m) continue;
+      m->eps = static_cast<float>(c.eps);
+      m->swiglu_alpha = static_cast<float>(c.swiglu_alpha);
+      m->swiglu_limit = static_cast<float>(c.swiglu_limit);
+    }
     up.advance(L.router.data.size() + L.gate.data.size() + L.up.data.size() + L.down.data.size());
     model->layers_.push_back(std::move(layer));
   }
   for (const auto& [key, g] : lora) {
     if (key.first < begin || key.first >= end) continue;
-    Layer& L = model->layers_[key.first - begin];
-    LoraWeights* const slots[] = {&L.qkv_lora,      &L.out_lora,    &L.moe.router_lora,
-                                  &L.moe.gate_lora, &L.moe.up_lora, &L.moe.down_lora};
+    const uint32_t i = key.first - begin;
+    Layer& L = model->layers_[i];
+    // The experts' side paths go with the experts.
+    MoeLayer& experts = i < remote ? model->remote_experts_[i] : L.moe;
+    LoraWeights* const slots[] = {&L.qkv_lora,        &L.out_lora,      &L.moe.router_lora,
+                                  &experts.gate_lora, &experts.up_lora, &experts.down_lora};
     LoraWeights& w = *slots[static_cast<int>(key.second)];
-    OSSVK_ASSIGN_OR_RETURN(w, upload_lora(device, *transfer, g));
+    const bool far = i < remote && key.second >= LoraSlot::gate;
+    OSSVK_ASSIGN_OR_RETURN(w, far ? upload_lora(*options.experts_device, *remote_transfer, g)
+                                  : upload_lora(device, *transfer, g));
     model->lora_rank_ = std::max(model->lora_rank_, w.rank);
     up.advance(g.bytes());
   }
@@ -315,17 +342,19 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
       report(L.qkv[i], b + (L.qkv.size() == 1 ? "attn_qkv" : kApart[i]));
     report(L.out, b + "attn_output.weight");
     report(L.moe.router, b + "ffn_gate_inp.weight");
-    report(L.moe.gate, b + "ffn_gate_exps.weight");
-    report(L.moe.up, b + "ffn_up_exps.weight");
-    report(L.moe.down, b + "ffn_down_exps.weight");
+    const MoeLayer& experts = l < remote ? model->remote_experts_[l] : L.moe;
+    report(experts.gate, b + "ffn_gate_exps.weight");
+    report(experts.up, b + "ffn_up_exps.weight");
+    report(experts.down, b + "ffn_down_exps.weight");
   }
   report(model->output_, "output.weight");
 
   model->weight_bytes_ = matrix_bytes(model->embedding_) + matrix_bytes(model->output_);
-  for (const Layer& l : model->layers_)
-    model->weight_bytes_ += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
-                            matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) +
-                            matrix_bytes(l.moe.down);
+  for (size_t l = 0; l < model->layers_.size(); ++l) {
+    const Layer& L = model->layers_[l];
+    model->weight_bytes_ +=
+        qkv_bytes(L) + matrix_bytes(L.out) + matrix_bytes(L.moe.router) + model->expert_bytes(l);
+  }
   model->weight_bytes_ += model->placement_.lora;
   return model;
 }
@@ -369,6 +398,17 @@ ModelOptions part_options(const ModelOptions& options, uint32_t begin, uint32_t 
   return part;
 }
 
+// Experts on another device serve a model on one device: a split's parts would share that
+// device's memory without one plan to account for it.
+Status check_experts_elsewhere(size_t devices, const ModelOptions& options) {
+  if (devices > 1 && options.placement.experts == ExpertsOn::other)
+    return Status::bad_argument(
+        "experts on a device of their own take a model on one device, not "
+        "split across " +
+        std::to_string(devices));
+  return {};
+}
+
 std::string device_context(size_t i, const host::DeviceInfo& d) {
   return "device " + std::to_string(i) + " (" + d.name + ")";
 }
@@ -378,6 +418,7 @@ std::string device_context(size_t i, const host::DeviceInfo& d) {
 Result<std::vector<Placement>> Model::plan_split(
     const std::vector<const host::DeviceInfo*>& devices, const ModelTensors& t,
     const ModelOptions& options, const std::vector<uint32_t>& blocks) {
+  OSSVK_RETURN_IF_ERROR(check_experts_elsewhere(devices.size(), options));
   std::vector<Placement> parts;
   for (uint32_t i = 0, begin = 0; i < devices.size(); begin += blocks[i++]) {
     auto p = plan(*devices[i], t, part_options(options, begin, blocks[i]));
@@ -405,6 +446,7 @@ Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Devic
                                                    const ModelOptions& options,
                                                    std::vector<uint32_t> blocks) {
   const uint32_t layers = static_cast<uint32_t>(t.layers.size());
+  OSSVK_RETURN_IF_ERROR(check_experts_elsewhere(devices.size(), options));
   if (blocks.empty()) {
     std::vector<const host::DeviceInfo*> infos;
     for (const host::Device* d : devices) infos.push_back(&d->info());
@@ -438,15 +480,25 @@ Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Devic
   return head;
 }
 
+const MoeLayer& Model::experts(size_t layer) const {
+  return layer < remote_experts_.size() ? remote_experts_[layer] : layers_[layer].moe;
+}
+
+uint64_t Model::expert_bytes(size_t layer) const {
+  const MoeLayer& m = experts(layer);
+  return matrix_bytes(m.gate) + matrix_bytes(m.up) + matrix_bytes(m.down);
+}
+
 uint64_t Model::decode_bytes(uint32_t top_k) const {
   uint64_t n = matrix_bytes(output_) + matrix_bytes(embedding_) / std::max(1u, config_.vocab);
-  for (const Layer& l : layers_) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
+    const MoeLayer& m = experts(i);
     const uint64_t experts = std::max(1u, config_.experts);
     n += qkv_bytes(l) + matrix_bytes(l.out) + matrix_bytes(l.moe.router) +
-         (matrix_bytes(l.moe.gate) + matrix_bytes(l.moe.up) + matrix_bytes(l.moe.down)) * top_k /
-             experts;
+         expert_bytes(i) * top_k / experts;
     for (const LoraWeights* w : {&l.qkv_lora, &l.out_lora, &l.moe.router_lora}) n += lora_bytes(*w);
-    for (const LoraWeights* w : {&l.moe.gate_lora, &l.moe.up_lora, &l.moe.down_lora})
+    for (const LoraWeights* w : {&m.gate_lora, &m.up_lora, &m.down_lora})
       n += lora_bytes(*w) * top_k / experts;
   }
   return n;

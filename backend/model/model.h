@@ -25,6 +25,9 @@ struct ModelOptions {
   // Where the weights go (placement.h); a model that fits nowhere the request allows is refused
   // before anything is uploaded. lora_bytes is filled in from the adapters.
   PlacementRequest placement;
+  // ExpertsOn::other: the device that holds and runs the moved experts (placement's
+  // experts_device is then its info).
+  host::Device* experts_device = nullptr;
 };
 
 class Model {
@@ -84,6 +87,13 @@ class Model {
   bool last() const { return first_layer() + layers_.size() == config_.layers; }
   // The part holding the next blocks, on its own device; null for the last.
   Model* next() const { return next_.get(); }
+  // ExpertsOn::other: the device holding the experts of this part's first
+  // remote_experts().size() blocks, each a MoeLayer with the gate, up and down matrices, their
+  // biases and LoRA side paths (layers()[i].moe keeps the norm and router); else null.
+  host::Device* experts_device() const { return experts_device_; }
+  const std::vector<MoeLayer>& remote_experts() const { return remote_experts_; }
+  // Layer i's expert half, wherever it lies (remote_experts()[i] or layers()[i].moe).
+  const MoeLayer& experts(size_t layer) const;
   const DeviceMatrix& embedding() const { return embedding_; }
   const host::Buffer& output_norm() const { return output_norm_; }
   const DeviceMatrix& output() const { return output_; }
@@ -102,6 +112,7 @@ class Model {
 
  private:
   explicit Model(host::Device& device) : device_(device) {}
+  uint64_t expert_bytes(size_t layer) const;
   host::Device& device_;
   ModelConfig config_;
   std::vector<Layer> layers_;
@@ -111,6 +122,8 @@ class Model {
   uint32_t lora_rank_ = 0;
   Placement placement_;
   std::unique_ptr<Model> next_;
+  host::Device* experts_device_ = nullptr;
+  std::vector<MoeLayer> remote_experts_;
   std::vector<std::pair<std::string, uint64_t>> non_finite_;
 };
 

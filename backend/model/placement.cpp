@@ -34,8 +34,12 @@ uint64_t Placement::host_bytes() const {
                          embedding_on_host ? embedding : 0);
 }
 
+uint64_t Placement::experts_device_bytes() const {
+  return std::accumulate(experts.begin(), experts.begin() + experts_device_layers, uint64_t{0});
+}
+
 uint64_t Placement::device_bytes() const {
-  return embedding + output + dense + lora + expert_bytes() - host_bytes();
+  return embedding + output + dense + lora + expert_bytes() - host_bytes() - experts_device_bytes();
 }
 
 uint64_t kv_cache_bytes(const ModelConfig& c, uint32_t context, uint32_t max_step_tokens,
@@ -77,10 +81,23 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   p.cache_context = r.context;
   p.cache = kv_cache_bytes(c, r.context, 512, false, begin, end);
   const uint32_t layers = end - begin;
-  if (r.experts == ExpertsOn::host && r.host_layers > layers_in_file)
-    return Status::bad_argument("experts of " + std::to_string(r.host_layers) +
+  if (r.experts == ExpertsOn::host && r.expert_layers > layers_in_file)
+    return Status::bad_argument("experts of " + std::to_string(r.expert_layers) +
                                 " layers asked for system memory; the model has " +
                                 std::to_string(layers_in_file));
+  // The model's first expert_layers blocks: those of them on this device.
+  const uint32_t moved =
+      r.expert_layers ? std::clamp(r.expert_layers, begin, end) - begin : end - begin;
+  if (r.experts == ExpertsOn::other) {
+    if (!r.experts_device) return Status::bad_argument("no device named for the experts");
+    if (r.expert_layers > layers_in_file)
+      return Status::bad_argument("experts of " + std::to_string(r.expert_layers) +
+                                  " layers asked for " + r.experts_device->name +
+                                  "; the model has " + std::to_string(layers_in_file));
+    p.experts_device = r.experts_device->name;
+    p.experts_device_available = p.limited ? r.device_limit : r.experts_device->usable_bytes();
+    p.experts_device_layers = moved;
+  }
 
   auto fits = [&](bool embedding, uint32_t host_layers) {
     p.embedding_on_host = embedding && p.embedding;
@@ -89,11 +106,11 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   };
   switch (r.experts) {
     case ExpertsOn::device:
+    case ExpertsOn::other:
       fits(false, 0);
       break;
     case ExpertsOn::host:
-      // The model's first host_layers blocks: those of them on this device.
-      fits(true, r.host_layers ? std::clamp(r.host_layers, begin, end) - begin : layers);
+      fits(true, moved);
       break;
     case ExpertsOn::automatic:
       if (fits(false, 0)) break;
@@ -102,10 +119,13 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
       break;
   }
   // On a CPU device the device's memory is the system's: what the device takes, the host lacks.
-  const bool shared = device.type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  uint64_t taken = 0;
+  if (device.type == VK_PHYSICAL_DEVICE_TYPE_CPU) taken += p.device_bytes() + p.cache;
+  if (r.experts_device && r.experts_device->type == VK_PHYSICAL_DEVICE_TYPE_CPU)
+    taken += p.experts_device_bytes();
   const uint64_t system = device.system_available_bytes;
   const uint64_t device_side = p.device_bytes() + p.cache;
-  p.host_available = shared ? (system > device_side ? system - device_side : 0) : system;
+  p.host_available = system > taken ? system - taken : 0;
 
   const std::string offers = p.device + " offers " + mib(p.device_available) +
                              (p.limited ? " (the memory limit given)" : "");
@@ -129,6 +149,12 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
     }
     return Status::error(msg, VK_ERROR_OUT_OF_DEVICE_MEMORY);
   }
+  if (p.experts_device_bytes() > p.experts_device_available)
+    return Status::error("the experts of " + std::to_string(p.experts_device_layers) +
+                             " layers need " + mib(p.experts_device_bytes()) + "; " +
+                             p.experts_device + " offers " + mib(p.experts_device_available) +
+                             (p.limited ? " (the memory limit given)" : ""),
+                         VK_ERROR_OUT_OF_DEVICE_MEMORY);
   if (p.host_bytes() > p.host_available)
     return Status::error("the embedding table and the experts of " +
                              std::to_string(p.host_expert_layers) + " layers need " +

@@ -14,13 +14,15 @@
 
 namespace ossvk {
 
-enum class ExpertsOn { automatic, device, host };
+// other: on another device (experts_device), which runs them and sends their output back.
+enum class ExpertsOn { automatic, device, host, other };
 
 struct PlacementRequest {
   ExpertsOn experts = ExpertsOn::automatic;
-  // ExpertsOn::host: the model's first this many blocks (0: every block; on a split model,
-  // those of them on this device), the embedding table with them
-  uint32_t host_layers = 0;
+  // ExpertsOn::host and other: the experts of the model's first this many blocks (0: every
+  // block; on a split model, those of them on this device); host moves the embedding table too
+  uint32_t expert_layers = 0;
+  const host::DeviceInfo* experts_device = nullptr;  // ExpertsOn::other
   uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
   uint32_t context = 4096;    // positions of one session's K/V cache kept free on the device
   uint64_t lora_bytes = 0;    // LoRA side paths (always on the device)
@@ -41,12 +43,18 @@ struct Placement {
   std::vector<uint64_t> experts;    // per block placed here
   bool embedding_on_host = false;   // the token embedding table in system memory
   uint32_t host_expert_layers = 0;  // layers 0 .. this - 1 keep their experts in system memory
-  uint64_t cache = 0;               // one session's K/V cache and RoPE table
+  // ExpertsOn::other: layers 0 .. experts_device_layers - 1 keep their experts on this device
+  // instead, which offers experts_device_available (the limit given applies to it too)
+  std::string experts_device;
+  uint32_t experts_device_layers = 0;
+  uint64_t experts_device_available = 0;
+  uint64_t cache = 0;  // one session's K/V cache and RoPE table
   uint32_t cache_context = 0;
 
   uint64_t expert_bytes() const;
-  uint64_t host_bytes() const;    // weights in system memory
-  uint64_t device_bytes() const;  // weights on the device
+  uint64_t host_bytes() const;            // weights in system memory
+  uint64_t experts_device_bytes() const;  // weights on experts_device
+  uint64_t device_bytes() const;          // weights on the device
 };
 
 // One session's K/V cache of blocks [begin, end) (sliding layers keep a ring of window + step

@@ -97,6 +97,15 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->pos_in_, dev.allocator().allocate(4, host::MemoryUse::upload));
   OSSVK_ASSIGN_OR_RETURN(s->ids_in_,
                          dev.allocator().allocate(uint64_t{T} * 4, host::MemoryUse::upload));
+  if (!model.remote_experts().empty()) {
+    OSSVK_ASSIGN_OR_RETURN(s->remote_,
+                           RemoteExperts::create(model, T, top_k, options.step_timeout_ns));
+    OSSVK_ASSIGN_OR_RETURN(s->moe_out_,
+                           dev.allocator().allocate(RemoteExperts::layout(T, c.hidden, top_k).bytes,
+                                                    host::MemoryUse::download));
+    OSSVK_ASSIGN_OR_RETURN(s->moe_in_,
+                           dev.allocator().allocate(T * D * 4, host::MemoryUse::upload));
+  }
   // A part of a split model takes the hidden state from the part before and hands it on.
   if (!model.first()) {
     OSSVK_ASSIGN_OR_RETURN(s->x_in_, dev.allocator().allocate(T * D * 4, host::MemoryUse::upload));
@@ -194,27 +203,38 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
     Replay& r = replays_[static_cast<size_t>(output)];
     std::memcpy(pos_in_.mapped(), &position_, 4);
     if (r.ready && position_ < r.limit) {
-      s = r.stream->resubmit_and_wait(options_.step_timeout_ns);
-    } else {
-      if (!r.stream) {
-        OSSVK_ASSIGN_OR_RETURN(r.stream, host::CommandStream::create(model_.device()));
+      for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
+        s = r.streams[i]->resubmit_and_wait(options_.step_timeout_ns);
+        if (s.ok() && i + 1 < segments()) s = hand_across(i, 1);
       }
+    } else {
+      r.streams.resize(segments());
+      for (auto& stream : r.streams)
+        if (!stream) {
+          OSSVK_ASSIGN_OR_RETURN(stream, host::CommandStream::create(model_.device()));
+        }
       // Sized for positions below the next power of two, at least kDecodeSplitAbove (where
       // attention needs no splits): log2(context / 512) recordings at most, and at most half
       // of the attention splits run idle.
       r.limit =
           std::min(options_.context, std::max(kDecodeSplitAbove, std::bit_ceil(position_ + 1)));
       r.ready = false;  // until the new recording has run
-      OSSVK_RETURN_IF_ERROR(r.stream->begin(/*reusable=*/true));
       const ReplayPosition replay{&pos_, r.limit};
-      OSSVK_RETURN_IF_ERROR(record(*r.stream, 1, 0, output, &replay));
-      s = r.stream->submit_and_wait(options_.step_timeout_ns);
+      for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
+        OSSVK_RETURN_IF_ERROR(r.streams[i]->begin(/*reusable=*/true));
+        OSSVK_RETURN_IF_ERROR(record(*r.streams[i], i, 1, 0, output, &replay));
+        s = r.streams[i]->submit_and_wait(options_.step_timeout_ns);
+        if (s.ok() && i + 1 < segments()) s = hand_across(i, 1);
+      }
       r.ready = s.ok();
     }
   } else {
-    OSSVK_RETURN_IF_ERROR(stream_->begin());
-    OSSVK_RETURN_IF_ERROR(record(*stream_, n, position_, output, nullptr));
-    s = stream_->submit_and_wait(options_.step_timeout_ns);
+    for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
+      OSSVK_RETURN_IF_ERROR(stream_->begin());
+      OSSVK_RETURN_IF_ERROR(record(*stream_, i, n, position_, output, nullptr));
+      s = stream_->submit_and_wait(options_.step_timeout_ns);
+      if (s.ok() && i + 1 < segments()) s = hand_across(i, n);
+    }
   }
   if (!s.ok()) {
     broken_ = s;
@@ -234,25 +254,39 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
   return Status();
 }
 
-Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output output,
-                       const ReplayPosition* replay) {
+Status Session::hand_across(uint32_t segment, uint32_t n) {
+  remote_->take(moe_out_.mapped(), n);
+  OSSVK_RETURN_IF_ERROR(remote_->run(segment, n));
+  std::memcpy(moe_in_.mapped(), remote_->out(), uint64_t{n} * model_.config().hidden * 4);
+  return {};
+}
+
+Status Session::record(host::CommandStream& cs, uint32_t segment, uint32_t n, uint32_t pos,
+                       Output output, const ReplayPosition* replay) {
   host::Device& dev = model_.device();
   const ModelConfig& c = model_.config();
   const uint64_t D = c.hidden;
-  ++recorded_steps_;
-  cs.copy(ids_in_, 0, ids_, 0, uint64_t{n} * 4);
-  if (replay) cs.copy(pos_in_, 0, *replay->buffer, 0, 4);
-  cs.barrier();
-
-  if (model_.first()) {
-    OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
-  } else {
-    cs.copy(x_in_, 0, x_, 0, n * D * 4);
+  // Block l reads its input from x_ (even l) or x2_ and writes the other.
+  auto input = [&](size_t l) { return l % 2 ? &x2_ : &x_; };
+  if (segment == 0) {
+    ++recorded_steps_;
+    cs.copy(ids_in_, 0, ids_, 0, uint64_t{n} * 4);
+    if (replay) cs.copy(pos_in_, 0, *replay->buffer, 0, 4);
+    cs.barrier();
+    if (model_.first()) {
+      OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
+    } else {
+      cs.copy(x_in_, 0, x_, 0, n * D * 4);
+    }
+  } else {  // block segment - 1's output, from its experts' device
+    cs.copy(moe_in_, 0, *input(segment), 0, n * D * 4);
   }
   cs.barrier();
-  host::Buffer* x = &x_;
-  host::Buffer* other = &x2_;
-  for (size_t l = 0; l < model_.layers().size(); ++l) {
+  const size_t remote = model_.remote_experts().size();
+  const size_t end = segment < remote ? segment + 1 : model_.layers().size();
+  for (size_t l = segment; l < end; ++l) {
+    host::Buffer* x = input(l);
+    host::Buffer* other = input(l + 1);
     const Model::Layer& L = model_.layers()[l];
     const std::string name = "blk." + std::to_string(model_.first_layer() + l);
     OSSVK_RETURN_IF_ERROR(
@@ -292,10 +326,22 @@ Status Session::record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output
           encode_lora_b(dev, cs, L.out_lora, u, n, nullptr, {x, c.hidden, 0}, true));
       cs.barrier();
     }
+    if (l < remote) {  // the router here; x, the normed rows and the top-k to the experts
+      OSSVK_RETURN_IF_ERROR(encode_moe_router(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, name));
+      const RemoteExperts::Layout to =
+          RemoteExperts::layout(options_.max_step_tokens, c.hidden, top_k_);
+      const uint64_t rows = n * D * 4, picks = uint64_t{n} * top_k_ * 4;
+      cs.copy(*x, 0, moe_out_, to.x, rows);
+      cs.copy(moe_scratch_.normed, 0, moe_out_, to.normed, rows);
+      cs.copy(moe_scratch_.ids, 0, moe_out_, to.ids, picks);
+      cs.copy(moe_scratch_.weights, 0, moe_out_, to.weights, picks);
+      cs.host_barrier();
+      return Status();
+    }
     OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, *other, name));
     cs.barrier();
-    std::swap(x, other);
   }
+  host::Buffer* x = input(model_.layers().size());
   if (!model_.last()) {
     cs.copy(*x, 0, x_out_, 0, n * D * 4);
     cs.host_barrier();

@@ -5,12 +5,16 @@
 // devices (Model::next), the session holds one session per part, chained the same way: each
 // part's step is its own command buffer on its own device, and the host copies the hidden state
 // [tokens][hidden] from one part's host-visible output to the next part's input between them.
+// Where a part's leading blocks keep their experts on another device (Model::experts_device),
+// its step is that many command buffers more: each such block's ends after its router, and
+// the next starts from the experts' output (remote_experts.h).
 #pragma once
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "backend/model/model.h"
+#include "backend/model/remote_experts.h"
 #include "backend/model/sampler.h"
 
 namespace ossvk {
@@ -78,17 +82,22 @@ class Session {
   // One step: a decode step (one token, not every row) replays a command buffer recorded
   // once per output kind, its token id and position going in through host-visible words.
   host::Status step(std::span<const uint32_t> tokens, float* logits, Output output);
-  // Records a step of n tokens at pos, or, with `replay`, the replayable decode step that
-  // reads its position on the device.
-  host::Status record(host::CommandStream& cs, uint32_t n, uint32_t pos, Output output,
-                      const ReplayPosition* replay);
+  // Records segment `segment` (of segments()) of a step of n tokens at pos, or, with
+  // `replay`, of the replayable decode step that reads its position on the device.
+  host::Status record(host::CommandStream& cs, uint32_t segment, uint32_t n, uint32_t pos,
+                      Output output, const ReplayPosition* replay);
+  // A step's command buffers: one, plus one per block whose experts are on another device.
+  uint32_t segments() const { return 1 + static_cast<uint32_t>(model_.remote_experts().size()); }
+  // After segment `segment` (not the last) of an n-token step: the experts device runs that
+  // block's experts, their output going back to moe_in_.
+  host::Status hand_across(uint32_t segment, uint32_t n);
   host::Status check_rewind(uint32_t position) const;
   const Session& tail() const { return next_ ? next_->tail() : *this; }
 
   struct Replay {
-    std::unique_ptr<host::CommandStream> stream;
-    bool ready = false;  // recorded and submitted once
-    uint32_t limit = 0;  // recorded for positions below this
+    std::vector<std::unique_ptr<host::CommandStream>> streams;  // by segment
+    bool ready = false;                                         // recorded and submitted once
+    uint32_t limit = 0;                                         // recorded for positions below this
   };
 
   Model& model_;
@@ -111,6 +120,10 @@ class Session {
   // the part before (x_in_) and handing it on (x_out_) through host-visible buffers.
   host::Buffer x_in_, x_out_;
   std::unique_ptr<Session> next_;
+  // Experts on another device: the rows a block hands over (RemoteExperts::layout) and the
+  // experts' output coming back.
+  std::unique_ptr<RemoteExperts> remote_;
+  host::Buffer moe_out_, moe_in_;
   std::vector<Candidate> candidates_;
 };
 

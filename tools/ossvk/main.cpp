@@ -84,15 +84,16 @@ const char* const kModelUsage =
     "       [--dense-type T] [--seed S] for synthetic weights; also [--device SEL]\n"
     "       [--experts-per-token K] [--lora PATH]... [--lora-scale S]\n"
     "       [--devices SEL,SEL,...] [--device-memory-limit SIZE]\n"
-    "       [--experts-on auto|device|host|host:N]\n"
+    "       [--experts-on auto|device|host|host:N|SEL|SEL:N]\n"
     "  --lora: a LoRA adapter applied at load, an mlx-lm adapter folder or a llama.cpp\n"
     "          GGUF adapter (repeatable); --lora-scale multiplies each one's own scale\n"
     "  --devices: whole blocks across these devices in proportion to their memory (a\n"
     "          selector may repeat: another VkDevice on the same GPU)\n"
     "  --device-memory-limit: device memory for weights and K/V cache (24GiB, 512MiB),\n"
     "          on each device\n"
-    "  --experts-on: the MoE experts in the device's memory or in system memory the\n"
-    "          device reads across the bus (host: every layer's, host:N: the first N);\n"
+    "  --experts-on: the MoE experts in the device's memory, in system memory the\n"
+    "          device reads across the bus (host: every layer's, host:N: the first N),\n"
+    "          or on another device that runs them (SEL, SEL:N; e.g. the CPU's);\n"
     "          auto (default) moves as few layers' experts as make the rest fit\n";
 
 void usage(FILE* out) {

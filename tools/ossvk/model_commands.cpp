@@ -226,12 +226,16 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   if (!open_model(api, a, "bench", m)) return 1;
   ossvk_model_info info;
   api.model_get_info(m.model, &info);
-  // Bytes in system memory and blocks whose experts are there, over every device.
+  // Bytes in system memory and blocks whose experts are there or on a device of their own,
+  // over every device.
   uint64_t system_bytes = 0;
-  uint32_t host_expert_layers = 0;
+  uint32_t host_expert_layers = 0, experts_device_layers = 0;
+  std::string experts_device;
   for (const ossvk_placement& part : placements(api, m.model)) {
     system_bytes += part.host_bytes;
     host_expert_layers += part.host_expert_layers;
+    experts_device_layers += part.experts_device_layers;
+    if (part.experts_device_layers) experts_device = part.experts_device_name;
   }
   SessionHandle s{api};
   if (!open_session(api, m.model, std::max(p, n) + 1, "bench", s)) return 1;
@@ -281,6 +285,8 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
                 {"decode_bytes", info.decode_bytes},
                 {"system_memory_bytes", system_bytes},
                 {"host_expert_layers", host_expert_layers},
+                {"experts_device", experts_device},
+                {"experts_device_layers", experts_device_layers},
                 {"pp", p},
                 {"pp_tokens_per_s", pp_ts},
                 {"tg", n},

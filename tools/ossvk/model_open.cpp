@@ -39,19 +39,29 @@ const std::set<std::string> kModelOptions = {
     "--lora",        "--lora-scale", "--device-memory-limit",
     "--experts-on"};
 
-// --experts-on auto|device|host|host:N into the options; false when it is none of them.
-bool parse_experts_on(const std::string& v, ossvk_model_options& o) {
-  const std::string host = "host:";
+// --experts-on auto|device|host[:N]|SEL[:N] into the options, SEL into `selector` (which
+// o.experts_device then points to); false when it is none of them.
+bool parse_experts_on(const std::string& v, ossvk_model_options& o, std::string& selector) {
   if (v.empty() || v == "auto") return o.experts_on = OSSVK_EXPERTS_AUTO, true;
   if (v == "device") return o.experts_on = OSSVK_EXPERTS_DEVICE, true;
-  if (v == "host") return o.experts_on = OSSVK_EXPERTS_HOST, true;
-  if (v.compare(0, host.size(), host) != 0 || v.size() == host.size() || v.size() > 10)
-    return false;
-  for (size_t i = host.size(); i < v.size(); ++i)
-    if (!std::isdigit(static_cast<unsigned char>(v[i]))) return false;
-  o.experts_on = OSSVK_EXPERTS_HOST;
-  o.host_expert_layers = static_cast<uint32_t>(std::stoul(v.substr(host.size())));
-  return o.host_expert_layers > 0;
+  // WHERE or WHERE:N, N a positive count of layers.
+  const size_t colon = v.rfind(':');
+  std::string where = v;
+  if (colon != std::string::npos) {
+    const std::string n = v.substr(colon + 1);
+    if (n.empty() || n.size() > 9 ||
+        !std::all_of(n.begin(), n.end(), [](char c) { return std::isdigit(uint8_t(c)); }))
+      return false;
+    o.host_expert_layers = static_cast<uint32_t>(std::stoul(n));
+    if (o.host_expert_layers == 0) return false;
+    where = v.substr(0, colon);
+  }
+  if (where.empty()) return false;
+  if (where == "host") return o.experts_on = OSSVK_EXPERTS_HOST, true;
+  selector = where;
+  o.experts_on = OSSVK_EXPERTS_OTHER;
+  o.experts_device = selector.c_str();
+  return true;
 }
 
 // Loads --model PATH, or builds --preset NAME in memory.
@@ -90,9 +100,17 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   o.plan_only = open == Open::plan_only;
   o.memory_limit = a.bytes("--device-memory-limit", 0);
   o.plan_context = static_cast<uint32_t>(a.uint("--context", 0));
-  if (!parse_experts_on(a.str("--experts-on"), o)) {
+  static std::string experts_selector;
+  if (!parse_experts_on(a.str("--experts-on"), o, experts_selector)) {
     error(command, "--experts-on '" + a.str("--experts-on") +
-                       "': expected auto, device, host or host:N (the first N layers)");
+                       "': expected auto, device, host, a device selector, or host:N or SEL:N "
+                       "(the first N layers)");
+    return false;
+  }
+  uint32_t experts_index = 0;
+  if (o.experts_device && !o.plan_only &&
+      api.device_select(o.experts_device, &experts_index) != OSSVK_OK) {
+    error(command, "--experts-on '" + a.str("--experts-on") + "': " + api.last_error());
     return false;
   }
   // --lora may repeat; --lora-scale multiplies every adapter's own scale.

@@ -1,5 +1,6 @@
 #include "ossvk/plan.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -27,12 +28,16 @@ struct Group {
 
 // The placement's groups in the order a step uses them; empty ones left out.
 std::vector<Group> groups(const ossvk_placement& p) {
-  const uint32_t first = p.first_layer, host = first + p.host_expert_layers, end = first + p.layers;
+  const uint32_t first = p.first_layer, end = first + p.layers;
+  const uint32_t host = first + p.host_expert_layers, other = first + p.experts_device_layers;
+  const uint32_t moved = std::max(host, other);
   std::vector<Group> g = {
       {"token embedding", p.embedding_on_host ? "system memory" : "device", p.embedding_bytes},
       {"attention, router, norms and biases, " + layer_range(first, end), "device", p.dense_bytes},
       {"experts, " + layer_range(first, host), "system memory", p.host_expert_bytes},
-      {"experts, " + layer_range(host, end), "device", p.expert_bytes - p.host_expert_bytes},
+      {"experts, " + layer_range(first, other), p.experts_device_name, p.experts_device_bytes},
+      {"experts, " + layer_range(moved, end), "device",
+       p.expert_bytes - p.host_expert_bytes - p.experts_device_bytes},
       {"LoRA side paths", "device", p.lora_bytes},
       {"output norm and unembedding", "device", p.output_bytes},
       {"K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions", "device",
@@ -57,6 +62,10 @@ std::string plan_line(const ossvk_placement& p) {
               ? "experts of " + layer_range(p.first_layer, p.first_layer + p.host_expert_layers)
               : "") +
          " in system memory (" + mib(p.host_bytes) + ")";
+  if (p.experts_device_layers)
+    s += "; experts of " + layer_range(p.first_layer, p.first_layer + p.experts_device_layers) +
+         " on " + p.experts_device_name + " (" + mib(p.experts_device_bytes) + " of " +
+         mib(p.experts_device_available) + ")";
   return s;
 }
 
@@ -89,6 +98,9 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
                    {"host_available", p.host_available},
                    {"embedding_on_host", p.embedding_on_host != 0},
                    {"host_expert_layers", p.host_expert_layers},
+                   {"experts_device", p.experts_device_name},
+                   {"experts_device_layers", p.experts_device_layers},
+                   {"experts_device_bytes", p.experts_device_bytes},
                    {"device_bytes", p.device_bytes},
                    {"host_bytes", p.host_bytes},
                    {"cache_bytes", p.cache_bytes},
@@ -103,9 +115,12 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
   }
   for (const ossvk_placement& p : parts) {
     std::printf("%s\n", plan_line(p).c_str());
-    std::printf("  %-58s %-14s %12s\n", "group", "where", "size");
+    int where = 14;  // the widest place named
+    for (const Group& g : groups(p)) where = std::max(where, static_cast<int>(g.where.size()));
+    std::printf("  %-58s %-*s %12s\n", "group", where, "where", "size");
     for (const Group& g : groups(p))
-      std::printf("  %-58s %-14s %12s\n", g.name.c_str(), g.where.c_str(), mib(g.bytes).c_str());
+      std::printf("  %-58s %-*s %12s\n", g.name.c_str(), where, g.where.c_str(),
+                  mib(g.bytes).c_str());
     std::printf("  device: %s of %s; system memory: %s of %s available\n",
                 mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),
                 mib(p.host_bytes).c_str(), mib(p.host_available).c_str());
