@@ -12,6 +12,7 @@
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/hf_model.h"
 #include "backend/loader/lora_adapter.h"
+#include "backend/model/experts_probe.h"
 #include "backend/model/sampler.h"
 #include "backend/model/session.h"
 #include "backend/model/synthetic.h"
@@ -127,6 +128,35 @@ ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
   return OSSVK_OK;
 }
 
+ossvk::host::Result<std::unique_ptr<ossvk::host::Device>> open_device(const DeviceList& l,
+                                                                     const std::string& selector) {
+  ossvk::host::DeviceOptions options;
+  options.kernels = ossvk::shaders::embedded_kernels();
+  options.selector = selector;
+  return ossvk::host::Device::create(*l.instance, options);
+}
+
+// With no device named and one GPU that must spill experts to system memory: the first usable
+// CPU device runs them instead where that measured faster (experts_probe.h), `mopt` changed to
+// say so; null where it did not.
+ossvk::host::Result<const ossvk::host::DeviceInfo*> cpu_for_experts(
+    const DeviceList& l, const ossvk::host::DeviceInfo& gpu, const ossvk::ModelTensors& t,
+    ossvk::ModelOptions& mopt, uint32_t top_k) {
+  const auto cpu = std::find_if(l.devices.begin(), l.devices.end(), [](const auto& d) {
+    return d.type == VK_PHYSICAL_DEVICE_TYPE_CPU && d.usable();
+  });
+  if (cpu == l.devices.end()) return nullptr;
+  auto spill = ossvk::Model::plan(gpu, t, mopt);
+  if (!spill.ok() || spill.value().host_expert_layers == 0) return nullptr;
+  OSSVK_ASSIGN_OR_RETURN(auto device, open_device(l, std::to_string(gpu.index)));
+  OSSVK_ASSIGN_OR_RETURN(auto other, open_device(l, std::to_string(cpu->index)));
+  OSSVK_ASSIGN_OR_RETURN(const ossvk::PlacementRequest chosen,
+                         ossvk::choose_expert_place(*device, *other, t, mopt.placement, top_k));
+  if (chosen.experts != ossvk::ExpertsOn::other) return nullptr;
+  mopt.placement = chosen;
+  return &*cpu;
+}
+
 // Uploads m->tensors onto a new device.
 ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_options* options,
                          ossvk_model** out) {
@@ -180,6 +210,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     selectors.push_back(options && options->device ? options->device : "");
   }
   std::vector<const ossvk::host::DeviceInfo*> infos;
+  const ossvk::host::DeviceInfo* experts_info = nullptr;  // ExpertsOn::other
   const char* env = std::getenv("OSSVK_DEVICE");
   if (selectors == std::vector<std::string>{""} && !(env && *env) &&
       mopt.placement.experts == ossvk::ExpertsOn::automatic) {
@@ -187,6 +218,11 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     infos = ossvk::Model::choose_devices(ossvk::host::usable_gpus(l.devices), m->tensors, mopt);
     selectors.clear();
     for (const auto* d : infos) selectors.push_back(std::to_string(d->index));
+    if (infos.size() == 1 && !(options && options->plan_only)) {
+      auto cpu = cpu_for_experts(l, *infos[0], m->tensors, mopt, m->top_k);
+      if (!cpu.ok()) return fail(cpu.status());
+      experts_info = cpu.value();
+    }
   }
   if (infos.empty()) {
     selectors = selectors.empty() ? std::vector<std::string>{""} : selectors;
@@ -197,13 +233,12 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
       infos.push_back(&l.devices[index.value()]);
     }
   }
-  const ossvk::host::DeviceInfo* experts_info = nullptr;
-  if (mopt.placement.experts == ossvk::ExpertsOn::other) {
+  if (mopt.placement.experts == ossvk::ExpertsOn::other && !experts_info) {
     auto index = ossvk::host::select_device(l.devices, options->experts_device);
     if (!index.ok()) return fail(index.status().with_context("experts_device"));
     experts_info = &l.devices[index.value()];
-    mopt.placement.experts_device = experts_info;
   }
+  mopt.placement.experts_device = experts_info;
   const uint32_t layers = m->tensors.config.layers;
   auto blocks = ossvk::Model::split_blocks(infos, layers, mopt.placement.device_limit);
   if (!blocks.ok()) return fail(blocks.status());
@@ -214,12 +249,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     *out = m.release();
     return OSSVK_OK;
   }
-  auto open = [&](const std::string& selector) {
-    ossvk::host::DeviceOptions dopt;
-    dopt.kernels = ossvk::shaders::embedded_kernels();
-    dopt.selector = selector;
-    return ossvk::host::Device::create(*l.instance, dopt);
-  };
+  auto open = [&](const std::string& selector) { return open_device(l, selector); };
   std::vector<ossvk::host::Device*> devices;
   for (const std::string& selector : selectors) {
     auto device = open(selector);
