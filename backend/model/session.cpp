@@ -11,6 +11,7 @@
 #include "backend/kernels/rmsnorm.h"
 #include "backend/kernels/rope_kv_write.h"
 #include "backend/kernels/topk.h"
+#include "backend/model/block.h"
 
 namespace ossvk {
 namespace {
@@ -289,26 +290,8 @@ Status Session::record(host::CommandStream& cs, uint32_t segment, uint32_t n, ui
     host::Buffer* other = input(l + 1);
     const Model::Layer& L = model_.layers()[l];
     const std::string name = "blk." + std::to_string(model_.first_layer() + l);
-    OSSVK_RETURN_IF_ERROR(
-        encode_rmsnorm(dev, cs, *x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), normed_));
-    cs.barrier();
-    const uint32_t qkv_width = (c.heads + 2 * c.kv_heads) * c.head_dim;
-    for (uint32_t first = 0; const DeviceMatrix& w : L.qkv) {
-      OSSVK_RETURN_IF_ERROR(
-          encode_linear(dev, cs, w, normed_, n, &L.qkv_bias, qkv_, false, {qkv_width, first}));
-      first += w.m;
-    }
-    // LoRA side paths: A x beside the projection, then B (A x) onto it.
-    const LoraRows u{&lora_u_, model_.lora_rank(), 0};
-    if (L.qkv_lora)
-      OSSVK_RETURN_IF_ERROR(
-          encode_lora_a(dev, cs, L.qkv_lora, {&normed_, c.hidden, 0}, 1, n, nullptr, u));
-    cs.barrier();
-    if (L.qkv_lora) {
-      OSSVK_RETURN_IF_ERROR(
-          encode_lora_b(dev, cs, L.qkv_lora, u, n, nullptr, {&qkv_, qkv_width, 0}, true));
-      cs.barrier();
-    }
+    const BlockRows rows{&normed_, &qkv_, &lora_u_, model_.lora_rank()};
+    OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, n, rows));
     OSSVK_RETURN_IF_ERROR(
         encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l], replay));
     cs.barrier();
@@ -316,16 +299,7 @@ Status Session::record(host::CommandStream& cs, uint32_t segment, uint32_t n, ui
                                            &attn_scratch_, replay)
                               .with_context(name));
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(encode_linear(dev, cs, L.out, attn_, n, &L.out_bias, *x, true));
-    const uint32_t qw = c.heads * c.head_dim;
-    if (L.out_lora)
-      OSSVK_RETURN_IF_ERROR(encode_lora_a(dev, cs, L.out_lora, {&attn_, qw, 0}, 1, n, nullptr, u));
-    cs.barrier();
-    if (L.out_lora) {
-      OSSVK_RETURN_IF_ERROR(
-          encode_lora_b(dev, cs, L.out_lora, u, n, nullptr, {x, c.hidden, 0}, true));
-      cs.barrier();
-    }
+    OSSVK_RETURN_IF_ERROR(encode_block_output(dev, cs, c, L, attn_, n, *x, rows));
     if (l < remote) {  // the router here; x, the normed rows and the top-k to the experts
       OSSVK_RETURN_IF_ERROR(encode_moe_router(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, name));
       const RemoteExperts::Layout to =

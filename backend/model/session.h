@@ -72,6 +72,7 @@ class Session {
   host::Status rewind(uint32_t position);
 
  private:
+  friend class Batch;  // steps several sessions at once, each on its own cache
   Session(Model& model, const SessionOptions& options) : model_(model), options_(options) {}
   // What a step leaves for the host: nothing, the last row of logits, every row, or the best
   // candidates of the last row (candidates_).
