@@ -153,6 +153,7 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_session_rewind,
       &ossvk_session_eval_sample,
       &ossvk_model_get_placement,
+      &ossvk_batch_eval_sample,
   };
   // The same table but for the two loaders, which read an older version's shorter options (and
   // the placement, which writes version 6's shorter struct).

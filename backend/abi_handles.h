@@ -1,6 +1,8 @@
 // The C ABI's opaque handles: what a model and a session hold.
 #pragma once
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "backend/include/ossvk.h"
 #include "backend/loader/gguf.h"
 #include "backend/loader/hf_model.h"
+#include "backend/model/batch.h"
 #include "backend/model/session.h"
 #include "backend/text/tokenizer.h"
 #include "host/device.h"
@@ -24,6 +27,9 @@ struct ossvk_model {
   std::unique_ptr<ossvk::Model> model;     // the first part; the others follow from next()
   std::vector<ossvk::Placement> plan;      // plan_only: where the weights would go, by part
   uint32_t top_k = 0;
+  // ossvk_batch_eval_sample's working buffers, one per experts-per-token; calls serialize.
+  std::map<uint32_t, std::unique_ptr<ossvk::Batch>> batches;
+  std::mutex batch_mutex;
   std::optional<ossvk::text::Tokenizer> tokenizer;
   std::string tokenizer_error;  // why there is none
 };

@@ -1,6 +1,7 @@
 // The C ABI's models, sessions and sampling (ossvk.h): opaque handles over backend/model.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -129,7 +130,7 @@ ossvk_status read_hf(ossvk_model& m, const std::string& dir) {
 }
 
 ossvk::host::Result<std::unique_ptr<ossvk::host::Device>> open_device(const DeviceList& l,
-                                                                     const std::string& selector) {
+                                                                      const std::string& selector) {
   ossvk::host::DeviceOptions options;
   options.kernels = ossvk::shaders::embedded_kernels();
   options.selector = selector;
@@ -567,6 +568,47 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
     auto r = s->session->eval_sample(t, *p, sampler->state);
     if (!r.ok()) return fail(r.status());
     *token = r.value();
+    return OSSVK_OK;
+  });
+}
+
+OSSVK_API ossvk_status ossvk_batch_eval_sample(ossvk_session* const* sessions,
+                                               const uint32_t* tokens, uint32_t n,
+                                               ossvk_sampler* samplers, uint32_t* out) {
+  return guarded([&] {
+    if (!sessions || !tokens || !samplers || !out || n == 0)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_batch_eval_sample: null argument or n 0");
+    std::vector<ossvk::Session*> list;
+    std::vector<ossvk::SamplerParams> params;
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::string which = "ossvk_batch_eval_sample: session " + std::to_string(i);
+      if (!sessions[i]) return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is null");
+      if (sessions[i]->model != sessions[0]->model)
+        return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is on another model than session 0");
+      if (!sessions[i]->session->usable())
+        return fail(OSSVK_ERROR_SESSION_BROKEN,
+                    which + " failed earlier and cannot continue; free it and create another");
+      auto p = sampler_params(samplers[i], "ossvk_batch_eval_sample");
+      if (!p) return OSSVK_ERROR_INVALID_ARGUMENT;
+      params.push_back(*p);
+      list.push_back(sessions[i]->session.get());
+    }
+    ossvk_model& m = *sessions[0]->model;
+    std::lock_guard lock(m.batch_mutex);
+    std::unique_ptr<ossvk::Batch>& batch = m.batches[list[0]->top_k()];
+    if (!batch) {
+      auto b = ossvk::Batch::create(*m.model, ossvk::kMaxMatvecColumns, list[0]->top_k());
+      if (!b.ok()) return fail(b.status());
+      batch = std::move(b).value();
+    }
+    if (Status s = batch->eval(list, {tokens, n}, nullptr); !s.ok()) return fail(s);
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::span<const float> row = batch->row(i);
+      out[i] = ossvk::sample(row, params[i], samplers[i].state);
+      if (std::isnan(row[out[i]]))  // sample() picks a NaN only from a row of them
+        return fail(OSSVK_ERROR_INTERNAL, "ossvk_batch_eval_sample: session " + std::to_string(i) +
+                                              ": every logit of the last position is NaN");
+    }
     return OSSVK_OK;
   });
 }

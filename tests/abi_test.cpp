@@ -389,6 +389,62 @@ TEST_F(Abi, eval_sample_draws_what_sample_draws) {
   api_->model_free(model);
 }
 
+// Three sessions stepped together draw, step after step, what each draws alone with the same
+// sampler; bad batches are refused naming the session.
+TEST_F(Abi, batch_eval_sample_draws_what_each_session_draws) {
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, nullptr, &model), OSSVK_OK) << api_->last_error();
+  constexpr uint32_t n = 3;
+  ossvk_session *together[n], *alone[n];
+  ossvk_sampler st[n], sa[n];
+  uint32_t next[n];
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSERT_EQ(api_->session_create(model, nullptr, &together[i]), OSSVK_OK);
+    ASSERT_EQ(api_->session_create(model, nullptr, &alone[i]), OSSVK_OK);
+    const uint32_t prompt[4] = {1 + i, 2, 3 + 2 * i, 4};  // prompts of 2, 3 and 4 tokens
+    st[i] = sa[i] = ossvk_sampler{i == 0 ? 0.0f : 0.9f, 40 * i, 0.95f, 0.0f, 11 + i};
+    uint32_t first = 0;
+    ASSERT_EQ(api_->session_eval_sample(together[i], prompt, 2 + i, &st[i], &first), OSSVK_OK);
+    ASSERT_EQ(api_->session_eval_sample(alone[i], prompt, 2 + i, &sa[i], &next[i]), OSSVK_OK);
+    ASSERT_EQ(first, next[i]);
+  }
+  for (int step = 0; step < 4; ++step) {
+    uint32_t got[n];
+    ASSERT_EQ(api_->batch_eval_sample(together, next, n, st, got), OSSVK_OK) << api_->last_error();
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t want = 0;
+      ASSERT_EQ(api_->session_eval_sample(alone[i], &next[i], 1, &sa[i], &want), OSSVK_OK);
+      ASSERT_EQ(got[i], want) << "session " << i << ", step " << step;
+      EXPECT_EQ(st[i].state, sa[i].state);
+      next[i] = want;
+    }
+  }
+  uint32_t got[n];
+  ossvk_session* twice[2] = {together[0], together[0]};
+  EXPECT_EQ(api_->batch_eval_sample(twice, next, 2, st, got), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("appears twice"), std::string::npos)
+      << api_->last_error();
+  ossvk_model* other = nullptr;
+  ASSERT_EQ(api_->model_create_synthetic(&syn, nullptr, &other), OSSVK_OK);
+  ossvk_session* foreign = nullptr;
+  ASSERT_EQ(api_->session_create(other, nullptr, &foreign), OSSVK_OK);
+  ossvk_session* mixed[2] = {together[0], foreign};
+  EXPECT_EQ(api_->batch_eval_sample(mixed, next, 2, st, got), OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("session 1 is on another model"),
+            std::string::npos)
+      << api_->last_error();
+  EXPECT_EQ(api_->batch_eval_sample(together, next, 0, st, got), OSSVK_ERROR_INVALID_ARGUMENT);
+  api_->session_free(foreign);
+  api_->model_free(other);
+  for (uint32_t i = 0; i < n; ++i) {
+    api_->session_free(together[i]);
+    api_->session_free(alone[i]);
+  }
+  api_->model_free(model);
+}
+
 TEST_F(Abi, text_round_trips_through_the_models_tokenizer) {
   ossvk_synthetic_options syn{};
   ossvk_model* model = nullptr;

@@ -311,6 +311,18 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* session, const u
                                                  uint32_t n, ossvk_sampler* sampler,
                                                  uint32_t* token);
 
+/* From version 7. One decode step for n (1 to 8) sessions on one model, each taking tokens[n]
+ * at its next position and drawing out[i] with samplers[i] exactly as
+ * ossvk_session_eval_sample would (state included), while every weight is read once for all
+ * of them: aggregate decode speed grows with n where decode is bound by reading weights. The
+ * model must lie on one device (no `devices`, experts not on another device) and the sessions
+ * must share their experts per token; none may appear twice or be used by another thread
+ * during the call. Calls on one model run one at a time. On a refused session nothing runs and
+ * the message names its index; a failed submission breaks every session in the step. */
+OSSVK_API ossvk_status ossvk_batch_eval_sample(ossvk_session* const* sessions,
+                                               const uint32_t* tokens, uint32_t n,
+                                               ossvk_sampler* samplers, uint32_t* out);
+
 /* ---- Text: the model file's tokenizer (byte-level BPE, GPT-OSS's o200k_harmony) ------------
  * All thread-safe. Where the file has no usable tokenizer they return OSSVK_ERROR_UNSUPPORTED
  * with the reason. */
@@ -369,6 +381,9 @@ typedef struct ossvk_api {
                                       uint32_t*);
   /* from version 6 */
   ossvk_status (*model_get_placement)(const ossvk_model*, uint32_t, ossvk_placement*);
+  /* from version 7 */
+  ossvk_status (*batch_eval_sample)(ossvk_session* const*, const uint32_t*, uint32_t,
+                                    ossvk_sampler*, uint32_t*);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3

@@ -140,4 +140,9 @@ Status Batch::eval(std::span<Session* const> sessions, std::span<const uint32_t>
   return {};
 }
 
+std::span<const float> Batch::row(uint32_t i) const {
+  const uint32_t vocab = model_.config().vocab;
+  return {reinterpret_cast<const float*>(logits_out_.mapped()) + uint64_t{i} * vocab, vocab};
+}
+
 }  // namespace ossvk

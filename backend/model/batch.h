@@ -26,6 +26,9 @@ class Batch {
   // session in the step unusable.
   host::Status eval(std::span<Session* const> sessions, std::span<const uint32_t> tokens,
                     float* logits);
+  // Session i's row of the last eval's logits, where it lies (host-visible memory).
+  std::span<const float> row(uint32_t i) const;
+  uint32_t top_k() const { return top_k_; }
 
  private:
   Batch(Model& model, uint32_t max_sessions, uint32_t top_k)

@@ -63,7 +63,9 @@ const Command kCommands[] = {
      "                             stdin when neither is given)\n",
      true},
     {"bench",
-     "bench MODEL [-p 512] [-n 128] [--runs R] [--json]   prefill and decode tokens/s\n"
+     "bench MODEL [-p 512] [-n 128] [--runs R] [--parallel 1,2,4,8] [--json]\n"
+     "                             prefill and decode tokens/s; --parallel: the aggregate\n"
+     "                             decode of that many sessions stepped together\n"
      "  bench kernels [options]    kernel benchmarks (ossvk-bench --help for options)\n",
      true},
     {"make-model",

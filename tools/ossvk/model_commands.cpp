@@ -215,13 +215,28 @@ int run_make_model(const ossvk_api& api, int argc, char** argv) {
 
 int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  opts.insert({"-p", "-n", "--runs"});
+  opts.insert({"-p", "-n", "--runs", "--parallel"});
   Args a(argc, argv, opts, {"--json"});
   const uint32_t p = static_cast<uint32_t>(a.uint("-p", 512, 1u << 16));
   const uint32_t n = static_cast<uint32_t>(a.uint("-n", 128, 1u << 16));
   const uint32_t runs = static_cast<uint32_t>(a.uint("--runs", 3, 100));
   if (!a.ok()) return error("bench", a.error());
   if (!runs) return error("bench", "--runs must be at least 1");
+  // --parallel 1,2,4,8: aggregate decode of that many sessions stepped together.
+  std::vector<uint32_t> parallel;
+  for (size_t from = 0, comma = 0; a.has("--parallel") && comma != std::string::npos;
+       from = comma + 1) {
+    const std::string& list = a.str("--parallel");
+    comma = list.find(',', from);
+    const std::string item = list.substr(from, comma - from);
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(item.c_str(), &end, 10);
+    if (item.empty() || *end || v < 1 || v > 8)
+      return error("bench", "--parallel '" + list +
+                                "': expected counts of 1 to 8 sessions, "
+                                "comma-separated");
+    parallel.push_back(static_cast<uint32_t>(v));
+  }
   ModelHandle m{api};
   if (!open_model(api, a, "bench", m)) return 1;
   ossvk_model_info info;
@@ -275,6 +290,39 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
   };
   const double pp_ts = median(pp), tg_ts = median(tg);
   const double gbs = tg_ts * info.decode_bytes / 1e9;
+  // Each count: that many sessions, session i after i + 1 prompt tokens, stepped together n
+  // times (greedy); tokens of all of them per second.
+  std::vector<std::pair<uint32_t, double>> aggregate;
+  for (uint32_t count : parallel) {
+    std::vector<std::unique_ptr<SessionHandle>> handles;
+    std::vector<ossvk_session*> sessions;
+    for (uint32_t i = 0; i < count; ++i) {
+      handles.push_back(std::make_unique<SessionHandle>(api));
+      if (!open_session(api, m.model, n + count + 2, "bench", *handles.back())) return 1;
+      sessions.push_back(handles.back()->session);
+    }
+    std::vector<double> rates;
+    for (uint32_t r = 0; r <= runs; ++r) {  // the first a warm-up
+      std::vector<uint32_t> tokens(count);
+      for (uint32_t i = 0; i < count; ++i) {
+        api.session_reset(sessions[i]);
+        if (api.session_eval(sessions[i], prompt.data(), std::min<uint32_t>(i + 1, prompt.size()),
+                             nullptr, 0) != OSSVK_OK)
+          return error("bench", api.last_error());
+        tokens[i] = prompt[0];
+      }
+      std::vector<ossvk_sampler> greedy(count);
+      auto t0 = Clock::now();
+      for (uint32_t k = 0; k < n; ++k) {
+        const std::vector<uint32_t> last = tokens;
+        if (api.batch_eval_sample(sessions.data(), last.data(), count, greedy.data(),
+                                  tokens.data()) != OSSVK_OK)
+          return error("bench", api.last_error());
+      }
+      if (r) rates.push_back(static_cast<double>(count) * n / seconds_since(t0));
+    }
+    aggregate.emplace_back(count, median(rates));
+  }
   if (a.has("--json")) {
     print_json({{"model", info.name},
                 {"device", info.device_name},
@@ -291,7 +339,13 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
                 {"pp_tokens_per_s", pp_ts},
                 {"tg", n},
                 {"tg_tokens_per_s", tg_ts},
-                {"tg_gb_per_s", gbs}});
+                {"tg_gb_per_s", gbs},
+                {"parallel", [&] {
+                   Json j = Json::array();
+                   for (const auto& [count, rate] : aggregate)
+                     j.push_back({{"sessions", count}, {"tg_tokens_per_s", rate}});
+                   return j;
+                 }()}});
     return 0;
   }
   std::printf("model: %s (%u layers, %u experts, top %u), %s of weights\n", info.name, info.layers,
@@ -304,6 +358,12 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
       "\ntg GB/s: bytes of weights one decode step reads (%s: dense, unembedding, the selected "
       "experts) x tokens/s.\n",
       human_bytes(info.decode_bytes).c_str());
+  if (!aggregate.empty())
+    std::printf(
+        "\n| sessions | tg t/s, all | per session |\n|---------:|------------:|"
+        "------------:|\n");
+  for (const auto& [count, rate] : aggregate)
+    std::printf("| %8u | %11.2f | %11.2f |\n", count, rate, rate / count);
   return 0;
 }
 
