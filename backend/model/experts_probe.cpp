@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backend/kernels/moe.h"
+#include "backend/model/model.h"
 
 namespace ossvk {
 namespace {
@@ -14,13 +15,6 @@ using host::Result;
 using host::Status;
 
 constexpr int kRuns = 5;  // after one warm-up run; the median is kept
-
-MoeLayerData first_block(const ModelTensors& t) {
-  const ModelConfig& c = t.config;
-  const LayerTensors& L = t.layers[0];
-  return {c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
-          L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
-}
 
 // The median time of `record`'s command buffer, recorded once and submitted kRuns + 1 times.
 template <class Record>
@@ -54,8 +48,8 @@ Result<Block> upload_block(host::Device& device, const ModelTensors& t, uint32_t
   OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(device));
   UploadOptions options;
   options.memory = memory;
-  OSSVK_ASSIGN_OR_RETURN(b.layer,
-                         upload_moe_layer(device, *transfer, first_block(t), "probe", options));
+  OSSVK_ASSIGN_OR_RETURN(
+      b.layer, upload_moe_layer(device, *transfer, moe_layer_data(t, 0), "probe", options));
   b.layer.eps = static_cast<float>(t.config.eps);
   OSSVK_ASSIGN_OR_RETURN(b.scratch, create_moe_scratch(device, b.layer, 1, top_k));
   std::vector<float> x(t.config.hidden);

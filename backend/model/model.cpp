@@ -194,6 +194,13 @@ uint64_t lora_bytes(const LoraWeights& w) {
 
 }  // namespace
 
+MoeLayerData moe_layer_data(const ModelTensors& t, uint32_t layer) {
+  const ModelConfig& c = t.config;
+  const LayerTensors& L = t.layers[layer];
+  return {c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
+          L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
+}
+
 Result<Placement> Model::plan(const host::DeviceInfo& device, const ModelTensors& t,
                               const ModelOptions& options) {
   OSSVK_ASSIGN_OR_RETURN(const LoraGroups lora, group_lora(t));
@@ -287,9 +294,7 @@ Result<std::unique_ptr<Model>> Model::upload(host::Device& device, const ModelTe
     OSSVK_ASSIGN_OR_RETURN(layer.sinks, up.floats(L.sinks));
     OSSVK_ASSIGN_OR_RETURN(layer.out, up.matrix(L.out, name + ".attn_output.weight"));
     OSSVK_ASSIGN_OR_RETURN(layer.out_bias, up.floats(L.out_bias));
-    MoeLayerData moe{
-        c.experts, c.hidden, c.ff,   L.post_norm.data(), L.router,         L.router_bias.data(),
-        L.gate,    L.up,     L.down, L.gate_bias.data(), L.up_bias.data(), L.down_bias.data()};
+    const MoeLayerData moe = moe_layer_data(t, l);
     UploadOptions experts = options.upload;
     if (l - begin < model->placement_.host_expert_layers) experts.memory = host::MemoryUse::system;
     if (l - begin < remote) {

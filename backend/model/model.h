@@ -30,6 +30,9 @@ struct ModelOptions {
   host::Device* experts_device = nullptr;
 };
 
+// Block `layer`'s MoE tensors as the file holds them, views into `t`.
+MoeLayerData moe_layer_data(const ModelTensors& t, uint32_t layer);
+
 class Model {
  public:
   struct Layer {

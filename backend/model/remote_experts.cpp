@@ -23,7 +23,6 @@ host::Result<std::unique_ptr<RemoteExperts>> RemoteExperts::create(const Model& 
   host::Device& dev = *model.experts_device();
   const MoeLayer& first = model.remote_experts().front();
   std::unique_ptr<RemoteExperts> r(new RemoteExperts(model, top_k));
-  r->tokens_ = tokens;
   r->timeout_ns_ = timeout_ns;
   r->layout_ = layout(tokens, first.hidden, top_k);
   OSSVK_ASSIGN_OR_RETURN(r->stream_, host::CommandStream::create(dev));

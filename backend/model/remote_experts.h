@@ -40,7 +40,7 @@ class RemoteExperts {
   host::Status record(host::CommandStream& cs, uint32_t layer, uint32_t tokens);
 
   const Model& model_;
-  uint32_t top_k_ = 0, tokens_ = 0;
+  uint32_t top_k_ = 0;
   uint64_t timeout_ns_ = 0;
   Layout layout_;
   std::unique_ptr<host::CommandStream> stream_;

@@ -199,15 +199,23 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
   const uint32_t n = static_cast<uint32_t>(tokens.size());
   const uint32_t rows = output == Output::all ? n : output == Output::last ? 1 : 0;
   std::memcpy(ids_in_.mapped(), tokens.data(), uint64_t{n} * 4);
+  // A recording refused (it would be refused the same way each time) breaks nothing; a
+  // submission refused does.
+  bool recorded = true;
+  auto begin_and_record = [&](host::CommandStream& cs, uint32_t i, uint32_t count, uint32_t pos,
+                              const ReplayPosition* replay) -> Status {
+    Status r = cs.begin(/*reusable=*/replay != nullptr);
+    if (r.ok()) r = record(cs, i, count, pos, output, replay);
+    recorded = r.ok();
+    return r;
+  };
   Status s;
   if (n == 1 && output != Output::all && options_.replay_decode) {
     Replay& r = replays_[static_cast<size_t>(output)];
     std::memcpy(pos_in_.mapped(), &position_, 4);
     if (r.ready && position_ < r.limit) {
-      for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
-        s = r.streams[i]->resubmit_and_wait(options_.step_timeout_ns);
-        if (s.ok() && i + 1 < segments()) s = hand_across(i, 1);
-      }
+      s = each_segment(
+          1, [&](uint32_t i) { return r.streams[i]->resubmit_and_wait(options_.step_timeout_ns); });
     } else {
       r.streams.resize(segments());
       for (auto& stream : r.streams)
@@ -221,24 +229,20 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
           std::min(options_.context, std::max(kDecodeSplitAbove, std::bit_ceil(position_ + 1)));
       r.ready = false;  // until the new recording has run
       const ReplayPosition replay{&pos_, r.limit};
-      for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
-        OSSVK_RETURN_IF_ERROR(r.streams[i]->begin(/*reusable=*/true));
-        OSSVK_RETURN_IF_ERROR(record(*r.streams[i], i, 1, 0, output, &replay));
-        s = r.streams[i]->submit_and_wait(options_.step_timeout_ns);
-        if (s.ok() && i + 1 < segments()) s = hand_across(i, 1);
-      }
+      s = each_segment(1, [&](uint32_t i) -> Status {
+        OSSVK_RETURN_IF_ERROR(begin_and_record(*r.streams[i], i, 1, 0, &replay));
+        return r.streams[i]->submit_and_wait(options_.step_timeout_ns);
+      });
       r.ready = s.ok();
     }
   } else {
-    for (uint32_t i = 0; s.ok() && i < segments(); ++i) {
-      OSSVK_RETURN_IF_ERROR(stream_->begin());
-      OSSVK_RETURN_IF_ERROR(record(*stream_, i, n, position_, output, nullptr));
-      s = stream_->submit_and_wait(options_.step_timeout_ns);
-      if (s.ok() && i + 1 < segments()) s = hand_across(i, n);
-    }
+    s = each_segment(n, [&](uint32_t i) -> Status {
+      OSSVK_RETURN_IF_ERROR(begin_and_record(*stream_, i, n, position_, nullptr));
+      return stream_->submit_and_wait(options_.step_timeout_ns);
+    });
   }
   if (!s.ok()) {
-    broken_ = s;
+    if (recorded) broken_ = s;
     return s;
   }
   position_ += n;
@@ -253,6 +257,14 @@ Status Session::step(std::span<const uint32_t> tokens, float* logits, Output out
     candidates_ = decode_topk(
         {reinterpret_cast<const uint32_t*>(candidates_out_.mapped()), kTopkCandidates * 2});
   return Status();
+}
+
+Status Session::each_segment(uint32_t n, const std::function<Status(uint32_t)>& submit) {
+  for (uint32_t i = 0; i < segments(); ++i) {
+    OSSVK_RETURN_IF_ERROR(submit(i));
+    if (i + 1 < segments()) OSSVK_RETURN_IF_ERROR(hand_across(i, n));
+  }
+  return {};
 }
 
 Status Session::hand_across(uint32_t segment, uint32_t n) {

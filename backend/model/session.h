@@ -9,6 +9,7 @@
 // its step is that many command buffers more: each such block's ends after its router, and
 // the next starts from the experts' output (remote_experts.h).
 #pragma once
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -89,8 +90,10 @@ class Session {
                       Output output, const ReplayPosition* replay);
   // A step's command buffers: one, plus one per block whose experts are on another device.
   uint32_t segments() const { return 1 + static_cast<uint32_t>(model_.remote_experts().size()); }
-  // After segment `segment` (not the last) of an n-token step: the experts device runs that
-  // block's experts, their output going back to moe_in_.
+  // An n-token step's segments in order: `submit` runs segment i on this device, and after
+  // each but the last the experts device runs that block's experts, their output going back
+  // to moe_in_. The first failure ends it.
+  host::Status each_segment(uint32_t n, const std::function<host::Status(uint32_t)>& submit);
   host::Status hand_across(uint32_t segment, uint32_t n);
   host::Status check_rewind(uint32_t position) const;
   const Session& tail() const { return next_ ? next_->tail() : *this; }
