@@ -139,22 +139,24 @@ ossvk::host::Result<std::unique_ptr<ossvk::host::Device>> open_device(const Devi
 
 // With no device named and one GPU that must spill experts to system memory: the first usable
 // CPU device runs them instead where that measured faster (experts_probe.h), `mopt` changed to
-// say so; null where it did not.
-ossvk::host::Result<const ossvk::host::DeviceInfo*> cpu_for_experts(
-    const DeviceList& l, const ossvk::host::DeviceInfo& gpu, const ossvk::ModelTensors& t,
-    ossvk::ModelOptions& mopt, uint32_t top_k) {
+// say so; null where it did not, or where the probe could not run (the spill then stands).
+const ossvk::host::DeviceInfo* cpu_for_experts(const DeviceList& l,
+                                               const ossvk::host::DeviceInfo& gpu,
+                                               const ossvk::ModelTensors& t,
+                                               ossvk::ModelOptions& mopt, uint32_t top_k) {
   const auto cpu = std::find_if(l.devices.begin(), l.devices.end(), [](const auto& d) {
     return d.type == VK_PHYSICAL_DEVICE_TYPE_CPU && d.usable();
   });
   if (cpu == l.devices.end()) return nullptr;
   auto spill = ossvk::Model::plan(gpu, t, mopt);
   if (!spill.ok() || spill.value().host_expert_layers == 0) return nullptr;
-  OSSVK_ASSIGN_OR_RETURN(auto device, open_device(l, std::to_string(gpu.index)));
-  OSSVK_ASSIGN_OR_RETURN(auto other, open_device(l, std::to_string(cpu->index)));
-  OSSVK_ASSIGN_OR_RETURN(const ossvk::PlacementRequest chosen,
-                         ossvk::choose_expert_place(*device, *other, t, mopt.placement, top_k));
-  if (chosen.experts != ossvk::ExpertsOn::other) return nullptr;
-  mopt.placement = chosen;
+  auto device = open_device(l, std::to_string(gpu.index));
+  auto other = open_device(l, std::to_string(cpu->index));
+  if (!device.ok() || !other.ok()) return nullptr;
+  auto chosen =
+      ossvk::choose_expert_place(*device.value(), *other.value(), t, mopt.placement, top_k);
+  if (!chosen.ok() || chosen.value().experts != ossvk::ExpertsOn::other) return nullptr;
+  mopt.placement = chosen.value();
   return &*cpu;
 }
 
@@ -219,11 +221,8 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     infos = ossvk::Model::choose_devices(ossvk::host::usable_gpus(l.devices), m->tensors, mopt);
     selectors.clear();
     for (const auto* d : infos) selectors.push_back(std::to_string(d->index));
-    if (infos.size() == 1 && !(options && options->plan_only)) {
-      auto cpu = cpu_for_experts(l, *infos[0], m->tensors, mopt, m->top_k);
-      if (!cpu.ok()) return fail(cpu.status());
-      experts_info = cpu.value();
-    }
+    if (infos.size() == 1 && !(options && options->plan_only))
+      experts_info = cpu_for_experts(l, *infos[0], m->tensors, mopt, m->top_k);
   }
   if (infos.empty()) {
     selectors = selectors.empty() ? std::vector<std::string>{""} : selectors;

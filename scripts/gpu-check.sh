@@ -11,7 +11,7 @@
 #
 # `run quick` does the same on the tiny and 2-layer shapes, to check the script itself on any
 # machine (lavapipe included). Each step has a time limit so that the whole run ends inside
-# about six minutes; a step that fails or times out is recorded and the next one runs.
+# ten minutes (one call's limit); a step that fails or times out is recorded and the next runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 step=${1:-}
