@@ -49,6 +49,16 @@ ossvk_model_options options_ending_at(size_t end) {
   return o;
 }
 
+// The tiny synthetic model loaded through an older version's table, its options ending at
+// byte `end`; null on failure.
+ossvk_model* tiny_through(const ossvk_api& api, size_t end) {
+  ossvk_model_options o = options_ending_at(end);
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  ossvk_model* model = nullptr;
+  return api.model_create_synthetic(&syn, &o, &model) == OSSVK_OK ? model : nullptr;
+}
+
 // An engine built against version 3 or 4 still gets its table (later versions only appended to
 // it), whose loaders read those versions' shorter ossvk_model_options: nothing past vocab_only.
 TEST_F(Abi, older_versions_since_3_are_served) {
@@ -74,11 +84,8 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   const ossvk_api* v5 = get_api(handle_, 5);
   ASSERT_NE(v5, nullptr);
   EXPECT_EQ(v5->abi_version, 5u);
-  ossvk_model_options o = options_ending_at(offsetof(ossvk_model_options, experts_on));
-  ossvk_synthetic_options syn{};
-  syn.preset = "tiny";
-  ossvk_model* model = nullptr;
-  ASSERT_EQ(v5->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v5->last_error();
+  ossvk_model* model = tiny_through(*v5, offsetof(ossvk_model_options, experts_on));
+  ASSERT_NE(model, nullptr) << v5->last_error();
   ossvk_placement p;
   ASSERT_EQ(v5->model_get_placement(model, 0, &p), OSSVK_OK) << v5->last_error();
   EXPECT_EQ(p.host_expert_layers, 0u);  // 0xFF.. would have asked for host experts
@@ -92,11 +99,8 @@ TEST_F(Abi, version_6_options_and_placement_are_shorter) {
   const ossvk_api* v6 = get_api(handle_, 6);
   ASSERT_NE(v6, nullptr);
   EXPECT_EQ(v6->abi_version, 6u);
-  ossvk_model_options o = options_ending_at(offsetof(ossvk_model_options, experts_device));
-  ossvk_synthetic_options syn{};
-  syn.preset = "tiny";
-  ossvk_model* model = nullptr;
-  ASSERT_EQ(v6->model_create_synthetic(&syn, &o, &model), OSSVK_OK) << v6->last_error();
+  ossvk_model* model = tiny_through(*v6, offsetof(ossvk_model_options, experts_device));
+  ASSERT_NE(model, nullptr) << v6->last_error();
   ossvk_placement p;
   std::memset(&p, 0xAB, sizeof p);
   ASSERT_EQ(v6->model_get_placement(model, 0, &p), OSSVK_OK) << v6->last_error();
