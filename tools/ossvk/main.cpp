@@ -49,7 +49,7 @@ const Command kCommands[] = {
      true},
     {"chat",
      "chat MODEL [--system TEXT] [--reasoning low|medium|high] [--show-reasoning]\n"
-     "             [-n N] [--context C] [sampling options as for generate]\n"
+     "             [--date YYYY-MM-DD] [-n N] [--context C] [sampling options as for generate]\n"
      "                             interactive Harmony chat (Ctrl-C stops a reply)\n",
      true},
     {"tokenize",

@@ -127,6 +127,7 @@ class Chat {
   struct Options {
     uint32_t max_tokens;
     bool show_reasoning;
+    bool ignore_eos;  // the reply runs past its end token to max_tokens (for timing)
     ossvk_sampler sampler;
   };
 
@@ -168,7 +169,7 @@ class Chat {
         channel_shown = m.channel;
         print(out.push(shown));
       }
-      if (parser.stop() != HarmonyParser::Stop::none) break;
+      if (parser.stop() != HarmonyParser::Stop::none && !o.ignore_eos) break;
       const uint32_t last = next;
       if (api_.session_eval_sample(session_, &last, 1, &o.sampler, &next) != OSSVK_OK)
         return fail(error);
@@ -294,10 +295,11 @@ int run_chat(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
   opts.insert({"--system", "--reasoning", "--date", "-n", "--context", "--temp", "--top-k",
                "--top-p", "--min-p", "--sample-seed"});
-  Args a(argc, argv, opts, {"--show-reasoning"});
+  Args a(argc, argv, opts, {"--show-reasoning", "--ignore-eos"});
   Chat::Options o{};
   o.max_tokens = static_cast<uint32_t>(a.uint("-n", 2048, 1u << 20));
   o.show_reasoning = a.has("--show-reasoning");
+  o.ignore_eos = a.has("--ignore-eos");
   o.sampler.temperature = static_cast<float>(a.real("--temp", 1.0));  // GPT-OSS's recommended
   o.sampler.top_k = static_cast<uint32_t>(a.uint("--top-k", 0));
   o.sampler.top_p = static_cast<float>(a.real("--top-p", 1.0));
