@@ -1,45 +1,16 @@
 // Harmony rendering and parsing (tools/ossvk/harmony) and the engine's text stream, over the C
 // ABI as the engine uses them, on the synthetic model's tokenizer (o200k_harmony's specials).
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include "ossvk/harmony.h"
 #include "ossvk/text.h"
-#include "support/library.h"
+#include "support/text_model.h"
 
 namespace ossvk_cli {
 namespace {
 
-class Harmony : public ::testing::Test {
+class Harmony : public TextModel {
  protected:
-  static void SetUpTestSuite() {
-    handle_ = ossvk_test::open_library();
-    ASSERT_NE(handle_, nullptr) << dlerror();
-    api_ = ossvk_test::get_api(handle_);
-    ossvk_synthetic_options syn{};
-    ossvk_model_options o{};
-    o.vocab_only = 1;  // text only: no device needed
-    ASSERT_EQ(api_->model_create_synthetic(&syn, &o, &model_), OSSVK_OK) << api_->last_error();
-  }
-  static void TearDownTestSuite() {
-    api_->model_free(model_);
-    dlclose(handle_);
-  }
-  void SetUp() override {
-    ASSERT_NE(model_, nullptr);
-    std::string error;
-    auto t = HarmonyTokens::find(text(), error);
-    ASSERT_TRUE(t) << error;
-    tokens_ = *t;
-  }
-  static ModelText text() { return ModelText(*api_, model_); }
-  // Tokens of `s` with special-token text recognised: how the expected sequences are written.
-  static std::vector<uint32_t> special(const std::string& s) {
-    std::vector<uint32_t> out;
-    std::string error;
-    EXPECT_TRUE(text().encode(s, OSSVK_TOKENIZE_SPECIAL, out, error)) << error;
-    return out;
-  }
   std::vector<uint32_t> render(const std::vector<HarmonyMessage>& messages, bool prompt) {
     const ModelText t = text();
     HarmonyRenderer r(t, tokens_);
@@ -61,15 +32,7 @@ class Harmony : public ::testing::Test {
     }
     return streamed;
   }
-
-  static void* handle_;
-  static const ossvk_api* api_;
-  static ossvk_model* model_;
-  HarmonyTokens tokens_{};
 };
-void* Harmony::handle_ = nullptr;
-const ossvk_api* Harmony::api_ = nullptr;
-ossvk_model* Harmony::model_ = nullptr;
 
 TEST_F(Harmony, renders_a_conversation_and_the_reply_prompt) {
   EXPECT_EQ(render({{"system", "", "", "", "Be brief."}, {"user", "", "", "", "Hi there"}}, true),

@@ -1,5 +1,6 @@
 #include "ossvk/harmony.h"
 
+#include <ctime>
 #include <sstream>
 #include <utility>
 
@@ -43,6 +44,15 @@ std::optional<Reasoning> parse_reasoning(std::string_view name) {
   if (name == "medium") return Reasoning::medium;
   if (name == "high") return Reasoning::high;
   return std::nullopt;
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &local);
+  return buf;
 }
 
 std::string harmony_system_content(Reasoning reasoning, const std::string& date) {

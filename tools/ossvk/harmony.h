@@ -31,6 +31,8 @@ struct HarmonyMessage {
 enum class Reasoning { low, medium, high };
 std::optional<Reasoning> parse_reasoning(std::string_view name);
 
+// Today's date, YYYY-MM-DD, for the system message.
+std::string today();
 // The system message GPT-OSS was trained with: identity, knowledge cutoff, date (YYYY-MM-DD),
 // reasoning effort and the valid channels.
 std::string harmony_system_content(Reasoning reasoning, const std::string& date);

@@ -13,6 +13,7 @@
 #include "ossvk/library.h"
 #include "ossvk/model_commands.h"
 #include "ossvk/plan.h"
+#include "ossvk/serve.h"
 #include "ossvk/text_commands.h"
 
 namespace {
@@ -51,6 +52,13 @@ const Command kCommands[] = {
      "chat MODEL [--system TEXT] [--reasoning low|medium|high] [--show-reasoning]\n"
      "             [--date YYYY-MM-DD] [-n N] [--context C] [sampling options as for generate]\n"
      "                             interactive Harmony chat (Ctrl-C stops a reply)\n",
+     true},
+    {"serve",
+     "serve MODEL [--host 127.0.0.1] [--port 8080] [--parallel 4] [--context 8192]\n"
+     "             [--max-tokens 4096] [--queue 16] [--timeout 600] [--max-body 16MiB]\n"
+     "             [--alias NAME] [--reasoning low|medium|high] [--date YYYY-MM-DD]\n"
+     "                             an OpenAI-compatible HTTP server: /v1/chat/completions,\n"
+     "                             /v1/completions, /v1/models, /health\n",
      true},
     {"tokenize",
      "tokenize MODEL [--text TEXT | --file PATH] [--no-special]\n"
@@ -192,6 +200,7 @@ int dispatch(int argc, char** argv) {
   if (cmd == "logits") return ossvk_cli::run_logits(*api, argc - 2, argv + 2);
   if (cmd == "generate") return ossvk_cli::run_generate(*api, argc - 2, argv + 2);
   if (cmd == "chat") return ossvk_cli::run_chat(*api, argc - 2, argv + 2);
+  if (cmd == "serve") return ossvk_cli::run_serve(*api, argc - 2, argv + 2);
   if (cmd == "tokenize") return ossvk_cli::run_tokenize(*api, argc - 2, argv + 2);
   if (cmd == "detokenize") return ossvk_cli::run_detokenize(*api, argc - 2, argv + 2);
   if (cmd == "bench") return ossvk_cli::run_bench_model(*api, argc - 2, argv + 2);

@@ -38,13 +38,6 @@ void catch_interrupts() {
   sigaction(SIGINT, &sa, nullptr);
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::localtime(&now));
-  return buf;
-}
-
 // The text of --file PATH, or of stdin for "-" (a terminal is refused: nothing would come).
 bool read_input(const std::string& path, std::string& out, std::string& error) {
   const bool stdin_ = path == "-";
