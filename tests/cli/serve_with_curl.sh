@@ -10,21 +10,8 @@ set -u
 d=$(mktemp -d)
 pid=
 trap 'kill $pid 2>/dev/null; rm -rf "$d"' EXIT
-fail() {
-  echo "FAIL: $*"
-  cat "$d/log"
-  exit 1
-}
-"$1" serve --preset tiny --port 0 --parallel 2 --queue 1 --max-body 4KiB --date 2026-01-01 \
-  2>"$d/log" &
-pid=$!
-i=0
-until grep -q 'on http://' "$d/log"; do
-  [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null || fail "the server did not start"
-  sleep 0.1
-  i=$((i + 1))
-done
-url=http://$(grep -o '127\.0\.0\.1:[0-9]*' "$d/log" | head -1)
+. "$(dirname "$0")/serve_start.sh"
+start_server "$1" --parallel 2 --queue 1 --max-body 4KiB
 # post PATH BODY: the status code; the body lands in $d/body.
 post() {
   curl -s -o "$d/body" -w '%{http_code}' -H 'Content-Type: application/json' "$url$1" -d "$2"

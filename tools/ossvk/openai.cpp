@@ -219,6 +219,8 @@ bool is_stop_token(const Generation& g, uint32_t token) {
   return std::find(g.stop_tokens.begin(), g.stop_tokens.end(), token) != g.stop_tokens.end();
 }
 
+}  // namespace
+
 std::string random_id(const char* prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -226,8 +228,6 @@ std::string random_id(const char* prefix) {
   for (int i = 0; i < 24; ++i) id += digits[rng() % 36];
   return id;
 }
-
-}  // namespace
 
 Json error_json(const ApiError& e) {
   Json err = {{"message", e.message}, {"type", e.type}};

@@ -99,6 +99,9 @@ class Reply {
 std::string finish_reason(const Reply& r, bool length);
 Json usage_json(uint32_t prompt, uint32_t cached, uint32_t completion);
 
+// `prefix` and 24 random letters and digits: response and tool call ids.
+std::string random_id(const char* prefix);
+
 // Whole responses and stream chunks. `id`, `created` and `model` repeat in every chunk.
 struct ResponseHead {
   std::string id, model;

@@ -9,7 +9,6 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,13 +47,6 @@ void send_error(httplib::Response& res, const ApiError& e) {
   send(res, e.status, error_json(e));
 }
 
-std::string random_hex(size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += "0123456789abcdef"[rng() % 16];
-  return s;
-}
-
 // What the request handlers share.
 struct Context {
   const ModelText& text;
@@ -68,15 +60,15 @@ struct Context {
 };
 
 // One request's generation as its handler reads it.
-struct Request {
-  Request(const Context& c, Generation gen)
+struct Generating {
+  Generating(const Context& c, Generation gen)
       : g(std::move(gen)), reply(c.text, c.tokens, g), job(std::make_shared<Job>()) {
     job->prompt = g.prompt;
     job->stop_tokens = g.stop_tokens;
     job->sampler = g.sampler;
     job->max_tokens = g.max_tokens;
     job->deadline = std::chrono::steady_clock::now() + c.timeout;
-    head = {(g.chat ? "chatcmpl-" : "cmpl-") + random_hex(24), c.model,
+    head = {random_id(g.chat ? "chatcmpl-" : "cmpl-"), c.model,
             static_cast<int64_t>(std::time(nullptr)), g.chat};
   }
 
@@ -150,7 +142,7 @@ void generate(const Context& c, const httplib::Request& http, httplib::Response&
     return send_error(res, {400, std::string("malformed request: ") + e.what()});
   }
   if (!g) return send_error(res, err);
-  auto r = std::make_shared<Request>(c, std::move(*g));
+  auto r = std::make_shared<Generating>(c, std::move(*g));
   switch (c.engine.submit(r->job)) {
     case Engine::Admit::queue_full:
       return send_error(res, {429,
