@@ -240,6 +240,14 @@ int run_serve(const ossvk_api& api, int argc, char** argv) {
                  "--context must be at least 2; --max-tokens, --timeout and --max-body "
                  "at least 1");
 
+  // The address is taken before the model loads: a port in use fails at once, not after minutes.
+  httplib::Server svr;
+  const int bound =
+      port == 0 ? svr.bind_to_any_port(host) : (svr.bind_to_port(host, port) ? port : -1);
+  if (bound < 0)
+    return error("serve", "cannot listen on " + host + ":" + std::to_string(port) +
+                              " (in use, or not an address of this machine)");
+
   ModelHandle m{api};
   if (!open_model(api, a, "serve", m)) return 1;
   ossvk_model_info info;
@@ -269,7 +277,6 @@ int run_serve(const ossvk_api& api, int argc, char** argv) {
       timeout,
       static_cast<int64_t>(std::time(nullptr))};
 
-  httplib::Server svr;
   // A thread per open request: every slot's, every queued one's, and a few to refuse more.
   const size_t threads = eo.parallel + eo.queue + 4;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -308,11 +315,6 @@ int run_serve(const ossvk_api& api, int argc, char** argv) {
     generate(c, req, res, false);
   });
 
-  const int bound =
-      port == 0 ? svr.bind_to_any_port(host) : (svr.bind_to_port(host, port) ? port : -1);
-  if (bound < 0)
-    return error("serve", "cannot listen on " + host + ":" + std::to_string(port) +
-                              " (in use, or not an address of this machine)");
   struct sigaction sa = {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
