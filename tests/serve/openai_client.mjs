@@ -6,11 +6,9 @@ import OpenAI from 'openai';
 
 const base = process.argv[2];
 const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'none', maxRetries: 0 });
+// A failed check throws: node prints it and exits non-zero.
 function check(ok, what) {
-  if (!ok) {
-    console.error(`FAIL: ${what}`);
-    process.exit(1);
-  }
+  if (!ok) throw new Error(`FAIL: ${what}`);
 }
 const hello = [{ role: 'user', content: 'Hello' }];
 
@@ -65,13 +63,13 @@ const runs = await Promise.all([...Array(8).keys()].map(async (i) => {
 check(runs.every(Boolean), '8 concurrent streams');
 
 // A client that goes away mid-stream: its slot is free again at once.
-const abort = new AbortController();
+const stop = new AbortController();
 let got = 0;
 try {
   // A raw completion: every token is text, so chunks come at once.
   const s = await client.completions.create(
-    { model, prompt: 'Hello', max_tokens: 3000, ignore_eos: true, stream: true }, { signal: abort.signal });
-  for await (const c of s) if (++got === 3) abort.abort();
+    { model, prompt: 'Hello', max_tokens: 3000, ignore_eos: true, stream: true }, { signal: stop.signal });
+  for await (const c of s) if (++got === 3) stop.abort();
 } catch (e) {
   check(e instanceof OpenAI.APIUserAbortError, `abort: ${e}`);
 }
