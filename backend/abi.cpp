@@ -95,6 +95,7 @@ OSSVK_API ossvk_status ossvk_device_get_info(uint32_t index, ossvk_device_info* 
         {d.subgroup_size_control, OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL},
         {d.cooperative_matrix, OSSVK_FEATURE_COOPERATIVE_MATRIX},
         {d.memory_budget, OSSVK_FEATURE_MEMORY_BUDGET},
+        {d.matrix_units, OSSVK_FEATURE_MATRIX_UNITS},
     };
     for (auto [have, bit] : bits)
       if (have) out->features |= bit;

@@ -26,6 +26,7 @@ struct Options {
   uint32_t m = 0, k = 0, n = 0;  // --shape: one custom case per matching kernel
   std::string tokenizer, text;   // the tokenizer case's GGUF and text file
   ossvk::host::BufferAccess access = ossvk::host::BufferAccess::automatic;
+  ossvk::host::MatrixUnits matrix_units = ossvk::host::requested_matrix_units();
 };
 
 void usage(FILE* out) {
@@ -34,6 +35,8 @@ void usage(FILE* out) {
       "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
       "                   [--shape MxKxN]   (N <= 8 runs matvec too; e.g. 4096x14336x512)\n"
       "                   [--buffer-access auto|addresses|descriptors]\n"
+      "                   [--matmul auto|scalar|emulated]   (prefill's tile products; default\n"
+      "                   OSSVK_MATMUL, else the device's matrix units where it has them)\n"
       "                   [--tokenizer FILE.gguf] [--text FILE]   (the o200k_encode case: a\n"
       "                   file's tokenizer and text instead of the built-in ones)\n"
       "  SUBSTRING matches a case's name and shape, e.g. \"_matvec\" or \"moe E=32 t=1\"\n"
@@ -72,6 +75,16 @@ bool parse(int argc, char** argv, Options& o, bool& help) {
         o.access = ossvk::host::BufferAccess::descriptors;
       else if (v != "auto")
         return false;
+    } else if (a == "--matmul") {
+      if (!value(v)) return false;
+      if (v == "scalar")
+        o.matrix_units = ossvk::host::MatrixUnits::scalar;
+      else if (v == "emulated")
+        o.matrix_units = ossvk::host::MatrixUnits::emulated;
+      else if (v == "auto")
+        o.matrix_units = ossvk::host::MatrixUnits::automatic;
+      else
+        return false;
     } else if (a == "--shape") {
       if (!value(v) || std::sscanf(v.c_str(), "%ux%ux%u", &o.m, &o.k, &o.n) != 3 || !o.m || !o.k ||
           !o.n || o.k % 32)
@@ -106,6 +119,7 @@ int main(int argc, char** argv) {
   dopt.kernels = ossvk::shaders::embedded_kernels();
   dopt.selector = opt.device;
   dopt.buffer_access = opt.access;
+  dopt.matrix_units = opt.matrix_units;
   auto device_r = ossvk::host::Device::create(*instance.value(), dopt);
   if (!device_r.ok()) {
     std::fprintf(stderr, "ossvk-bench: %s\n", device_r.status().to_string().c_str());
@@ -127,6 +141,11 @@ int main(int argc, char** argv) {
     std::printf("kernels reach buffers through %s\n", device.prefers_descriptors()
                                                           ? "texel and storage-buffer descriptors"
                                                           : "device addresses");
+  if (!opt.json)
+    std::printf("prefill matmuls on %s\n",
+                device.mma() == ossvk::host::Mma::cooperative ? "the matrix units"
+                : device.mma() == ossvk::host::Mma::emulated  ? "emulated matrix units"
+                                                              : "scalar fp32 tiles");
 
   CaseResult copy = ossvk::bench::bench_copy_bandwidth(device, transfer, std::max(opt.runs, 5));
   const double copy_gbps =
@@ -202,7 +221,8 @@ int main(int argc, char** argv) {
         "\nGB/s counts the bytes each run must move (weights as stored, x, bias, y). check: every\n"
         "output (matmul: every row of 8 sampled tokens) within its fp32 error bound of the "
         "double-\n"
-        "precision reference; for matmul the CPU column scales the sampled time to all tokens.\n");
+        "precision reference (tile products: that of operands split into two fp16 parts); for\n"
+        "matmul the CPU column scales the sampled time to all tokens.\n");
   // Under OSSVK_VALIDATION a single validation message fails the run, as it fails a test.
   if (const uint32_t messages = instance.value()->validation_messages()) {
     std::fprintf(stderr, "ossvk-bench: the validation layer reported %u message(s)\n", messages);

@@ -1,6 +1,8 @@
 #include "host/device.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <vector>
 
 #include "host/live_objects.h"
@@ -25,6 +27,8 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
   VkPhysicalDeviceShaderIntegerDotProductFeatures dot_feat{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV mma_feat{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   features.pNext = &f11;
   f11.pNext = &f12;
@@ -46,6 +50,15 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
     if (!is13) extensions.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
     dot_feat.shaderIntegerDotProduct = VK_TRUE;
     *tail = &dot_feat;
+    tail = &dot_feat.pNext;
+  }
+  if (options.matrix_units == MatrixUnits::emulated) {
+    self->mma_ = Mma::emulated;
+  } else if (options.matrix_units == MatrixUnits::automatic && info.matrix_units) {
+    extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    mma_feat.cooperativeMatrix = VK_TRUE;
+    *tail = &mma_feat;
+    self->mma_ = Mma::cooperative;
   }
 
   float priority = 1.0f;
@@ -83,6 +96,14 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
                                                    options.pipeline_cache_dir);
   if (options.profile) self->profile_ = std::make_unique<KernelProfile>();
   return self;
+}
+
+MatrixUnits requested_matrix_units() {
+  const char* v = std::getenv("OSSVK_MATMUL");
+  const std::string_view s = v ? v : "";
+  return s == "scalar"     ? MatrixUnits::scalar
+         : s == "emulated" ? MatrixUnits::emulated
+                           : MatrixUnits::automatic;
 }
 
 Device::~Device() {

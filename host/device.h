@@ -23,6 +23,16 @@ namespace ossvk::host {
 // addresses when a buffer does not fit a descriptor.
 enum class BufferAccess { automatic, addresses, descriptors };
 
+// The prefill matmuls' tile products (backend/kernels/matmul_mma.h). automatic: the device's
+// matrix units where it has them (DeviceInfo::matrix_units), else the scalar tiles. emulated: the
+// matrix kernels with their tile products done in shared memory by plain arithmetic, on any
+// device; CI runs them on lavapipe so their tiling and indexing are tested on every commit.
+// The default comes from OSSVK_MATMUL (scalar, emulated; anything else: automatic).
+enum class MatrixUnits { automatic, scalar, emulated };
+MatrixUnits requested_matrix_units();
+// What a device's matmuls run on.
+enum class Mma { none, cooperative, emulated };
+
 struct DeviceOptions {
   // The SPIR-V kernels pipelines are built from, by name; they must outlive the device
   // (the library's: shaders/embedded_kernels.h).
@@ -35,6 +45,7 @@ struct DeviceOptions {
   // keeps them; the launchers name and read them (backend/kernels/decode_layout.h). Tests use
   // them to run the GPUs' layouts on CPU devices.
   std::map<std::string, uint32_t, std::less<>> tuning;
+  MatrixUnits matrix_units = requested_matrix_units();
   bool profile = KernelProfile::requested();  // per-kernel GPU times, printed when the device goes
 };
 
@@ -57,6 +68,7 @@ class Device {
     auto it = tuning_.find(name);
     return it == tuning_.end() ? 0 : it->second;
   }
+  Mma mma() const { return mma_; }
   PipelineSet& pipelines() { return *pipelines_; }
   // Where command streams charge their kernels' GPU time; null unless DeviceOptions::profile.
   KernelProfile* profile() { return profile_.get(); }
@@ -82,6 +94,7 @@ class Device {
   std::atomic<bool> lost_ = false;
   std::atomic<VkResult> injected_ = VK_SUCCESS;
   bool prefers_descriptors_ = false;
+  Mma mma_ = Mma::none;
   std::map<std::string, uint32_t, std::less<>> tuning_;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineSet> pipelines_;

@@ -17,6 +17,32 @@ bool has_extension(const std::vector<VkExtensionProperties>& exts, const char* n
   });
 }
 
+// Whether the device's VK_NV_cooperative_matrix is on and offers the one shape ossvk's matrix
+// kernels use: 16x16x16, fp16 A and B, fp32 C and result, subgroup scope.
+bool offers_fp16_mma(VkPhysicalDevice physical) {
+  if (!vkGetPhysicalDeviceCooperativeMatrixPropertiesNV) return false;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV feat{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+  VkPhysicalDeviceFeatures2 features2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features2.pNext = &feat;
+  vkGetPhysicalDeviceFeatures2(physical, &features2);
+  if (!feat.cooperativeMatrix) return false;
+  uint32_t n = 0;
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(physical, &n, nullptr) != VK_SUCCESS)
+    return false;
+  std::vector<VkCooperativeMatrixPropertiesNV> shapes(
+      n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+  if (vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(physical, &n, shapes.data()) != VK_SUCCESS)
+    return false;
+  for (const VkCooperativeMatrixPropertiesNV& p : shapes)
+    if (p.MSize == 16 && p.NSize == 16 && p.KSize == 16 &&
+        p.AType == VK_COMPONENT_TYPE_FLOAT16_NV && p.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+        p.CType == VK_COMPONENT_TYPE_FLOAT32_NV && p.DType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+        p.scope == VK_SCOPE_SUBGROUP_NV)
+      return true;
+  return false;
+}
+
 int type_rank(VkPhysicalDeviceType t) {
   switch (t) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
@@ -158,6 +184,10 @@ void query(DeviceInfo& d, uint32_t instance_api) {
     d.min_subgroup_size = size_props.minSubgroupSize;
     d.max_subgroup_size = size_props.maxSubgroupSize;
   }
+
+  d.matrix_units = d.shader_float16 && d.subgroup_size == 32 &&
+                   has_extension(exts, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME) &&
+                   offers_fp16_mma(d.physical);
 
   auto need = [&](bool have, const char* what) {
     if (!have) d.missing.push_back(what);

@@ -64,8 +64,13 @@ struct DeviceInfo {
   bool integer_dot_product = false;
   bool subgroup_size_control = false;  // VK_EXT_subgroup_size_control or Vulkan 1.3
   bool cooperative_matrix = false;     // VK_KHR_cooperative_matrix or VK_NV_cooperative_matrix
-  bool memory_budget = false;          // VK_EXT_memory_budget
-  bool push_descriptor = false;        // VK_KHR_push_descriptor
+  // The prefill matmuls' matrix units: VK_NV_cooperative_matrix offering 16x16x16 fp16 products
+  // with fp32 accumulation in a subgroup of 32, with shaderFloat16 (shaders/mma.glsl). Debian 12's
+  // glslang and Vulkan headers predate VK_KHR_cooperative_matrix, so devices offering only the
+  // KHR extension take the scalar tiles.
+  bool matrix_units = false;
+  bool memory_budget = false;    // VK_EXT_memory_budget
+  bool push_descriptor = false;  // VK_KHR_push_descriptor
 
   // Why ossvk cannot use this device; empty when it can.
   std::vector<std::string> missing;

@@ -16,6 +16,8 @@ struct Dot {
   double value = 0;
   double magnitude = 0;  // sum of |terms|
   double weighted = 0;   // sum_i |w_i| dv_i, for a given error vector dv
+  double abs_w = 0;      // sum_i |w_i|
+  double abs_v = 0;      // sum_i |v_i|
 };
 
 Dot dot_row(const TensorData& w, uint64_t row, const std::vector<double>& v,
@@ -27,8 +29,24 @@ Dot dot_row(const TensorData& w, uint64_t row, const std::vector<double>& v,
     d.value += values[i] * v[i];
     d.magnitude += mags[i] * std::fabs(v[i]);
     if (dv) d.weighted += mags[i] * (*dv)[i];
+    d.abs_w += mags[i];
+    d.abs_v += std::fabs(v[i]);
   }
   return d;
+}
+
+// What tile products (shaders/mma.glsl) add to a dot product's error: both operands of each
+// term within `rho` relative of their values (2^-13 rho absolute near zero) and the dropped
+// lo x lo product, another rho of the term, with the input errors carried through weights that
+// grew by up to rho: |w'v' - wv| <= (3 rho + rho^2)|w v| + 2^-13 rho (|w| + |v|) + 2^-49; and
+// their fp32 sums run along all k terms (up to 2^-9 larger with the cross products), not the
+// matvec's chain.
+double operand_error(const Dot& d, double rho, uint64_t k) {
+  if (rho == 0) return 0;
+  const double kd = static_cast<double>(k);
+  return (3 * rho + rho * rho) * d.magnitude + rho * d.weighted +
+         0x1p-13 * rho * (d.abs_w + d.abs_v) + 0x1p-49 * kd +
+         (kd + 3) * kU * (1 + 0x1p-9) * d.magnitude;
 }
 
 // fp32 roundings along the longest chain of a length-k matvec dot product
@@ -62,7 +80,9 @@ Route route(const double* logits, uint32_t experts, uint32_t k) {
 //   exp's (3 + 2|x|) ulp and 4k roundings;
 // - SwiGLU passes gate and up errors through its derivatives, plus about 8 roundings of |a|;
 // - the combine adds k + 1 roundings of |x| + sum_s w_s |y_s|.
-MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens, uint32_t k) {
+MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens, uint32_t k,
+              double operand_rounding) {
+  const double rho = operand_rounding;
   const uint32_t E = w.experts, D = w.hidden, F = w.ff;
   MoeResult r;
   r.ids.resize(static_cast<size_t>(tokens) * k);
@@ -81,8 +101,9 @@ MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens,
     for (uint32_t e = 0; e < E; ++e) {
       Dot d = dot_row(w.router, e, t, &dt);
       logits[e] = d.value + w.router_bias[e];
-      logit_err = std::max(logit_err, d.weighted + matvec_chain(D) * kU *
-                                                       (d.magnitude + std::fabs(w.router_bias[e])));
+      logit_err = std::max(logit_err,
+                           d.weighted + operand_error(d, rho, D) +
+                               matvec_chain(D) * kU * (d.magnitude + std::fabs(w.router_bias[e])));
     }
     r.logit_bound[tok] = logit_err;
     const Route chosen = route(logits.data(), E, k);
@@ -105,10 +126,10 @@ MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens,
         Dot g = dot_row(w.gate, uint64_t{e} * F + j, t, &dt),
             u = dot_row(w.up, uint64_t{e} * F + j, t, &dt);
         const double gate = g.value + w.gate_bias[b], up = u.value + w.up_bias[b];
-        const double dgate =
-            g.weighted + matvec_chain(D) * kU * (g.magnitude + std::fabs(w.gate_bias[b]));
-        const double dup =
-            u.weighted + matvec_chain(D) * kU * (u.magnitude + std::fabs(w.up_bias[b]));
+        const double dgate = g.weighted + operand_error(g, rho, D) +
+                             matvec_chain(D) * kU * (g.magnitude + std::fabs(w.gate_bias[b]));
+        const double dup = u.weighted + operand_error(u, rho, D) +
+                           matvec_chain(D) * kU * (u.magnitude + std::fabs(w.up_bias[b]));
         const double gc = std::min(gate, w.swiglu_limit),
                      uc = std::clamp(up, -w.swiglu_limit, w.swiglu_limit);
         const double sig = 1.0 / (1.0 + std::exp(-w.swiglu_alpha * gc));
@@ -123,7 +144,8 @@ MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens,
         const size_t b = static_cast<size_t>(e) * D + i;
         Dot d = dot_row(w.down, uint64_t{e} * D + i, act, &dact);
         y[i] = d.value + w.down_bias[b];
-        dy[i] = d.weighted + matvec_chain(F) * kU * (d.magnitude + std::fabs(w.down_bias[b]));
+        dy[i] = d.weighted + operand_error(d, rho, F) +
+                matvec_chain(F) * kU * (d.magnitude + std::fabs(w.down_bias[b]));
         out[i] += weight * y[i];
         size[i] += weight * std::fabs(y[i]);
         bound[i] += weight * dy[i] + dweight * std::fabs(y[i]);

@@ -41,6 +41,10 @@ struct Route {
 };
 Route route(const double* logits, uint32_t experts, uint32_t k);
 
-MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens, uint32_t k);
+// operand_rounding: how far, relative, each operand of the block's matrix products may lie from
+// its value before an exact product (2^-22 on prefill's tile products, shaders/mma.glsl; 0 for
+// fp32 kernels); it widens `bound` and `logit_bound`.
+MoeResult moe(const MoeWeights& w, const std::vector<float>& x, uint32_t tokens, uint32_t k,
+              double operand_rounding = 0);
 
 }  // namespace ossvk::reference

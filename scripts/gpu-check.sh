@@ -82,24 +82,28 @@ run() {
     # size); the CPU reference runs on the host's cores.
     timed tests 120 "$bin/ossvk_tests" --gtest_brief=1
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
+    # Prefill's matmuls on the scalar tiles too, beside the matrix units' figures above.
+    timed kernels_scalar 30 "$bin/ossvk-bench" --json --runs 20 --filter _matmul --matmul scalar
     timed model_20b 90 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
+    OSSVK_MATMUL=scalar timed model_20b_scalar 45 "$bin/ossvk" bench --preset 20b -p 512 -n 16 \
+      --runs 2 --json
     timed model_20b_parallel 45 "$bin/ossvk" bench --preset 20b --layers 8 -p 1 -n 64 --runs 3 \
       --parallel 1,2,4,8 --json
     timed model_120b 60 "$bin/ossvk" bench --preset 120b --layers 4 -p 512 -n 128 --runs 3 --json
     # A small card simulated: the embedding and the first layers' experts read across the bus.
-    timed model_120b_spill 60 "$bin/ossvk" bench --preset 120b --layers 4 \
+    timed model_120b_spill 45 "$bin/ossvk" bench --preset 120b --layers 4 \
       --device-memory-limit 4GiB -p 512 -n 128 --runs 3 --json
     # The same experts run by the CPU's Vulkan device instead, where the machine has lavapipe.
     if grep -q llvmpipe "$OUT/devices.json"; then
-      timed model_120b_cpu_experts 60 "$bin/ossvk" bench --preset 120b --layers 4 --device 0 \
+      timed model_120b_cpu_experts 40 "$bin/ossvk" bench --preset 120b --layers 4 --device 0 \
         --experts-on llvmpipe -p 64 -n 16 --runs 1 --json
     fi
-    OSSVK_PROFILE=1 timed profile_20b 30 "$bin/ossvk" bench --preset 20b --layers 4 -p 512 \
+    OSSVK_PROFILE=1 timed profile_20b 25 "$bin/ossvk" bench --preset 20b --layers 4 -p 512 \
       -n 64 --runs 1
   fi
   # The JSON each step printed, apart from its log.
-  for s in kernels model_tiny model_20b model_20b_parallel model_120b model_120b_spill \
-    model_120b_cpu_experts; do
+  for s in kernels kernels_scalar model_tiny model_20b model_20b_scalar model_20b_parallel \
+    model_120b model_120b_spill model_120b_cpu_experts; do
     [[ -f $OUT/$s.log ]] && grep -E '^\{|^ |^\}' "$OUT/$s.log" >"$OUT/$s.json"
   done
   ls -la "$OUT"

@@ -29,45 +29,15 @@ OSSVK_SPEC_CONSTANTS(OSSVK_MATMUL_SPEC)
 
 shared float w_tile[32][kTileM + 1];  // [k][row]; +1 keeps column reads free of bank conflicts
 shared float x_tile[32][kTileN + 1];  // [k][token]
-shared uint x_row[kTileN];            // the x row and y row of each of the tile's columns
-shared uint y_row[kTileN];
-
-vec4 load_x(uint base) {
-#ifdef MOE_SWIGLU
-  const vec4 g = min(X4(base), vec4(kLimit));
-  const vec4 u = clamp(pc.x_up.v[base], vec4(-kLimit), vec4(kLimit));
-  return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
-#else
-  return X4(base);
-#endif
-}
+#include "matmul_columns.glsl"
 
 void main() {
   const uint blocks = pc.k / 32u;
   const uint threads = gl_WorkGroupSize.x;
   const uint lid = gl_LocalInvocationID.x;
   const uint row0 = gl_WorkGroupID.x * kTileM;
-#ifdef MOE_GROUPED
-  const uint tile = gl_WorkGroupID.y;
-  if (tile >= pc.tiles.v[0]) return;  // the dispatch covers the most tiles any routing needs
-  const uint expert = pc.tiles.v[1u + 3u * tile];
-  if (expert < pc.expert_begin || expert >= pc.expert_end) return;  // in another part
-  const uint first = pc.tiles.v[2u + 3u * tile];
-  const uint columns = pc.tiles.v[3u + 3u * tile] - first;
-  const uint w_row0 = (expert - pc.expert_begin) * pc.m;
-  const uint bias0 = expert * pc.m;
-  for (uint t = lid; t < columns; t += threads) {
-    const uint pair = pc.order.v[first + t];
-    x_row[t] = pair / pc.x_row_div;
-    y_row[t] = pair;
-  }
-#else
-  const uint tok0 = gl_WorkGroupID.y * kTileN;
-  const uint columns = min(kTileN, pc.n - tok0);
-  const uint w_row0 = 0u;
-  const uint bias0 = pc.row_offset;
-  for (uint t = lid; t < columns; t += threads) x_row[t] = y_row[t] = tok0 + t;
-#endif
+  uint w_row0, bias0, columns;
+  if (!matmul_columns(w_row0, bias0, columns)) return;
   barrier();
   const uint lanes = kTileN / kThreadN;
   const uint band = kSubgroupRows ? gl_SubgroupID : lid / lanes;
@@ -95,7 +65,7 @@ void main() {
     }
     for (uint e = lid; e < kTileN * 8u; e += threads) {
       uint t = e / 8u, part = e % 8u;
-      vec4 v = t < columns ? load_x((x_row[t] * pc.x_stride) / 4u + b * 8u + part) : vec4(0.0);
+      vec4 v = tile_x(t, columns, b, part);
       x_tile[4u * part][t] = v.x;
       x_tile[4u * part + 1u][t] = v.y;
       x_tile[4u * part + 2u][t] = v.z;
@@ -115,12 +85,7 @@ void main() {
   for (uint i = 0; i < kThreadM; ++i) {
     uint row = row0 + tm + i;
     if (row >= pc.m) continue;
-    float bias = HAS_BIAS ? BIAS(bias0 + row) : 0.0;
-    for (uint j = 0; j < kThreadN; ++j) {
-      if (tn + j < columns) {
-        const uint o = y_row[tn + j] * pc.y_stride + ROW_OFFSET + row;
-        Y(o) = acc[i][j] + bias + (ACCUMULATE ? Y(o) : 0.0);
-      }
-    }
+    for (uint j = 0; j < kThreadN; ++j)
+      if (tn + j < columns) store_y(row, tn + j, bias0, acc[i][j]);
   }
 }

@@ -23,4 +23,11 @@
   X(7, float, kLimit, swiglu_limit, 7.0f)
 OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
 
+// f32_<fmt>w_matmul_mma and its grouped expert forms: tiles fixed in shaders/matmul_mma.comp;
+// kAlpha, kLimit as above.
+#define OSSVK_MATMUL_MMA_SPEC(X)            \
+  X(0, float, kAlpha, swiglu_alpha, 1.702f) \
+  X(1, float, kLimit, swiglu_limit, 7.0f)
+OSSVK_SPEC_STRUCT(MatmulMmaSpec, OSSVK_MATMUL_MMA_SPEC)
+
 #endif

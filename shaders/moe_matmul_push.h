@@ -2,6 +2,8 @@
 // matrix (gate, up or down, [experts][m][k] in parts of whole experts) against the rows of the
 // (token, slot) pairs that chose each expert, a tile of pairs per workgroup row (tiles and
 // order from f32_moe_group).
+#ifndef OSSVK_SHADERS_MOE_MATMUL_PUSH_H
+#define OSSVK_SHADERS_MOE_MATMUL_PUSH_H
 #include "matmul_spec.h"
 #include "push_macros.h"
 
@@ -22,8 +24,10 @@ OSSVK_PUSH(MoeMatmulPush) {
   uint32_t x_row_div;     // top_k when x is per token, 1 when it is per pair
   uint32_t expert_begin;  // the experts this part holds
   uint32_t expert_end;
-  uint32_t group_shift;   // MLX affine: log2 of the blocks of 32 per group
-  uint32_t flags;         // bits 0, 2: MLX affine scales and biases are bf16, f32 (else fp16)
+  uint32_t group_shift;  // MLX affine: log2 of the blocks of 32 per group
+  uint32_t flags;        // bits 0, 2: MLX affine scales and biases are bf16, f32 (else fp16)
   uint32_t pad;
 }
 OSSVK_PUSH_END
+
+#endif

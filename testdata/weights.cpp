@@ -254,4 +254,11 @@ double matmul_error_bound(uint64_t k, double abs_dot) {
   return static_cast<double>(k + 3) * std::ldexp(1.0, -24) * abs_dot + 1.2e-38;
 }
 
+double mma_error_bound(uint64_t k, double abs_dot, double abs_w, double abs_x) {
+  const double rho = kMmaOperandRounding;
+  const double rounding = (3 * rho + rho * rho) * abs_dot + 0x1p-35 * (abs_w + abs_x) +
+                          0x1p-49 * static_cast<double>(k);
+  return rounding + matmul_error_bound(k, abs_dot * (1 + 0x1p-9));
+}
+
 }  // namespace ossvk::testing

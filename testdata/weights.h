@@ -63,5 +63,12 @@ HostMatrix gguf_mxfp4_to_linear(const HostMatrix& gguf);
 // - matmul: one sequential FMA per k plus the decode of the weight and the bias: K + 3.
 double matvec_error_bound(uint64_t k, double abs_dot);
 double matmul_error_bound(uint64_t k, double abs_dot);
+// The same on tile products (shaders/mma.glsl), which hold each operand as two fp16 parts within
+// rho = kMmaOperandRounding of it (2^-35 absolute near zero) and leave out the lo x lo product,
+// another rho of the term: |computed - wx| <= (3 rho + rho^2)|wx| + 2^-35 (|w| + |x|) + 2^-49
+// per term, then fp32 sums of terms up to 2^-9 larger (the cross products' own sum is 2^-10
+// of the main one). abs_w, abs_x: sum_i |w_i|, sum_i |x_i|.
+inline constexpr double kMmaOperandRounding = 0x1p-22;
+double mma_error_bound(uint64_t k, double abs_dot, double abs_w, double abs_x);
 
 }  // namespace ossvk::testing

@@ -14,6 +14,7 @@
 #include <thread>
 #include <tuple>
 
+#include "backend/kernels/matvec.h"
 #include "backend/loader/gguf_model.h"
 #include "backend/loader/hf_model.h"
 #include "backend/model/session.h"
@@ -90,6 +91,27 @@ TEST_P(PublicCase, gpu_reproduces_the_expected_logits) {
   expect_matches(logits, c, vocab);
 }
 
+// The same through prefill's tile products (shaders/mma.glsl): the device's matrix units, or
+// their emulation on lavapipe.
+TEST_P(PublicCase, gpu_on_tile_products_reproduces_the_expected_logits) {
+  const Case c = read_case(dir());
+  auto file = GgufFile::open(dir() + "/model.gguf");
+  ASSERT_OK(file);
+  auto tensors = read_gguf_model(*file.value());
+  ASSERT_OK(tensors);
+  const uint32_t vocab = tensors.value().config.vocab;
+  host::Device& device = *gpu_with_tile_products().device;
+  ASSERT_NE(device.mma(), host::Mma::none);
+  ASSERT_GT(c.tokens.size(), kMaxMatvecColumns) << "the prompt must take the matmuls";
+  auto model = Model::upload(device, tensors.value());
+  ASSERT_OK(model);
+  auto session = Session::create(*model.value(), {});
+  ASSERT_OK(session);
+  std::vector<float> logits(c.tokens.size() * vocab);
+  ASSERT_OK(session.value()->eval(c.tokens, logits.data(), true));
+  expect_matches(logits, c, vocab);
+}
+
 TEST_P(PublicCase, reference_reproduces_the_expected_logits) {
   const Case c = read_case(dir());
   auto file = GgufFile::open(dir() + "/model.gguf");
@@ -146,6 +168,15 @@ TEST_F(SyntheticModel, every_expert_type_matches_the_reference) {
     // pairs over 8 experts in one step take the grouped expert matmuls where that pays.
     prefills_match_the_reference(device(), o, {1, 9, 40, 70});
   }
+}
+
+// Prefill on tile products, whose grouped expert matmuls every prompt of more than
+// kMaxMatvecColumns tokens takes.
+TEST_F(SyntheticModel, tile_products_match_the_reference) {
+  SyntheticOptions o;
+  o.experts = TensorFormat::mxfp4;
+  o.dense = TensorFormat::q8_0;
+  prefills_match_the_reference(*gpu_with_tile_products().device, o, {9, 70});
 }
 
 // The GGUF types llama-quantize writes, experts in one and dense matrices (attention, router,

@@ -55,6 +55,7 @@ TEST_P(MoeLayout, every_path) {
     MoeTester().access(access).format(f).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).experts(32).top_k(4).tokens(2).run();
   MoeTester().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
+  MoeTester().format(f).experts(32).top_k(4).tokens(20).tile_products().run();
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, MoeLayout,
@@ -74,6 +75,7 @@ TEST_P(MoeSuperBlocks, every_path) {
     MoeTester().access(access).format(f).hidden(256).ff(512).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).hidden(256).ff(256).top_k(4).tokens(2).run();
   MoeTester().format(f).hidden(512).ff(256).top_k(2).tokens(9).path(MoePath::grouped).run();
+  MoeTester().format(f).hidden(256).ff(512).top_k(4).tokens(20).tile_products().run();
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, MoeSuperBlocks,
@@ -103,6 +105,25 @@ TEST_F(Moe, grouped_matmuls) {
               .path(MoePath::grouped)
               .run();
   MoeTester().experts(32).tokens(1100).top_k(4).path(MoePath::grouped).run();  // 128-pair tiles
+}
+
+// The same on tile products (shaders/mma.glsl; emulated on lavapipe), the path devices with
+// matrix units take for every prompt: 64-pair tiles, most of them part empty, experts with no
+// pairs, one expert with many tiles, and the 20b shapes.
+TEST_F(Moe, grouped_matmuls_on_tile_products) {
+  for (TensorFormat f : kExpertFormats)
+    for (uint32_t experts : {32u, 128u})
+      for (uint32_t k : {1u, 4u})
+        for (uint32_t tokens : {9u, 64u})
+          MoeTester().format(f).experts(experts).top_k(k).tokens(tokens).tile_products().run();
+  MoeTester().experts(32).tokens(1100).top_k(4).tile_products().run();
+  MoeTester()
+      .tokens(130)
+      .top_k(1)
+      .router_bias([](std::vector<float>& b) { b[5] = 100.0f; })
+      .tile_products()
+      .run();
+  MoeTester().experts(32).hidden(2880).ff(2880).tokens(12).top_k(4).tile_products().run();
 }
 
 // One expert with exactly a tile of pairs, one more than a tile, and many tiles.

@@ -59,6 +59,9 @@ typedef enum ossvk_device_type {
 #define OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL (1u << 8)
 #define OSSVK_FEATURE_COOPERATIVE_MATRIX (1u << 9)
 #define OSSVK_FEATURE_MEMORY_BUDGET (1u << 10)
+/* Prefill's matmuls run on the device's matrix units: VK_NV_cooperative_matrix with 16x16x16
+   fp16 products accumulated in fp32 (OSSVK_MATMUL=scalar turns them off). */
+#define OSSVK_FEATURE_MATRIX_UNITS (1u << 11)
 
 #define OSSVK_MAX_HEAPS 16
 

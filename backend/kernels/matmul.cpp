@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backend/kernels/linear_push.h"
+#include "backend/kernels/matmul_mma.h"
 #include "backend/kernels/matvec.h"
 #include "shaders/kernel_names.h"
 
@@ -34,6 +35,8 @@ host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& in
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate, const LinearRows& rows) {
+  if (device.mma() != host::Mma::none)
+    return encode_matmul_mma(device, stream, w, x, n, bias, y, accumulate, rows);
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matmul, w.format);
   OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));

@@ -165,11 +165,13 @@ LoraRows up_u(const MoeLayer& l, const MoeScratch& s) {
 }
 
 // Whether prefill's grouped matmuls beat every pair reading its own expert rows. They read each
-// expert's bytes once per tile instead of once per pair, but their tiles are the dense matmul's,
-// slow on GPUs for now; only CPU devices reading through device addresses, with 33 pairs an
-// expert or more, measured faster grouped (docs/performance.md).
-bool grouped_pays(const host::DeviceInfo& info, bool texels, uint32_t pairs, uint32_t experts) {
-  return info.type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
+// expert's bytes once per tile instead of once per pair. On tile products (matrix units, or
+// their emulation, which tests run through the model) they are the path; the scalar tiles are
+// the dense matmul's, slow on GPUs, and only CPU devices reading through device addresses, with
+// 33 pairs an expert or more, measured faster grouped (docs/performance.md).
+bool grouped_pays(const host::Device& device, bool texels, uint32_t pairs, uint32_t experts) {
+  if (device.mma() != host::Mma::none) return true;
+  return device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
 }
 
 // The gate and up side paths' A x for every (token, slot) pair, into scratch.lora_u: gate's
@@ -193,9 +195,8 @@ host::Status encode_gate_up_lora_a(host::Device& device, host::CommandStream& st
 host::Status encode_grouped(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
                             const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
                             const host::Buffer& out) {
-  const host::DeviceInfo& info = device.info();
   const uint32_t pairs = tokens * top_k;
-  const uint32_t tile = moe_matmul_tile(info, pairs, l.experts);
+  const uint32_t tile = moe_matmul_tile(device, pairs, l.experts);
   OSSVK_RETURN_IF_ERROR(
       encode_moe_group(device, stream, s.ids, tokens, top_k, l.experts, tile, s.order, s.tiles));
   stream.barrier();
@@ -320,12 +321,11 @@ host::Status encode_moe_experts(host::Device& device, host::CommandStream& strea
   OSSVK_RETURN_IF_ERROR(check_moe(l, x, tokens, top_k, s, name));
   if (!out || out.size() < uint64_t{tokens} * l.hidden * 4)
     return fail(name, "out is smaller than tokens x hidden");
-  const host::DeviceInfo& info = device.info();
   const uint32_t pairs = tokens * top_k;
   const bool texels = use_texels(device, l, s);
   const bool grouped =
       path == MoePath::automatic
-          ? tokens > kMaxMatvecColumns && grouped_pays(info, texels, tokens * top_k, l.experts)
+          ? tokens > kMaxMatvecColumns && grouped_pays(device, texels, tokens * top_k, l.experts)
           : path == MoePath::grouped;
   if (grouped && !s.order)
     return fail(name, "the grouped path needs a scratch made for more than " +

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matmul_mma.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_matmul_push.h"
 
@@ -36,7 +37,9 @@ MatmulTiling moe_tiling(const host::DeviceInfo& info, uint32_t tile_n) {
 
 }  // namespace
 
-uint32_t moe_matmul_tile(const host::DeviceInfo& info, uint32_t pairs, uint32_t experts) {
+uint32_t moe_matmul_tile(const host::Device& device, uint32_t pairs, uint32_t experts) {
+  if (device.mma() != host::Mma::none) return kMmaTileN;
+  const host::DeviceInfo& info = device.info();
   const MatmulTiling dense = matmul_tiling(info);
   const bool cpu = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU;
   uint32_t tile = std::max(kMinMoeTile, cpu ? dense.thread_n : dense.tile_n / dense.thread_n);
@@ -50,6 +53,30 @@ uint32_t moe_matmul_max_tiles(uint32_t pairs, uint32_t experts, uint32_t tile) {
   return pairs / tile + std::min(pairs, experts);
 }
 
+shaders::MoeMatmulPush moe_matmul_push(const DeviceMatrix& w, const DeviceMatrix::Part& part,
+                                       const MoeMatmulArgs& a) {
+  shaders::MoeMatmulPush push{};
+  push.quants = part.quants.address();
+  push.scales = part.scales.address();
+  push.aux = part.aux.address();
+  push.x = a.x->address();
+  push.x_up = a.x_up ? a.x_up->address() : 0;
+  push.bias = a.bias->address();
+  push.y = a.y->address();
+  push.order = a.order->address();
+  push.tiles = a.tiles->address();
+  push.m = a.rows_per_expert;
+  push.k = w.k;
+  push.x_stride = w.k;
+  push.y_stride = a.rows_per_expert;
+  push.x_row_div = a.x_row_div;
+  push.expert_begin = part.row_begin / a.rows_per_expert;
+  push.expert_end = (part.row_begin + part.rows) / a.rows_per_expert;
+  push.group_shift = group_shift(w);
+  push.flags = scale_dtype_flags(w);
+  return push;
+}
+
 host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const MoeMatmulArgs& a) {
   const host::DeviceInfo& info = device.info();
@@ -58,6 +85,7 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
   if (w.parts.empty() || !a.x || !a.bias || !a.y || !a.order || !a.tiles || !a.rows_per_expert ||
       w.m % a.rows_per_expert || w.k % 32 || !a.x_row_div)
     return host::Status::error(kernel + ": a buffer is missing or the shapes do not fit");
+  if (device.mma() != host::Mma::none) return encode_moe_matmul_mma(device, stream, w, a);
   const MatmulTiling tiling = moe_tiling(info, a.tile_n);
   if (tiling.tile_n != a.tile_n)
     return host::Status::error(kernel + ": a tile of " + std::to_string(a.tile_n) +
@@ -73,25 +101,7 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
     return host::Status::error(kernel + ": " + std::to_string(a.max_tiles) +
                                " tiles exceed one dispatch");
   for (const DeviceMatrix::Part& part : w.parts) {
-    shaders::MoeMatmulPush push{};
-    push.quants = part.quants.address();
-    push.scales = part.scales.address();
-    push.aux = part.aux.address();
-    push.x = a.x->address();
-    push.x_up = a.x_up ? a.x_up->address() : 0;
-    push.bias = a.bias->address();
-    push.y = a.y->address();
-    push.order = a.order->address();
-    push.tiles = a.tiles->address();
-    push.m = a.rows_per_expert;
-    push.k = w.k;
-    push.x_stride = w.k;
-    push.y_stride = a.rows_per_expert;
-    push.x_row_div = a.x_row_div;
-    push.expert_begin = part.row_begin / a.rows_per_expert;
-    push.expert_end = (part.row_begin + part.rows) / a.rows_per_expert;
-    push.group_shift = group_shift(w);
-    push.flags = scale_dtype_flags(w);
+    const shaders::MoeMatmulPush push = moe_matmul_push(w, part, a);
     stream.dispatch(*pipeline, &push, (a.rows_per_expert + tiling.tile_m - 1) / tiling.tile_m,
                     a.max_tiles);
   }

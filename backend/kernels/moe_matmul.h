@@ -3,6 +3,7 @@
 // they take.
 #pragma once
 #include "backend/device_matrix.h"
+#include "shaders/moe_matmul_push.h"
 
 namespace ossvk {
 
@@ -27,12 +28,16 @@ struct MoeMatmulArgs {
 };
 host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const MoeMatmulArgs& args);
+// One part's push constants, which the tile-product kernels share (backend/kernels/matmul_mma.h).
+shaders::MoeMatmulPush moe_matmul_push(const DeviceMatrix& w, const DeviceMatrix::Part& part,
+                                       const MoeMatmulArgs& args);
 // Pairs per tile of the grouped expert matmul (f32_moe_group's tile_n) for a step of `pairs`
 // pairs over `experts` experts on this device: the narrowest that holds an expert's average
 // share, never below kMinMoeTile; and the most tiles such a step can make, so that
 // moe_matmul_max_tiles(pairs, experts, kMinMoeTile) bounds every step.
 inline constexpr uint32_t kMinMoeTile = 16;
-uint32_t moe_matmul_tile(const host::DeviceInfo& info, uint32_t pairs, uint32_t experts);
+// On devices running tile products (host::Device::mma()) it is always kMmaTileN.
+uint32_t moe_matmul_tile(const host::Device& device, uint32_t pairs, uint32_t experts);
 uint32_t moe_matmul_max_tiles(uint32_t pairs, uint32_t experts, uint32_t tile);
 
 }  // namespace ossvk

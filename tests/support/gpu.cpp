@@ -88,6 +88,7 @@ AccessDevice& gpu_with(host::BufferAccess access) {
   host::DeviceOptions dopt;
   dopt.kernels = shaders::embedded_kernels();
   dopt.buffer_access = access;
+  dopt.matrix_units = host::MatrixUnits::scalar;
   make_device(d, dopt);
   return d;
 }
@@ -100,8 +101,28 @@ AccessDevice& gpu_with_matvec_split(uint32_t split) {
   dopt.kernels = shaders::embedded_kernels();
   dopt.buffer_access = host::BufferAccess::addresses;
   dopt.tuning[std::string(kTuneMatvecSplit)] = split;
+  dopt.matrix_units = host::MatrixUnits::scalar;
   make_device(devices[split], dopt);
   return devices[split];
+}
+
+AccessDevice& gpu_with_tile_products() {
+  static AccessDevice d;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  Gpu& g = gpu();
+  host::DeviceOptions dopt;
+  dopt.kernels = shaders::embedded_kernels();
+  dopt.matrix_units = g.device && g.device->info().matrix_units ? host::MatrixUnits::automatic
+                                                                : host::MatrixUnits::emulated;
+  make_device(d, dopt);
+  return d;
+}
+
+const char* mma_name(host::Mma mma) {
+  return mma == host::Mma::cooperative ? " (matrix units)"
+         : mma == host::Mma::emulated  ? " (emulated matrix units)"
+                                       : "";
 }
 
 host::Buffer device_buffer(uint64_t bytes) {

@@ -23,7 +23,8 @@ struct Gpu {
 Gpu& gpu();
 
 // The same physical device with one buffer access forced, so kernels are tested through both
-// device addresses (what GPUs use) and descriptors (what lavapipe uses), made on first use.
+// device addresses (what GPUs use) and descriptors (what lavapipe uses), made on first use; its
+// prefill matmuls take the scalar tiles.
 struct AccessDevice {
   std::unique_ptr<host::Device> device;
   std::unique_ptr<host::Transfer> transfer;
@@ -32,6 +33,11 @@ AccessDevice& gpu_with(host::BufferAccess access);
 // The same physical device through device addresses, with `split` subgroups sharing each run of
 // matvec rows (what GPUs take) whatever its type, made on first use.
 AccessDevice& gpu_with_matvec_split(uint32_t split);
+// The same physical device with prefill's matmuls on tile products (shaders/mma.glsl): its matrix
+// units where it has them, else their emulation (what lavapipe runs), made on first use.
+AccessDevice& gpu_with_tile_products();
+// " (matrix units)", " (emulated matrix units)" or "", for a test's trace.
+const char* mma_name(host::Mma mma);
 
 // A new logical device on the default one's physical device, owned by the caller (what it
 // loses or leaks is its own); null, with the test failed, where it cannot be made.

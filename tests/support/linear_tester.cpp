@@ -10,7 +10,9 @@
 namespace ossvk::testing {
 
 std::vector<float> LinearTester::run() {
-  AccessDevice& g = matvec_split_ ? gpu_with_matvec_split(matvec_split_) : gpu_with(access_);
+  AccessDevice& g = tile_products_  ? gpu_with_tile_products()
+                    : matvec_split_ ? gpu_with_matvec_split(matvec_split_)
+                                    : gpu_with(access_);
   if (!g.transfer) {
     ADD_FAILURE() << "no GPU";
     return {};
@@ -27,7 +29,8 @@ std::vector<float> LinearTester::run() {
        << " M=" << m_ << " K=" << k_ << " N=" << n_ << (bias_ ? " +bias" : "")
        << (data_ == Data::exact ? " exact" : " random")
        << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
-       << (matvec_split_ ? " split " + std::to_string(matvec_split_) : std::string());
+       << (matvec_split_ ? " split " + std::to_string(matvec_split_) : std::string())
+       << mma_name(device.mma());
   SCOPED_TRACE(what.str());
 
   UploadOptions options;
@@ -73,13 +76,24 @@ std::vector<float> LinearTester::run() {
       ref.abs_dot[i] += std::fabs(residual[i]);
       ref.y[i] = static_cast<float>(static_cast<double>(ref.y[i]) + residual[i]);
     }
+  // Tile products' bound needs each row's sum_i |w_i| and each token's sum_i |x_i|.
+  std::vector<double> abs_w(tile_products_ ? m_ : 0), abs_x(tile_products_ ? n_ : 0);
+  std::vector<float> row(k_), magnitude(k_);
+  for (uint32_t r = 0; r < abs_w.size(); ++r) {
+    reference::decode_row(weights_->view(), r, row.data(), magnitude.data());
+    for (float v : magnitude) abs_w[r] += v;
+  }
+  for (uint32_t t = 0; t < abs_x.size(); ++t)
+    for (uint32_t i = 0; i < k_; ++i) abs_x[t] += std::fabs(x_[uint64_t{t} * k_ + i]);
   int reported = 0;
   double worst = 0;
   for (uint64_t i = 0; i < y.size(); ++i) {
     double diff = std::fabs(static_cast<double>(y[i]) - ref.y[i]);
     double bound = data_ == Data::exact ? 0.0
-                   : op_ == Op::matvec  ? matvec_error_bound(k_, ref.abs_dot[i])
-                                        : matmul_error_bound(k_, ref.abs_dot[i]);
+                   : tile_products_
+                       ? mma_error_bound(k_, ref.abs_dot[i], abs_w[i % m_], abs_x[i / m_])
+                   : op_ == Op::matvec ? matvec_error_bound(k_, ref.abs_dot[i])
+                                       : matmul_error_bound(k_, ref.abs_dot[i]);
     bool good = std::isnan(ref.y[i]) ? std::isnan(y[i])
                                      : (data_ == Data::exact ? y[i] == ref.y[i] : diff <= bound);
     if (bound > 0) worst = std::max(worst, diff / bound);

@@ -73,6 +73,12 @@ class LinearTester {
     matvec_split_ = v;
     return *this;
   }
+  // Runs the matmul on tile products (support/gpu.h, gpu_with_tile_products): operands in two
+  // fp16 parts each, checked against mma_error_bound.
+  LinearTester& tile_products(bool v) {
+    tile_products_ = v;
+    return *this;
+  }
   // Overrides the generated weights or activations ([n][k]).
   LinearTester& weights(HostMatrix w) {
     weights_ = std::move(w);
@@ -100,6 +106,7 @@ class LinearTester {
   host::BufferAccess access_ = host::BufferAccess::automatic;
   bool accumulate_ = false;
   uint32_t matvec_split_ = 0;
+  bool tile_products_ = false;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };

@@ -36,6 +36,9 @@ class MoeTester {
   // The GPUs' decode layout (activations staged in shared memory) forced on any device, through
   // device addresses.
   MoeTester& gpu_layout() { return set(gpu_layout_, true); }
+  // Prefill's matmuls on tile products: the device's matrix units, or their emulation where it
+  // has none (support/gpu.h, gpu_with_tile_products).
+  MoeTester& tile_products() { return set(tile_products_, true); }
 
   // Returns the GPU expert ids [tokens][k].
   std::vector<uint32_t> run();
@@ -55,6 +58,7 @@ class MoeTester {
   MoePath path_ = MoePath::automatic;
   host::BufferAccess access_ = host::BufferAccess::automatic;
   bool gpu_layout_ = false;
+  bool tile_products_ = false;
   std::function<void(std::vector<float>&)> edit_bias_;
 };
 

@@ -1,6 +1,7 @@
 #include "ossvk/devices.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -41,7 +42,19 @@ const Feature kFeatures[] = {
     {OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL, "subgroupSizeControl"},
     {OSSVK_FEATURE_COOPERATIVE_MATRIX, "cooperativeMatrix"},
     {OSSVK_FEATURE_MEMORY_BUDGET, "memoryBudget"},
+    {OSSVK_FEATURE_MATRIX_UNITS, "matrixUnits"},
 };
+
+// What a device's prefill matmuls run on (host::MatrixUnits; OSSVK_MATMUL chooses).
+std::string prefill_matmul(const ossvk_device_info& d) {
+  const char* env = std::getenv("OSSVK_MATMUL");
+  const std::string choice = env ? env : "";
+  if (choice == "emulated") return "emulated matrix units (OSSVK_MATMUL=emulated)";
+  if (choice != "scalar" && (d.features & OSSVK_FEATURE_MATRIX_UNITS))
+    return "matrix units: 64x64 tiles of 16x16x16 fp16 products, fp32 sums "
+           "(VK_NV_cooperative_matrix)";
+  return "scalar fp32 tiles";
+}
 
 std::string api_string(uint32_t v) {
   return std::to_string(v >> 22 & 0x7F) + "." + std::to_string(v >> 12 & 0x3FF) + "." +
@@ -72,6 +85,7 @@ void print_devices_json(const std::vector<ossvk_device_info>& devs, uint32_t cho
                    {"max_subgroup_size", d.max_subgroup_size},
                    {"timestamp_period_ns", d.timestamp_period_ns},
                    {"features", features},
+                   {"prefill_matmul", prefill_matmul(d)},
                    {"usable", bool(d.usable)},
                    {"why_not", d.unusable_reason},
                    {"default", d.index == chosen}});
@@ -98,9 +112,9 @@ void print_text(const std::vector<ossvk_device_info>& devs, uint32_t chosen) {
     std::printf("     features:");
     for (const auto& f : kFeatures)
       if (d.features & f.bit) std::printf(" %s", f.name);
-    std::printf("\n     %s\n", d.usable
-                                   ? "usable by ossvk"
-                                   : (std::string("NOT usable: ") + d.unusable_reason).c_str());
+    std::printf("\n     prefill matmuls: %s\n", prefill_matmul(d).c_str());
+    std::printf("     %s\n", d.usable ? "usable by ossvk"
+                                      : (std::string("NOT usable: ") + d.unusable_reason).c_str());
   }
   if (chosen != UINT32_MAX)
     std::printf("* = the device ossvk uses by default (set OSSVK_DEVICE to change)\n");
