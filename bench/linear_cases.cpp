@@ -85,14 +85,8 @@ CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorForm
   r.cpu_reference_ms = ref_ms * n / checked;  // the reference is linear in tokens
   // Tile products' bound needs each row's sum_i |w_i| and each checked token's sum_i |x_i|.
   const bool tiles = op == LinearOp::matmul && device.mma() != host::Mma::none;
-  std::vector<double> abs_w(tiles ? m : 0), abs_x(checked);
-  std::vector<float> values(k), magnitude(k);
-  for (uint32_t row = 0; row < abs_w.size(); ++row) {
-    reference::decode_row(w.view(), row, values.data(), magnitude.data());
-    for (float v : magnitude) abs_w[row] += v;
-  }
-  for (uint32_t i = 0; i < checked; ++i)
-    for (uint32_t j = 0; j < k; ++j) abs_x[i] += std::fabs(xs[uint64_t{i} * k + j]);
+  const std::vector<double> abs_w = tiles ? testing::abs_row_sums(w.view()) : std::vector<double>{};
+  const std::vector<double> abs_x = testing::abs_row_sums(xs, k);
   for (uint32_t i = 0; i < checked; ++i)
     for (uint32_t row = 0; row < m; ++row) {
       double got = y[uint64_t{tokens[i]} * m + row];
@@ -108,11 +102,8 @@ CaseResult run_linear(host::Device& device, host::Transfer& transfer, TensorForm
 
 Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat format, LinearOp op,
                  uint32_t m, uint32_t k, uint32_t n, int runs) {
-  namespace kn = kernel_names;
-  const auto& matmul = device.mma() == host::Mma::cooperative ? kn::matmul_mma
-                       : device.mma() == host::Mma::emulated  ? kn::matmul_mma_emulated
-                                                              : kn::matmul;
-  return {kernel_for(op == LinearOp::matvec ? kn::matvec : matmul, device_format_of(format)),
+  const DeviceFormat f = device_format_of(format);
+  return {op == LinearOp::matvec ? kernel_for(kernel_names::matvec, f) : matmul_kernel(device, f),
           std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : ""),
           [&device, &transfer, format, op, m, k, n, runs](CaseResult r) {
             return run_linear(device, transfer, format, op, m, k, n, runs, std::move(r));

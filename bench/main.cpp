@@ -76,15 +76,7 @@ bool parse(int argc, char** argv, Options& o, bool& help) {
       else if (v != "auto")
         return false;
     } else if (a == "--matmul") {
-      if (!value(v)) return false;
-      if (v == "scalar")
-        o.matrix_units = ossvk::host::MatrixUnits::scalar;
-      else if (v == "emulated")
-        o.matrix_units = ossvk::host::MatrixUnits::emulated;
-      else if (v == "auto")
-        o.matrix_units = ossvk::host::MatrixUnits::automatic;
-      else
-        return false;
+      if (!value(v) || !ossvk::host::matrix_units_from_name(v, &o.matrix_units)) return false;
     } else if (a == "--shape") {
       if (!value(v) || std::sscanf(v.c_str(), "%ux%ux%u", &o.m, &o.k, &o.n) != 3 || !o.m || !o.k ||
           !o.n || o.k % 32)

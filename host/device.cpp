@@ -98,12 +98,23 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
   return self;
 }
 
+bool matrix_units_from_name(std::string_view name, MatrixUnits* out) {
+  if (name == "auto")
+    *out = MatrixUnits::automatic;
+  else if (name == "scalar")
+    *out = MatrixUnits::scalar;
+  else if (name == "emulated")
+    *out = MatrixUnits::emulated;
+  else
+    return false;
+  return true;
+}
+
 MatrixUnits requested_matrix_units() {
   const char* v = std::getenv("OSSVK_MATMUL");
-  const std::string_view s = v ? v : "";
-  return s == "scalar"     ? MatrixUnits::scalar
-         : s == "emulated" ? MatrixUnits::emulated
-                           : MatrixUnits::automatic;
+  MatrixUnits units = MatrixUnits::automatic;
+  if (v) matrix_units_from_name(v, &units);
+  return units;
 }
 
 Device::~Device() {

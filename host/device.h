@@ -29,6 +29,8 @@ enum class BufferAccess { automatic, addresses, descriptors };
 // device; CI runs them on lavapipe so their tiling and indexing are tested on every commit.
 // The default comes from OSSVK_MATMUL (scalar, emulated; anything else: automatic).
 enum class MatrixUnits { automatic, scalar, emulated };
+// "auto", "scalar" or "emulated"; false for anything else.
+bool matrix_units_from_name(std::string_view name, MatrixUnits* out);
 MatrixUnits requested_matrix_units();
 // What a device's matmuls run on.
 enum class Mma { none, cooperative, emulated };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "backend/formats/half.h"
+#include "reference/matmul.h"
 
 namespace ossvk::testing {
 namespace {
@@ -259,6 +260,22 @@ double mma_error_bound(uint64_t k, double abs_dot, double abs_w, double abs_x) {
   const double rounding = (3 * rho + rho * rho) * abs_dot + 0x1p-35 * (abs_w + abs_x) +
                           0x1p-49 * static_cast<double>(k);
   return rounding + matmul_error_bound(k, abs_dot * (1 + 0x1p-9));
+}
+
+std::vector<double> abs_row_sums(const TensorData& w) {
+  std::vector<double> sums(w.m);
+  std::vector<float> values(w.k), magnitude(w.k);
+  for (uint64_t r = 0; r < w.m; ++r) {
+    reference::decode_row(w, r, values.data(), magnitude.data());
+    for (float v : magnitude) sums[r] += v;
+  }
+  return sums;
+}
+
+std::vector<double> abs_row_sums(std::span<const float> x, uint64_t k) {
+  std::vector<double> sums(x.size() / k);
+  for (uint64_t i = 0; i < x.size(); ++i) sums[i / k] += std::fabs(x[i]);
+  return sums;
 }
 
 }  // namespace ossvk::testing

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "reference/tensor_format.h"
@@ -70,5 +71,9 @@ double matmul_error_bound(uint64_t k, double abs_dot);
 // of the main one). abs_w, abs_x: sum_i |w_i|, sum_i |x_i|.
 inline constexpr double kMmaOperandRounding = 0x1p-22;
 double mma_error_bound(uint64_t k, double abs_dot, double abs_w, double abs_x);
+// mma_error_bound's sums: sum_i |w_i| of each row of w (each element's magnitude, as
+// reference::decode_row gives it), and sum_i |x_i| of each of the rows of k values in x.
+std::vector<double> abs_row_sums(const TensorData& w);
+std::vector<double> abs_row_sums(std::span<const float> x, uint64_t k);
 
 }  // namespace ossvk::testing

@@ -32,13 +32,26 @@ host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& in
                              std::to_string(info.max_shared_memory) + " bytes of shared memory");
 }
 
+std::string matmul_kernel(const host::Device& device, DeviceFormat format) {
+  namespace k = kernel_names;
+  switch (device.mma()) {
+    case host::Mma::cooperative:
+      return kernel_for(k::matmul_mma, format);
+    case host::Mma::emulated:
+      return kernel_for(k::matmul_mma_emulated, format);
+    case host::Mma::none:
+      break;
+  }
+  return kernel_for(k::matmul, format);
+}
+
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate, const LinearRows& rows) {
   if (device.mma() != host::Mma::none)
     return encode_matmul_mma(device, stream, w, x, n, bias, y, accumulate, rows);
   const host::DeviceInfo& info = device.info();
-  const std::string kernel = kernel_for(kernel_names::matmul, w.format);
+  const std::string kernel = matmul_kernel(device, w.format);
   OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
   const MatmulTiling tiling = matmul_tiling(info);
   OSSVK_RETURN_IF_ERROR(check_shared(tiling, info, kernel));

@@ -16,6 +16,10 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
                            const host::Buffer& y, bool accumulate = false,
                            const LinearRows& rows = {});
 
+// The kernel encode_matmul runs on this device for `format`: f32_<fmt>w_matmul, or on tile
+// products f32_<fmt>w_matmul_mma / _mma_emulated (backend/kernels/matmul_mma.h).
+std::string matmul_kernel(const host::Device& device, DeviceFormat format);
+
 // encode_matvec up to kMaxMatvecColumns columns, encode_matmul beyond.
 host::Status encode_linear(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,

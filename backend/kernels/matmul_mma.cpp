@@ -3,6 +3,7 @@
 #include <string>
 
 #include "backend/kernels/linear_push.h"
+#include "backend/kernels/matmul.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_matmul_push.h"
 
@@ -20,6 +21,10 @@ host::Result<const host::Pipeline*> mma_pipeline(host::Device& device, const std
                                                  uint32_t push_bytes) {
   if (device.mma() == host::Mma::none)
     return host::Status::error(kernel + ": the device runs no tile products");
+  if (kMmaSharedBytes > device.info().max_shared_memory)
+    return host::Status::error(
+        kernel + ": its " + std::to_string(kMmaSharedBytes) + "-byte tiles exceed the device's " +
+        std::to_string(device.info().max_shared_memory) + " bytes of shared memory");
   host::PipelineDesc desc{kernel, spec.words(), push_bytes};
   // Matrix units work on whole subgroups of 32 (host::DeviceInfo::matrix_units).
   if (device.mma() == host::Mma::cooperative && device.info().subgroup_size_control)
@@ -33,8 +38,7 @@ host::Status encode_matmul_mma(host::Device& device, host::CommandStream& stream
                                const DeviceMatrix& w, const host::Buffer& x, uint32_t n,
                                const host::Buffer* bias, const host::Buffer& y, bool accumulate,
                                const LinearRows& rows) {
-  namespace k = kernel_names;
-  const std::string kernel = mma_kernel(device, k::matmul_mma, k::matmul_mma_emulated, w.format);
+  const std::string kernel = matmul_kernel(device, w.format);
   OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
   const uint32_t token_tiles = (n + kMmaTileN - 1) / kMmaTileN;
   if (token_tiles > 65535)

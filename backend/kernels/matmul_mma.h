@@ -11,6 +11,9 @@ namespace ossvk {
 
 // The kernels' fixed tile: rows of W by columns (tokens, or pairs of one expert).
 inline constexpr uint32_t kMmaTileM = 64, kMmaTileN = 64;
+// Their shared memory: the A and B tiles (64 x 40 elements each, two fp16 parts or one packed
+// word), two staging tiles of 16 x 16 floats per group of 32, and the columns' x and y rows.
+inline constexpr uint32_t kMmaSharedBytes = 2 * 64 * 40 * 4 + 2 * 4 * 256 * 4 + 2 * 64 * 4;
 
 host::Status encode_matmul_mma(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const host::Buffer& x, uint32_t n,

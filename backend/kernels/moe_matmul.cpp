@@ -85,6 +85,9 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
   if (w.parts.empty() || !a.x || !a.bias || !a.y || !a.order || !a.tiles || !a.rows_per_expert ||
       w.m % a.rows_per_expert || w.k % 32 || !a.x_row_div)
     return host::Status::error(kernel + ": a buffer is missing or the shapes do not fit");
+  if (a.max_tiles > 65535)
+    return host::Status::error(kernel + ": " + std::to_string(a.max_tiles) +
+                               " tiles exceed one dispatch");
   if (device.mma() != host::Mma::none) return encode_moe_matmul_mma(device, stream, w, a);
   const MatmulTiling tiling = moe_tiling(info, a.tile_n);
   if (tiling.tile_n != a.tile_n)
@@ -97,9 +100,6 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
   desc.required_subgroup_size = tiling.subgroup_size;
   OSSVK_RETURN_IF_ERROR(check_shared(tiling, info, kernel));
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
-  if (a.max_tiles > 65535)
-    return host::Status::error(kernel + ": " + std::to_string(a.max_tiles) +
-                               " tiles exceed one dispatch");
   for (const DeviceMatrix::Part& part : w.parts) {
     const shaders::MoeMatmulPush push = moe_matmul_push(w, part, a);
     stream.dispatch(*pipeline, &push, (a.rows_per_expert + tiling.tile_m - 1) / tiling.tile_m,

@@ -77,14 +77,9 @@ std::vector<float> LinearTester::run() {
       ref.y[i] = static_cast<float>(static_cast<double>(ref.y[i]) + residual[i]);
     }
   // Tile products' bound needs each row's sum_i |w_i| and each token's sum_i |x_i|.
-  std::vector<double> abs_w(tile_products_ ? m_ : 0), abs_x(tile_products_ ? n_ : 0);
-  std::vector<float> row(k_), magnitude(k_);
-  for (uint32_t r = 0; r < abs_w.size(); ++r) {
-    reference::decode_row(weights_->view(), r, row.data(), magnitude.data());
-    for (float v : magnitude) abs_w[r] += v;
-  }
-  for (uint32_t t = 0; t < abs_x.size(); ++t)
-    for (uint32_t i = 0; i < k_; ++i) abs_x[t] += std::fabs(x_[uint64_t{t} * k_ + i]);
+  const std::vector<double> abs_w =
+      tile_products_ ? abs_row_sums(weights_->view()) : std::vector<double>{};
+  const std::vector<double> abs_x = abs_row_sums(x_, k_);
   int reported = 0;
   double worst = 0;
   for (uint64_t i = 0; i < y.size(); ++i) {
