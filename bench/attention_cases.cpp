@@ -1,10 +1,12 @@
-// f32_attention at gpt-oss shapes (64 query heads over 8 KV heads of 64): decode over a filled
-// cache (GB/s over the K/V bytes read) and causal prefill (GFLOP/s), verified first.
+// f32_attention (f32_attention_mma for prefill on tile products) at gpt-oss shapes (64 query heads
+// over 8 KV heads of 64): decode over a filled cache (GB/s over the K/V bytes read) and causal
+// prefill (GFLOP/s), verified first.
 #include "bench_case.h"
 
 #include <cmath>
 
 #include "backend/kernels/attention.h"
+#include "backend/kernels/attention_mma.h"
 #include "backend/kernels/rope_kv_write.h"
 #include "reference/attention.h"
 #include "testdata/weights.h"
@@ -64,8 +66,10 @@ CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context,
   std::vector<double> qd(q.end() - q_width, q.end()), kd(k.begin(), k.end()),
       vd(v.begin(), v.end());
   for (auto& x : qd) x *= 8.0;
+  const double rounding =
+      tokens > 1 && attention_mma_runs(device, dims) ? testing::kMmaOperandRounding : 0.0;
   auto ref = reference::attention({dims.heads, dims.kv_heads, d, 0}, qd, 1, context - 1, kd, vd,
-                                  sinks, 0.0);
+                                  sinks, 0.0, {}, rounding);
   for (uint32_t i = 0; i < q_width; ++i)
     note_error(r, std::fabs(out[out.size() - q_width + i] - ref.out[i]) / ref.bound[i]);
   return verify_and_time(r, device, runs, encode);
@@ -74,7 +78,7 @@ CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context,
 // `kind` and the token count lead the shape: "decode t=1 ctx=128".
 Case attention_case(host::Device& device, host::Transfer& transfer, const char* kind,
                     uint32_t context, uint32_t tokens, int runs) {
-  return {"f32_attention",
+  return {attention_kernel(device, AttentionDims{}, tokens, false),
           std::string(kind) + " t=" + std::to_string(tokens) + " ctx=" + std::to_string(context),
           [&device, &transfer, context, tokens, runs](CaseResult r) {
             return run(device, transfer, context, tokens, runs, std::move(r));

@@ -55,13 +55,23 @@ void rmsnorm(const float* x, const float* gain, uint32_t n, double eps, double* 
 //   e^(+-2 delta), so the output moves by at most (e^(2 delta) - 1) sum_j w_j |v_j|;
 // - exp() is accurate to (3 + 2|x|) ulp (the Vulkan GLSL bound), the online softmax rescales
 //   and accumulates with about 4 roundings per key, and an f16 V adds kv_unit per term.
+// On tile products (operand_rounding rho > 0) each product a b of q.k and p.v is off by at most
+// (3 rho + rho^2)|a b| + 2^-35 (|a| + |b|) + 2^-49 (testing::mma_error_bound's term); the fp32
+// sums see terms up to 2^-9 larger (the cross products' sum) and one more rounding where the
+// two accumulators join; the weights p = exp(s - m) <= 1 are divided by a sum l >= 1.
 AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q, uint32_t tokens,
                           uint32_t first_pos, const std::vector<double>& k,
                           const std::vector<double>& v, const std::vector<float>& sinks,
-                          double kv_unit, const AttentionInputErrors& errors) {
+                          double kv_unit, const AttentionInputErrors& errors,
+                          double operand_rounding) {
   const uint32_t d = sh.head_dim, group = sh.n_heads / sh.n_kv_heads;
   const uint32_t q_width = sh.n_heads * d, kv_width = sh.n_kv_heads * d;
   const double u = std::ldexp(1.0, -24), scale = 1.0 / std::sqrt(static_cast<double>(d));
+  const bool tiles = operand_rounding > 0;
+  const double term = 3 * operand_rounding + operand_rounding * operand_rounding;
+  const double tiny = tiles ? 0x1p-35 : 0.0, tinier = tiles ? 0x1p-49 : 0.0;
+  const double sums = tiles ? 1 + 0x1p-9 : 1.0;
+  const double dot_roundings = tiles ? d + 5.0 : d + 4.0;
   AttentionResult r;
   r.out.assign(static_cast<size_t>(tokens) * q_width, 0.0);
   r.bound.assign(r.out.size(), 0.0);
@@ -78,8 +88,11 @@ AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q
       double m = sinks[h];
       for (uint32_t j = 0; j < keys; ++j) {
         const double* kj = &k[static_cast<size_t>(first_key + j) * kv_width + g * d];
-        double dot = 0, mag = 0, carried = 0;
-        for (uint32_t i = 0; i < d; ++i) dot += qh[i] * kj[i], mag += std::fabs(qh[i] * kj[i]);
+        double dot = 0, mag = 0, carried = 0, abs_q = 0, abs_k = 0;
+        for (uint32_t i = 0; i < d; ++i) {
+          dot += qh[i] * kj[i], mag += std::fabs(qh[i] * kj[i]);
+          abs_q += std::fabs(qh[i]), abs_k += std::fabs(kj[i]);
+        }
         if (errors.q && errors.k) {
           const double* dq = &(*errors.q)[static_cast<size_t>(t) * q_width + h * d];
           const double* dk = &(*errors.k)[static_cast<size_t>(first_key + j) * kv_width + g * d];
@@ -87,7 +100,8 @@ AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q
             carried += std::fabs(qh[i]) * dk[i] + dq[i] * std::fabs(kj[i]);
         }
         s[j] = dot * scale;
-        delta[j] = ((d + 4) * u + kv_unit) * mag * scale + carried * scale;
+        delta[j] = (dot_roundings * u * sums + term + kv_unit) * mag * scale + carried * scale +
+                   tiny * (abs_q * scale + abs_k) + tinier * d;
         m = std::max(m, s[j]);
       }
       double l = std::exp(sinks[h] - m);
@@ -97,19 +111,19 @@ AttentionResult attention(const AttentionShape& sh, const std::vector<double>& q
       for (uint32_t j = 0; j < keys; ++j) {
         const double wj = w[j] / l;
         const double rel = std::expm1(2 * max_delta) + (5 + 2 * std::fabs(s[j] - m)) * u +
-                           4.0 * (keys + 1) * u + kv_unit;
+                           4.0 * (keys + 1) * u * sums + kv_unit + term;
         const double* vj = &v[static_cast<size_t>(first_key + j) * kv_width + g * d];
         for (uint32_t i = 0; i < d; ++i) {
           size_t o = static_cast<size_t>(t) * q_width + h * d + i;
           r.out[o] += wj * vj[i];
-          r.bound[o] += rel * wj * std::fabs(vj[i]);
+          r.bound[o] += rel * wj * std::fabs(vj[i]) + tiny * std::fabs(vj[i]);
           if (errors.v)
             r.bound[o] +=
                 wj * (*errors.v)[static_cast<size_t>(first_key + j) * kv_width + g * d + i];
         }
       }
       for (uint32_t i = 0; i < d; ++i)
-        r.bound[static_cast<size_t>(t) * q_width + h * d + i] += 1e-30;
+        r.bound[static_cast<size_t>(t) * q_width + h * d + i] += tiny + tinier * keys + 1e-30;
     }
   }
   return r;

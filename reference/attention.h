@@ -49,7 +49,9 @@ struct AttentionResult {
 // are [positions][n_kv_heads * head_dim], all after RoPE; sinks is [n_heads]. `kv_unit` is the
 // unit roundoff of the device's K/V storage (2^-24 for f32, 2^-11 for f16), for the bound.
 // `errors`, when given, are absolute errors an fp32 pipeline may already carry in q, k and v
-// (same shapes); the bound then covers them too.
+// (same shapes); the bound then covers them too. `operand_rounding` (rho) widens it for tile
+// products (shaders/mma.glsl), which hold q, k, the softmax weights and v as two fp16 parts each,
+// within rho of their value (2^-35 absolute near zero), and leave out rho^2 of each product.
 struct AttentionInputErrors {
   const std::vector<double>* q = nullptr;
   const std::vector<double>* k = nullptr;
@@ -58,7 +60,8 @@ struct AttentionInputErrors {
 AttentionResult attention(const AttentionShape& shape, const std::vector<double>& q,
                           uint32_t tokens, uint32_t first_pos, const std::vector<double>& k,
                           const std::vector<double>& v, const std::vector<float>& sinks,
-                          double kv_unit, const AttentionInputErrors& errors = {});
+                          double kv_unit, const AttentionInputErrors& errors = {},
+                          double operand_rounding = 0.0);
 
 // The whole attention block of one layer over positions 0 .. positions-1 of one sequence:
 // x + W_o attention(RoPE(W_qkv RMSNorm(x) + b_qkv)) + b_o, with a bound that follows each step's

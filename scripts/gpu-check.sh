@@ -82,8 +82,11 @@ run() {
     # size); the CPU reference runs on the host's cores.
     timed tests 120 "$bin/ossvk_tests" --gtest_brief=1
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
-    # Prefill's matmuls on the scalar tiles too, beside the matrix units' figures above.
+    # Prefill's matmuls and attention on the scalar tiles too, beside the matrix units' figures
+    # above.
     timed kernels_scalar 30 "$bin/ossvk-bench" --json --runs 20 --filter _matmul --matmul scalar
+    timed attention_scalar 20 "$bin/ossvk-bench" --json --runs 3 --filter 'attention prefill' \
+      --matmul scalar
     timed model_20b 90 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
     OSSVK_MATMUL=scalar timed model_20b_scalar 45 "$bin/ossvk" bench --preset 20b -p 512 -n 16 \
       --runs 2 --json

@@ -1,5 +1,7 @@
 // Push constants of f32_attention, f32_attention_decode and f32_attention_reduce, and their
 // specialization constants.
+#ifndef OSSVK_SHADERS_ATTENTION_KERNEL_PUSH_H
+#define OSSVK_SHADERS_ATTENTION_KERNEL_PUSH_H
 #include "push_macros.h"
 
 OSSVK_PUSH(AttentionPush) {
@@ -43,3 +45,12 @@ OSSVK_SPEC_STRUCT(AttentionDecodeSpec, OSSVK_ATTENTION_DECODE_SPEC)
 
 #define OSSVK_ATTENTION_REDUCE_SPEC(X) X(0, uint, kHeadDim, head_dim, 64u)
 OSSVK_SPEC_STRUCT(AttentionReduceSpec, OSSVK_ATTENTION_REDUCE_SPEC)
+
+// f32_attention_mma: tiles fixed in shaders/attention_mma.comp (32 query rows, 16 keys); the
+// head size (a multiple of 16) and the query heads per KV head.
+#define OSSVK_ATTENTION_MMA_SPEC(X)   \
+  X(0, uint, kHeadDim, head_dim, 64u) \
+  X(1, uint, kGroup, group, 8u)
+OSSVK_SPEC_STRUCT(AttentionMmaSpec, OSSVK_ATTENTION_MMA_SPEC)
+
+#endif

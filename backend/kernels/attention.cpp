@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/kernels/attention_mma.h"
 #include "host/transfer.h"
 #include "shaders/attention_kernel_push.h"
 #include "shaders/kernel_names.h"
@@ -62,6 +63,15 @@ uint64_t attention_scratch_bytes(const AttentionDims& d, uint32_t tokens, uint32
   return splits * d.heads * (d.head_dim + 2) * 4;
 }
 
+std::string attention_kernel(const host::Device& device, const AttentionDims& d, uint32_t tokens,
+                             bool f16_cache) {
+  namespace k = kernel_names;
+  if (tokens == 1)
+    return std::string(f16_cache ? k::f32_f16kv_attention_decode : k::f32_attention_decode);
+  if (attention_mma_runs(device, d)) return attention_mma_kernel(device, f16_cache);
+  return std::string(f16_cache ? k::f32_f16kv_attention : k::f32_attention);
+}
+
 host::Status encode_attention(host::Device& device, host::CommandStream& stream,
                               const host::Buffer& q, uint32_t tokens, uint32_t first_pos,
                               const AttentionDims& d, const KvCache& cache,
@@ -96,33 +106,6 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
     splits = (visible_keys(d, last) + kSplitKeys - 1) / kSplitKeys;
   }
 
-  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
-  const std::string_view kernel =
-      cache.f16 ? kernel_names::f32_f16kv_attention : kernel_names::f32_attention;
-  host::PipelineDesc desc{std::string(kernel),
-                          shaders::AttentionSpec{.invocations = queries * group,
-                                                 .head_dim = d.head_dim,
-                                                 .group = group,
-                                                 .queries = queries,
-                                                 .keys = kKeyTile}
-                              .words(),
-                          sizeof(shaders::AttentionPush)};
-  uint32_t groups_x = (tokens + queries - 1) / queries;
-  if (tokens == 1) {
-    const DecodeLayout layout = decode_layout(device.info(), d);
-    desc = {std::string(cache.f16 ? kernel_names::f32_f16kv_attention_decode
-                                  : kernel_names::f32_attention_decode),
-            shaders::AttentionDecodeSpec{.invocations = layout.heads * layout.lanes,
-                                         .head_dim = d.head_dim,
-                                         .group = group,
-                                         .heads = layout.heads,
-                                         .keys = layout.keys}
-                .words(),
-            sizeof(shaders::AttentionPush)};
-    desc.required_subgroup_size = layout.required_lanes;
-    groups_x = (group + layout.heads - 1) / layout.heads;
-  }
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   shaders::AttentionPush push{};
   push.q = q.address();
   push.k_cache = cache.k.address();
@@ -139,6 +122,33 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.window = d.window;
   push.split_keys = kSplitKeys;
   push.splits = splits;
+  // Prefill on tile products where the device runs them and the tiles fit.
+  if (tokens > 1 && attention_mma_runs(device, d))
+    return encode_attention_mma(device, stream, d, cache.f16, push);
+  const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
+  host::PipelineDesc desc{attention_kernel(device, d, tokens, cache.f16),
+                          shaders::AttentionSpec{.invocations = queries * group,
+                                                 .head_dim = d.head_dim,
+                                                 .group = group,
+                                                 .queries = queries,
+                                                 .keys = kKeyTile}
+                              .words(),
+                          sizeof(shaders::AttentionPush)};
+  uint32_t groups_x = (tokens + queries - 1) / queries;
+  if (tokens == 1) {
+    const DecodeLayout layout = decode_layout(device.info(), d);
+    desc = {desc.kernel,
+            shaders::AttentionDecodeSpec{.invocations = layout.heads * layout.lanes,
+                                         .head_dim = d.head_dim,
+                                         .group = group,
+                                         .heads = layout.heads,
+                                         .keys = layout.keys}
+                .words(),
+            sizeof(shaders::AttentionPush)};
+    desc.required_subgroup_size = layout.required_lanes;
+    groups_x = (group + layout.heads - 1) / layout.heads;
+  }
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   stream.dispatch(*pipeline, &push, groups_x, d.kv_heads, splits);
   if (splits > 1) {
     OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* reduce,

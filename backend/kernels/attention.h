@@ -3,6 +3,8 @@
 // per-head sink, causal mask, sliding window and GQA over the layer's cache (docs/model.md, "One
 // block"). The cache is filled first by f32_rope_kv_write (rope_kv_write.h).
 #pragma once
+#include <string>
+
 #include "backend/kernels/kv_cache.h"
 
 namespace ossvk {
@@ -13,6 +15,12 @@ inline constexpr uint32_t kDecodeSplitAbove = 512;
 // Scratch f32_attention needs for `tokens` queries; 0 when it needs none.
 uint64_t attention_scratch_bytes(const AttentionDims& dims, uint32_t tokens,
                                  uint32_t last_position);
+
+// The kernel encode_attention records for a step of `tokens` (the first of two for long decode
+// contexts): f32_attention_decode for one token, else f32_attention_mma (or its emulation) where
+// attention_mma_runs(), else f32_attention; f32_f16kv_ forms for an fp16 cache.
+std::string attention_kernel(const host::Device& device, const AttentionDims& dims, uint32_t tokens,
+                             bool f16_cache);
 
 // out [tokens][heads * head_dim] = attention of q over the cache (after encode_rope_kv_write and a
 // barrier). sinks [heads]. scratch may be null when attention_scratch_bytes() is 0.

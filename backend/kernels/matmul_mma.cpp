@@ -4,35 +4,11 @@
 
 #include "backend/kernels/linear_push.h"
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/mma.h"
 #include "shaders/kernel_names.h"
 #include "shaders/moe_matmul_push.h"
 
 namespace ossvk {
-namespace {
-
-// The kernel of `family` (real) or `emulated_family` for w's format, as the device runs them.
-std::string mma_kernel(const host::Device& device, const auto& family, const auto& emulated_family,
-                       DeviceFormat format) {
-  return kernel_for(device.mma() == host::Mma::cooperative ? family : emulated_family, format);
-}
-
-host::Result<const host::Pipeline*> mma_pipeline(host::Device& device, const std::string& kernel,
-                                                 const shaders::MatmulMmaSpec& spec,
-                                                 uint32_t push_bytes) {
-  if (device.mma() == host::Mma::none)
-    return host::Status::error(kernel + ": the device runs no tile products");
-  if (kMmaSharedBytes > device.info().max_shared_memory)
-    return host::Status::error(
-        kernel + ": its " + std::to_string(kMmaSharedBytes) + "-byte tiles exceed the device's " +
-        std::to_string(device.info().max_shared_memory) + " bytes of shared memory");
-  host::PipelineDesc desc{kernel, spec.words(), push_bytes};
-  // Matrix units work on whole subgroups of 32 (host::DeviceInfo::matrix_units).
-  if (device.mma() == host::Mma::cooperative && device.info().subgroup_size_control)
-    desc.required_subgroup_size = 32;
-  return device.pipelines().get(desc);
-}
-
-}  // namespace
 
 host::Status encode_matmul_mma(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const host::Buffer& x, uint32_t n,
@@ -43,9 +19,9 @@ host::Status encode_matmul_mma(host::Device& device, host::CommandStream& stream
   const uint32_t token_tiles = (n + kMmaTileN - 1) / kMmaTileN;
   if (token_tiles > 65535)
     return host::Status::error(kernel + ": " + std::to_string(n) + " tokens exceed one dispatch");
-  OSSVK_ASSIGN_OR_RETURN(
-      const host::Pipeline* pipeline,
-      mma_pipeline(device, kernel, shaders::MatmulMmaSpec{}, sizeof(shaders::MatmulPush)));
+  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline,
+                         mma_pipeline(device, kernel, shaders::MatmulMmaSpec{}.words(),
+                                      sizeof(shaders::MatmulPush), kMmaSharedBytes));
   for (const DeviceMatrix::Part& part : w.parts) {
     const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
     stream.dispatch(*pipeline, &push, (part.rows + kMmaTileM - 1) / kMmaTileM, token_tiles);
@@ -57,15 +33,17 @@ host::Status encode_moe_matmul_mma(host::Device& device, host::CommandStream& st
                                    const DeviceMatrix& w, const MoeMatmulArgs& a) {
   namespace k = kernel_names;
   const std::string kernel =
-      a.x_up ? mma_kernel(device, k::moe_swiglu_matmul_mma, k::moe_swiglu_matmul_mma_emulated,
-                          w.format)
-             : mma_kernel(device, k::moe_matmul_mma, k::moe_matmul_mma_emulated, w.format);
+      a.x_up ? mma_kernel(device, kernel_for(k::moe_swiglu_matmul_mma, w.format),
+                          kernel_for(k::moe_swiglu_matmul_mma_emulated, w.format))
+             : mma_kernel(device, kernel_for(k::moe_matmul_mma, w.format),
+                          kernel_for(k::moe_matmul_mma_emulated, w.format));
   if (a.tile_n != kMmaTileN)
     return host::Status::error(kernel + ": a tile of " + std::to_string(a.tile_n) +
                                " pairs is not the kernel's " + std::to_string(kMmaTileN));
   const shaders::MatmulMmaSpec spec{.swiglu_alpha = a.swiglu_alpha, .swiglu_limit = a.swiglu_limit};
-  OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline,
-                         mma_pipeline(device, kernel, spec, sizeof(shaders::MoeMatmulPush)));
+  OSSVK_ASSIGN_OR_RETURN(
+      const host::Pipeline* pipeline,
+      mma_pipeline(device, kernel, spec.words(), sizeof(shaders::MoeMatmulPush), kMmaSharedBytes));
   for (const DeviceMatrix::Part& part : w.parts) {
     const shaders::MoeMatmulPush push = moe_matmul_push(w, part, a);
     stream.dispatch(*pipeline, &push, (a.rows_per_expert + kMmaTileM - 1) / kMmaTileM, a.max_tiles);

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "backend/kernels/attention_mma.h"
 #include "reference/attention.h"
 #include "support/gpu.h"
 #include "testdata/weights.h"
@@ -14,12 +15,14 @@ namespace ossvk::testing {
 
 std::vector<float> AttentionTester::run() {
   Gpu& g = gpu();
-  if (!g.transfer) {
+  AccessDevice& tiles = gpu_with_tile_products();
+  if (!g.transfer || (tile_products_ && !tiles.transfer)) {
     ADD_FAILURE() << "no GPU";
     return {};
   }
-  host::Device& device = *g.device;
-  host::Transfer& transfer = *g.transfer;
+  host::Device& device = tile_products_ ? *tiles.device : *g.device;
+  host::Transfer& transfer = tile_products_ ? *tiles.transfer : *g.transfer;
+  const bool on_tiles = attention_mma_runs(device, dims_);
   const uint32_t total = std::accumulate(steps_.begin(), steps_.end(), 0u);
   const uint32_t max_step = *std::max_element(steps_.begin(), steps_.end());
   const uint32_t d = dims_.head_dim, q_width = dims_.heads * d, kv_width = dims_.kv_heads * d;
@@ -27,7 +30,7 @@ std::vector<float> AttentionTester::run() {
   std::ostringstream what;
   what << dims_.heads << "/" << dims_.kv_heads << " heads x " << d << ", window " << dims_.window
        << ", " << total << " positions in " << steps_.size() << " steps"
-       << (f16_ ? ", f16 cache" : "");
+       << (f16_ ? ", f16 cache" : "") << (on_tiles ? mma_name(device.mma()) : "");
   SCOPED_TRACE(what.str());
 
   Rng rng(seed_ * 7919 + total);
@@ -101,7 +104,9 @@ std::vector<float> AttentionTester::run() {
     std::vector<double> q_step(q_ref.begin() + uint64_t{pos} * q_width,
                                q_ref.begin() + uint64_t{pos + tokens} * q_width);
     reference::AttentionShape shape{dims_.heads, dims_.kv_heads, d, dims_.window};
-    auto ref = reference::attention(shape, q_step, tokens, pos, k_ref, v_ref, sinks, kv_unit);
+    const double rounding = on_tiles && tokens > 1 ? kMmaOperandRounding : 0.0;
+    auto ref = reference::attention(shape, q_step, tokens, pos, k_ref, v_ref, sinks, kv_unit, {},
+                                    rounding);
     int reported = 0;
     for (size_t i = 0; i < out.size(); ++i) {
       double diff = std::fabs(out[i] - ref.out[i]);

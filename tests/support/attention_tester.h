@@ -1,6 +1,6 @@
 // Runs a sequence of attention steps (a prefill, then decode steps, ...) on the GPU through
-// f32_rope_kv_write + f32_attention and checks every step's output against the reference,
-// element by element, within the bound reference::attention derives:
+// f32_rope_kv_write + f32_attention (or f32_attention_mma) and checks every step's output against
+// the reference, element by element, within the bound reference::attention derives:
 //   AttentionTester().heads(64, 8).window(128).steps({129, 1, 1}).run();
 #pragma once
 #include <vector>
@@ -44,6 +44,12 @@ class AttentionTester {
     steps_ = std::move(s);
     return *this;
   }
+  // Runs on gpu_with_tile_products(): prefill steps on f32_attention_mma (or its emulation)
+  // where the dims allow it, checked against the bound widened for its fp16 operand parts.
+  AttentionTester& tile_products() {
+    tile_products_ = true;
+    return *this;
+  }
   AttentionTester& seed(uint64_t s) {
     seed_ = s;
     return *this;
@@ -56,6 +62,7 @@ class AttentionTester {
   AttentionDims dims_;
   YarnParams yarn_;
   bool f16_ = false;
+  bool tile_products_ = false;
   Sinks sinks_ = Sinks::moderate;
   std::vector<uint32_t> steps_{1};
   uint64_t seed_ = 1;
