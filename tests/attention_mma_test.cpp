@@ -14,8 +14,6 @@ namespace {
 
 class AttentionMma : public GpuTest {};
 
-const YarnParams kTinyRope{10000.0, 1.0, 4096.0, 32.0, 1.0};
-
 TEST_F(AttentionMma, gpt_oss_shapes_prefill_around_the_window) {
   for (uint32_t window : {0u, 128u})
     for (uint32_t context : {2u, 17u, 128u, 129u})

@@ -12,8 +12,6 @@ namespace {
 
 class Attention : public GpuTest {};
 
-const YarnParams kTinyRope{10000.0, 1.0, 4096.0, 32.0, 1.0};
-
 TEST_F(Attention, gpt_oss_shapes_prefill_around_the_window) {
   for (uint32_t window : {0u, 128u})
     for (uint32_t context : {1u, 2u, 127u, 128u, 129u})

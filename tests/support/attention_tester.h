@@ -12,6 +12,9 @@ namespace ossvk::testing {
 
 enum class Sinks { moderate, large_positive, large_negative };
 
+// Plain RoPE (no YaRN) for the small configurations.
+inline constexpr YarnParams kTinyRope{10000.0, 1.0, 4096.0, 32.0, 1.0};
+
 class AttentionTester {
  public:
   AttentionTester& heads(uint32_t q, uint32_t kv) {
