@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "backend/kernels/attention.h"
-#include "backend/kernels/attention_mma.h"
 #include "backend/kernels/rope_kv_write.h"
 #include "reference/attention.h"
 #include "testdata/weights.h"
@@ -67,7 +66,7 @@ CaseResult run(host::Device& device, host::Transfer& transfer, uint32_t context,
       vd(v.begin(), v.end());
   for (auto& x : qd) x *= 8.0;
   const double rounding =
-      tokens > 1 && attention_mma_runs(device, dims) ? testing::kMmaOperandRounding : 0.0;
+      attention_on_tiles(device, dims, tokens) ? testing::kMmaOperandRounding : 0.0;
   auto ref = reference::attention({dims.heads, dims.kv_heads, d, 0}, qd, 1, context - 1, kd, vd,
                                   sinks, 0.0, {}, rounding);
   for (uint32_t i = 0; i < q_width; ++i)

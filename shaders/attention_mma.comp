@@ -23,8 +23,8 @@ const uint kRows = 32u;  // query rows per workgroup: 2 groups of 16
 const uint kKeys = 16u;  // keys per tile
 const uint kQStride = kHeadDim + 8u;  // rows 16-byte aligned, off each other's banks
 const uint kPStride = kKeys + 8u;
-const uint kQ = 0u, kP = kRows * kQStride;                 // A tile: Q, then P
-const uint kK = 0u, kV = kKeys * kQStride;                 // B tile: K, then V transposed
+const uint kQ = 0u, kP = kRows * kQStride;  // A tile: Q, then P
+const uint kK = 0u, kV = kKeys * kQStride;  // B tile: K, then V transposed
 #define MMA_A_ELEMS (kRows * (kQStride + kPStride))
 #define MMA_B_ELEMS (kKeys * kQStride + kHeadDim * kPStride)
 #define MMA_C_ELEMS (2u * 256u)  // a 16 x 16 staging tile per group

@@ -63,12 +63,16 @@ uint64_t attention_scratch_bytes(const AttentionDims& d, uint32_t tokens, uint32
   return splits * d.heads * (d.head_dim + 2) * 4;
 }
 
+bool attention_on_tiles(const host::Device& device, const AttentionDims& d, uint32_t tokens) {
+  return tokens > 1 && attention_mma_runs(device, d);
+}
+
 std::string attention_kernel(const host::Device& device, const AttentionDims& d, uint32_t tokens,
                              bool f16_cache) {
   namespace k = kernel_names;
   if (tokens == 1)
     return std::string(f16_cache ? k::f32_f16kv_attention_decode : k::f32_attention_decode);
-  if (attention_mma_runs(device, d)) return attention_mma_kernel(device, f16_cache);
+  if (attention_on_tiles(device, d, tokens)) return attention_mma_kernel(device, f16_cache);
   return std::string(f16_cache ? k::f32_f16kv_attention : k::f32_attention);
 }
 
@@ -122,8 +126,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.window = d.window;
   push.split_keys = kSplitKeys;
   push.splits = splits;
-  // Prefill on tile products where the device runs them and the tiles fit.
-  if (tokens > 1 && attention_mma_runs(device, d))
+  if (attention_on_tiles(device, d, tokens))
     return encode_attention_mma(device, stream, d, cache.f16, push);
   const uint32_t group = d.heads / d.kv_heads, queries = queries_per_group(d);
   host::PipelineDesc desc{attention_kernel(device, d, tokens, cache.f16),

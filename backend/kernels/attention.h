@@ -16,9 +16,13 @@ inline constexpr uint32_t kDecodeSplitAbove = 512;
 uint64_t attention_scratch_bytes(const AttentionDims& dims, uint32_t tokens,
                                  uint32_t last_position);
 
+// Whether encode_attention takes a step of `tokens` on tile products (attention_mma.h): a prefill
+// step where attention_mma_runs().
+bool attention_on_tiles(const host::Device& device, const AttentionDims& dims, uint32_t tokens);
+
 // The kernel encode_attention records for a step of `tokens` (the first of two for long decode
 // contexts): f32_attention_decode for one token, else f32_attention_mma (or its emulation) where
-// attention_mma_runs(), else f32_attention; f32_f16kv_ forms for an fp16 cache.
+// attention_on_tiles(), else f32_attention; f32_f16kv_ forms for an fp16 cache.
 std::string attention_kernel(const host::Device& device, const AttentionDims& dims, uint32_t tokens,
                              bool f16_cache);
 

@@ -15,14 +15,14 @@ namespace ossvk::testing {
 
 std::vector<float> AttentionTester::run() {
   Gpu& g = gpu();
-  AccessDevice& tiles = gpu_with_tile_products();
-  if (!g.transfer || (tile_products_ && !tiles.transfer)) {
+  AccessDevice* tiles = tile_products_ ? &gpu_with_tile_products() : nullptr;
+  if (!g.transfer || (tiles && !tiles->transfer)) {
     ADD_FAILURE() << "no GPU";
     return {};
   }
-  host::Device& device = tile_products_ ? *tiles.device : *g.device;
-  host::Transfer& transfer = tile_products_ ? *tiles.transfer : *g.transfer;
-  const bool on_tiles = attention_mma_runs(device, dims_);
+  host::Device& device = tiles ? *tiles->device : *g.device;
+  host::Transfer& transfer = tiles ? *tiles->transfer : *g.transfer;
+  const bool on_tiles = attention_mma_runs(device, dims_);  // for prefill steps
   const uint32_t total = std::accumulate(steps_.begin(), steps_.end(), 0u);
   const uint32_t max_step = *std::max_element(steps_.begin(), steps_.end());
   const uint32_t d = dims_.head_dim, q_width = dims_.heads * d, kv_width = dims_.kv_heads * d;
@@ -104,7 +104,7 @@ std::vector<float> AttentionTester::run() {
     std::vector<double> q_step(q_ref.begin() + uint64_t{pos} * q_width,
                                q_ref.begin() + uint64_t{pos + tokens} * q_width);
     reference::AttentionShape shape{dims_.heads, dims_.kv_heads, d, dims_.window};
-    const double rounding = on_tiles && tokens > 1 ? kMmaOperandRounding : 0.0;
+    const double rounding = attention_on_tiles(device, dims_, tokens) ? kMmaOperandRounding : 0.0;
     auto ref = reference::attention(shape, q_step, tokens, pos, k_ref, v_ref, sinks, kv_unit, {},
                                     rounding);
     int reported = 0;
