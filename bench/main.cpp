@@ -163,10 +163,17 @@ int main(int argc, char** argv) {
               {"driver", info.driver_name + " " + info.driver_info},
               {"copy_gbps", copy_gbps},
               {"cases", Json::array()}};
+  // Columns as wide as the longest name and shape.
+  int name_w = 4, shape_w = 5;
+  for (const CaseResult& r : results) {
+    name_w = std::max(name_w, static_cast<int>(r.name.size()));
+    shape_w = std::max(shape_w, static_cast<int>(r.shape.size()));
+  }
   if (!opt.json) {
     std::printf("copy bandwidth (f32_copy, 96 MiB): %.2f GB/s\n\n", copy_gbps);
-    std::printf("%-20s %-15s %9s %9s %9s %9s %8s %7s %9s %10s %s\n", "case", "shape", "MB",
-                "median ms", "min ms", "max ms", "GB/s", "%copy", "GFLOP/s", "CPU ref ms", "check");
+    std::printf("%-*s %-*s %9s %9s %9s %9s %8s %7s %9s %10s %s\n", name_w, "case", shape_w, "shape",
+                "MB", "median ms", "min ms", "max ms", "GB/s", "%copy", "GFLOP/s", "CPU ref ms",
+                "check");
   }
   for (const CaseResult& r : results) {
     ok = ok && r.error.empty() && r.verified;
@@ -194,16 +201,17 @@ int main(int argc, char** argv) {
       if (r.tokens) c["tokens_per_s"] = med > 0 ? r.tokens / (med / 1e3) : 0;
       doc["cases"].push_back(c);
     } else if (!r.error.empty()) {
-      std::printf("%-20s %-15s FAILED: %s\n", r.name.c_str(), r.shape.c_str(), r.error.c_str());
+      std::printf("%-*s %-*s FAILED: %s\n", name_w, r.name.c_str(), shape_w, r.shape.c_str(),
+                  r.error.c_str());
     } else {
       std::printf(
-          "%-20s %-11s %9.2f %9.3f %9.3f %9.3f %8.2f %6.1f%% %9.2f %10s %s\n", r.name.c_str(),
-          r.shape.c_str(), r.bytes / 1e6, med, mn, mx, gbps, pct, gflops,
+          "%-*s %-*s %9.2f %9.3f %9.3f %9.3f %8.2f %6.1f%% %9.2f %10s %s\n", name_w, r.name.c_str(),
+          shape_w, r.shape.c_str(), r.bytes / 1e6, med, mn, mx, gbps, pct, gflops,
           r.cpu_reference_ms > 0 ? std::to_string(r.cpu_reference_ms).substr(0, 8).c_str() : "-",
           r.verified ? "verified" : "WRONG");
       if (r.tokens && med > 0)
-        std::printf("%-20s %.0f tokens/s (%.0f tokens a run) on the host; CPU ref: PCRE2 split\n",
-                    "", r.tokens / (med / 1e3), r.tokens);
+        std::printf("%-*s %.0f tokens/s (%.0f tokens a run) on the host; CPU ref: PCRE2 split\n",
+                    name_w, "", r.tokens / (med / 1e3), r.tokens);
     }
   }
   if (opt.json)
