@@ -29,6 +29,20 @@ ossvk_device_type to_abi(VkPhysicalDeviceType t) {
   }
 }
 
+// The newest table as an older version sees it: loaders that read that version's shorter
+// options (ending at byte kOptionsEnd) and, where given, a placement that writes its shorter
+// struct.
+template <size_t kOptionsEnd>
+ossvk_api older_table(const ossvk_api& newest, uint32_t version,
+                      decltype(ossvk_api::model_get_placement) placement = nullptr) {
+  ossvk_api t = newest;
+  t.abi_version = version;
+  t.model_load = &model_load_old<kOptionsEnd>;
+  t.model_create_synthetic = &model_create_synthetic_old<kOptionsEnd>;
+  if (placement) t.model_get_placement = placement;
+  return t;
+}
+
 }  // namespace
 
 extern "C" {
@@ -155,36 +169,27 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       &ossvk_session_eval_sample,
       &ossvk_model_get_placement,
       &ossvk_batch_eval_sample,
+      &ossvk_batch_eval_chunks,
   };
-  // The same table but for the two loaders, which read an older version's shorter options (and
-  // the placement, which writes version 6's shorter struct).
-  using namespace ossvk::abi;
-  static const ossvk_api kApiV4 = [] {
-    ossvk_api t = kApi;
-    t.abi_version = 4;
-    t.model_load = &model_load_old<kOptionsEndV4>;
-    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV4>;
-    return t;
-  }();
-  static const ossvk_api kApiV5 = [] {
-    ossvk_api t = kApi;
-    t.abi_version = 5;
-    t.model_load = &model_load_old<kOptionsEndV5>;
-    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV5>;
-    return t;
-  }();
-  static const ossvk_api kApiV6 = [] {
-    ossvk_api t = kApi;
-    t.abi_version = 6;
-    t.model_load = &model_load_old<kOptionsEndV6>;
-    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEndV6>;
-    t.model_get_placement = &model_get_placement_v6;
-    return t;
-  }();
+  static const ossvk_api kApiV4 = older_table<kOptionsEndV4>(kApi, 4);
+  static const ossvk_api kApiV5 = older_table<kOptionsEndV5>(kApi, 5);
+  static const ossvk_api kApiV6 =
+      older_table<kOptionsEndV6>(kApi, 6, &model_get_placement_old<kPlacementEndV6>);
+  static const ossvk_api kApiV7 =
+      older_table<kOptionsEndV7>(kApi, 7, &model_get_placement_old<kPlacementEndV7>);
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
   if (abi_version < 5) return &kApiV4;
-  return abi_version == 5 ? &kApiV5 : abi_version == 6 ? &kApiV6 : &kApi;
+  switch (abi_version) {
+    case 5:
+      return &kApiV5;
+    case 6:
+      return &kApiV6;
+    case 7:
+      return &kApiV7;
+    default:
+      return &kApi;
+  }
 }
 
 }  // extern "C"

@@ -84,14 +84,18 @@ inline const DeviceList& device_list() {
 
 // ossvk_model_load and ossvk_model_create_synthetic for callers of older ABI versions, whose
 // ossvk_model_options ends at byte kEnd (abi_model.cpp): versions 3 and 4 before lora_paths,
-// version 5 before experts_on, version 6 before experts_device.
+// version 5 before experts_on, version 6 before experts_device, version 7 before plan_sessions.
 inline constexpr size_t kOptionsEndV4 = offsetof(ossvk_model_options, lora_paths);
 inline constexpr size_t kOptionsEndV5 = offsetof(ossvk_model_options, experts_on);
 inline constexpr size_t kOptionsEndV6 = offsetof(ossvk_model_options, experts_device);
-// Version 6's ossvk_placement ends before experts_device_name.
+inline constexpr size_t kOptionsEndV7 = offsetof(ossvk_model_options, plan_sessions);
+// ossvk_model_get_placement writing an older version's shorter ossvk_placement: version 6's
+// ends before experts_device_name, version 7's before cache_sessions.
 inline constexpr size_t kPlacementEndV6 = offsetof(ossvk_placement, experts_device_name);
-ossvk_status model_get_placement_v6(const ossvk_model* model, uint32_t part,
-                                    ossvk_placement* placement);
+inline constexpr size_t kPlacementEndV7 = offsetof(ossvk_placement, cache_sessions);
+template <size_t kEnd>
+ossvk_status model_get_placement_old(const ossvk_model* model, uint32_t part,
+                                     ossvk_placement* placement);
 template <size_t kEnd>
 ossvk_status model_load_old(const char* path, const ossvk_model_options* options,
                             ossvk_model** model);

@@ -27,8 +27,9 @@ struct ossvk_model {
   std::unique_ptr<ossvk::Model> model;     // the first part; the others follow from next()
   std::vector<ossvk::Placement> plan;      // plan_only: where the weights would go, by part
   uint32_t top_k = 0;
-  // ossvk_batch_eval_sample's working buffers, one per experts-per-token; calls serialize.
-  std::map<uint32_t, std::unique_ptr<ossvk::Batch>> batches;
+  // The batch steps' working buffers, one per experts-per-token and per kind (one token a
+  // session, or chunks); calls serialize.
+  std::map<std::pair<uint32_t, bool>, std::unique_ptr<ossvk::Batch>> batches;
   std::mutex batch_mutex;
   std::optional<ossvk::text::Tokenizer> tokenizer;
   std::string tokenizer_error;  // why there is none

@@ -198,6 +198,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     p.experts = static_cast<ossvk::ExpertsOn>(options->experts_on);
     p.expert_layers = options->host_expert_layers;
     if (options->plan_context) p.context = options->plan_context;
+    if (options->plan_sessions) p.sessions = options->plan_sessions;
   }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
@@ -369,6 +370,7 @@ OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, uint32_t 
     out->host_bytes = p->host_bytes(), out->device_bytes = p->device_bytes();
     out->host_expert_bytes = p->host_bytes() - (p->embedding_on_host ? p->embedding : 0);
     out->cache_bytes = p->cache;
+    out->cache_sessions = p->cache_sessions;
     copy_string(out->experts_device_name, p->experts_device);
     out->experts_device_layers = p->experts_device_layers;
     out->experts_device_bytes = p->experts_device_bytes();
@@ -571,44 +573,79 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
   });
 }
 
+namespace {
+
+// ossvk_batch_eval_sample (counts null: one token each) and ossvk_batch_eval_chunks.
+ossvk_status batch_step(const std::string& fn, ossvk_session* const* sessions,
+                        const uint32_t* tokens, const uint32_t* counts, uint32_t n,
+                        ossvk_sampler* const* samplers, uint32_t* out) {
+  std::vector<ossvk::Session*> list;
+  std::vector<std::optional<ossvk::SamplerParams>> params;
+  std::vector<uint32_t> taken;
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string which = fn + ": session " + std::to_string(i);
+    if (!sessions[i]) return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is null");
+    if (sessions[i]->model != sessions[0]->model)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is on another model than session 0");
+    if (!sessions[i]->session->usable())
+      return fail(OSSVK_ERROR_SESSION_BROKEN,
+                  which + " failed earlier and cannot continue; free it and create another");
+    params.emplace_back();
+    if (samplers[i] && !(params.back() = sampler_params(*samplers[i], fn.c_str())))
+      return OSSVK_ERROR_INVALID_ARGUMENT;
+    list.push_back(sessions[i]->session.get());
+    taken.push_back(counts ? counts[i] : 1);
+  }
+  uint64_t total = 0;
+  for (uint32_t c : taken) total += c;
+  const bool chunks = total > n;
+  ossvk_model& m = *sessions[0]->model;
+  std::lock_guard lock(m.batch_mutex);
+  std::unique_ptr<ossvk::Batch>& batch = m.batches[{list[0]->top_k(), chunks}];
+  if (!batch) {
+    auto b = ossvk::Batch::create(*m.model, ossvk::kMaxMatvecColumns, list[0]->top_k(),
+                                  chunks ? OSSVK_BATCH_MAX_TOKENS : 0);
+    if (!b.ok()) return fail(b.status());
+    batch = std::move(b).value();
+  }
+  if (total > batch->max_tokens())
+    return fail(OSSVK_ERROR_INVALID_ARGUMENT, fn + ": the sessions take " + std::to_string(total) +
+                                                  " tokens; a step takes " +
+                                                  std::to_string(batch->max_tokens()));
+  if (Status s = batch->eval(list, {tokens, total}, taken, nullptr); !s.ok()) return fail(s);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!params[i]) continue;
+    const std::span<const float> row = batch->row(i);
+    out[i] = ossvk::sample(row, *params[i], samplers[i]->state);
+    if (std::isnan(row[out[i]]))  // sample() picks a NaN only from a row of them
+      return fail(OSSVK_ERROR_INTERNAL, fn + ": session " + std::to_string(i) +
+                                            ": every logit of the last position is NaN");
+  }
+  return OSSVK_OK;
+}
+
+}  // namespace
+
 OSSVK_API ossvk_status ossvk_batch_eval_sample(ossvk_session* const* sessions,
                                                const uint32_t* tokens, uint32_t n,
                                                ossvk_sampler* samplers, uint32_t* out) {
   return guarded([&] {
     if (!sessions || !tokens || !samplers || !out || n == 0)
       return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_batch_eval_sample: null argument or n 0");
-    std::vector<ossvk::Session*> list;
-    std::vector<ossvk::SamplerParams> params;
-    for (uint32_t i = 0; i < n; ++i) {
-      const std::string which = "ossvk_batch_eval_sample: session " + std::to_string(i);
-      if (!sessions[i]) return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is null");
-      if (sessions[i]->model != sessions[0]->model)
-        return fail(OSSVK_ERROR_INVALID_ARGUMENT, which + " is on another model than session 0");
-      if (!sessions[i]->session->usable())
-        return fail(OSSVK_ERROR_SESSION_BROKEN,
-                    which + " failed earlier and cannot continue; free it and create another");
-      auto p = sampler_params(samplers[i], "ossvk_batch_eval_sample");
-      if (!p) return OSSVK_ERROR_INVALID_ARGUMENT;
-      params.push_back(*p);
-      list.push_back(sessions[i]->session.get());
-    }
-    ossvk_model& m = *sessions[0]->model;
-    std::lock_guard lock(m.batch_mutex);
-    std::unique_ptr<ossvk::Batch>& batch = m.batches[list[0]->top_k()];
-    if (!batch) {
-      auto b = ossvk::Batch::create(*m.model, ossvk::kMaxMatvecColumns, list[0]->top_k());
-      if (!b.ok()) return fail(b.status());
-      batch = std::move(b).value();
-    }
-    if (Status s = batch->eval(list, {tokens, n}, nullptr); !s.ok()) return fail(s);
-    for (uint32_t i = 0; i < n; ++i) {
-      const std::span<const float> row = batch->row(i);
-      out[i] = ossvk::sample(row, params[i], samplers[i].state);
-      if (std::isnan(row[out[i]]))  // sample() picks a NaN only from a row of them
-        return fail(OSSVK_ERROR_INTERNAL, "ossvk_batch_eval_sample: session " + std::to_string(i) +
-                                              ": every logit of the last position is NaN");
-    }
-    return OSSVK_OK;
+    std::vector<ossvk_sampler*> each(n);
+    for (uint32_t i = 0; i < n; ++i) each[i] = &samplers[i];
+    return batch_step("ossvk_batch_eval_sample", sessions, tokens, nullptr, n, each.data(), out);
+  });
+}
+
+OSSVK_API ossvk_status ossvk_batch_eval_chunks(ossvk_session* const* sessions,
+                                               const uint32_t* tokens, const uint32_t* counts,
+                                               uint32_t n, ossvk_sampler* const* samplers,
+                                               uint32_t* out) {
+  return guarded([&] {
+    if (!sessions || !tokens || !counts || !samplers || !out || n == 0)
+      return fail(OSSVK_ERROR_INVALID_ARGUMENT, "ossvk_batch_eval_chunks: null argument or n 0");
+    return batch_step("ossvk_batch_eval_chunks", sessions, tokens, counts, n, samplers, out);
   });
 }
 
@@ -648,6 +685,11 @@ template ossvk_status model_load_old<kOptionsEndV5>(const char*, const ossvk_mod
                                                     ossvk_model**);
 template ossvk_status model_load_old<kOptionsEndV6>(const char*, const ossvk_model_options*,
                                                     ossvk_model**);
+template ossvk_status model_load_old<kOptionsEndV7>(const char*, const ossvk_model_options*,
+                                                    ossvk_model**);
+template ossvk_status model_create_synthetic_old<kOptionsEndV7>(const ossvk_synthetic_options*,
+                                                                const ossvk_model_options*,
+                                                                ossvk_model**);
 template ossvk_status model_create_synthetic_old<kOptionsEndV6>(const ossvk_synthetic_options*,
                                                                 const ossvk_model_options*,
                                                                 ossvk_model**);
@@ -658,13 +700,19 @@ template ossvk_status model_create_synthetic_old<kOptionsEndV5>(const ossvk_synt
                                                                 const ossvk_model_options*,
                                                                 ossvk_model**);
 
-ossvk_status model_get_placement_v6(const ossvk_model* model, uint32_t part,
-                                    ossvk_placement* placement) {
+template <size_t kEnd>
+ossvk_status model_get_placement_old(const ossvk_model* model, uint32_t part,
+                                     ossvk_placement* placement) {
   if (!placement) return ossvk_model_get_placement(model, part, nullptr);
   ossvk_placement p;
   const ossvk_status s = ossvk_model_get_placement(model, part, &p);
-  if (s == OSSVK_OK) std::memcpy(placement, &p, kPlacementEndV6);
+  if (s == OSSVK_OK) std::memcpy(placement, &p, kEnd);
   return s;
 }
+
+template ossvk_status model_get_placement_old<kPlacementEndV6>(const ossvk_model*, uint32_t,
+                                                               ossvk_placement*);
+template ossvk_status model_get_placement_old<kPlacementEndV7>(const ossvk_model*, uint32_t,
+                                                               ossvk_placement*);
 
 }  // namespace ossvk::abi

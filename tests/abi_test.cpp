@@ -93,20 +93,75 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   v5->model_free(model);
 }
 
-// Version 6's table: its loaders read nothing past device_count, and its placement writes
-// nothing past cache_bytes.
-TEST_F(Abi, version_6_options_and_placement_are_shorter) {
-  const ossvk_api* v6 = get_api(handle_, 6);
-  ASSERT_NE(v6, nullptr);
-  EXPECT_EQ(v6->abi_version, 6u);
-  ossvk_model* model = tiny_through(*v6, offsetof(ossvk_model_options, experts_device));
-  ASSERT_NE(model, nullptr) << v6->last_error();
+// Versions 6 and 7's tables: their loaders read nothing past device_count and experts_device
+// (0xFF.. would name an experts device, or sessions that do not fit), and their placements
+// write nothing past cache_bytes and experts_device_available.
+TEST_F(Abi, versions_6_and_7_options_and_placement_are_shorter) {
+  struct Old {
+    uint32_t version;
+    size_t options_end;
+  };
+  for (const Old& old : {Old{6, offsetof(ossvk_model_options, experts_device)},
+                         Old{7, offsetof(ossvk_model_options, plan_sessions)}}) {
+    SCOPED_TRACE("version " + std::to_string(old.version));
+    const ossvk_api* api = get_api(handle_, old.version);
+    ASSERT_NE(api, nullptr);
+    EXPECT_EQ(api->abi_version, old.version);
+    ossvk_model* model = tiny_through(*api, old.options_end);
+    ASSERT_NE(model, nullptr) << api->last_error();
+    ossvk_placement p;
+    std::memset(&p, 0xAB, sizeof p);
+    ASSERT_EQ(api->model_get_placement(model, 0, &p), OSSVK_OK) << api->last_error();
+    EXPECT_EQ(p.layers, 2u);
+    // Past the version's struct: untouched.
+    EXPECT_EQ(p.experts_device_layers, old.version == 6 ? 0xABABABABu : 0u);
+    EXPECT_EQ(p.cache_sessions, 0xABABABABu);
+    api->model_free(model);
+  }
+}
+
+// plan_sessions: the placement keeps room for that many sessions' caches, and spills the
+// experts of more layers when they do not fit beside the weights.
+TEST_F(Abi, the_plan_keeps_room_for_several_sessions) {
+  ossvk_synthetic_options syn{};
+  syn.preset = "tiny";
+  std::string error;
+  auto plan = [&](uint32_t sessions, uint64_t limit, ossvk_placement& p) {
+    ossvk_model_options o{};
+    o.plan_only = 1;
+    o.plan_context = 1024;
+    o.plan_sessions = sessions;
+    o.memory_limit = limit;
+    ossvk_model* model = nullptr;
+    const ossvk_status s = api_->model_create_synthetic(&syn, &o, &model);
+    if (s != OSSVK_OK) {
+      error = api_->last_error();
+      return s;
+    }
+    EXPECT_EQ(api_->model_get_placement(model, 0, &p), OSSVK_OK);
+    api_->model_free(model);
+    return s;
+  };
+  ossvk_placement one, eight;
+  ASSERT_EQ(plan(0, 0, one), OSSVK_OK) << error;
+  ASSERT_EQ(plan(8, 0, eight), OSSVK_OK) << error;
+  EXPECT_EQ(one.cache_sessions, 1u);
+  EXPECT_EQ(eight.cache_sessions, 8u);
+  EXPECT_EQ(eight.cache_context, 1024u);
+  EXPECT_EQ(eight.cache_bytes, 8 * one.cache_bytes);
+  EXPECT_EQ(eight.host_bytes, 0u);
+  // A byte short of all weights and eight caches: one session keeps everything on the device,
+  // eight move weights to system memory.
+  const uint64_t limit = one.device_bytes + eight.cache_bytes - 1;
   ossvk_placement p;
-  std::memset(&p, 0xAB, sizeof p);
-  ASSERT_EQ(v6->model_get_placement(model, 0, &p), OSSVK_OK) << v6->last_error();
-  EXPECT_EQ(p.layers, 2u);
-  EXPECT_EQ(p.experts_device_layers, 0xABABABABu);  // past version 6's struct: untouched
-  v6->model_free(model);
+  ASSERT_EQ(plan(1, limit, p), OSSVK_OK) << error;
+  EXPECT_EQ(p.host_bytes, 0u);
+  ASSERT_EQ(plan(8, limit, p), OSSVK_OK) << error;
+  EXPECT_GT(p.host_bytes, 0u);
+  EXPECT_LE(p.device_bytes + p.cache_bytes, limit);
+  // Less than the eight caches alone: the error names them.
+  ASSERT_EQ(plan(8, eight.cache_bytes - 1, p), OSSVK_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(error.find("8 sessions' K/V caches of 1024 positions"), std::string::npos) << error;
 }
 
 // The placement through the options: a plan without a device or upload, then the same model
@@ -442,6 +497,80 @@ TEST_F(Abi, batch_eval_sample_draws_what_each_session_draws) {
   EXPECT_EQ(api_->batch_eval_sample(together, next, 0, st, got), OSSVK_ERROR_INVALID_ARGUMENT);
   api_->session_free(foreign);
   api_->model_free(other);
+  for (uint32_t i = 0; i < n; ++i) {
+    api_->session_free(together[i]);
+    api_->session_free(alone[i]);
+  }
+  api_->model_free(model);
+}
+
+// A prompt prefilled in chunks beside two decoding sessions: no draw (and out untouched) before
+// its last chunk, then the same greedy tokens as every session stepping alone (the chunked steps
+// run the matmuls, whose logits stay within the whole-model bound of the sessions' own steps;
+// the synthetic model's top logits are far further apart than that).
+TEST_F(Abi, batch_eval_chunks_prefills_beside_decoding_sessions) {
+  ossvk_model* model = tiny_through(*api_, sizeof(ossvk_model_options));  // default options
+  ASSERT_NE(model, nullptr) << api_->last_error();
+  constexpr uint32_t n = 3;
+  ossvk_session *together[n], *alone[n];
+  ossvk_sampler greedy[n] = {};
+  uint32_t next[n] = {};
+  std::vector<uint32_t> prompt(30);
+  for (uint32_t j = 0; j < prompt.size(); ++j) prompt[j] = (j * 11 + 7) % 500;
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSERT_EQ(api_->session_create(model, nullptr, &together[i]), OSSVK_OK);
+    ASSERT_EQ(api_->session_create(model, nullptr, &alone[i]), OSSVK_OK);
+  }
+  for (uint32_t i = 0; i < 2; ++i) {  // sessions 0 and 1 decode; 2 takes the prompt in chunks
+    const uint32_t start[2] = {3 + i, 9};
+    ASSERT_EQ(api_->session_eval_sample(together[i], start, 2, &greedy[i], &next[i]), OSSVK_OK);
+    ASSERT_EQ(api_->session_eval_sample(alone[i], start, 2, &greedy[i], &next[i]), OSSVK_OK);
+  }
+  uint32_t prompt_next = 0;
+  ASSERT_EQ(api_->session_eval_sample(alone[2], prompt.data(), 30, &greedy[2], &prompt_next),
+            OSSVK_OK);
+  const uint32_t chunks[] = {12, 12, 6};
+  for (uint32_t step = 0, at = 0; step < 5; ++step) {
+    const uint32_t chunk = step < 3 ? chunks[step] : 1;
+    std::vector<uint32_t> tokens = {next[0], next[1]};
+    if (step < 3)
+      tokens.insert(tokens.end(), prompt.begin() + at, prompt.begin() + at + chunk);
+    else
+      tokens.push_back(next[2]);
+    const uint32_t counts[n] = {1, 1, chunk};
+    ossvk_sampler* samplers[n] = {&greedy[0], &greedy[1], step < 2 ? nullptr : &greedy[2]};
+    uint32_t got[n] = {0, 0, 0xFFFFFFFFu};
+    ASSERT_EQ(api_->batch_eval_chunks(together, tokens.data(), counts, n, samplers, got), OSSVK_OK)
+        << api_->last_error();
+    if (step < 2) {
+      EXPECT_EQ(got[2], 0xFFFFFFFFu);  // no draw: untouched
+    } else if (step == 2) {
+      EXPECT_EQ(got[2], prompt_next);
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i == 2 && step < 3) continue;
+      uint32_t want = 0;
+      ASSERT_EQ(api_->session_eval_sample(alone[i], &next[i], 1, &greedy[i], &want), OSSVK_OK);
+      EXPECT_EQ(got[i], want) << "session " << i << ", step " << step;
+    }
+    for (uint32_t i = 0; i < n; ++i)
+      if (i < 2 || step >= 2) next[i] = got[i];
+    at += chunk;
+  }
+  uint32_t position = 0;
+  ASSERT_EQ(api_->session_position(together[2], &position), OSSVK_OK);
+  EXPECT_EQ(position, 32u);
+  // Refused: no counts, and more tokens than a step takes.
+  ossvk_sampler* samplers[n] = {&greedy[0], &greedy[1], &greedy[2]};
+  uint32_t got[n];
+  EXPECT_EQ(api_->batch_eval_chunks(together, next, nullptr, n, samplers, got),
+            OSSVK_ERROR_INVALID_ARGUMENT);
+  const std::vector<uint32_t> many(OSSVK_BATCH_MAX_TOKENS + 1, 1);
+  const uint32_t counts[n] = {1, 1, OSSVK_BATCH_MAX_TOKENS - 1};
+  EXPECT_EQ(api_->batch_eval_chunks(together, many.data(), counts, n, samplers, got),
+            OSSVK_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(api_->last_error()).find("a step takes 519"), std::string::npos)
+      << api_->last_error();
   for (uint32_t i = 0; i < n; ++i) {
     api_->session_free(together[i]);
     api_->session_free(alone[i]);

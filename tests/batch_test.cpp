@@ -2,11 +2,13 @@
 // logits bit for bit (the batched matvecs compute each column as the one-column matvec does,
 // and each session's attention runs on its own cache), for 1 to 8 sessions at different
 // positions (sliding-window rings wrapped), sessions leaving and joining between steps, and
-// experts per token other than the model's. Bad batches are refused before anything runs.
+// experts per token other than the model's. A prompt prefilled in chunks beside decoding
+// sessions, against the reference. Bad batches are refused before anything runs.
 #include "backend/model/batch.h"
 
 #include <gtest/gtest.h>
 
+#include "reference/model.h"
 #include "support/gpu.h"
 #include "support/synthetic_loader.h"
 
@@ -102,6 +104,68 @@ TEST_F(BatchTest, experts_per_token_other_than_the_models) {
   step(*batch.value(), {&b, &a}, 1);
 }
 
+// Session 3 prefills a 50-token prompt in chunks of 24, 24 and 2 while sessions 0-2 decode, then
+// decodes with them. Each session's row against reference::forward over all it took, within the
+// whole-model bound (expect_close): a step of more than kMaxMatvecColumns tokens runs the
+// matmuls and the grouped experts over all of them, so the decoding sessions' sums differ in
+// order from their own matvec steps; the last chunk's step (5 tokens) takes the matvecs.
+TEST_F(BatchTest, a_prompt_prefills_in_chunks_beside_decoding_sessions) {
+  auto made = Batch::create(*model_, 4, 0, 3 + 24);
+  ASSERT_OK(made);
+  Batch& batch = *made.value();
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::vector<std::vector<uint32_t>> taken(4);
+  for (uint32_t i = 0; i < 4; ++i) {
+    auto s = Session::create(*model_, {.context = 64, .max_step_tokens = 24});
+    ASSERT_OK(s);
+    sessions.push_back(std::move(s).value());
+    for (uint32_t j = 0; j < (i < 3 ? 2 + 7 * i : 0); ++j)
+      taken[i].push_back((j * 7 + i * 13 + 3) % vocab_);
+    if (!taken[i].empty()) ASSERT_OK(sessions[i]->eval(taken[i], nullptr, false));
+  }
+  const std::vector<uint32_t> prompt = some_tokens(50, vocab_);
+  const std::vector<uint32_t> chunks = {24, 24, 2, 1, 1};
+  for (size_t k = 0, at = 0; k < chunks.size(); at += chunks[k++]) {
+    std::vector<Session*> list;
+    std::vector<uint32_t> tokens, counts;
+    for (uint32_t i = 0; i < 4; ++i) {
+      list.push_back(sessions[i].get());
+      const uint32_t n = i < 3 ? 1 : chunks[k];
+      for (uint32_t j = 0; j < n; ++j) {
+        const uint32_t t =
+            i < 3 || at + j >= prompt.size() ? (k * 31 + i * 17 + j + 5) % vocab_ : prompt[at + j];
+        tokens.push_back(t);
+        taken[i].push_back(t);
+      }
+      counts.push_back(n);
+    }
+    std::vector<float> got(4 * vocab_);
+    ASSERT_OK(batch.eval(list, tokens, counts, got.data()));
+    for (uint32_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(sessions[i]->position(), taken[i].size());
+      const std::vector<float> all =
+          reference::forward(loaded_->tensors, taken[i], loaded_->tensors.config.top_k);
+      SCOPED_TRACE("session " + std::to_string(i) + ", step " + std::to_string(k));
+      expect_close({got.begin() + i * vocab_, got.begin() + (i + 1) * vocab_},
+                   {all.end() - vocab_, all.end()});
+    }
+  }
+  // More tokens than the batch takes, and a chunk past its session's step, are refused.
+  Session* s = sessions[3].get();
+  const uint32_t before = s->position();
+  const std::vector<uint32_t> many(28, 1);
+  const std::vector<Session*> one{s}, two{sessions[0].get(), s};
+  host::Status st = batch.eval(one, std::span(many).first(25), std::vector<uint32_t>{25}, nullptr);
+  EXPECT_NE(st.message().find("session 0 takes 25 tokens; a step takes 1 to its 24"),
+            std::string::npos)
+      << st.message();
+  st = batch.eval(two, many, std::vector<uint32_t>{4, 24}, nullptr);
+  EXPECT_NE(st.message().find("up to 27 tokens"), std::string::npos) << st.message();
+  st = batch.eval(two, std::span(many).first(1), std::vector<uint32_t>{1, 0}, nullptr);
+  EXPECT_NE(st.message().find("session 1 takes 0 tokens"), std::string::npos) << st.message();
+  EXPECT_EQ(s->position(), before);
+}
+
 TEST_F(BatchTest, bad_batches_are_refused_before_anything_runs) {
   EXPECT_FALSE(Batch::create(*model_, 9).ok());
   EXPECT_FALSE(Batch::create(*model_, 0).ok());
@@ -119,7 +183,7 @@ TEST_F(BatchTest, bad_batches_are_refused_before_anything_runs) {
   };
   refused({a.batched.get(), a.batched.get()}, {1, 2}, "session 0 appears twice");
   refused({a.batched.get(), c.batched.get(), c.alone.get()}, {1, 2, 3}, "takes 1 to 2");
-  refused({a.batched.get()}, {1, 2}, "as many tokens as sessions");
+  refused({a.batched.get()}, {1, 2}, "as many as the sessions' counts add up to");
   refused({a.batched.get(), k2.batched.get()}, {1, 2}, "session 1 uses 2 experts per token");
   refused({a.batched.get()}, {vocab_}, "session 0: token id");
   auto other = Model::upload(device(), loaded_->tensors, {});

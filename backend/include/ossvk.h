@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 7
+#define OSSVK_ABI_VERSION 8
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -121,10 +121,10 @@ typedef struct ossvk_model_options {
   ossvk_progress_fn progress; /* may be NULL */
   void* progress_user;
   uint64_t memory_limit; /* bytes of device memory for the weights and sessions (K/V caches);
-                            0: all the device can hold. A model whose device share and one
-                            session's cache exceed it spills experts to system memory (see
-                            experts_on) or fails with OSSVK_ERROR_OUT_OF_MEMORY before any
-                            upload. */
+                            0: all the device can hold. A model whose device share and its
+                            sessions' caches (plan_sessions) exceed it spills experts to system
+                            memory (see experts_on) or fails with OSSVK_ERROR_OUT_OF_MEMORY before
+                            any upload. */
   uint32_t vocab_only;   /* 1: read and check the file, keep its tokenizer, upload nothing (no
                             device is opened): text, info and tensor listing work, sessions
                             return OSSVK_ERROR_UNSUPPORTED */
@@ -143,7 +143,7 @@ typedef struct ossvk_model_options {
                                   _OTHER */
   uint32_t host_expert_layers; /* OSSVK_EXPERTS_HOST or _OTHER: the first this many layers;
                                   0: all */
-  uint32_t plan_context;       /* positions of one session's K/V cache the placement keeps free
+  uint32_t plan_context;       /* positions of a session's K/V cache the placement keeps free
                                   on the device; 0: 4096 */
   uint32_t plan_only;          /* 1: read, check and place the model, but open no device and
                                   upload nothing: ossvk_model_get_placement answers, sessions
@@ -162,6 +162,9 @@ typedef struct ossvk_model_options {
    * one device. Each step hands the router's top-k ids and weights across and the experts'
    * output back. */
   const char* experts_device;
+  /* From version 8. How many sessions of plan_context positions the placement keeps room for
+   * (a server's parallel slots); 0: 1. */
+  uint32_t plan_sessions;
 } ossvk_model_options;
 
 #define OSSVK_EXPERTS_AUTO 0u
@@ -190,13 +193,16 @@ typedef struct ossvk_placement {
   uint64_t host_bytes;        /* weights in system memory */
   uint64_t host_expert_bytes; /* of those, experts */
   uint64_t device_bytes;      /* weights on the device */
-  uint64_t cache_bytes; /* one session's K/V cache and RoPE table at cache_context positions */
+  uint64_t cache_bytes;       /* the K/V caches and RoPE tables of cache_sessions sessions (before
+                                 version 8: of one) at cache_context positions */
   /* From version 7. OSSVK_EXPERTS_OTHER: this device's first experts_device_layers blocks keep
    * their experts on experts_device_name, which offers experts_device_available. */
   char experts_device_name[256];
   uint32_t experts_device_layers;
   uint64_t experts_device_bytes;
   uint64_t experts_device_available;
+  /* From version 8. The sessions cache_bytes holds room for (plan_sessions). */
+  uint32_t cache_sessions;
 } ossvk_placement;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
@@ -326,6 +332,22 @@ OSSVK_API ossvk_status ossvk_batch_eval_sample(ossvk_session* const* sessions,
                                                const uint32_t* tokens, uint32_t n,
                                                ossvk_sampler* samplers, uint32_t* out);
 
+/* From version 8. As ossvk_batch_eval_sample, but session i takes counts[i] tokens of `tokens`
+ * (which holds them in session order): one to decode, or a chunk of a prompt (up to the
+ * session's max_step_tokens; OSSVK_BATCH_MAX_TOKENS in all) prefilled beside the others, so
+ * a long prompt holds their decode up by one chunk a step, not by its whole length, and every
+ * weight is still read once for all. Where samplers[i] is not NULL, out[i] is drawn from the
+ * session's last position as ossvk_session_eval_sample would (state included); NULL (a
+ * prompt's chunk before its last) draws nothing and leaves out[i] alone. A step of one token
+ * each is ossvk_batch_eval_sample's; a step with chunks runs every token through the matmuls,
+ * whose logits agree with the sessions' own steps within the fp32 bound the whole-model tests
+ * use. */
+#define OSSVK_BATCH_MAX_TOKENS 519u /* 7 decoding sessions beside a chunk of 512 */
+OSSVK_API ossvk_status ossvk_batch_eval_chunks(ossvk_session* const* sessions,
+                                               const uint32_t* tokens, const uint32_t* counts,
+                                               uint32_t n, ossvk_sampler* const* samplers,
+                                               uint32_t* out);
+
 /* ---- Text: the model file's tokenizer (byte-level BPE, GPT-OSS's o200k_harmony) ------------
  * All thread-safe. Where the file has no usable tokenizer they return OSSVK_ERROR_UNSUPPORTED
  * with the reason. */
@@ -387,12 +409,15 @@ typedef struct ossvk_api {
   /* from version 7 */
   ossvk_status (*batch_eval_sample)(ossvk_session* const*, const uint32_t*, uint32_t,
                                     ossvk_sampler*, uint32_t*);
+  /* from version 8 */
+  ossvk_status (*batch_eval_chunks)(ossvk_session* const*, const uint32_t*, const uint32_t*,
+                                    uint32_t, ossvk_sampler* const*, uint32_t*);
 } ossvk_api;
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
  * and on get the same table layout: later versions only append members. Tables for versions 3
- * to 6 take those versions' shorter ossvk_model_options, and version 6's writes its shorter
- * ossvk_placement. Thread-safe. */
+ * to 7 take those versions' shorter ossvk_model_options, and those of versions 6 and 7 write
+ * their shorter ossvk_placement. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 
 #ifdef __cplusplus

@@ -14,11 +14,17 @@ namespace ossvk {
 using host::Result;
 using host::Status;
 
-Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions, uint32_t top_k) {
+Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions, uint32_t top_k,
+                                             uint32_t max_tokens) {
   const ModelConfig& c = model.config();
   if (max_sessions == 0 || max_sessions > kMaxMatvecColumns)
     return Status::bad_argument("a batch takes 1 to " + std::to_string(kMaxMatvecColumns) +
                                 " sessions, not " + std::to_string(max_sessions));
+  max_tokens = max_tokens ? max_tokens : max_sessions;
+  if (max_tokens < max_sessions)
+    return Status::bad_argument("a batch of " + std::to_string(max_sessions) +
+                                " sessions takes at least as many tokens, not " +
+                                std::to_string(max_tokens));
   if (model.next() || !model.remote_experts().empty())
     return Status::bad_argument("a batch takes a model on one device, experts included");
   top_k = top_k ? top_k : c.top_k;
@@ -26,35 +32,41 @@ Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions
     return Status::bad_argument("batch: experts per token " + std::to_string(top_k) +
                                 " is outside 1.." + std::to_string(c.experts));
   host::Device& dev = model.device();
-  std::unique_ptr<Batch> b(new Batch(model, max_sessions, top_k));
+  std::unique_ptr<Batch> b(new Batch(model, max_sessions, top_k, max_tokens));
   OSSVK_ASSIGN_OR_RETURN(b->stream_, host::CommandStream::create(dev));
-  const uint64_t N = max_sessions, D = c.hidden, qw = uint64_t{c.heads} * c.head_dim,
-                 width = qw + 2ull * c.kv_heads * c.head_dim;
-  OSSVK_ASSIGN_OR_RETURN(
-      b->moe_scratch_,
-      create_moe_scratch(dev, model.layers()[0].moe, max_sessions, top_k, model.lora_rank()));
+  const uint64_t N = max_sessions, T = max_tokens, D = c.hidden,
+                 qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim;
+  OSSVK_ASSIGN_OR_RETURN(b->moe_scratch_, create_moe_scratch(dev, model.layers()[0].moe, max_tokens,
+                                                             top_k, model.lora_rank()));
   auto alloc = [&](uint64_t bytes, host::MemoryUse use = host::MemoryUse::device) {
     return dev.allocator().allocate(std::max<uint64_t>(bytes, 16), use);
   };
-  OSSVK_ASSIGN_OR_RETURN(b->ids_in_, alloc(N * 4, host::MemoryUse::upload));
-  OSSVK_ASSIGN_OR_RETURN(b->ids_, alloc(N * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->x_, alloc(N * D * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->x2_, alloc(N * D * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->normed_, alloc(N * D * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->qkv_, alloc(N * width * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->attn_, alloc(N * qw * 4));
-  OSSVK_ASSIGN_OR_RETURN(b->lora_u_, alloc(N * model.lora_rank() * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->ids_in_, alloc(T * 4, host::MemoryUse::upload));
+  OSSVK_ASSIGN_OR_RETURN(b->ids_, alloc(T * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->x_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->x2_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->normed_, alloc(T * D * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->qkv_, alloc(T * width * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->attn_, alloc(T * qw * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->lora_u_, alloc(T * model.lora_rank() * 4));
+  OSSVK_ASSIGN_OR_RETURN(b->last_, alloc(N * D * 4));
   OSSVK_ASSIGN_OR_RETURN(b->logits_, alloc(N * c.vocab * 4));
   OSSVK_ASSIGN_OR_RETURN(b->logits_out_, alloc(N * c.vocab * 4, host::MemoryUse::download));
   return b;
 }
 
-Status Batch::check(std::span<Session* const> sessions, std::span<const uint32_t> tokens) const {
-  if (sessions.empty() || sessions.size() > max_ || sessions.size() != tokens.size())
-    return Status::bad_argument("batch: " + std::to_string(sessions.size()) + " sessions and " +
-                                std::to_string(tokens.size()) + " tokens; the batch takes 1 to " +
-                                std::to_string(max_) + " of each, as many tokens as sessions");
-  for (size_t i = 0; i < sessions.size(); ++i) {
+Status Batch::check(std::span<Session* const> sessions, std::span<const uint32_t> tokens,
+                    std::span<const uint32_t> counts) const {
+  uint64_t total = 0;
+  for (uint32_t n : counts) total += n;
+  if (sessions.empty() || sessions.size() > max_ || counts.size() != sessions.size() ||
+      total != tokens.size() || total > max_tokens_)
+    return Status::bad_argument(
+        "batch: " + std::to_string(sessions.size()) + " sessions taking " + std::to_string(total) +
+        " tokens of " + std::to_string(tokens.size()) + "; the batch takes 1 to " +
+        std::to_string(max_) + " sessions and up to " + std::to_string(max_tokens_) +
+        " tokens, as many as the sessions' counts add up to");
+  for (size_t i = 0, first = 0; i < sessions.size(); first += counts[i++]) {
     const Session* s = sessions[i];
     const std::string which = "batch: session " + std::to_string(i);
     if (!s || &s->model_ != &model_)
@@ -67,21 +79,29 @@ Status Batch::check(std::span<Session* const> sessions, std::span<const uint32_t
     if (!s->usable())
       return Status::error(which + " is unusable after an earlier failure: " + s->broken_.message(),
                            s->broken_.vk_result());
-    OSSVK_RETURN_IF_ERROR(s->check_tokens(tokens.subspan(i, 1)).with_context(which));
+    if (counts[i] == 0 || counts[i] > s->options_.max_step_tokens)
+      return Status::bad_argument(which + " takes " + std::to_string(counts[i]) +
+                                  " tokens; a step takes 1 to its " +
+                                  std::to_string(s->options_.max_step_tokens));
+    OSSVK_RETURN_IF_ERROR(s->check_tokens(tokens.subspan(first, counts[i])).with_context(which));
   }
   return {};
 }
 
-Status Batch::record(std::span<Session* const> sessions) {
+Status Batch::record(std::span<Session* const> sessions, std::span<const uint32_t> counts) {
   host::Device& dev = model_.device();
   const ModelConfig& c = model_.config();
   const uint32_t n = static_cast<uint32_t>(sessions.size());
-  const uint64_t qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim;
+  std::vector<uint32_t> first(n);  // each session's first row among the step's tokens
+  uint32_t t = 0;
+  for (uint32_t i = 0; i < n; t += counts[i++]) first[i] = t;
+  const uint64_t qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim,
+                 D = c.hidden;
   host::CommandStream& cs = *stream_;
   OSSVK_RETURN_IF_ERROR(cs.begin());
-  cs.copy(ids_in_, 0, ids_, 0, uint64_t{n} * 4);
+  cs.copy(ids_in_, 0, ids_, 0, uint64_t{t} * 4);
   cs.barrier();
-  OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, n, x_));
+  OSSVK_RETURN_IF_ERROR(encode_get_rows(dev, cs, model_.embedding(), ids_, t, x_));
   cs.barrier();
   const BlockRows rows{&normed_, &qkv_, &lora_u_, model_.lora_rank()};
   for (size_t l = 0; l < model_.layers().size(); ++l) {
@@ -89,27 +109,37 @@ Status Batch::record(std::span<Session* const> sessions) {
     host::Buffer* other = l % 2 ? &x_ : &x2_;
     const Model::Layer& L = model_.layers()[l];
     const std::string name = "blk." + std::to_string(l);
-    OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, n, rows));
-    // Each session's row through its own RoPE, cache and attention, and back.
-    for (uint32_t i = 0; i < n; ++i) cs.copy(qkv_, i * width * 4, sessions[i]->qkv_, 0, width * 4);
+    OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, t, rows));
+    // Each session's rows through its own RoPE, cache and attention, and back.
+    for (uint32_t i = 0; i < n; ++i)
+      cs.copy(qkv_, first[i] * width * 4, sessions[i]->qkv_, 0, counts[i] * width * 4);
     cs.barrier();
-    for (Session* s : sessions)
-      OSSVK_RETURN_IF_ERROR(encode_rope_kv_write(dev, cs, s->qkv_, 1, s->position_, L.dims,
-                                                 s->rope_, s->q_, s->caches_[l]));
+    for (uint32_t i = 0; i < n; ++i) {
+      Session& s = *sessions[i];
+      OSSVK_RETURN_IF_ERROR(encode_rope_kv_write(dev, cs, s.qkv_, counts[i], s.position_, L.dims,
+                                                 s.rope_, s.q_, s.caches_[l]));
+    }
     cs.barrier();
-    for (Session* s : sessions)
-      OSSVK_RETURN_IF_ERROR(encode_attention(dev, cs, s->q_, 1, s->position_, L.dims, s->caches_[l],
-                                             L.sinks, s->attn_, &s->attn_scratch_)
+    for (uint32_t i = 0; i < n; ++i) {
+      Session& s = *sessions[i];
+      OSSVK_RETURN_IF_ERROR(encode_attention(dev, cs, s.q_, counts[i], s.position_, L.dims,
+                                             s.caches_[l], L.sinks, s.attn_, &s.attn_scratch_)
                                 .with_context(name));
+    }
     cs.barrier();
-    for (uint32_t i = 0; i < n; ++i) cs.copy(sessions[i]->attn_, 0, attn_, i * qw * 4, qw * 4);
+    for (uint32_t i = 0; i < n; ++i)
+      cs.copy(sessions[i]->attn_, 0, attn_, first[i] * qw * 4, counts[i] * qw * 4);
     cs.barrier();
-    OSSVK_RETURN_IF_ERROR(encode_block_output(dev, cs, c, L, attn_, n, *x, rows));
-    OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, n, top_k_, moe_scratch_, *other, name));
+    OSSVK_RETURN_IF_ERROR(encode_block_output(dev, cs, c, L, attn_, t, *x, rows));
+    OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, t, top_k_, moe_scratch_, *other, name));
     cs.barrier();
   }
+  // Each session's last row on to the output norm and unembedding.
   const host::Buffer& x = model_.layers().size() % 2 ? x2_ : x_;
-  OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, x, model_.output_norm(), c.hidden, n,
+  for (uint32_t i = 0; i < n; ++i)
+    cs.copy(x, (first[i] + counts[i] - 1) * D * 4, last_, i * D * 4, D * 4);
+  cs.barrier();
+  OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, last_, model_.output_norm(), c.hidden, n,
                                        static_cast<float>(c.eps), normed_));
   cs.barrier();
   OSSVK_RETURN_IF_ERROR(
@@ -122,9 +152,15 @@ Status Batch::record(std::span<Session* const> sessions) {
 
 Status Batch::eval(std::span<Session* const> sessions, std::span<const uint32_t> tokens,
                    float* logits) {
-  OSSVK_RETURN_IF_ERROR(check(sessions, tokens));
+  const std::vector<uint32_t> ones(sessions.size(), 1);
+  return eval(sessions, tokens, ones, logits);
+}
+
+Status Batch::eval(std::span<Session* const> sessions, std::span<const uint32_t> tokens,
+                   std::span<const uint32_t> counts, float* logits) {
+  OSSVK_RETURN_IF_ERROR(check(sessions, tokens, counts));
   std::memcpy(ids_in_.mapped(), tokens.data(), tokens.size() * 4);
-  OSSVK_RETURN_IF_ERROR(record(sessions));
+  OSSVK_RETURN_IF_ERROR(record(sessions, counts));
   const uint64_t timeout =
       (*std::max_element(sessions.begin(), sessions.end(), [](auto* a, auto* b) {
         return a->options_.step_timeout_ns < b->options_.step_timeout_ns;
@@ -133,7 +169,7 @@ Status Batch::eval(std::span<Session* const> sessions, std::span<const uint32_t>
     for (Session* session : sessions) session->broken_ = s;
     return s;
   }
-  for (Session* s : sessions) ++s->position_;
+  for (size_t i = 0; i < sessions.size(); ++i) sessions[i]->position_ += counts[i];
   if (logits)
     std::memcpy(logits, logits_out_.mapped(),
                 sessions.size() * uint64_t{model_.config().vocab} * 4);

@@ -79,7 +79,8 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
     p.experts.push_back(bytes(l.gate) + bytes(l.up) + bytes(l.down));
   }
   p.cache_context = r.context;
-  p.cache = kv_cache_bytes(c, r.context, 512, false, begin, end);
+  p.cache_sessions = std::max(r.sessions, 1u);
+  p.cache = p.cache_sessions * kv_cache_bytes(c, r.context, 512, false, begin, end);
   const uint32_t layers = end - begin;
   if (r.experts == ExpertsOn::host && r.expert_layers > layers_in_file)
     return Status::bad_argument("experts of " + std::to_string(r.expert_layers) +
@@ -132,8 +133,10 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   if (device_side > p.device_available) {
     std::string msg =
         "the model needs " + mib(device_side) + " of device memory (weights " +
-        mib(p.device_bytes()) + ", one session's K/V cache of " + std::to_string(p.cache_context) +
-        " positions " + mib(p.cache) +
+        mib(p.device_bytes()) + ", " +
+        (p.cache_sessions > 1 ? std::to_string(p.cache_sessions) + " sessions' K/V caches"
+                              : std::string("one session's K/V cache")) +
+        " of " + std::to_string(p.cache_context) + " positions " + mib(p.cache) +
         (p.embedding_on_host ? ", the embedding table and the experts of " +
                                    std::to_string(p.host_expert_layers) + " layers in system memory"
                              : "") +

@@ -24,7 +24,8 @@ struct PlacementRequest {
   uint32_t expert_layers = 0;
   const host::DeviceInfo* experts_device = nullptr;  // ExpertsOn::other
   uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
-  uint32_t context = 4096;    // positions of one session's K/V cache kept free on the device
+  uint32_t context = 4096;    // positions of each session's K/V cache kept free on the device
+  uint32_t sessions = 1;      // sessions of `context` positions kept room for
   uint64_t lora_bytes = 0;    // LoRA side paths (always on the device)
   // The blocks this device holds, for a model split across devices: the first also holds the
   // embedding table, the last the output norm and unembedding.
@@ -48,8 +49,8 @@ struct Placement {
   std::string experts_device;
   uint32_t experts_device_layers = 0;
   uint64_t experts_device_available = 0;
-  uint64_t cache = 0;  // one session's K/V cache and RoPE table
-  uint32_t cache_context = 0;
+  uint64_t cache = 0;  // the K/V caches and RoPE tables of cache_sessions sessions
+  uint32_t cache_context = 0, cache_sessions = 1;
 
   uint64_t expert_bytes() const;
   uint64_t host_bytes() const;            // weights in system memory

@@ -1,6 +1,7 @@
 #!/bin/sh
-# ossvk serve on the tiny synthetic model, driven by curl on 127.0.0.1 (a free port): health and
-# models, chat whole and streamed, a completion, the prompt cache, OpenAI error JSON for
+# ossvk serve on the tiny synthetic model, driven by curl on 127.0.0.1 (a free port): the plan
+# line counting every slot's cache, health and models, chat whole and streamed, a completion,
+# a long prompt prefilled beside a decoding stream, the prompt cache, OpenAI error JSON for
 # malformed JSON, an oversized body and an unknown path, 429 once the slots and the queue are
 # full, streams whose clients disconnect freeing their slots, and Ctrl-C letting a running
 # request finish before the server exits 0. Replies of random weights end at random tokens, so
@@ -12,6 +13,9 @@ pid=
 trap 'kill $pid 2>/dev/null; rm -rf "$d"' EXIT
 . "$(dirname "$0")/serve_start.sh"
 start_server "$1" --parallel 2 --queue 1 --max-body 4KiB
+# The plan keeps room for both slots' caches.
+grep -q '^ossvk serve: plan: .*K/V cache .* (2 sessions x 8192 positions)' "$d/log" ||
+  fail "the plan line does not count the slots"
 # post PATH BODY: the status code; the body lands in $d/body.
 post() {
   curl -s -o "$d/body" -w '%{http_code}' -H 'Content-Type: application/json' "$url$1" -d "$2"
@@ -47,6 +51,17 @@ grep -q '^data: {.*"finish_reason":"\(stop\|length\)".*"usage"' "$d/stream" || f
 [ "$(post /v1/completions '{"prompt":"Hello","max_tokens":4,"temperature":0}')" = 200 ] &&
   grep -q '"object":"text_completion"' "$d/body" || fail "completion: $(cat "$d/body")"
 
+# A 600-token prompt prefills in chunks beside a stream that decodes: one batched step for both.
+long="{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":3000,\"ignore_eos\":true,\"stream\":true}"
+curl -sN -H 'Content-Type: application/json' "$url/v1/chat/completions" -d "$long" >/dev/null &
+decoding=$!
+health_is 1 0
+ids=$(seq 1 600 | awk '{ print $1 % 500 }' | paste -sd, -)
+[ "$(post /v1/completions "{\"prompt\":[$ids],\"max_tokens\":4,\"temperature\":0,\"ignore_eos\":true}")" = 200 ] &&
+  grep -q '"prompt_tokens":600,' "$d/body" || fail "a long prompt beside a stream: $(cat "$d/body")"
+kill $decoding
+health_is 0 0
+
 [ "$(post /v1/chat/completions '{"messages": [')" = 400 ] &&
   grep -q '"error":{"message":"the request body is not valid JSON","type":"invalid_request_error"' \
     "$d/body" || fail "malformed JSON: $(cat "$d/body")"
@@ -58,7 +73,6 @@ big=$(head -c 6000 /dev/zero | tr '\0' a)
 [ "$(post /v1/nothing '{}')" = 404 ] && grep -q '"error"' "$d/body" || fail "unknown path"
 
 # Two slots and a queue of one: three long streams fill them, a fourth request gets 429.
-long="{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":3000,\"ignore_eos\":true,\"stream\":true}"
 for n in 1 2 3; do
   curl -sN -H 'Content-Type: application/json' "$url/v1/chat/completions" -d "$long" \
     >/dev/null &

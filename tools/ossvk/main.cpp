@@ -34,9 +34,10 @@ const Command kCommands[] = {
      "                             also loads it: bytes on the device and per decode step\n",
      true},
     {"plan",
-     "plan MODEL [--context C] [--json]\n"
-     "                             where the weights and K/V cache would go (device or\n"
-     "                             system memory), MiB each, without uploading\n",
+     "plan MODEL [--context C] [--parallel N] [--json]\n"
+     "                             where the weights and K/V caches (N sessions of C\n"
+     "                             positions, as serve opens) would go (device or system\n"
+     "                             memory), MiB each, without uploading\n",
      true},
     {"logits",
      "logits MODEL --tokens 1,2,3 --out FILE\n"

@@ -150,7 +150,7 @@ int run_generate(const ossvk_api& api, int argc, char** argv) {
   if (text_mode == a.has("--tokens"))
     return error("generate", "give exactly one of --prompt TEXT or --tokens LIST");
   ModelHandle m{api};
-  if (!open_model(api, a, "generate", m)) return 1;
+  if (!open_model(api, a, "generate", m, Open::upload, {context_arg})) return 1;
   ossvk_model_info info;
   api.model_get_info(m.model, &info);
   const ModelText text(api, m.model);
@@ -238,7 +238,9 @@ int run_bench_model(const ossvk_api& api, int argc, char** argv) {
     parallel.push_back(static_cast<uint32_t>(v));
   }
   ModelHandle m{api};
-  if (!open_model(api, a, "bench", m)) return 1;
+  const uint32_t sessions =
+      parallel.empty() ? 1 : *std::max_element(parallel.begin(), parallel.end());
+  if (!open_model(api, a, "bench", m, Open::upload, {0, sessions})) return 1;
   ossvk_model_info info;
   api.model_get_info(m.model, &info);
   // Bytes in system memory and blocks whose experts are there or on a device of their own,

@@ -66,7 +66,7 @@ bool parse_experts_on(const std::string& v, ossvk_model_options& o, std::string&
 
 // Loads --model PATH, or builds --preset NAME in memory.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
-                Open open) {
+                Open open, Sessions sessions) {
   if (a.has("--model") == a.has("--preset")) {
     error(command, "give exactly one of --model PATH or --preset tiny|small|20b|120b");
     return false;
@@ -99,7 +99,8 @@ bool open_model(const ossvk_api& api, Args& a, const std::string& command, Model
   o.vocab_only = open == Open::vocab_only;
   o.plan_only = open == Open::plan_only;
   o.memory_limit = a.bytes("--device-memory-limit", 0);
-  o.plan_context = static_cast<uint32_t>(a.uint("--context", 0));
+  o.plan_context = sessions.context;
+  o.plan_sessions = sessions.count;
   static std::string experts_selector;
   if (!parse_experts_on(a.str("--experts-on"), o, experts_selector)) {
     error(command, "--experts-on '" + a.str("--experts-on") +

@@ -52,11 +52,17 @@ struct Synthetic {
 // its tokenizer and configuration only, or place it without uploading (ossvk plan).
 enum class Open { upload, vocab_only, plan_only };
 
+// The sessions a command opens, whose K/V caches the placement keeps room for.
+struct Sessions {
+  uint32_t context = 0;  // positions of each; 0: the library's default (4096)
+  uint32_t count = 1;
+};
+
 // Loads --model PATH, or builds --preset NAME in memory, with the placement options
-// (--device-memory-limit, --experts-on; --context for the K/V cache kept free); prints the
-// error and returns false on failure. Shows upload progress when stderr is a terminal.
+// (--device-memory-limit, --experts-on); prints the error and returns false on failure. Shows
+// upload progress when stderr is a terminal.
 bool open_model(const ossvk_api& api, Args& a, const std::string& command, ModelHandle& m,
-                Open open = Open::upload);
+                Open open = Open::upload, Sessions sessions = {});
 bool open_session(const ossvk_api& api, ossvk_model* model, uint32_t context,
                   const std::string& command, SessionHandle& s);
 

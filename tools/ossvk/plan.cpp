@@ -40,8 +40,11 @@ std::vector<Group> groups(const ossvk_placement& p) {
        p.expert_bytes - p.host_expert_bytes - p.experts_device_bytes},
       {"LoRA side paths", "device", p.lora_bytes},
       {"output norm and unembedding", "device", p.output_bytes},
-      {"K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions", "device",
-       p.cache_bytes}};
+      {p.cache_sessions > 1
+           ? std::to_string(p.cache_sessions) + " sessions' K/V caches and RoPE tables, " +
+                 std::to_string(p.cache_context) + " positions each"
+           : "K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions",
+       "device", p.cache_bytes}};
   std::erase_if(g, [](const Group& x) { return x.bytes == 0; });
   return g;
 }
@@ -53,6 +56,7 @@ std::string plan_line(const ossvk_placement& p) {
       std::string("plan: ") + p.device_name +
       (p.parts > 1 ? " (" + layer_range(p.first_layer, p.first_layer + p.layers) + ")" : "") +
       ": weights " + mib(p.device_bytes) + " + K/V cache " + mib(p.cache_bytes) + " (" +
+      (p.cache_sessions > 1 ? std::to_string(p.cache_sessions) + " sessions x " : "") +
       std::to_string(p.cache_context) + " positions) of " + mib(p.device_available) +
       (p.memory_limited ? " (--device-memory-limit)" : "");
   if (p.host_bytes)
@@ -80,11 +84,14 @@ std::vector<ossvk_placement> placements(const ossvk_api& api, const ossvk_model*
 
 int run_plan(const ossvk_api& api, int argc, char** argv) {
   auto opts = kModelOptions;
-  opts.insert("--context");
+  opts.insert({"--context", "--parallel"});
   Args a(argc, argv, opts, {"--json"});
+  const Sessions sessions{static_cast<uint32_t>(a.uint("--context", 0)),
+                          static_cast<uint32_t>(a.uint("--parallel", 1, 1024))};
   if (!a.ok()) return error("plan", a.error());
+  if (sessions.count == 0) return error("plan", "--parallel must be at least 1");
   ModelHandle m{api};
-  if (!open_model(api, a, "plan", m, Open::plan_only)) return 1;
+  if (!open_model(api, a, "plan", m, Open::plan_only, sessions)) return 1;
   const std::vector<ossvk_placement> parts = placements(api, m.model);
   if (parts.empty()) return error("plan", api.last_error());
   if (a.has("--json")) {
@@ -105,6 +112,7 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
                    {"host_bytes", p.host_bytes},
                    {"cache_bytes", p.cache_bytes},
                    {"cache_context", p.cache_context},
+                   {"cache_sessions", p.cache_sessions},
                    {"groups", Json::array()}};
       for (const Group& g : groups(p))
         part["groups"].push_back({{"name", g.name}, {"where", g.where}, {"bytes", g.bytes}});
@@ -115,11 +123,14 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
   }
   for (const ossvk_placement& p : parts) {
     std::printf("%s\n", plan_line(p).c_str());
-    int where = 14;  // the widest place named
-    for (const Group& g : groups(p)) where = std::max(where, static_cast<int>(g.where.size()));
-    std::printf("  %-58s %-*s %12s\n", "group", where, "where", "size");
+    int name = 5, where = 14;  // the widest group and place named
+    for (const Group& g : groups(p)) {
+      name = std::max(name, static_cast<int>(g.name.size()));
+      where = std::max(where, static_cast<int>(g.where.size()));
+    }
+    std::printf("  %-*s %-*s %12s\n", name, "group", where, "where", "size");
     for (const Group& g : groups(p))
-      std::printf("  %-58s %-*s %12s\n", g.name.c_str(), where, g.where.c_str(),
+      std::printf("  %-*s %-*s %12s\n", name, g.name.c_str(), where, g.where.c_str(),
                   mib(g.bytes).c_str());
     std::printf("  device: %s of %s; system memory: %s of %s available\n",
                 mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),

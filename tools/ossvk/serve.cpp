@@ -249,7 +249,7 @@ int run_serve(const ossvk_api& api, int argc, char** argv) {
                               " (in use, or not an address of this machine)");
 
   ModelHandle m{api};
-  if (!open_model(api, a, "serve", m)) return 1;
+  if (!open_model(api, a, "serve", m, Open::upload, {eo.context, eo.parallel})) return 1;
   ossvk_model_info info;
   if (api.model_get_info(m.model, &info) != OSSVK_OK) return error("serve", api.last_error());
   eo.context = std::min(eo.context, std::max(info.context_length, 2u));

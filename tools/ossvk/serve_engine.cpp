@@ -97,8 +97,7 @@ void Engine::loop() {
     }
     check_jobs();
     admit();
-    prefill_chunk();
-    decode_step();
+    step();
   }
 }
 
@@ -180,74 +179,82 @@ void Engine::start(Slot& s) {
   j.cached = static_cast<uint32_t>(same);
 }
 
-void Engine::prefill_chunk() {
+Engine::Slot* Engine::next_prefill() {
   for (size_t k = 0; k < slots_.size(); ++k) {
     const size_t at = (next_prefill_ + k) % slots_.size();
     Slot& s = slots_[at];
     if (!s.job || s.prefilled >= s.job->prompt.size()) continue;
     next_prefill_ = (at + 1) % slots_.size();
-    const std::vector<uint32_t>& p = s.job->prompt;
-    const size_t n = std::min(kPrefillChunk, p.size() - s.prefilled);
-    const bool last = s.prefilled + n == p.size();
-    uint32_t next = 0;
-    const ossvk_status st =
-        last ? api_.session_eval_sample(s.session, p.data() + s.prefilled, static_cast<uint32_t>(n),
-                                        &s.job->sampler, &next)
-             : api_.session_eval(s.session, p.data() + s.prefilled, static_cast<uint32_t>(n),
-                                 nullptr, 0);
-    if (st != OSSVK_OK) {
-      const std::string why = api_.last_error();
-      end(s, Job::End::error, why);
-      renew(s);
-      return;
-    }
-    s.seen.insert(s.seen.end(), p.begin() + s.prefilled, p.begin() + s.prefilled + n);
-    s.prefilled += n;
-    if (last) deliver(s, next);
-    return;
+    return &s;
   }
+  return nullptr;
 }
 
-void Engine::decode_step() {
-  std::vector<Slot*> ready;
+void Engine::step() {
+  // What each slot takes this step: its drawn token, or the next chunk of its prompt (a draw
+  // only after the last).
+  struct Entry {
+    Slot* slot;
+    const uint32_t* tokens;
+    uint32_t n;
+    bool prefill, draws;
+    ossvk_status status = OSSVK_OK;
+    std::string why;
+    uint32_t out = 0;
+  };
+  std::vector<Entry> entries;
   for (Slot& s : slots_)
-    if (s.job && s.prefilled == s.job->prompt.size()) ready.push_back(&s);
-  if (ready.empty()) return;
-  const uint32_t n = static_cast<uint32_t>(ready.size());
-  std::vector<ossvk_session*> sessions(n);
-  std::vector<uint32_t> tokens(n), out(n);
-  std::vector<ossvk_sampler> samplers(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    sessions[i] = ready[i]->session;
-    tokens[i] = ready[i]->next;
-    samplers[i] = ready[i]->job->sampler;
+    if (s.job && s.prefilled == s.job->prompt.size())
+      entries.push_back({&s, &s.next, 1, false, true});
+  if (Slot* p = next_prefill()) {
+    const std::vector<uint32_t>& prompt = p->job->prompt;
+    const size_t n = std::min(kPrefillChunk, prompt.size() - p->prefilled);
+    entries.push_back({p, prompt.data() + p->prefilled, static_cast<uint32_t>(n), true,
+                       p->prefilled + n == prompt.size()});
   }
-  // One step for all (every weight read once), or one session after another where the model
-  // is split across devices.
-  std::vector<ossvk_status> status(n, OSSVK_OK);
-  std::vector<std::string> why(n);
-  if (o_.batched) {
-    if (api_.batch_eval_sample(sessions.data(), tokens.data(), n, samplers.data(), out.data()) !=
-        OSSVK_OK) {
-      std::fill(status.begin(), status.end(), OSSVK_ERROR_INTERNAL);
-      std::fill(why.begin(), why.end(), std::string(api_.last_error()));
+  if (entries.empty()) return;
+  const size_t count = entries.size();
+  std::vector<ossvk_sampler> samplers(count);
+  for (size_t i = 0; i < count; ++i) samplers[i] = entries[i].slot->job->sampler;
+  if (o_.batched) {  // one step for all: every weight read once
+    std::vector<ossvk_session*> sessions(count);
+    std::vector<uint32_t> tokens, counts(count), out(count);
+    std::vector<ossvk_sampler*> draw(count);
+    for (size_t i = 0; i < count; ++i) {
+      const Entry& e = entries[i];
+      sessions[i] = e.slot->session;
+      tokens.insert(tokens.end(), e.tokens, e.tokens + e.n);
+      counts[i] = e.n;
+      draw[i] = e.draws ? &samplers[i] : nullptr;
     }
-  } else {
-    for (uint32_t i = 0; i < n; ++i)
-      if ((status[i] = api_.session_eval_sample(sessions[i], &tokens[i], 1, &samplers[i],
-                                                &out[i])) != OSSVK_OK)
-        why[i] = api_.last_error();
+    if (api_.batch_eval_chunks(sessions.data(), tokens.data(), counts.data(),
+                               static_cast<uint32_t>(count), draw.data(), out.data()) != OSSVK_OK) {
+      const std::string why = api_.last_error();
+      for (Entry& e : entries) e.status = OSSVK_ERROR_INTERNAL, e.why = why;
+    }
+    for (size_t i = 0; i < count; ++i) entries[i].out = out[i];
+  } else {  // a model split across devices: one slot after another
+    for (size_t i = 0; i < count; ++i) {
+      Entry& e = entries[i];
+      e.status =
+          e.draws ? api_.session_eval_sample(e.slot->session, e.tokens, e.n, &samplers[i], &e.out)
+                  : api_.session_eval(e.slot->session, e.tokens, e.n, nullptr, 0);
+      if (e.status != OSSVK_OK) e.why = api_.last_error();
+    }
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    Slot& s = *ready[i];
-    if (status[i] != OSSVK_OK) {
-      end(s, Job::End::error, why[i]);
+  for (size_t i = 0; i < count; ++i) {
+    Entry& e = entries[i];
+    Slot& s = *e.slot;
+    if (e.status != OSSVK_OK) {
+      end(s, Job::End::error, e.why);
       renew(s);
       continue;
     }
+    s.seen.insert(s.seen.end(), e.tokens, e.tokens + e.n);
+    if (e.prefill) s.prefilled += e.n;
+    if (!e.draws) continue;
     s.job->sampler = samplers[i];
-    s.seen.push_back(s.next);
-    deliver(s, out[i]);
+    deliver(s, e.out);
   }
 }
 

@@ -1,8 +1,9 @@
 // The generation loop behind `ossvk serve`: N slots (one session each) on one model, fed from a
-// bounded queue by one thread. Each turn of the loop admits queued jobs to free slots, runs one
-// chunk of one prompt, then advances every decoding slot by a token in one batched step
-// (ossvk_batch_eval_sample), so a long prompt never stalls the others for more than a chunk.
-// Request threads hand in Jobs and read their tokens as they come.
+// bounded queue by one thread. Each turn of the loop admits queued jobs to free slots, then runs
+// one step: a token for every decoding slot and a chunk of one prompt still prefilling (slots
+// take turns), all in one batched step (ossvk_batch_eval_chunks) when the model is on one
+// device, so a long prompt never stalls the others for more than a chunk. Request threads hand
+// in Jobs and read their tokens as they come.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -46,7 +47,7 @@ class Engine {
     uint32_t parallel;  // slots, 1 to 8
     uint32_t context;   // positions per slot
     uint32_t queue;     // jobs waiting for a slot before submit() refuses
-    bool batched;       // ossvk_batch_eval_sample (the model on one device)
+    bool batched;       // ossvk_batch_eval_chunks (the model on one device)
   };
   static std::unique_ptr<Engine> create(const ossvk_api& api, ossvk_model* model, const Options& o,
                                         std::string& error);
@@ -80,8 +81,8 @@ class Engine {
   void admit();
   Slot* choose_slot(const Job& job);
   void start(Slot& s);
-  void prefill_chunk();
-  void decode_step();
+  Slot* next_prefill();  // the next slot whose prompt is not all evaluated, in turns
+  void step();
   void deliver(Slot& s, uint32_t token);
   void end(Slot& s, Job::End why, const std::string& error = {});
   void renew(Slot& s);  // a fresh session after a failed submission

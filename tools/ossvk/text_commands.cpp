@@ -303,7 +303,7 @@ int run_chat(const ossvk_api& api, int argc, char** argv) {
   if (!a.ok()) return error("chat", a.error());
   if (!reasoning) return error("chat", "--reasoning must be low, medium or high");
   ModelHandle m{api};
-  if (!open_model(api, a, "chat", m)) return 1;
+  if (!open_model(api, a, "chat", m, Open::upload, {context})) return 1;
   ossvk_model_info info;
   if (api.model_get_info(m.model, &info) != OSSVK_OK) return error("chat", api.last_error());
   const ModelText text(api, m.model);
