@@ -3,9 +3,9 @@
 # line counting every slot's cache, health and models, chat whole and streamed, a completion,
 # a long prompt prefilled beside a decoding stream, the prompt cache, OpenAI error JSON for
 # malformed JSON, an oversized body and an unknown path, 429 once the slots and the queue are
-# full, streams whose clients disconnect freeing their slots, and Ctrl-C letting a running
-# request finish before the server exits 0. Replies of random weights end at random tokens, so
-# the long ones ask for ignore_eos.
+# full, clients that disconnect (streaming or waiting for a whole reply) freeing their slots,
+# and Ctrl-C letting a running request finish before the server exits 0. Replies of random
+# weights end at random tokens, so the long ones ask for ignore_eos.
 # $1: the ossvk binary.
 set -u
 d=$(mktemp -d)
@@ -20,11 +20,12 @@ grep -q '^ossvk serve: plan: .*K/V cache .* (2 sessions x 8192 positions)' "$d/l
 post() {
   curl -s -o "$d/body" -w '%{http_code}' -H 'Content-Type: application/json' "$url$1" -d "$2"
 }
-# health_is RUNNING QUEUED: waits (up to 60 s) until /health says so.
+# health_is RUNNING QUEUED [SECONDS]: waits (up to 60 s) until /health says so.
 health_is() {
   i=0
   until curl -s "$url/health" | grep -q "\"running\":$1,\"queued\":$2"; do
-    [ $i -lt 600 ] || fail "/health never showed running $1, queued $2: $(curl -s "$url/health")"
+    [ $i -lt "${3:-60}0" ] ||
+      fail "/health never showed running $1, queued $2 in ${3:-60} s: $(curl -s "$url/health")"
     sleep 0.1
     i=$((i + 1))
   done
@@ -84,6 +85,10 @@ health_is 2 1
 # Clients that disconnect free their slots (and the queued one its place) at once.
 kill "$client1" "$client2" "$client3"
 health_is 0 0
+# So does one that gives up on a whole reply, which would otherwise run for 4000 tokens (8 s).
+curl -s -o /dev/null --max-time 1 -H 'Content-Type: application/json' \
+  "$url/v1/chat/completions" -d "$hello,\"max_tokens\":4000,\"ignore_eos\":true}"
+health_is 0 0 2
 
 # Ctrl-C: the running request finishes whole, new ones are refused, the server exits 0.
 curl -s -o "$d/last" -H 'Content-Type: application/json' "$url/v1/chat/completions" \

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ossvk/args.h"
+#include "ossvk/client_connection.h"
 #include "ossvk/harmony.h"
 #include "ossvk/json_output.h"
 #include "ossvk/model_open.h"
@@ -156,11 +157,18 @@ void generate(const Context& c, const httplib::Request& http, httplib::Response&
   }
 
   if (!r->g.stream) {
+    // A client that hangs up frees its slot at once: nobody would read the reply.
+    const ClientConnection client(http);
     std::vector<Reply::Delta> deltas;
     std::string why;
-    for (bool over = false; !over;)
+    for (bool over = false; !over;) {
       if (!r->step(1000ms, deltas, over, why))
         return send_error(res, {500, why, "", "server_error"});
+      if (!over && client.closed()) {
+        r->job->cancelled = true;
+        return;
+      }
+    }
     if (auto f = r->failure()) return send_error(res, *f);
     r->reply.finish();
     return send(res, 200, response_json(r->head, r->reply, r->finish(), r->usage()));
