@@ -199,6 +199,7 @@ ossvk_status finish_load(std::unique_ptr<ossvk_model> m, const ossvk_model_optio
     p.expert_layers = options->host_expert_layers;
     if (options->plan_context) p.context = options->plan_context;
     if (options->plan_sessions) p.sessions = options->plan_sessions;
+    p.top_k = m->top_k;
   }
   const DeviceList& l = device_list();
   if (!l.status.ok()) return fail(l.status);
@@ -371,6 +372,7 @@ OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, uint32_t 
     out->host_expert_bytes = p->host_bytes() - (p->embedding_on_host ? p->embedding : 0);
     out->cache_bytes = p->cache;
     out->cache_sessions = p->cache_sessions;
+    out->work_bytes = p->work;
     copy_string(out->experts_device_name, p->experts_device);
     out->experts_device_layers = p->experts_device_layers;
     out->experts_device_bytes = p->experts_device_bytes();

@@ -107,8 +107,7 @@ Allocator::Allocator(VkDevice device, const DeviceInfo& info, VkDeviceSize block
       max_texel_elements_(info.max_texel_buffer_elements),
       max_allocation_(info.max_memory_allocation_size),
       block_size_(std::min(block_size, info.max_memory_allocation_size)),
-      alignment_(std::max({VkDeviceSize{256}, info.min_storage_buffer_offset_alignment,
-                           info.min_texel_buffer_offset_alignment})) {
+      alignment_(buffer_alignment(info)) {
   vkGetPhysicalDeviceMemoryProperties(info.physical, &memory_props_);
 }
 

@@ -2,6 +2,7 @@
 // maxMemoryAllocationSize, each addressed by its buffer device address. Requests larger than a
 // block get a dedicated allocation. Failures come back as statuses, never as crashes.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <map>
@@ -23,6 +24,12 @@ enum class MemoryUse {
   system,
 };
 inline constexpr size_t kMemoryUses = 4;
+
+// What the allocator rounds every buffer up to on `info`'s device.
+inline VkDeviceSize buffer_alignment(const DeviceInfo& info) {
+  return std::max({VkDeviceSize{256}, info.min_storage_buffer_offset_alignment,
+                   info.min_texel_buffer_offset_alignment});
+}
 
 class Allocator;
 

@@ -149,16 +149,17 @@ TEST_F(Abi, the_plan_keeps_room_for_several_sessions) {
   EXPECT_EQ(eight.cache_sessions, 8u);
   EXPECT_EQ(eight.cache_context, 1024u);
   EXPECT_EQ(eight.cache_bytes, 8 * one.cache_bytes);
+  EXPECT_EQ(eight.work_bytes, 8 * one.work_bytes);
   EXPECT_EQ(eight.host_bytes, 0u);
   // A byte short of all weights and eight caches: one session keeps everything on the device,
   // eight move weights to system memory.
-  const uint64_t limit = one.device_bytes + eight.cache_bytes - 1;
+  const uint64_t limit = one.device_bytes + eight.cache_bytes + eight.work_bytes - 1;
   ossvk_placement p;
   ASSERT_EQ(plan(1, limit, p), OSSVK_OK) << error;
   EXPECT_EQ(p.host_bytes, 0u);
   ASSERT_EQ(plan(8, limit, p), OSSVK_OK) << error;
   EXPECT_GT(p.host_bytes, 0u);
-  EXPECT_LE(p.device_bytes + p.cache_bytes, limit);
+  EXPECT_LE(p.device_bytes + p.cache_bytes + p.work_bytes, limit);
   // Less than the eight caches alone: the error names them.
   ASSERT_EQ(plan(8, eight.cache_bytes - 1, p), OSSVK_ERROR_OUT_OF_MEMORY);
   EXPECT_NE(error.find("8 sessions' K/V caches of 1024 positions"), std::string::npos) << error;

@@ -36,7 +36,7 @@ TEST_F(ExpertsProbeTest, the_faster_place_that_fits_is_chosen) {
   // A limit that spills the embedding and two blocks' experts.
   auto all = plan_placement(t, device().info(), {});
   ASSERT_OK(all);
-  const PlacementRequest spill{.device_limit = all.value().device_bytes() + all.value().cache -
+  const PlacementRequest spill{.device_limit = all.value().device_bytes() + all.value().reserve() -
                                                all.value().embedding - all.value().experts[0] - 1};
   auto spilled = plan_placement(t, device().info(), spill);
   ASSERT_OK(spilled);

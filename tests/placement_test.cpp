@@ -60,7 +60,7 @@ TEST_F(WeightPlacement, a_memory_limit_spills_as_little_as_fits) {
   auto all = plan_placement(l->tensors, device().info(), {});
   ASSERT_OK(all);
   ASSERT_EQ(all.value().host_bytes(), 0u);
-  const uint64_t whole = all.value().device_bytes() + all.value().cache;
+  const uint64_t whole = all.value().device_bytes() + all.value().reserve();
   const uint64_t embedding = all.value().embedding, layer = all.value().experts[0];
 
   auto p = plan_placement(l->tensors, device().info(), {.device_limit = whole - 1});
@@ -74,7 +74,7 @@ TEST_F(WeightPlacement, a_memory_limit_spills_as_little_as_fits) {
   EXPECT_TRUE(p.value().embedding_on_host);
   EXPECT_EQ(p.value().host_expert_layers, 2u);
   EXPECT_EQ(p.value().host_bytes(), embedding + 2 * layer);
-  EXPECT_LE(p.value().device_bytes() + p.value().cache, two.device_limit);
+  EXPECT_LE(p.value().device_bytes() + p.value().reserve(), two.device_limit);
   EXPECT_EQ(logits(*l, two, 2), logits(*l, {}, 0));
 }
 
@@ -124,6 +124,44 @@ TEST_F(WeightPlacement, sessions_respect_the_memory_limit) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("within the memory limit given"), std::string::npos)
       << s.status().message();
+}
+
+// What Session::create allocates beside its K/V caches is what session_work_bytes (and so the
+// plan) counts, byte for byte: steps of many tokens and of few, a long context, other experts
+// per token, and the draw made on the device. (Contexts and steps are multiples of 4, which
+// keeps the tiny model's cache and RoPE buffers whole multiples of the allocator's 256 bytes.)
+TEST_F(WeightPlacement, a_sessions_working_buffers_are_what_the_plan_counts) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const Model& model = *l->model;
+  const ModelConfig& c = model.config();
+  auto in_use = [&] {
+    const host::Allocator& a = device().allocator();
+    return a.bytes_in_use() - a.bytes_in_use(host::MemoryUse::system);
+  };
+  SessionOptions on_device{.context = 64};
+  on_device.sample_on = SessionOptions::SampleOn::device;
+  for (const SessionOptions& o :
+       {SessionOptions{.context = 64}, SessionOptions{.context = 4096, .max_step_tokens = 8},
+        SessionOptions{.context = 4096, .top_k = 2}, on_device}) {
+    SCOPED_TRACE("context " + std::to_string(o.context) + ", step " +
+                 std::to_string(o.max_step_tokens) + ", top_k " + std::to_string(o.top_k));
+    const uint64_t before = in_use();
+    auto s = Session::create(*l->model, o);
+    ASSERT_OK(s);
+    const uint32_t top_k = o.top_k ? o.top_k : c.top_k;
+    EXPECT_EQ(in_use() - before,
+              kv_cache_bytes(c, o.context, o.max_step_tokens, false, 0, c.layers) +
+                  session_work_bytes(c, device().info(), o, top_k, model.lora_rank(), 0, c.layers));
+  }
+  // The plan keeps room for them, per session.
+  auto one = plan_placement(l->tensors, device().info(), {.context = 64});
+  auto three = plan_placement(l->tensors, device().info(), {.context = 64, .sessions = 3});
+  ASSERT_OK(one);
+  ASSERT_OK(three);
+  EXPECT_EQ(one.value().work,
+            session_work_bytes(c, device().info(), {.context = 64}, c.top_k, 0, 0, c.layers));
+  EXPECT_EQ(three.value().work, 3 * one.value().work);
 }
 
 }  // namespace

@@ -145,7 +145,7 @@ TEST_F(Split, with_no_device_named_the_gpus_are_chosen_by_what_fits) {
   probe.heaps = {{1ull << 40, true}};
   auto whole = Model::plan(probe, l->tensors, o);
   ASSERT_OK(whole);
-  const uint64_t need = whole.value().device_bytes() + whole.value().cache;
+  const uint64_t need = whole.value().device_bytes() + whole.value().reserve();
   auto gpu = [](uint64_t bytes) {
     host::DeviceInfo d;
     d.type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;

@@ -120,11 +120,11 @@ typedef struct ossvk_model_options {
   uint32_t experts_per_token; /* default for sessions; 0: the file's */
   ossvk_progress_fn progress; /* may be NULL */
   void* progress_user;
-  uint64_t memory_limit; /* bytes of device memory for the weights and sessions (K/V caches);
-                            0: all the device can hold. A model whose device share and its
-                            sessions' caches (plan_sessions) exceed it spills experts to system
-                            memory (see experts_on) or fails with OSSVK_ERROR_OUT_OF_MEMORY before
-                            any upload. */
+  uint64_t memory_limit; /* bytes of device memory for the weights and sessions (K/V caches,
+                            working buffers); 0: all the device can hold. A model whose device
+                            share and its sessions' (plan_sessions) exceed it spills experts to
+                            system memory (see experts_on) or fails with OSSVK_ERROR_OUT_OF_MEMORY
+                            before any upload. */
   uint32_t vocab_only;   /* 1: read and check the file, keep its tokenizer, upload nothing (no
                             device is opened): text, info and tensor listing work, sessions
                             return OSSVK_ERROR_UNSUPPORTED */
@@ -201,8 +201,10 @@ typedef struct ossvk_placement {
   uint32_t experts_device_layers;
   uint64_t experts_device_bytes;
   uint64_t experts_device_available;
-  /* From version 8. The sessions cache_bytes holds room for (plan_sessions). */
+  /* From version 8. The sessions cache_bytes holds room for (plan_sessions), and their working
+   * buffers (a step's activations, expert scratch, logit rows), also kept free. */
   uint32_t cache_sessions;
+  uint64_t work_bytes;
 } ossvk_placement;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */

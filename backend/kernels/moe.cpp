@@ -124,33 +124,40 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
   return l;
 }
 
+std::vector<uint64_t> moe_scratch_sizes(uint32_t hidden, uint32_t experts, uint32_t ff,
+                                        uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
+  const uint64_t pairs = uint64_t{tokens} * top_k;
+  const bool grouped = tokens > kMaxMatvecColumns;
+  const uint64_t tiles =
+      grouped ? moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, kMinMoeTile) : 0;
+  return {uint64_t{tokens} * hidden * 4,
+          uint64_t{tokens} * experts * 4,
+          pairs * 4,
+          pairs * 4,
+          pairs * ff * 4,
+          grouped ? pairs * ff * 4 : 0,
+          grouped ? pairs * hidden * 4 : 0,
+          grouped ? pairs * 4 : 0,
+          grouped ? (1 + 3 * tiles) * 4 : 0,
+          pairs * 2 * lora_rank * 4,
+          lora_rank ? pairs * std::max(2 * ff, hidden) * 4 : 0};
+}
+
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
                                             uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
   MoeScratch s;
   s.tokens = tokens;
   s.top_k = top_k;
   s.lora_rank = lora_rank;
-  auto alloc = [&](uint64_t bytes) {
-    return device.allocator().allocate(bytes, host::MemoryUse::device);
-  };
-  OSSVK_ASSIGN_OR_RETURN(s.normed, alloc(uint64_t{tokens} * layer.hidden * 4));
-  OSSVK_ASSIGN_OR_RETURN(s.logits, alloc(uint64_t{tokens} * layer.experts * 4));
-  OSSVK_ASSIGN_OR_RETURN(s.ids, alloc(uint64_t{tokens} * top_k * 4));
-  OSSVK_ASSIGN_OR_RETURN(s.weights, alloc(uint64_t{tokens} * top_k * 4));
-  OSSVK_ASSIGN_OR_RETURN(s.act, alloc(uint64_t{tokens} * top_k * layer.ff * 4));
-  if (lora_rank) {
-    const uint64_t pairs = uint64_t{tokens} * top_k;
-    OSSVK_ASSIGN_OR_RETURN(s.lora_u, alloc(pairs * 2 * lora_rank * 4));
-    OSSVK_ASSIGN_OR_RETURN(s.lora_delta, alloc(pairs * std::max(2 * layer.ff, layer.hidden) * 4));
-  }
-  if (tokens > kMaxMatvecColumns) {
-    const uint32_t pairs = tokens * top_k;
-    const uint32_t tiles = moe_matmul_max_tiles(pairs, layer.experts, kMinMoeTile);
-    OSSVK_ASSIGN_OR_RETURN(s.up, alloc(uint64_t{pairs} * layer.ff * 4));
-    OSSVK_ASSIGN_OR_RETURN(s.y, alloc(uint64_t{pairs} * layer.hidden * 4));
-    OSSVK_ASSIGN_OR_RETURN(s.order, alloc(uint64_t{pairs} * 4));
-    OSSVK_ASSIGN_OR_RETURN(s.tiles, alloc((1 + 3 * uint64_t{tiles}) * 4));
-  }
+  const std::vector<uint64_t> sizes =
+      moe_scratch_sizes(layer.hidden, layer.experts, layer.ff, tokens, top_k, lora_rank);
+  host::Buffer* buffers[] = {&s.normed, &s.logits, &s.ids,   &s.weights, &s.act,       &s.up,
+                             &s.y,      &s.order,  &s.tiles, &s.lora_u,  &s.lora_delta};
+  for (size_t i = 0; i < std::size(buffers); ++i)
+    if (sizes[i]) {
+      OSSVK_ASSIGN_OR_RETURN(*buffers[i],
+                             device.allocator().allocate(sizes[i], host::MemoryUse::device));
+    }
   return s;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "backend/device_matrix.h"
 #include "backend/kernels/lora.h"
@@ -62,6 +63,9 @@ struct MoeScratch {
   host::Buffer up, y, order, tiles;
   host::Buffer lora_u, lora_delta;
 };
+// The sizes of a scratch's buffers in MoeScratch's order, 0 for those it has none of.
+std::vector<uint64_t> moe_scratch_sizes(uint32_t hidden, uint32_t experts, uint32_t ff,
+                                        uint32_t tokens, uint32_t top_k, uint32_t lora_rank);
 host::Result<MoeScratch> create_moe_scratch(host::Device& device, const MoeLayer& layer,
                                             uint32_t tokens, uint32_t top_k,
                                             uint32_t lora_rank = 0);

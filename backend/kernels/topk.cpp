@@ -20,8 +20,12 @@ uint32_t groups(uint32_t n) {
 
 }  // namespace
 
+uint64_t topk_scratch_bytes(uint32_t n) {
+  return uint64_t{std::max(groups(n), 1u)} * kTopkKeep * 8;
+}
+
 host::Result<TopkScratch> create_topk_scratch(host::Device& device, uint32_t n) {
-  const uint64_t bytes = uint64_t{std::max(groups(n), 1u)} * kTopkKeep * 8;
+  const uint64_t bytes = topk_scratch_bytes(n);
   TopkScratch s;
   OSSVK_ASSIGN_OR_RETURN(s.ping, device.allocator().allocate(bytes, host::MemoryUse::device));
   OSSVK_ASSIGN_OR_RETURN(s.pong, device.allocator().allocate(bytes, host::MemoryUse::device));

@@ -15,6 +15,8 @@ struct TopkScratch {
   host::Buffer ping, pong;
 };
 
+// The bytes of each of a row of n's two scratch buffers.
+uint64_t topk_scratch_bytes(uint32_t n);
 host::Result<TopkScratch> create_topk_scratch(host::Device& device, uint32_t n);
 
 // Records the passes over logits[0..n); `result` is then the scratch buffer that will hold the

@@ -207,8 +207,10 @@ Result<Placement> Model::plan(const host::DeviceInfo& device, const ModelTensors
   PlacementRequest request = options.placement;
   request.lora_bytes = 0;
   for (const auto& [key, g] : lora)
-    if (key.first >= request.layer_begin && key.first < request.layer_end)
+    if (key.first >= request.layer_begin && key.first < request.layer_end) {
       request.lora_bytes += g.bytes();
+      request.lora_rank = std::max(request.lora_rank, g.rank);
+    }
   return plan_placement(t, device, request);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "backend/model/session.h"
+
 namespace ossvk {
 namespace {
 
@@ -81,6 +83,10 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   p.cache_context = r.context;
   p.cache_sessions = std::max(r.sessions, 1u);
   p.cache = p.cache_sessions * kv_cache_bytes(c, r.context, 512, false, begin, end);
+  SessionOptions so;
+  so.context = r.context;
+  p.work = p.cache_sessions *
+           session_work_bytes(c, device, so, r.top_k ? r.top_k : c.top_k, r.lora_rank, begin, end);
   const uint32_t layers = end - begin;
   if (r.experts == ExpertsOn::host && r.expert_layers > layers_in_file)
     return Status::bad_argument("experts of " + std::to_string(r.expert_layers) +
@@ -103,7 +109,7 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   auto fits = [&](bool embedding, uint32_t host_layers) {
     p.embedding_on_host = embedding && p.embedding;
     p.host_expert_layers = host_layers;
-    return p.device_bytes() + p.cache <= p.device_available;
+    return p.device_bytes() + p.reserve() <= p.device_available;
   };
   switch (r.experts) {
     case ExpertsOn::device:
@@ -121,11 +127,11 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   }
   // On a CPU device the device's memory is the system's: what the device takes, the host lacks.
   uint64_t taken = 0;
-  if (device.type == VK_PHYSICAL_DEVICE_TYPE_CPU) taken += p.device_bytes() + p.cache;
+  if (device.type == VK_PHYSICAL_DEVICE_TYPE_CPU) taken += p.device_bytes() + p.reserve();
   if (r.experts_device && r.experts_device->type == VK_PHYSICAL_DEVICE_TYPE_CPU)
     taken += p.experts_device_bytes();
   const uint64_t system = device.system_available_bytes;
-  const uint64_t device_side = p.device_bytes() + p.cache;
+  const uint64_t device_side = p.device_bytes() + p.reserve();
   p.host_available = system > taken ? system - taken : 0;
 
   const std::string offers = p.device + " offers " + mib(p.device_available) +
@@ -137,6 +143,7 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
         (p.cache_sessions > 1 ? std::to_string(p.cache_sessions) + " sessions' K/V caches"
                               : std::string("one session's K/V cache")) +
         " of " + std::to_string(p.cache_context) + " positions " + mib(p.cache) +
+        ", working buffers " + mib(p.work) +
         (p.embedding_on_host ? ", the embedding table and the experts of " +
                                    std::to_string(p.host_expert_layers) + " layers in system memory"
                              : "") +
@@ -148,7 +155,7 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
       msg +=
           "; with the embedding table and every layer's experts in system memory it would "
           "need " +
-          mib(all.device_bytes() + all.cache);
+          mib(all.device_bytes() + all.reserve());
     }
     return Status::error(msg, VK_ERROR_OUT_OF_DEVICE_MEMORY);
   }

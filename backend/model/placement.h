@@ -26,6 +26,8 @@ struct PlacementRequest {
   uint64_t device_limit = 0;  // device memory for weights and the reserve; 0: usable_bytes
   uint32_t context = 4096;    // positions of each session's K/V cache kept free on the device
   uint32_t sessions = 1;      // sessions of `context` positions kept room for
+  uint32_t top_k = 0;         // the sessions' experts per token; 0: the model's
+  uint32_t lora_rank = 0;     // the largest LoRA side path's (the sessions' scratch holds it)
   uint64_t lora_bytes = 0;    // LoRA side paths (always on the device)
   // The blocks this device holds, for a model split across devices: the first also holds the
   // embedding table, the last the output norm and unembedding.
@@ -51,6 +53,9 @@ struct Placement {
   uint64_t experts_device_available = 0;
   uint64_t cache = 0;  // the K/V caches and RoPE tables of cache_sessions sessions
   uint32_t cache_context = 0, cache_sessions = 1;
+  uint64_t work = 0;  // those sessions' working buffers (session_work_bytes)
+
+  uint64_t reserve() const { return cache + work; }  // kept free for the sessions
 
   uint64_t expert_bytes() const;
   uint64_t host_bytes() const;            // weights in system memory

@@ -23,7 +23,52 @@ using host::Status;
 // vocabulary (64 rows: 51 MB), and steps that want every row take at most this many tokens.
 constexpr uint32_t kMaxLogitRows = 64;
 
+bool draws_on_device(const SessionOptions& o, const host::DeviceInfo& device) {
+  using SampleOn = SessionOptions::SampleOn;
+  return o.sample_on == SampleOn::device ||
+         (o.sample_on == SampleOn::automatic && device.type != VK_PHYSICAL_DEVICE_TYPE_CPU);
+}
+
 }  // namespace
+
+uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
+                            const SessionOptions& options, uint32_t top_k, uint32_t lora_rank,
+                            uint32_t begin, uint32_t end) {
+  const uint64_t align = host::buffer_alignment(device);
+  uint64_t total = 0;
+  auto add = [&](uint64_t bytes) {
+    total += (std::max<uint64_t>(bytes, 16) + align - 1) / align * align;
+  };
+  const uint64_t T = std::min(options.max_step_tokens, options.context), D = c.hidden,
+                 qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim;
+  uint64_t attn_scratch = 16;
+  for (uint32_t l = begin; l < end; ++l)
+    attn_scratch = std::max(attn_scratch, attention_scratch_bytes({c.heads, c.kv_heads, c.head_dim,
+                                                                   c.sliding(l) ? c.window : 0},
+                                                                  1, options.context - 1));
+  if (end > begin)
+    for (uint64_t b :
+         moe_scratch_sizes(c.hidden, c.experts, c.ff, static_cast<uint32_t>(T), top_k, lora_rank))
+      if (b) add(b);
+  // ids, x, x2, normed, qkv, q, attn, the split decode's scratch, LoRA products, the position
+  // and its staging, the ids' staging: as Session::create allocates them.
+  for (uint64_t b : {T * 4, T * D * 4, T * D * 4, T * D * 4, T * width * 4, T * qw * 4, T * qw * 4,
+                     attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4})
+    add(b);
+  if (begin > 0) add(T * D * 4);  // the hidden state from the part before
+  if (end < c.layers) {
+    add(T * D * 4);  // and to the part after
+    return total;
+  }
+  const uint64_t logits = std::min<uint64_t>(T, kMaxLogitRows) * c.vocab * 4;
+  for (uint64_t b : {D * 4, logits, logits}) add(b);  // the last row, the logits, their read-back
+  if (draws_on_device(options, device)) {
+    add(topk_scratch_bytes(c.vocab));
+    add(topk_scratch_bytes(c.vocab));
+    add(kTopkCandidates * 8ull);
+  }
+  return total;
+}
 
 Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOptions& options) {
   const ModelConfig& c = model.config();
@@ -36,28 +81,28 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                                 " is outside 1.." + std::to_string(c.experts));
   // The cache and RoPE table grow with the context: refuse one the device cannot hold (within
   // the model's memory limit, if given) before allocating anything.
-  const uint32_t first = model.first_layer();
+  const uint32_t first = model.first_layer(),
+                 end = first + static_cast<uint32_t>(model.layers().size());
   const uint64_t cache_bytes =
-      kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv, first,
-                     first + static_cast<uint32_t>(model.layers().size()));
+      kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv, first, end);
+  const uint64_t work_bytes =
+      session_work_bytes(c, dev.info(), options, top_k, model.lora_rank(), first, end);
   const uint64_t budget = model.placement().device_available;
   const uint64_t in_use =
       dev.allocator().bytes_in_use() - dev.allocator().bytes_in_use(host::MemoryUse::system);
   const uint64_t free = budget > in_use ? budget - in_use : 0;
-  if (cache_bytes > free)
+  if (cache_bytes + work_bytes > free)
     return Status::error("a session of " + std::to_string(options.context) + " positions needs " +
-                             std::to_string(cache_bytes >> 20) +
-                             " MiB for its K/V cache; the device has " +
+                             std::to_string(cache_bytes >> 20) + " MiB for its K/V cache and " +
+                             std::to_string(work_bytes >> 20) +
+                             " MiB of working buffers; the device has " +
                              std::to_string(free >> 20) + " MiB free" +
                              (model.placement().limited ? " within the memory limit given" : ""),
                          VK_ERROR_OUT_OF_DEVICE_MEMORY);
   std::unique_ptr<Session> s(new Session(model, options));
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
-  using SampleOn = SessionOptions::SampleOn;
-  s->on_device_ =
-      options.sample_on == SampleOn::device ||
-      (options.sample_on == SampleOn::automatic && dev.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU);
+  s->on_device_ = draws_on_device(options, dev.info());
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
   {

@@ -40,6 +40,16 @@ struct SessionOptions {
   bool replay_decode = true;
 };
 
+// The device memory a session with `options` takes beside its K/V caches and RoPE table
+// (kv_cache_bytes) on a model part holding blocks [begin, end) of `c`: a step's activations,
+// the expert scratch, staging for token ids and hidden states, and on the part with the
+// unembedding the logit rows, their read-back and, where the draw is made on the device, its
+// candidate search; each buffer as the allocator rounds it. Session::create allocates exactly
+// this (tested), except a step's exchange with experts on another device.
+uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
+                            const SessionOptions& options, uint32_t top_k, uint32_t lora_rank,
+                            uint32_t begin, uint32_t end);
+
 class Session {
  public:
   static host::Result<std::unique_ptr<Session>> create(Model& model,

@@ -44,7 +44,10 @@ std::vector<Group> groups(const ossvk_placement& p) {
            ? std::to_string(p.cache_sessions) + " sessions' K/V caches and RoPE tables, " +
                  std::to_string(p.cache_context) + " positions each"
            : "K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions",
-       "device", p.cache_bytes}};
+       "device", p.cache_bytes},
+      {p.cache_sessions > 1 ? "their working buffers (activations, scratch, logits)"
+                            : "its working buffers (activations, scratch, logits)",
+       "device", p.work_bytes}};
   std::erase_if(g, [](const Group& x) { return x.bytes == 0; });
   return g;
 }
@@ -57,8 +60,8 @@ std::string plan_line(const ossvk_placement& p) {
       (p.parts > 1 ? " (" + layer_range(p.first_layer, p.first_layer + p.layers) + ")" : "") +
       ": weights " + mib(p.device_bytes) + " + K/V cache " + mib(p.cache_bytes) + " (" +
       (p.cache_sessions > 1 ? std::to_string(p.cache_sessions) + " sessions x " : "") +
-      std::to_string(p.cache_context) + " positions) of " + mib(p.device_available) +
-      (p.memory_limited ? " (--device-memory-limit)" : "");
+      std::to_string(p.cache_context) + " positions) + working buffers " + mib(p.work_bytes) +
+      " of " + mib(p.device_available) + (p.memory_limited ? " (--device-memory-limit)" : "");
   if (p.host_bytes)
     s += std::string("; ") + (p.embedding_on_host ? "token embedding" : "") +
          (p.embedding_on_host && p.host_expert_layers ? " and " : "") +
@@ -113,6 +116,7 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
                    {"cache_bytes", p.cache_bytes},
                    {"cache_context", p.cache_context},
                    {"cache_sessions", p.cache_sessions},
+                   {"work_bytes", p.work_bytes},
                    {"groups", Json::array()}};
       for (const Group& g : groups(p))
         part["groups"].push_back({{"name", g.name}, {"where", g.where}, {"bytes", g.bytes}});
@@ -133,8 +137,9 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
       std::printf("  %-*s %-*s %12s\n", name, g.name.c_str(), where, g.where.c_str(),
                   mib(g.bytes).c_str());
     std::printf("  device: %s of %s; system memory: %s of %s available\n",
-                mib(p.device_bytes + p.cache_bytes).c_str(), mib(p.device_available).c_str(),
-                mib(p.host_bytes).c_str(), mib(p.host_available).c_str());
+                mib(p.device_bytes + p.cache_bytes + p.work_bytes).c_str(),
+                mib(p.device_available).c_str(), mib(p.host_bytes).c_str(),
+                mib(p.host_available).c_str());
   }
   return 0;
 }
