@@ -610,10 +610,6 @@ ossvk_status batch_step(const std::string& fn, ossvk_session* const* sessions,
     if (!b.ok()) return fail(b.status());
     batch = std::move(b).value();
   }
-  if (total > batch->max_tokens())
-    return fail(OSSVK_ERROR_INVALID_ARGUMENT, fn + ": the sessions take " + std::to_string(total) +
-                                                  " tokens; a step takes " +
-                                                  std::to_string(batch->max_tokens()));
   if (Status s = batch->eval(list, {tokens, total}, taken, nullptr); !s.ok()) return fail(s);
   for (uint32_t i = 0; i < n; ++i) {
     if (!params[i]) continue;

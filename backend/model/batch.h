@@ -37,7 +37,6 @@ class Batch {
   // Session i's row of the last eval's logits, where it lies (host-visible memory).
   std::span<const float> row(uint32_t i) const;
   uint32_t top_k() const { return top_k_; }
-  uint32_t max_tokens() const { return max_tokens_; }
 
  private:
   Batch(Model& model, uint32_t max_sessions, uint32_t top_k, uint32_t max_tokens)
