@@ -134,13 +134,16 @@ Status Batch::record(std::span<Session* const> sessions, std::span<const uint32_
     OSSVK_RETURN_IF_ERROR(encode_moe(dev, cs, L.moe, *x, t, top_k_, moe_scratch_, *other, name));
     cs.barrier();
   }
-  // Each session's last row on to the output norm and unembedding.
+  // Each session's last row on to the output norm and unembedding; in a decode step (one token
+  // each) the rows are already those.
   const host::Buffer& x = model_.layers().size() % 2 ? x2_ : x_;
-  for (uint32_t i = 0; i < n; ++i)
-    cs.copy(x, (first[i] + counts[i] - 1) * D * 4, last_, i * D * 4, D * 4);
-  cs.barrier();
-  OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, last_, model_.output_norm(), c.hidden, n,
-                                       static_cast<float>(c.eps), normed_));
+  if (t > n) {
+    for (uint32_t i = 0; i < n; ++i)
+      cs.copy(x, (first[i] + counts[i] - 1) * D * 4, last_, i * D * 4, D * 4);
+    cs.barrier();
+  }
+  OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, t > n ? last_ : x, model_.output_norm(), c.hidden,
+                                       n, static_cast<float>(c.eps), normed_));
   cs.barrier();
   OSSVK_RETURN_IF_ERROR(
       encode_linear(dev, cs, model_.output(), normed_, n, nullptr, logits_, false));
