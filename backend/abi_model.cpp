@@ -577,6 +577,8 @@ OSSVK_API ossvk_status ossvk_session_eval_sample(ossvk_session* s, const uint32_
 
 namespace {
 
+static_assert(OSSVK_BATCH_MAX_TOKENS == ossvk::kBatchMaxTokens);
+
 // ossvk_batch_eval_sample (counts null: one token each) and ossvk_batch_eval_chunks.
 ossvk_status batch_step(const std::string& fn, ossvk_session* const* sessions,
                         const uint32_t* tokens, const uint32_t* counts, uint32_t n,
@@ -606,7 +608,7 @@ ossvk_status batch_step(const std::string& fn, ossvk_session* const* sessions,
   std::unique_ptr<ossvk::Batch>& batch = m.batches[{list[0]->top_k(), chunks}];
   if (!batch) {
     auto b = ossvk::Batch::create(*m.model, ossvk::kMaxMatvecColumns, list[0]->top_k(),
-                                  chunks ? OSSVK_BATCH_MAX_TOKENS : 0);
+                                  chunks ? ossvk::kBatchMaxTokens : 0);
     if (!b.ok()) return fail(b.status());
     batch = std::move(b).value();
   }

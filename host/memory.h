@@ -30,6 +30,12 @@ inline VkDeviceSize buffer_alignment(const DeviceInfo& info) {
   return std::max({VkDeviceSize{256}, info.min_storage_buffer_offset_alignment,
                    info.min_texel_buffer_offset_alignment});
 }
+// The bytes a buffer of `size` takes from the allocator on `info`'s device; sizes under 16
+// count as the 16 bytes callers ask for where a buffer may be empty.
+inline VkDeviceSize allocated_bytes(VkDeviceSize size, const DeviceInfo& info) {
+  const VkDeviceSize a = buffer_alignment(info);
+  return (std::max<VkDeviceSize>(size, 16) + a - 1) / a * a;
+}
 
 class Allocator;
 

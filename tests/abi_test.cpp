@@ -149,7 +149,7 @@ TEST_F(Abi, the_plan_keeps_room_for_several_sessions) {
   EXPECT_EQ(eight.cache_sessions, 8u);
   EXPECT_EQ(eight.cache_context, 1024u);
   EXPECT_EQ(eight.cache_bytes, 8 * one.cache_bytes);
-  EXPECT_EQ(eight.work_bytes, 8 * one.work_bytes);
+  EXPECT_GT(eight.work_bytes, 8 * one.work_bytes);  // and the batches that step them
   EXPECT_EQ(eight.host_bytes, 0u);
   // A byte short of all weights and eight caches: one session keeps everything on the device,
   // eight move weights to system memory.

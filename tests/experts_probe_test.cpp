@@ -33,11 +33,14 @@ TEST_F(ExpertsProbeTest, the_faster_place_that_fits_is_chosen) {
   EXPECT_EQ(chosen.value().experts, ExpertsOn::automatic);
   EXPECT_EQ(measured.host_ms, 0.0);
 
-  // A limit that spills the embedding and two blocks' experts.
-  auto all = plan_placement(t, device().info(), {});
+  // A limit that spills the embedding and two blocks' experts. (Sessions of 64 positions: their
+  // staging for experts on another device, 3 x 64 rows, then stays smaller than the tiny
+  // model's experts of a block; at 512 rows it would outweigh all four blocks'.)
+  auto all = plan_placement(t, device().info(), {.context = 64});
   ASSERT_OK(all);
   const PlacementRequest spill{.device_limit = all.value().device_bytes() + all.value().reserve() -
-                                               all.value().embedding - all.value().experts[0] - 1};
+                                               all.value().embedding - all.value().experts[0] - 1,
+                               .context = 64};
   auto spilled = plan_placement(t, device().info(), spill);
   ASSERT_OK(spilled);
   ASSERT_EQ(spilled.value().host_expert_layers, 2u);

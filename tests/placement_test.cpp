@@ -3,6 +3,7 @@
 // only as many layers as a memory limit needs, and what fits nowhere is refused before upload.
 #include <gtest/gtest.h>
 
+#include "backend/model/batch.h"
 #include "backend/model/placement.h"
 #include "backend/model/session.h"
 #include "support/gpu.h"
@@ -128,8 +129,9 @@ TEST_F(WeightPlacement, sessions_respect_the_memory_limit) {
 
 // What Session::create allocates beside its K/V caches is what session_work_bytes (and so the
 // plan) counts, byte for byte: steps of many tokens and of few, a long context, other experts
-// per token, and the draw made on the device. (Contexts and steps are multiples of 4, which
-// keeps the tiny model's cache and RoPE buffers whole multiples of the allocator's 256 bytes.)
+// per token, and the draw made on the device; likewise Batch::create and batch_work_bytes.
+// (Contexts and steps are multiples of 4, which keeps the tiny model's cache and RoPE buffers whole
+// multiples of the allocator's 256 bytes.)
 TEST_F(WeightPlacement, a_sessions_working_buffers_are_what_the_plan_counts) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);
@@ -154,14 +156,28 @@ TEST_F(WeightPlacement, a_sessions_working_buffers_are_what_the_plan_counts) {
               kv_cache_bytes(c, o.context, o.max_step_tokens, false, 0, c.layers) +
                   session_work_bytes(c, device().info(), o, top_k, model.lora_rank(), 0, c.layers));
   }
-  // The plan keeps room for them, per session.
+  // So does Batch::create beside batch_work_bytes, for one token a session and for a chunk.
+  for (uint32_t tokens : {kMaxMatvecColumns, kBatchMaxTokens}) {
+    const uint64_t before = in_use();
+    auto b = Batch::create(*l->model, kMaxMatvecColumns, 2, tokens);
+    ASSERT_OK(b);
+    EXPECT_EQ(in_use() - before,
+              batch_work_bytes(c, device().info(), kMaxMatvecColumns, tokens, 2, model.lora_rank()))
+        << tokens << " tokens";
+  }
+  // The plan keeps room for them, per session, and for several sessions the two batches that
+  // step them.
   auto one = plan_placement(l->tensors, device().info(), {.context = 64});
   auto three = plan_placement(l->tensors, device().info(), {.context = 64, .sessions = 3});
   ASSERT_OK(one);
   ASSERT_OK(three);
   EXPECT_EQ(one.value().work,
             session_work_bytes(c, device().info(), {.context = 64}, c.top_k, 0, 0, c.layers));
-  EXPECT_EQ(three.value().work, 3 * one.value().work);
+  EXPECT_EQ(
+      three.value().work,
+      3 * one.value().work +
+          batch_work_bytes(c, device().info(), kMaxMatvecColumns, kMaxMatvecColumns, c.top_k, 0) +
+          batch_work_bytes(c, device().info(), kMaxMatvecColumns, kBatchMaxTokens, c.top_k, 0));
 }
 
 }  // namespace

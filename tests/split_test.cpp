@@ -266,6 +266,37 @@ TEST_F(Split, experts_on_another_device_give_the_single_device_logits) {
   }
 }
 
+// A session on a model whose experts lie on another device allocates, beside its caches, what
+// session_work_bytes counts with the exchange's staging on its own device and what
+// RemoteExperts::work_bytes counts on the experts' device, byte for byte; the plan keeps room
+// for both, per session.
+TEST_F(Split, the_plan_counts_a_sessions_buffers_on_both_devices) {
+  auto l = read_synthetic({});
+  ASSERT_TRUE(l);
+  const ModelConfig& c = l->tensors.config;
+  auto other = new_device();
+  ASSERT_TRUE(other);
+  ModelOptions o;
+  o.placement = {.experts = ExpertsOn::other, .context = 64, .sessions = 2};
+  o.experts_device = other.get();
+  auto m = Model::upload(device(), l->tensors, o);
+  ASSERT_OK(m);
+  auto in_use = [](host::Device& d) {
+    const host::Allocator& a = d.allocator();
+    return a.bytes_in_use() - a.bytes_in_use(host::MemoryUse::system);
+  };
+  const uint64_t here = in_use(device()), there = in_use(*other);
+  const SessionOptions so{.context = 64};
+  auto s = Session::create(*m.value(), so);
+  ASSERT_OK(s);
+  const uint64_t work = session_work_bytes(c, device().info(), so, c.top_k, 0, 0, c.layers, true);
+  const uint64_t far = RemoteExperts::work_bytes(c, other->info(), 64, c.top_k, 0);
+  EXPECT_EQ(in_use(device()) - here, kv_cache_bytes(c, 64, 512, false, 0, c.layers) + work);
+  EXPECT_EQ(in_use(*other) - there, far);
+  EXPECT_EQ(m.value()->placement().work, 2 * work);
+  EXPECT_EQ(m.value()->placement().experts_device_work, 2 * far);
+}
+
 TEST_F(Split, experts_elsewhere_are_refused_where_they_do_not_fit) {
   auto l = read_synthetic({});
   ASSERT_TRUE(l);

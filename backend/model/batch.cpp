@@ -14,6 +14,22 @@ namespace ossvk {
 using host::Result;
 using host::Status;
 
+uint64_t batch_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
+                          uint32_t max_sessions, uint32_t max_tokens, uint32_t top_k,
+                          uint32_t lora_rank) {
+  const uint64_t N = max_sessions, T = max_tokens, D = c.hidden,
+                 qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim;
+  uint64_t total = 0;
+  for (uint64_t b : moe_scratch_sizes(c.hidden, c.experts, c.ff, max_tokens, top_k, lora_rank))
+    if (b) total += host::allocated_bytes(b, device);
+  // As Batch::create allocates them: ids and their staging, x, x2, normed, qkv, attn, LoRA
+  // products, the last rows, the logits and their read-back.
+  for (uint64_t b : {T * 4, T * 4, T * D * 4, T * D * 4, T * D * 4, T * width * 4, T * qw * 4,
+                     T * lora_rank * 4, N * D * 4, N * c.vocab * 4, N * c.vocab * 4})
+    total += host::allocated_bytes(b, device);
+  return total;
+}
+
 Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions, uint32_t top_k,
                                              uint32_t max_tokens) {
   const ModelConfig& c = model.config();
@@ -32,6 +48,15 @@ Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions
     return Status::bad_argument("batch: experts per token " + std::to_string(top_k) +
                                 " is outside 1.." + std::to_string(c.experts));
   host::Device& dev = model.device();
+  const uint64_t bytes =
+      batch_work_bytes(c, dev.info(), max_sessions, max_tokens, top_k, model.lora_rank());
+  if (bytes > model.device_free())
+    return Status::error(
+        "a batch of " + std::to_string(max_sessions) + " sessions and " +
+            std::to_string(max_tokens) + " tokens a step needs " + std::to_string(bytes >> 20) +
+            " MiB of working buffers; the device has " + std::to_string(model.device_free() >> 20) +
+            " MiB free" + (model.placement().limited ? " within the memory limit given" : ""),
+        VK_ERROR_OUT_OF_DEVICE_MEMORY);
   std::unique_ptr<Batch> b(new Batch(model, max_sessions, top_k, max_tokens));
   OSSVK_ASSIGN_OR_RETURN(b->stream_, host::CommandStream::create(dev));
   const uint64_t N = max_sessions, T = max_tokens, D = c.hidden,

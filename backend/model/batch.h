@@ -14,6 +14,17 @@
 
 namespace ossvk {
 
+// The most tokens a batch step takes through the C ABI (OSSVK_BATCH_MAX_TOKENS): seven
+// decoding sessions beside a 512-token chunk of a prompt.
+inline constexpr uint32_t kBatchMaxTokens = kMaxMatvecColumns - 1 + 512;
+
+// The device memory Batch::create(model, max_sessions, top_k, max_tokens) allocates, as the
+// allocator rounds it (tested): the step's activations and expert scratch for max_tokens tokens,
+// and max_sessions rows of logits with their read-back.
+uint64_t batch_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
+                          uint32_t max_sessions, uint32_t max_tokens, uint32_t top_k,
+                          uint32_t lora_rank);
+
 class Batch {
  public:
   // Working buffers for up to `max_sessions` sessions (at most kMaxMatvecColumns) taking up to

@@ -487,6 +487,12 @@ Result<std::unique_ptr<Model>> Model::upload_split(const std::vector<host::Devic
   return head;
 }
 
+uint64_t Model::device_free() const {
+  const host::Allocator& a = device_.allocator();
+  const uint64_t in_use = a.bytes_in_use() - a.bytes_in_use(host::MemoryUse::system);
+  return placement_.device_available > in_use ? placement_.device_available - in_use : 0;
+}
+
 const MoeLayer& Model::experts(size_t layer) const {
   return layer < remote_experts_.size() ? remote_experts_[layer] : layers_[layer].moe;
 }

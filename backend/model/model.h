@@ -104,6 +104,9 @@ class Model {
   uint64_t weight_bytes() const { return weight_bytes_; }
   // Where the weights went, and the device memory left to sessions.
   const Placement& placement() const { return placement_; }
+  // What sessions and batches may still allocate on the device: the placement's budget less
+  // all the device's allocator holds outside system memory.
+  uint64_t device_free() const;
   // The largest stacked rank of any LoRA side path (0: none): sizes sessions' scratch.
   uint32_t lora_rank() const { return lora_rank_; }
   // Tensors holding weights that decode to NaN or Inf (E8M0 0xFF, non-finite scales or values),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "backend/model/batch.h"
 #include "backend/model/session.h"
 
 namespace ossvk {
@@ -83,10 +84,6 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   p.cache_context = r.context;
   p.cache_sessions = std::max(r.sessions, 1u);
   p.cache = p.cache_sessions * kv_cache_bytes(c, r.context, 512, false, begin, end);
-  SessionOptions so;
-  so.context = r.context;
-  p.work = p.cache_sessions *
-           session_work_bytes(c, device, so, r.top_k ? r.top_k : c.top_k, r.lora_rank, begin, end);
   const uint32_t layers = end - begin;
   if (r.experts == ExpertsOn::host && r.expert_layers > layers_in_file)
     return Status::bad_argument("experts of " + std::to_string(r.expert_layers) +
@@ -105,6 +102,22 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
     p.experts_device_available = p.limited ? r.device_limit : r.experts_device->usable_bytes();
     p.experts_device_layers = moved;
   }
+  SessionOptions so;
+  so.context = r.context;
+  const uint32_t top_k = r.top_k ? r.top_k : c.top_k;
+  const bool elsewhere = p.experts_device_layers > 0;
+  p.work = p.cache_sessions *
+           session_work_bytes(c, device, so, top_k, r.lora_rank, begin, end, elsewhere);
+  if (elsewhere)
+    p.experts_device_work =
+        p.cache_sessions * RemoteExperts::work_bytes(c, *r.experts_device,
+                                                     std::min(so.max_step_tokens, r.context), top_k,
+                                                     r.lora_rank);
+  // Several sessions on a model that lies on one device are stepped together (ossvk_batch_*):
+  // by a batch of one token each and by one that takes a prompt's chunk beside them.
+  if (p.cache_sessions > 1 && begin == 0 && end == layers_in_file && !elsewhere)
+    for (uint32_t tokens : {kMaxMatvecColumns, kBatchMaxTokens})
+      p.work += batch_work_bytes(c, device, kMaxMatvecColumns, tokens, top_k, r.lora_rank);
 
   auto fits = [&](bool embedding, uint32_t host_layers) {
     p.embedding_on_host = embedding && p.embedding;
@@ -129,7 +142,7 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
   uint64_t taken = 0;
   if (device.type == VK_PHYSICAL_DEVICE_TYPE_CPU) taken += p.device_bytes() + p.reserve();
   if (r.experts_device && r.experts_device->type == VK_PHYSICAL_DEVICE_TYPE_CPU)
-    taken += p.experts_device_bytes();
+    taken += p.experts_device_bytes() + p.experts_device_work;
   const uint64_t system = device.system_available_bytes;
   const uint64_t device_side = p.device_bytes() + p.reserve();
   p.host_available = system > taken ? system - taken : 0;
@@ -159,12 +172,13 @@ Result<Placement> plan_placement(const ModelTensors& t, const host::DeviceInfo& 
     }
     return Status::error(msg, VK_ERROR_OUT_OF_DEVICE_MEMORY);
   }
-  if (p.experts_device_bytes() > p.experts_device_available)
-    return Status::error("the experts of " + std::to_string(p.experts_device_layers) +
-                             " layers need " + mib(p.experts_device_bytes()) + "; " +
-                             p.experts_device + " offers " + mib(p.experts_device_available) +
-                             (p.limited ? " (the memory limit given)" : ""),
-                         VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  if (p.experts_device_bytes() + p.experts_device_work > p.experts_device_available)
+    return Status::error(
+        "the experts of " + std::to_string(p.experts_device_layers) + " layers need " +
+            mib(p.experts_device_bytes()) + " and the sessions' working buffers beside them " +
+            mib(p.experts_device_work) + "; " + p.experts_device + " offers " +
+            mib(p.experts_device_available) + (p.limited ? " (the memory limit given)" : ""),
+        VK_ERROR_OUT_OF_DEVICE_MEMORY);
   if (p.host_bytes() > p.host_available)
     return Status::error("the embedding table and the experts of " +
                              std::to_string(p.host_expert_layers) + " layers need " +

@@ -51,9 +51,12 @@ struct Placement {
   std::string experts_device;
   uint32_t experts_device_layers = 0;
   uint64_t experts_device_available = 0;
-  uint64_t cache = 0;  // the K/V caches and RoPE tables of cache_sessions sessions
+  uint64_t experts_device_work = 0;  // the sessions' working buffers there (RemoteExperts)
+  uint64_t cache = 0;                // the K/V caches and RoPE tables of cache_sessions sessions
   uint32_t cache_context = 0, cache_sessions = 1;
-  uint64_t work = 0;  // those sessions' working buffers (session_work_bytes)
+  // Those sessions' working buffers (session_work_bytes) and, for several on a model on one
+  // device, the batches that step them (batch_work_bytes).
+  uint64_t work = 0;
 
   uint64_t reserve() const { return cache + work; }  // kept free for the sessions
 

@@ -17,6 +17,17 @@ RemoteExperts::Layout RemoteExperts::layout(uint32_t tokens, uint32_t hidden, ui
   return l;
 }
 
+uint64_t RemoteExperts::work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
+                                   uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
+  uint64_t total = 0;
+  for (uint64_t b : moe_scratch_sizes(c.hidden, c.experts, c.ff, tokens, top_k, lora_rank))
+    if (b) total += host::allocated_bytes(b, device);
+  const uint64_t rows = uint64_t{tokens} * c.hidden * 4;
+  for (uint64_t b : {layout(tokens, c.hidden, top_k).bytes, rows, rows, rows})
+    total += host::allocated_bytes(b, device);
+  return total;
+}
+
 host::Result<std::unique_ptr<RemoteExperts>> RemoteExperts::create(const Model& model,
                                                                    uint32_t tokens, uint32_t top_k,
                                                                    uint64_t timeout_ns) {

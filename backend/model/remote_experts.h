@@ -10,6 +10,8 @@
 
 #include "backend/kernels/moe.h"
 #include "host/commands.h"
+#include "host/device_info.h"
+#include "reference/model.h"
 
 namespace ossvk {
 
@@ -23,9 +25,14 @@ class RemoteExperts {
   };
   static Layout layout(uint32_t tokens, uint32_t hidden, uint32_t top_k);
 
-  // Working buffers on model.experts_device() for steps of up to `tokens` tokens.
+  // Working buffers on model.experts_device() for steps of up to `tokens` tokens: the expert
+  // scratch, the rows handed over, x and out, and out's read-back.
   static host::Result<std::unique_ptr<RemoteExperts>> create(const Model& model, uint32_t tokens,
                                                              uint32_t top_k, uint64_t timeout_ns);
+
+  // The bytes create() allocates on `device` (the experts' device), as its allocator rounds them.
+  static uint64_t work_bytes(const ModelConfig& c, const host::DeviceInfo& device, uint32_t tokens,
+                             uint32_t top_k, uint32_t lora_rank);
 
   // Copies the `tokens` rows of each array from `from` (laid out as layout()) to the experts
   // device's input.

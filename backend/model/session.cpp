@@ -33,12 +33,9 @@ bool draws_on_device(const SessionOptions& o, const host::DeviceInfo& device) {
 
 uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
                             const SessionOptions& options, uint32_t top_k, uint32_t lora_rank,
-                            uint32_t begin, uint32_t end) {
-  const uint64_t align = host::buffer_alignment(device);
+                            uint32_t begin, uint32_t end, bool experts_elsewhere) {
   uint64_t total = 0;
-  auto add = [&](uint64_t bytes) {
-    total += (std::max<uint64_t>(bytes, 16) + align - 1) / align * align;
-  };
+  auto add = [&](uint64_t bytes) { total += host::allocated_bytes(bytes, device); };
   const uint64_t T = std::min(options.max_step_tokens, options.context), D = c.hidden,
                  qw = uint64_t{c.heads} * c.head_dim, width = qw + 2ull * c.kv_heads * c.head_dim;
   uint64_t attn_scratch = 16;
@@ -55,6 +52,10 @@ uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device
   for (uint64_t b : {T * 4, T * D * 4, T * D * 4, T * D * 4, T * width * 4, T * qw * 4, T * qw * 4,
                      attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4})
     add(b);
+  if (experts_elsewhere) {  // the rows handed to the experts' device and those it hands back
+    add(RemoteExperts::layout(static_cast<uint32_t>(T), c.hidden, top_k).bytes);
+    add(T * D * 4);
+  }
   if (begin > 0) add(T * D * 4);  // the hidden state from the part before
   if (end < c.layers) {
     add(T * D * 4);  // and to the part after
@@ -85,12 +86,9 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
                  end = first + static_cast<uint32_t>(model.layers().size());
   const uint64_t cache_bytes =
       kv_cache_bytes(c, options.context, options.max_step_tokens, options.f16_kv, first, end);
-  const uint64_t work_bytes =
-      session_work_bytes(c, dev.info(), options, top_k, model.lora_rank(), first, end);
-  const uint64_t budget = model.placement().device_available;
-  const uint64_t in_use =
-      dev.allocator().bytes_in_use() - dev.allocator().bytes_in_use(host::MemoryUse::system);
-  const uint64_t free = budget > in_use ? budget - in_use : 0;
+  const uint64_t work_bytes = session_work_bytes(c, dev.info(), options, top_k, model.lora_rank(),
+                                                 first, end, !model.remote_experts().empty());
+  const uint64_t free = model.device_free();
   if (cache_bytes + work_bytes > free)
     return Status::error("a session of " + std::to_string(options.context) + " positions needs " +
                              std::to_string(cache_bytes >> 20) + " MiB for its K/V cache and " +

@@ -44,11 +44,13 @@ struct SessionOptions {
 // (kv_cache_bytes) on a model part holding blocks [begin, end) of `c`: a step's activations,
 // the expert scratch, staging for token ids and hidden states, and on the part with the
 // unembedding the logit rows, their read-back and, where the draw is made on the device, its
-// candidate search; each buffer as the allocator rounds it. Session::create allocates exactly
-// this (tested), except a step's exchange with experts on another device.
+// candidate search; with experts_elsewhere (a model whose experts lie on another device), the
+// staging of what a step exchanges with that device. Each buffer as the allocator rounds it;
+// Session::create allocates exactly this (tested). RemoteExperts::work_bytes counts the
+// session's buffers on the experts' device.
 uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
                             const SessionOptions& options, uint32_t top_k, uint32_t lora_rank,
-                            uint32_t begin, uint32_t end);
+                            uint32_t begin, uint32_t end, bool experts_elsewhere = false);
 
 class Session {
  public:

@@ -45,8 +45,9 @@ std::vector<Group> groups(const ossvk_placement& p) {
                  std::to_string(p.cache_context) + " positions each"
            : "K/V cache and RoPE table, " + std::to_string(p.cache_context) + " positions",
        "device", p.cache_bytes},
-      {p.cache_sessions > 1 ? "their working buffers (activations, scratch, logits)"
-                            : "its working buffers (activations, scratch, logits)",
+      {p.cache_sessions > 1
+           ? "working buffers of the sessions and their batches (activations, scratch, logits)"
+           : "its working buffers (activations, scratch, logits)",
        "device", p.work_bytes}};
   std::erase_if(g, [](const Group& x) { return x.bytes == 0; });
   return g;
