@@ -9,6 +9,7 @@
 #include "backend/kernels/moe_gate_up.h"
 #include "backend/kernels/moe_group.h"
 #include "backend/kernels/moe_matmul.h"
+#include "backend/kernels/moe_norm_route.h"
 #include "backend/kernels/moe_route.h"
 #include "backend/kernels/rmsnorm.h"
 
@@ -298,6 +299,11 @@ host::Status encode_moe_router(host::Device& device, host::CommandStream& stream
                                const host::Buffer& x, uint32_t tokens, uint32_t top_k,
                                MoeScratch& s, const std::string& name) {
   OSSVK_RETURN_IF_ERROR(check_moe(l, x, tokens, top_k, s, name));
+  if (tokens <= kMaxMatvecColumns && moe_norm_route_takes(device, l)) {  // decode: one dispatch
+    OSSVK_RETURN_IF_ERROR(encode_moe_norm_route(device, stream, l, x, tokens, top_k, s));
+    stream.barrier();
+    return {};
+  }
   // t = RMSNorm(x); logits = W_r t + b_r.
   OSSVK_RETURN_IF_ERROR(
       encode_rmsnorm(device, stream, x, l.norm_gain, l.hidden, tokens, l.eps, s.normed));

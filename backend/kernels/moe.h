@@ -1,5 +1,6 @@
 // The mixture-of-experts block on the device (docs/model.md, "One block"): RMSNorm, router
-// matvec/matmul with bias, f32_moe_route (moe_route.h: top-k, softmax over the k), then per
+// matvec/matmul with bias, f32_moe_route (moe_route.h: top-k, softmax over the k) (in decode
+// one f32_<fmt>w_moe_norm_route instead, moe_norm_route.h), then per
 // (token, slot) f32_<fmt>w_moe_gate_up (moe_gate_up.h) and per token f32_<fmt>w_moe_down
 // (moe_down.h) with the routing weights and the residual folded in; prefill may instead group
 // the pairs by expert (moe_group.h, grouped matmuls, moe_combine.h). Only the selected experts'

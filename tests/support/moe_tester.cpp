@@ -23,7 +23,8 @@ std::vector<uint32_t> MoeTester::run() {
   host::Device& device = *g.device;
   const uint32_t E = experts_, D = hidden_, F = ff_, T = tokens_, K = top_k_;
   std::ostringstream what;
-  what << tensor_format_info(format_).name << " experts, E=" << E << " D=" << D << " F=" << F
+  what << tensor_format_info(format_).name << " experts, "
+       << tensor_format_info(router_format_).name << " router, E=" << E << " D=" << D << " F=" << F
        << " T=" << T << " k=" << K
        << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
        << (gpu_layout_ ? " GPU layout" : "") << mma_name(device.mma());
@@ -36,7 +37,7 @@ std::vector<uint32_t> MoeTester::run() {
     for (auto& f : v) f = dist(rng) * scale;
     return v;
   };
-  HostMatrix router = random_matrix(TensorFormat::f32, E, D, Data::realistic, rng);
+  HostMatrix router = random_matrix(router_format_, E, D, Data::realistic, rng);
   if (router_zero_) std::fill(router.data.begin(), router.data.end(), 0);
   HostMatrix gate = random_matrix(format_, uint64_t{E} * F, D, Data::realistic, rng);
   HostMatrix up = random_matrix(format_, uint64_t{E} * F, D, Data::realistic, rng);

@@ -19,6 +19,7 @@ class MoeTester {
   MoeTester& tokens(uint32_t v) { return set(tokens_, v); }
   MoeTester& top_k(uint32_t v) { return set(top_k_, v); }
   MoeTester& format(TensorFormat v) { return set(format_, v); }
+  MoeTester& router_format(TensorFormat v) { return set(router_format_, v); }
   MoeTester& seed(uint64_t v) { return set(seed_, v); }
   // Multiplies every expert bias and the activations' scale, to push SwiGLU inputs past +-7.
   MoeTester& gain(float v) { return set(gain_, v); }
@@ -51,6 +52,7 @@ class MoeTester {
   }
   uint32_t experts_ = 32, hidden_ = 64, ff_ = 96, tokens_ = 1, top_k_ = 4;
   TensorFormat format_ = TensorFormat::mxfp4;
+  TensorFormat router_format_ = TensorFormat::f32;
   uint64_t seed_ = 1;
   float gain_ = 1.0f;
   uint64_t max_part_bytes_ = 0;
