@@ -10,6 +10,7 @@ OSSVK_PUSH(MatmulPush) {
   OSSVK_PTR(Vec4Buf, x);      // n rows of x_stride floats
   OSSVK_PTR(FloatBuf, bias);  // m floats; read only when has_bias != 0
   OSSVK_PTR(FloatBuf, y);     // n rows of y_stride floats
+  OSSVK_PTR(Vec4Buf, gain);   // the matvec's kNorm: RMSNorm's gain, k floats
   uint32_t m;
   uint32_t k;
   uint32_t n;
@@ -20,19 +21,20 @@ OSSVK_PUSH(MatmulPush) {
   uint32_t flags;         // bits 0, 2: MLX affine scales and biases are bf16, f32 (neither:
                           // fp16); bit 1: add to y (a residual) instead of overwriting it
   uint32_t row_offset;    // rows of y and bias before this part of W
-  uint32_t pad;
+  float eps;              // the matvec's kNorm: RMSNorm's epsilon
 }
 OSSVK_PUSH_END
 
 // f32_<fmt>w_matvec: kRows consecutive rows per run, shared by kSplit subgroups each summing a
 // slice of K; kCols (1..8) activation columns; kSubgroups at least the workgroup's subgroups;
 // kStageBlocks activation blocks staged in shared memory per step (shaders/stage_activations.glsl;
-// 0: none), lanes x kSplit.
+// 0: none), lanes x kSplit; kNorm: X is the residual stream, normalised (RMSNorm) as it is read.
 #define OSSVK_MATVEC_SPEC(X)                       \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
   X(2, uint, kCols, cols, 1u)                      \
   X(3, uint, kSplit, split, 1u)                    \
   X(4, uint, kSubgroups, subgroups, 8u)            \
-  X(5, uint, kStageBlocks, stage_blocks, 0u)
+  X(5, uint, kStageBlocks, stage_blocks, 0u)       \
+  X(6, bool, kNorm, norm, false)
 OSSVK_SPEC_STRUCT(MatvecSpec, OSSVK_MATVEC_SPEC)

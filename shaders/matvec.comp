@@ -7,6 +7,10 @@
 // subgroup streams contiguous words of W and activation loads are shared across rows. One
 // subgroupAdd per output finishes a subgroup's sum; with kSplit > 1 the subgroups' sums meet in
 // shared memory (more subgroups in flight for the same rows: GPUs wait on fewer loads each).
+// With kNorm, X is the residual stream and the kernel applies the RMSNorm before W (decode's QKV
+// projection), saving that norm's dispatch: W (x g / rms(x)) = (W (x g)) / rms(x), so each
+// lane multiplies the activations it takes by the gain and sums their squares, the squares meet
+// as the outputs do (a (kCols + 1)-th row of accumulators), and each output is scaled at the end.
 #include "common.glsl"
 #include "matmul_push.h"
 #include "matmul_buffers.glsl"
@@ -17,9 +21,21 @@
 OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
 #define STAGE_LOAD(i) X4(i)
 #include "stage_activations.glsl"
+// kNorm on staged activations: the gain of the staged blocks, in the same layout.
+shared vec4 gain_stage[kNorm && kStageBlocks > 0u ? 8u * kStageStride : 1u];
 
-shared float partial[kSplit > 1u ? kSubgroups * kRows * kCols : 1u];
-float acc[kRows * kCols];
+// The outputs' accumulators, then with kNorm each column's sum of squares.
+const uint kAcc = kRows * kCols + (kNorm ? kCols : 0u);
+shared float partial[kSplit > 1u ? kSubgroups * kAcc : 1u];
+float acc[kAcc];
+
+// With kNorm: adds the squares of a column's block to its sum and applies the gain g.
+void normalise(uint c, inout vec4 x[8], vec4 g[8]) {
+  [[unroll]] for (uint i = 0; i < 8u; ++i) {
+    acc[kRows * kCols + c] += dot(x[i], x[i]);
+    x[i] *= g[i];
+  }
+}
 
 // Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
@@ -44,40 +60,53 @@ void main() {
   for (uint base = gl_WorkGroupID.x * rows_per_group; base < pc.m;
        base += gl_NumWorkGroups.x * rows_per_group) {
     const uint row0 = base + slot * kRows;
-    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = 0.0;
+    for (uint i = 0; i < kAcc; ++i) acc[i] = 0.0;
     if (stage) {
       // Steps of kStageBlocks blocks, the same count for the whole workgroup (it meets at barriers).
       const uint bl = slice * gl_SubgroupSize + gl_SubgroupInvocationID;
       for (uint b0 = 0; b0 < blocks; b0 += kStageBlocks) {
         const uint run = min(kStageBlocks, blocks - b0);
+        if (kNorm) {  // after the last step's readers; before this one's, stage_blocks' barriers
+          barrier();
+          for (uint g = gl_LocalInvocationIndex; g < run * 8u; g += gl_WorkGroupSize.x)
+            gain_stage[(g & 7u) * kStageStride + (g >> 3)] = GAIN4(b0 * 8u + g);
+        }
         for (uint c = 0; c < kCols; ++c) {
           stage_blocks((c * pc.x_stride) / 4u + b0 * 8u, run);
           if (bl >= run) continue;
           vec4 x[8];
           staged_block(bl, x);
+          if (kNorm) {
+            vec4 g[8];
+            [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = gain_stage[i * kStageStride + bl];
+            normalise(c, x, g);
+          }
           accumulate(b0 + bl, c, row0, blocks, x);
         }
       }
     } else {
       for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
            b += gl_SubgroupSize * split) {
+        vec4 g[8];
+        if (kNorm)
+          for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
         for (uint c = 0; c < kCols; ++c) {
           vec4 x[8];
           const uint xb = (c * pc.x_stride) / 4u + b * 8u;
           for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+          if (kNorm) normalise(c, x, g);
           accumulate(b, c, row0, blocks, x);
         }
       }
     }
-    for (uint i = 0; i < kRows * kCols; ++i) acc[i] = subgroupAdd(acc[i]);
+    for (uint i = 0; i < kAcc; ++i) acc[i] = subgroupAdd(acc[i]);
     if (split > 1u) {
       if (subgroupElect())
-        for (uint i = 0; i < kRows * kCols; ++i)
-          partial[gl_SubgroupID * kRows * kCols + i] = acc[i];
+        for (uint i = 0; i < kAcc; ++i) partial[gl_SubgroupID * kAcc + i] = acc[i];
       barrier();
-      for (uint i = 0; i < kRows * kCols; ++i) {
+      for (uint i = 0; i < kAcc; ++i) {
         acc[i] = 0.0;
-        for (uint s = 0; s < split; ++s) acc[i] += partial[(slot * split + s) * kRows * kCols + i];
+        for (uint s = 0; s < split; ++s) acc[i] += partial[(slot * split + s) * kAcc + i];
       }
       barrier();
     }
@@ -88,7 +117,9 @@ void main() {
       for (uint c = 0; c < kCols; ++c) {
         if (subgroupElect() && row < pc.m) {
           const uint o = c * pc.y_stride + pc.row_offset + row;
-          Y(o) = acc[r * kCols + c] + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
+          const float inv_rms =
+              kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
+          Y(o) = acc[r * kCols + c] * inv_rms + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
         }
       }
     }

@@ -1,7 +1,8 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_moe_norm_route: a decode step's routing in one dispatch, one workgroup per token:
-// t = RMSNorm(x) (into normed, which the experts read), the router's logits W t + b, the top k of
+// t = RMSNorm(x) (into normed, which the experts read), the router's logits W t + b (+ a LoRA
+// side path's addend, computed before from a separately normalised row), the top k of
 // them (ties to the lower expert index) and the softmax over those k, into ids and weights
 // (docs/model.md, "One block"). It stands for f32_rmsnorm, the router's f32_<fmt>w_matvec and
 // f32_moe_route: two dispatches and two barriers fewer in each layer. The normalised row is
@@ -57,7 +58,8 @@ void main() {
       acc += dot8(q, x) * scale + (kHasOffset ? offset * sum8(x) : 0.0);
     }
     acc = subgroupAdd(acc);
-    if (subgroupElect()) logits[e] = acc + pc.bias.v[e];
+    if (subgroupElect())
+      logits[e] = acc + pc.bias.v[e] + ((pc.flags & 8u) != 0u ? pc.addend.v[t * pc.experts + e] : 0.0);
   }
   barrier();
   if (gl_SubgroupID != 0u) return;

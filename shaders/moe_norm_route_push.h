@@ -2,8 +2,8 @@
 #include "push_macros.h"
 
 // normed[t] = RMSNorm(x[t]) * gain; the router's logits W normed[t] + bias (W: experts x hidden,
-// its planes as in matmul_push.h); ids and weights [tokens][top_k]: the top_k logits and the
-// softmax over them.
+// its planes as in matmul_push.h), plus addend where flags say so (a LoRA side path's);
+// ids and weights [tokens][top_k]: the top_k logits and the softmax over them.
 OSSVK_PUSH(MoeNormRoutePush) {
   OSSVK_PTR(UVec4Buf, quants);
   OSSVK_PTR(U8Buf, scales);
@@ -14,11 +14,12 @@ OSSVK_PUSH(MoeNormRoutePush) {
   OSSVK_PTR(Vec4Buf, normed);  // [tokens][hidden]
   OSSVK_PTR(U32Buf, ids);
   OSSVK_PTR(FloatBuf, weights);
+  OSSVK_PTR(FloatBuf, addend);  // [tokens][experts]
   uint32_t hidden;
   uint32_t experts;
   uint32_t top_k;
   uint32_t group_shift;  // as in matmul_push.h
-  uint32_t flags;        // bits 0, 2: MLX affine scales and biases are bf16, f32
+  uint32_t flags;        // bits 0, 2: MLX affine scales and biases are bf16, f32; 3: addend
   float eps;
 }
 OSSVK_PUSH_END

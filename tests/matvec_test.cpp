@@ -92,6 +92,25 @@ INSTANTIATE_TEST_SUITE_P(Formats, MatvecSplit, ::testing::ValuesIn(kAllFormats),
                            return std::string(tensor_format_info(info.param).name);
                          });
 
+class MatvecRmsnorm : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+
+// RMSNorm folded into the matvec (decode's QKV projection) in every format: the GPUs' layout
+// (activations and gain staged, K in two steps, the last partial, split between two
+// subgroups), and both buffer paths with one and eight columns. Each output within the matvec's
+// bound plus the norm's (support/linear_tester.cpp).
+TEST_P(MatvecRmsnorm, normalises_x_as_it_reads_it) {
+  const TensorFormat f = GetParam();
+  LinearTester(f).norm(true).matvec_split(2).m(40).k(2880).n(3).bias(true).run();
+  for (host::BufferAccess a : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+    for (uint32_t n : {1u, kMaxMatvecColumns})
+      LinearTester(f).norm(true).access(a).m(33).k(2880).n(n).bias(true).run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MatvecRmsnorm, ::testing::ValuesIn(kAllFormats),
+                         [](const ::testing::TestParamInfo<TensorFormat>& info) {
+                           return std::string(tensor_format_info(info.param).name);
+                         });
+
 class MatvecMlx : public GpuTest {};
 
 // Every width, group size and scale dtype, through both buffer paths; the gpt-oss shapes.

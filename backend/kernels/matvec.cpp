@@ -47,7 +47,8 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
 
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
-                           const host::Buffer& y, bool accumulate, const LinearRows& rows) {
+                           const host::Buffer& y, bool accumulate, const LinearRows& rows,
+                           const MatvecNorm* norm) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matvec, w.format);
   if (n > kMaxMatvecColumns)
@@ -55,13 +56,16 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                " columns; matvec takes at most " +
                                std::to_string(kMaxMatvecColumns));
   OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
+  if (norm && (!norm->gain || !*norm->gain || norm->gain->size() < uint64_t{w.k} * 4))
+    return host::Status::error(
+        kernel + ": the norm's gain is smaller than K = " + std::to_string(w.k) + " floats");
 
   const MatvecLayout layout = matvec_layout(device, n, w.format);
   const uint64_t y_bytes = uint64_t{n} * (rows.stride ? rows.stride : w.m) * 4,
                  bias_bytes = (uint64_t{rows.first} + w.m) * 4;
   bool texels = device.prefers_descriptors() &&
                 std::max(y_bytes, bias_bytes) <= info.max_storage_buffer_range &&
-                fits_texels(x, info);
+                fits_texels(x, info) && (!norm || fits_texels(*norm->gain, info));
   for (const DeviceMatrix::Part& part : w.parts)
     texels = texels && fits_texels(w.format, part, info);
   host::PipelineDesc desc{texels ? kernel_for(kernel_names::matvec_texel, w.format) : kernel,
@@ -70,32 +74,37 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                               .cols = n,
                                               .split = layout.split,
                                               .subgroups = layout.subgroups,
-                                              .stage_blocks = layout.stage_blocks}
+                                              .stage_blocks = layout.stage_blocks,
+                                              .norm = norm != nullptr}
                               .words(),
                           sizeof(shaders::MatmulPush)};
-  host::Descriptor x_texels;  // bound with every part's planes
+  host::Descriptor x_texels, gain_texels;  // bound with every part's planes
   if (texels) {
     constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage};
+    desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage, kTexel};
     OSSVK_ASSIGN_OR_RETURN(x_texels, texel(x, host::TexelFormat::f32x4));
+    // Without a norm the gain binding is never read; x stands in for it.
+    OSSVK_ASSIGN_OR_RETURN(gain_texels, texel(norm ? *norm->gain : x, host::TexelFormat::f32x4));
   }
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
 
   for (const DeviceMatrix::Part& part : w.parts) {
-    const shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
+    shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
+    if (norm) push.gain = norm->gain->address(), push.eps = norm->eps;
     // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
     const uint32_t groups =
         std::min((part.rows + layout.rows_per_group - 1) / layout.rows_per_group,
                  info.max_workgroup_count_x);
     if (texels) {
       OSSVK_ASSIGN_OR_RETURN(WeightTexels planes, weight_texels(w.format, part));
-      const host::Descriptor bindings[6] = {planes.quants,
+      const host::Descriptor bindings[7] = {planes.quants,
                                             planes.scales,
                                             planes.aux,
                                             x_texels,
                                             storage(bias ? *bias : y, bias ? bias_bytes : y_bytes),
-                                            storage(y, y_bytes)};
+                                            storage(y, y_bytes),
+                                            gain_texels};
       stream.dispatch(*pipeline, bindings, &push, groups);
     } else {
       stream.dispatch(*pipeline, &push, groups);

@@ -9,10 +9,17 @@ namespace ossvk {
 
 inline constexpr uint32_t kMaxMatvecColumns = 8;
 
+// RMSNorm applied to X as the matvec reads it (decode's QKV projection, which then needs no norm
+// of its own): Y[t] = W (X[t] gain / rms(X[t])) + b, rms over K with eps inside the root.
+struct MatvecNorm {
+  const host::Buffer* gain = nullptr;  // [K]
+  float eps = 0;
+};
+
 // bias may be null; accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate = false,
-                           const LinearRows& rows = {});
+                           const LinearRows& rows = {}, const MatvecNorm* norm = nullptr);
 
 }  // namespace ossvk

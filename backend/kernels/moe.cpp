@@ -299,8 +299,22 @@ host::Status encode_moe_router(host::Device& device, host::CommandStream& stream
                                const host::Buffer& x, uint32_t tokens, uint32_t top_k,
                                MoeScratch& s, const std::string& name) {
   OSSVK_RETURN_IF_ERROR(check_moe(l, x, tokens, top_k, s, name));
-  if (tokens <= kMaxMatvecColumns && moe_norm_route_takes(device, l)) {  // decode: one dispatch
-    OSSVK_RETURN_IF_ERROR(encode_moe_norm_route(device, stream, l, x, tokens, top_k, s));
+  const bool fused = tokens <= kMaxMatvecColumns && moe_norm_route_takes(device, l);
+  const LoraRows u = gate_u(s);  // the router's A x too, before the experts need it
+  if (fused) {  // decode: one dispatch, after the router's side path B A t into s.logits
+    if (l.router_lora) {
+      OSSVK_RETURN_IF_ERROR(
+          encode_rmsnorm(device, stream, x, l.norm_gain, l.hidden, tokens, l.eps, s.normed));
+      stream.barrier();
+      OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0},
+                                          1, tokens, nullptr, u));
+      stream.barrier();
+      OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.router_lora, u, tokens, nullptr,
+                                          {&s.logits, l.experts, 0}, false));
+      stream.barrier();
+    }
+    OSSVK_RETURN_IF_ERROR(encode_moe_norm_route(device, stream, l, x, tokens, top_k, s,
+                                                l.router_lora ? &s.logits : nullptr));
     stream.barrier();
     return {};
   }
@@ -310,7 +324,6 @@ host::Status encode_moe_router(host::Device& device, host::CommandStream& stream
   stream.barrier();
   OSSVK_RETURN_IF_ERROR(
       encode_linear(device, stream, l.router, s.normed, tokens, &l.router_bias, s.logits));
-  const LoraRows u = gate_u(s);  // the router's A x too, before the experts need it
   if (l.router_lora)
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.router_lora, {&s.normed, l.hidden, 0}, 1,
                                         tokens, nullptr, u));

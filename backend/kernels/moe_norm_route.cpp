@@ -9,7 +9,7 @@
 
 namespace ossvk {
 
-static_assert(sizeof(shaders::MoeNormRoutePush) == 96,
+static_assert(sizeof(shaders::MoeNormRoutePush) == 104,
               "MoeNormRoutePush must match its GLSL std430 layout");
 
 namespace {
@@ -28,21 +28,23 @@ uint64_t shared_bytes(const MoeLayer& l) {
 
 bool moe_norm_route_takes(const host::Device& device, const MoeLayer& l) {
   const host::DeviceInfo& info = device.info();
-  return !l.router_lora && l.router.parts.size() == 1 && l.experts <= kMaxExperts &&
-         l.hidden % 32 == 0 && shared_bytes(l) <= info.max_shared_memory &&
+  return l.router.parts.size() == 1 && l.experts <= kMaxExperts && l.hidden % 32 == 0 &&
+         shared_bytes(l) <= info.max_shared_memory &&
          spec(l).invocations <= info.max_workgroup_invocations &&
          info.max_subgroups(spec(l).invocations) <= 64;
 }
 
 host::Status encode_moe_norm_route(host::Device& device, host::CommandStream& stream,
                                    const MoeLayer& l, const host::Buffer& x, uint32_t tokens,
-                                   uint32_t top_k, const MoeScratch& s) {
+                                   uint32_t top_k, const MoeScratch& s,
+                                   const host::Buffer* addend) {
   const std::string kernel = kernel_for(kernel_names::moe_norm_route, l.router.format);
   if (!moe_norm_route_takes(device, l))
     return host::Status::error(kernel + ": the layer's router does not fit it");
   const uint64_t rows = uint64_t{tokens} * l.hidden * 4, pairs = uint64_t{tokens} * top_k * 4;
   if (tokens == 0 || tokens > kMaxMatvecColumns || top_k == 0 || top_k > l.experts ||
-      x.size() < rows || s.normed.size() < rows || s.ids.size() < pairs || s.weights.size() < pairs)
+      x.size() < rows || s.normed.size() < rows || s.ids.size() < pairs ||
+      s.weights.size() < pairs || (addend && addend->size() < uint64_t{tokens} * l.experts * 4))
     return host::Status::error(kernel + ": " + std::to_string(tokens) + " tokens x " +
                                std::to_string(top_k) + " experts exceed its buffers or limits");
   OSSVK_ASSIGN_OR_RETURN(
@@ -58,11 +60,12 @@ host::Status encode_moe_norm_route(host::Device& device, host::CommandStream& st
                                        s.normed.address(),
                                        s.ids.address(),
                                        s.weights.address(),
+                                       addend ? addend->address() : s.weights.address(),
                                        l.hidden,
                                        l.experts,
                                        top_k,
                                        group_shift(l.router),
-                                       scale_dtype_flags(l.router),
+                                       scale_dtype_flags(l.router) | (addend ? 8u : 0u),
                                        l.eps};
   stream.dispatch(*pipeline, &push, tokens);
   return {};

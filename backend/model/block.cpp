@@ -1,6 +1,7 @@
 #include "backend/model/block.h"
 
 #include "backend/kernels/matmul.h"
+#include "backend/kernels/matvec.h"
 #include "backend/kernels/rmsnorm.h"
 
 namespace ossvk {
@@ -8,20 +9,37 @@ namespace ossvk {
 host::Status encode_block_qkv(host::Device& dev, host::CommandStream& cs, const ModelConfig& c,
                               const Model::Layer& L, const host::Buffer& x, uint32_t n,
                               const BlockRows& r) {
-  OSSVK_RETURN_IF_ERROR(
-      encode_rmsnorm(dev, cs, x, L.attn_norm, c.hidden, n, static_cast<float>(c.eps), *r.normed));
-  cs.barrier();
   const uint32_t qkv_width = (c.heads + 2 * c.kv_heads) * c.head_dim;
-  for (uint32_t first = 0; const DeviceMatrix& w : L.qkv) {
-    OSSVK_RETURN_IF_ERROR(
-        encode_linear(dev, cs, w, *r.normed, n, &L.qkv_bias, *r.qkv, false, {qkv_width, first}));
-    first += w.m;
-  }
-  // LoRA side paths: A x beside the projection, then B (A x) onto it.
   const LoraRows u{r.lora_u, r.lora_rank, 0};
-  if (L.qkv_lora)
-    OSSVK_RETURN_IF_ERROR(
-        encode_lora_a(dev, cs, L.qkv_lora, {r.normed, c.hidden, 0}, 1, n, nullptr, u));
+  const float eps = static_cast<float>(c.eps);
+  if (n <= kMaxMatvecColumns) {
+    // Decode: the matvecs normalise x as they read it; a LoRA side path's A takes normed rows of
+    // its own, made beside them, then B (A x) goes onto the projection.
+    const MatvecNorm norm{&L.attn_norm, eps};
+    for (uint32_t first = 0; const DeviceMatrix& w : L.qkv) {
+      OSSVK_RETURN_IF_ERROR(
+          encode_matvec(dev, cs, w, x, n, &L.qkv_bias, *r.qkv, false, {qkv_width, first}, &norm));
+      first += w.m;
+    }
+    if (L.qkv_lora) {
+      OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, x, L.attn_norm, c.hidden, n, eps, *r.normed));
+      cs.barrier();
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_a(dev, cs, L.qkv_lora, {r.normed, c.hidden, 0}, 1, n, nullptr, u));
+    }
+  } else {
+    OSSVK_RETURN_IF_ERROR(encode_rmsnorm(dev, cs, x, L.attn_norm, c.hidden, n, eps, *r.normed));
+    cs.barrier();
+    for (uint32_t first = 0; const DeviceMatrix& w : L.qkv) {
+      OSSVK_RETURN_IF_ERROR(
+          encode_linear(dev, cs, w, *r.normed, n, &L.qkv_bias, *r.qkv, false, {qkv_width, first}));
+      first += w.m;
+    }
+    // LoRA side paths: A x beside the projection, then B (A x) onto it.
+    if (L.qkv_lora)
+      OSSVK_RETURN_IF_ERROR(
+          encode_lora_a(dev, cs, L.qkv_lora, {r.normed, c.hidden, 0}, 1, n, nullptr, u));
+  }
   cs.barrier();
   if (L.qkv_lora) {
     OSSVK_RETURN_IF_ERROR(

@@ -15,7 +15,8 @@ struct BlockRows {
   uint32_t lora_rank = 0;
 };
 
-// qkv = W_qkv RMSNorm(x) + b (+ B A of the normed rows); a barrier after.
+// qkv = W_qkv RMSNorm(x) + b (+ B A of the normed rows); a barrier after. Decode steps normalise
+// within the matvecs; rows.normed is written only for a LoRA side path's A.
 host::Status encode_block_qkv(host::Device& device, host::CommandStream& cs, const ModelConfig& c,
                               const Model::Layer& layer, const host::Buffer& x, uint32_t n,
                               const BlockRows& rows);

@@ -5,6 +5,7 @@
 
 #include "backend/kernels/matmul.h"
 #include "backend/kernels/matvec.h"
+#include "reference/attention.h"
 #include "reference/matmul.h"
 
 namespace ossvk::testing {
@@ -30,7 +31,7 @@ std::vector<float> LinearTester::run() {
        << (data_ == Data::exact ? " exact" : " random")
        << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
        << (matvec_split_ ? " split " + std::to_string(matvec_split_) : std::string())
-       << mma_name(device.mma());
+       << (norm_ ? " normalising x" : "") << mma_name(device.mma());
   SCOPED_TRACE(what.str());
 
   UploadOptions options;
@@ -60,16 +61,31 @@ std::vector<float> LinearTester::run() {
   auto& cs = *stream.value();
   EXPECT_TRUE(cs.begin().ok());
   const host::Buffer* bias_buf = bias_ ? &bb.value() : nullptr;
+  // RMSNorm's gain, and x as the reference then sees it: each column normalised in double.
+  constexpr double kEps = 1e-5;
+  std::vector<float> gain(k_), x = x_;
+  for (float& g : gain) g = std::uniform_real_distribution<float>(0.5f, 1.5f)(rng);
+  auto gb = alloc(k_);
+  EXPECT_TRUE(gb.ok() && transfer.upload(gb.value(), 0, gain.data(), gain.size() * 4).ok());
+  if (norm_) {
+    std::vector<double> t(k_);
+    for (uint32_t c = 0; c < n_; ++c) {
+      reference::rmsnorm(&x_[uint64_t{c} * k_], gain.data(), k_, kEps, t.data());
+      for (uint32_t i = 0; i < k_; ++i) x[uint64_t{c} * k_ + i] = static_cast<float>(t[i]);
+    }
+  }
+  const MatvecNorm norm{gb.ok() ? &gb.value() : nullptr, static_cast<float>(kEps)};
   host::Status s =
       op_ == Op::matvec
-          ? encode_matvec(device, cs, w.value(), xb.value(), n_, bias_buf, yb.value(), accumulate_)
+          ? encode_matvec(device, cs, w.value(), xb.value(), n_, bias_buf, yb.value(), accumulate_,
+                          {}, norm_ ? &norm : nullptr)
           : encode_matmul(device, cs, w.value(), xb.value(), n_, bias_buf, yb.value(), accumulate_);
   EXPECT_TRUE(s.ok()) << s.to_string();
   s = cs.submit_and_wait();
   EXPECT_TRUE(s.ok()) << s.to_string();
   EXPECT_TRUE(transfer.download(yb.value(), 0, y.data(), y.size() * 4).ok());
 
-  auto ref = reference::matmul(weights_->view(), x_, n_, bias);
+  auto ref = reference::matmul(weights_->view(), x, n_, bias);
   if (accumulate_)
     for (size_t i = 0; i < ref.y.size(); ++i) {
       // One more rounding: the add of the residual (and the residual's size joins the sum).
@@ -89,6 +105,10 @@ std::vector<float> LinearTester::run() {
                        ? mma_error_bound(k_, ref.abs_dot[i], abs_w[i % m_], abs_x[i / m_])
                    : op_ == Op::matvec ? matvec_error_bound(k_, ref.abs_dot[i])
                                        : matmul_error_bound(k_, ref.abs_dot[i]);
+    // The norm: each normalised input lies within (k + 8)u relative of its value (the k-term sum
+    // of squares, the root's 2 ulp, the gain's and the final scale's roundings), one more u for
+    // the reference's own rounding of it to float: (k + 9)u of sum |w x| on top.
+    if (norm_) bound += (k_ + 9) * 0x1p-24 * ref.abs_dot[i];
     bool good = std::isnan(ref.y[i]) ? std::isnan(y[i])
                                      : (data_ == Data::exact ? y[i] == ref.y[i] : diff <= bound);
     if (bound > 0) worst = std::max(worst, diff / bound);

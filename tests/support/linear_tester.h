@@ -79,6 +79,11 @@ class LinearTester {
     tile_products_ = v;
     return *this;
   }
+  // The matvec normalises each column of x (RMSNorm with a random gain) as it reads it.
+  LinearTester& norm(bool v) {
+    norm_ = v;
+    return *this;
+  }
   // Overrides the generated weights or activations ([n][k]).
   LinearTester& weights(HostMatrix w) {
     weights_ = std::move(w);
@@ -107,6 +112,7 @@ class LinearTester {
   bool accumulate_ = false;
   uint32_t matvec_split_ = 0;
   bool tile_products_ = false;
+  bool norm_ = false;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };
