@@ -50,12 +50,12 @@ Result<std::unique_ptr<Batch>> Batch::create(Model& model, uint32_t max_sessions
   host::Device& dev = model.device();
   const uint64_t bytes =
       batch_work_bytes(c, dev.info(), max_sessions, max_tokens, top_k, model.lora_rank());
-  if (bytes > model.device_free())
+  if (const uint64_t free = model.device_free(); bytes > free)
     return Status::error(
         "a batch of " + std::to_string(max_sessions) + " sessions and " +
             std::to_string(max_tokens) + " tokens a step needs " + std::to_string(bytes >> 20) +
-            " MiB of working buffers; the device has " + std::to_string(model.device_free() >> 20) +
-            " MiB free" + (model.placement().limited ? " within the memory limit given" : ""),
+            " MiB of working buffers; the device has " + std::to_string(free >> 20) + " MiB free" +
+            (model.placement().limited ? " within the memory limit given" : ""),
         VK_ERROR_OUT_OF_DEVICE_MEMORY);
   std::unique_ptr<Batch> b(new Batch(model, max_sessions, top_k, max_tokens));
   OSSVK_ASSIGN_OR_RETURN(b->stream_, host::CommandStream::create(dev));

@@ -64,10 +64,11 @@ std::vector<float> LinearTester::run() {
   // RMSNorm's gain, and x as the reference then sees it: each column normalised in double.
   constexpr double kEps = 1e-5;
   std::vector<float> gain(k_), x = x_;
-  for (float& g : gain) g = std::uniform_real_distribution<float>(0.5f, 1.5f)(rng);
-  auto gb = alloc(k_);
-  EXPECT_TRUE(gb.ok() && transfer.upload(gb.value(), 0, gain.data(), gain.size() * 4).ok());
-  if (norm_) {
+  auto gb = alloc(norm_ ? k_ : 4);
+  EXPECT_TRUE(gb.ok());
+  if (norm_ && gb.ok()) {
+    for (float& g : gain) g = std::uniform_real_distribution<float>(0.5f, 1.5f)(rng);
+    EXPECT_TRUE(transfer.upload(gb.value(), 0, gain.data(), gain.size() * 4).ok());
     std::vector<double> t(k_);
     for (uint32_t c = 0; c < n_; ++c) {
       reference::rmsnorm(&x_[uint64_t{c} * k_], gain.data(), k_, kEps, t.data());
