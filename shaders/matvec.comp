@@ -11,10 +11,15 @@
 // projection), saving that norm's dispatch: W (x g / rms(x)) = (W (x g)) / rms(x), so each
 // lane multiplies the activations it takes by the gain and sums their squares, the squares meet
 // as the outputs do (a (kCols + 1)-th row of accumulators), and each output is scaled at the end.
+// With kRopeDim, the rows are decode's q, k and v and the kernel ends as f32_rope_kv_write would
+// begin, saving its dispatch: a run's rows are taken in RoPE's pairs (shaders/rope_epilogue.glsl),
+// so the subgroup that sums both elements of a pair rotates them and writes q and the cache.
 #include "common.glsl"
 #include "matmul_push.h"
 #include "matmul_buffers.glsl"
 #include "weight_format.glsl"
+#include "kv_cache.glsl"
+#include "rope_epilogue.glsl"
 
 // No [[unroll]] here: at most K/32/lanes outer iterations, far inside llvmpipe's loop budget, and
 // forcing the inner loops open measured slower (BF16 4096x14336: 19.8 -> 30.6 ms).
@@ -42,6 +47,7 @@ void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
   for (uint r = 0; r < kRows; ++r) {
     uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
+    if (kRopeDim != 0u) row = rope_pair_row(row, kRopeDim);
     vec4 q[8];
     float scale, offset;
     load_block(row * blocks + b, q, scale, offset);
@@ -111,6 +117,27 @@ void main() {
       barrier();
     }
     if (slice != 0u) continue;
+    if (kRopeDim != 0u) {
+      // Rows r and r + 1 of the run are a pair; pc.m is whole heads, so both or neither exist.
+      const uint pos0 = step_first_pos(pc.first_pos, pc.position);
+      for (uint r = 0; r < kRows; r += 2u) {
+        if (row0 + r >= pc.m || !subgroupElect()) continue;
+        const uint row = pc.row_offset + rope_pair_row(row0 + r, kRopeDim);
+        const uint partner = row + kRopeDim / 2u;
+        const bool bias = pc.has_bias != 0u, addend = (pc.flags & 2u) != 0u;
+        for (uint c = 0; c < kCols; ++c) {
+          const float inv_rms =
+              kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
+          const uint o = c * pc.y_stride;
+          const float a = acc[r * kCols + c] * inv_rms + (bias ? BIAS(row) : 0.0) +
+                          (addend ? Y(o + row) : 0.0);
+          const float b = acc[(r + 1u) * kCols + c] * inv_rms + (bias ? BIAS(partner) : 0.0) +
+                          (addend ? Y(o + partner) : 0.0);
+          rope_store(pc.rope, kRopeDim, row, c, pos0 + c, a, b);
+        }
+      }
+      continue;
+    }
     for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;

@@ -5,6 +5,9 @@
 // device addresses. Put 64-bit members first so both layouts (std430, C++) agree, and
 // static_assert the size next to the launcher.
 //
+// Structs a kernel reads from device memory (OSSVK_BUFFER): in GLSL a buffer_reference type of
+// that name, in C++ a plain struct in ossvk::shaders laid out alike, which the host uploads.
+//
 // Specialization constants: a kernel's header lists them once, as
 //   #define NAME_SPEC(X) X(id, type, glslName, cpp_name, default) ...
 // with type local_size (the workgroup's x size), uint, float or bool. OSSVK_SPEC_STRUCT(Name,
@@ -26,6 +29,12 @@
   ;                    \
   }
 #define OSSVK_PTR(type, name) uint64_t name
+#define OSSVK_BUFFER(name)   \
+  namespace ossvk::shaders { \
+  struct name
+#define OSSVK_BUFFER_END \
+  ;                      \
+  }
 
 namespace ossvk::shaders {
 constexpr uint32_t spec_word(uint32_t v) {
@@ -66,6 +75,8 @@ constexpr bool spec_ids_in_order(std::initializer_list<int> ids) {
 #define OSSVK_PUSH(name) layout(push_constant, std430) uniform name
 #define OSSVK_PUSH_END pc;
 #define OSSVK_PTR(type, name) type name
+#define OSSVK_BUFFER(name) layout(buffer_reference, std430, buffer_reference_align = 8) buffer name
+#define OSSVK_BUFFER_END ;
 #define OSSVK_SPEC_DECL_local_size(id, glsl, def) layout(local_size_x_id = id) in;
 #define OSSVK_SPEC_DECL_uint(id, glsl, def) layout(constant_id = id) const uint glsl = def;
 #define OSSVK_SPEC_DECL_float(id, glsl, def) layout(constant_id = id) const float glsl = def;

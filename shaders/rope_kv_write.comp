@@ -28,15 +28,15 @@ void main() {
     const uint src = row + (is_q ? 0u : pc.heads * kHeadDim) + head * kHeadDim + j;
     const vec2 cs = pc.table.v[pos * half_dim + j];
     const float a = pc.qkv.v[src], b = pc.qkv.v[src + half_dim];
-    const float ra = a * cs.x - b * cs.y, rb = b * cs.x + a * cs.y;
+    const vec2 r = rope_rotate(a, b, cs);
     if (is_q) {
       const uint dst = t * pc.heads * kHeadDim + head * kHeadDim + j;
-      pc.q.v[dst] = ra * pc.q_scale;
-      pc.q.v[dst + half_dim] = rb * pc.q_scale;
+      pc.q.v[dst] = r.x * pc.q_scale;
+      pc.q.v[dst + half_dim] = r.y * pc.q_scale;
     } else {
       const uint dst = slot + head * kHeadDim + j;
-      kv_store(uint64_t(pc.k_cache), dst, ra);
-      kv_store(uint64_t(pc.k_cache), dst + half_dim, rb);
+      kv_store(uint64_t(pc.k_cache), dst, r.x);
+      kv_store(uint64_t(pc.k_cache), dst + half_dim, r.y);
     }
   } else {
     const uint e = i - q_pairs - kv_pairs;

@@ -111,6 +111,39 @@ INSTANTIATE_TEST_SUITE_P(Formats, MatvecRmsnorm, ::testing::ValuesIn(kAllFormats
                            return std::string(tensor_format_info(info.param).name);
                          });
 
+class MatvecRope : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
+
+// The RoPE epilogue in every format (decode's QKV projection writing q and the K/V cache itself,
+// the norm folded in as decode runs it), gpt-oss's 64/8 heads of 64 over hidden 2880: one token
+// far into the context; eight with a LoRA addend across a sliding window's ring wrap into an f16
+// cache; a replayed step's position; the GPUs' layout (split, staged); both buffer paths on
+// narrower heads. Each q, k and v element within its output's bound carried through the rotation
+// (support/linear_tester.cpp).
+TEST_P(MatvecRope, rotates_q_and_k_and_writes_the_cache) {
+  const TensorFormat f = GetParam();
+  const AttentionDims full{64, 8, 64, 0}, window{64, 8, 64, 128}, narrow{6, 2, 36, 0};
+  LinearTester(f).norm(true).bias(true).k(2880).rope({full, 131000}).run();
+  // ring = 128 + 8 slots: positions 132..139 wrap past slot 135.
+  LinearTester(f)
+      .norm(true)
+      .bias(true)
+      .accumulate(true)
+      .k(2880)
+      .n(kMaxMatvecColumns)
+      .rope({window, 132, true, false, 4096})
+      .run();
+  LinearTester(f).norm(true).k(96).rope({narrow, 4000, false, true, 4096}).run();
+  LinearTester(f).norm(true).bias(true).matvec_split(2).k(2880).n(3).rope({window, 7}).run();
+  for (host::BufferAccess a : {host::BufferAccess::addresses, host::BufferAccess::descriptors})
+    for (uint32_t n : {1u, 5u})
+      LinearTester(f).access(a).bias(true).k(96).n(n).rope({narrow, 17, n > 1}).run();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MatvecRope, ::testing::ValuesIn(kAllFormats),
+                         [](const ::testing::TestParamInfo<TensorFormat>& info) {
+                           return std::string(tensor_format_info(info.param).name);
+                         });
+
 class MatvecMlx : public GpuTest {};
 
 // Every width, group size and scale dtype, through both buffer paths; the gpt-oss shapes.

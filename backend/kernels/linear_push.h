@@ -6,7 +6,7 @@
 
 namespace ossvk {
 
-static_assert(sizeof(shaders::MatmulPush) == 96, "MatmulPush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::MatmulPush) == 120, "MatmulPush must match its GLSL std430 layout");
 
 inline shaders::MatmulPush linear_push(const DeviceMatrix& w, const DeviceMatrix::Part& part,
                                        const host::Buffer& x, uint32_t n, const host::Buffer* bias,

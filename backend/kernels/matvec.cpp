@@ -14,12 +14,13 @@ namespace {
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. CPU devices
 // gather every load, so they share it across 8 rows; GPUs measured best at 2 (block formats) and
 // 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". More than 4
-// columns halve the rows, since the columns multiply the accumulators.
-uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format) {
+// columns halve the rows, since the columns multiply the accumulators. The RoPE epilogue takes
+// rows in pairs.
+uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format, bool rope) {
   const bool wide =
       format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
   uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : wide ? 4 : 2;
-  return n > 4 ? std::max(1u, rows / 2) : rows;
+  return std::max(rope ? 2u : 1u, n > 4 ? rows / 2 : rows);
 }
 
 // f32_<fmt>w_matvec's workgroup: subgroups of `lanes`, `split` of them sharing each run of rows.
@@ -30,10 +31,10 @@ struct MatvecLayout {
   uint32_t stage_blocks;    // activation blocks staged per step in shared memory; 0: none
 };
 
-MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format) {
+MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format, bool rope) {
   const host::DeviceInfo& info = device.info();
   MatvecLayout l{};
-  l.rows = matvec_rows(info, n, format);
+  l.rows = matvec_rows(info, n, format, rope);
   l.split = matvec_split(device);
   const uint32_t lanes = std::max(1u, info.subgroup_size);
   l.invocations = lanes * l.split * std::max(1u, 64 / (lanes * l.split));  // whole runs of rows
@@ -45,10 +46,17 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
 
 }  // namespace
 
+bool matvec_rope_fits(const DeviceMatrix& w, uint32_t first, uint32_t head_dim) {
+  if (head_dim == 0 || head_dim % 2 || first % head_dim) return false;
+  for (const DeviceMatrix::Part& part : w.parts)
+    if (part.row_begin % head_dim || part.rows % head_dim) return false;
+  return true;
+}
+
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate, const LinearRows& rows,
-                           const MatvecNorm* norm) {
+                           const MatvecNorm* norm, const MatvecRope* rope) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matvec, w.format);
   if (n > kMaxMatvecColumns)
@@ -60,7 +68,15 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
     return host::Status::error(
         kernel + ": the norm's gain is smaller than K = " + std::to_string(w.k) + " floats");
 
-  const MatvecLayout layout = matvec_layout(device, n, w.format);
+  if (rope &&
+      (!matvec_rope_fits(w, rows.first, rope->head_dim) || !rope->target || !*rope->target ||
+       rope->offset % 8 || rope->offset + sizeof(shaders::RopeTarget) > rope->target->size() ||
+       (rope->position && !*rope->position)))
+    return host::Status::error(kernel + ": the RoPE epilogue needs whole heads of " +
+                               std::to_string(rope ? rope->head_dim : 0) +
+                               " rows in every part of W and a target in its buffer");
+
+  const MatvecLayout layout = matvec_layout(device, n, w.format, rope != nullptr);
   const uint64_t y_bytes = uint64_t{n} * (rows.stride ? rows.stride : w.m) * 4,
                  bias_bytes = (uint64_t{rows.first} + w.m) * 4;
   bool texels = device.prefers_descriptors() &&
@@ -75,7 +91,8 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                               .split = layout.split,
                                               .subgroups = layout.subgroups,
                                               .stage_blocks = layout.stage_blocks,
-                                              .norm = norm != nullptr}
+                                              .norm = norm != nullptr,
+                                              .rope_dim = rope ? rope->head_dim : 0}
                               .words(),
                           sizeof(shaders::MatmulPush)};
   host::Descriptor x_texels, gain_texels;  // bound with every part's planes
@@ -92,6 +109,11 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
   for (const DeviceMatrix::Part& part : w.parts) {
     shaders::MatmulPush push = linear_push(w, part, x, n, bias, y, accumulate, rows);
     if (norm) push.gain = norm->gain->address(), push.eps = norm->eps;
+    if (rope) {
+      push.rope = rope->target->address() + rope->offset;
+      push.position = rope->position ? rope->position->address() : 0;
+      push.first_pos = rope->first_pos;
+    }
     // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.
     const uint32_t groups =
         std::min((part.rows + layout.rows_per_group - 1) / layout.rows_per_group,

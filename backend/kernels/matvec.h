@@ -16,10 +16,29 @@ struct MatvecNorm {
   float eps = 0;
 };
 
+// RoPE and the K/V write applied to the outputs (decode's QKV projection, which then needs no
+// f32_rope_kv_write): W's rows are those of the q, k and v stack from rows.first on, whole heads
+// of head_dim, and column t is the step's token at position first_pos + t (plus the word of
+// `position`, a replayed step's). The outputs go where `target` says (a shaders::RopeTarget at
+// `offset`, from rope_target() after check_rope_step()), not to y; with accumulate, y's rows
+// (rows.stride floats each) are added to them first (a LoRA side path's B A x).
+struct MatvecRope {
+  const host::Buffer* target = nullptr;
+  uint64_t offset = 0;
+  uint32_t head_dim = 0;
+  uint32_t first_pos = 0;
+  const host::Buffer* position = nullptr;
+};
+
+// Whether the part of the stack W fills from row `first` on can take the RoPE epilogue: every
+// part of W whole heads of head_dim.
+bool matvec_rope_fits(const DeviceMatrix& w, uint32_t first, uint32_t head_dim);
+
 // bias may be null; accumulate adds the result to y (a residual stream) instead of overwriting it.
 host::Status encode_matvec(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
                            const host::Buffer& x, uint32_t n, const host::Buffer* bias,
                            const host::Buffer& y, bool accumulate = false,
-                           const LinearRows& rows = {}, const MatvecNorm* norm = nullptr);
+                           const LinearRows& rows = {}, const MatvecNorm* norm = nullptr,
+                           const MatvecRope* rope = nullptr);
 
 }  // namespace ossvk

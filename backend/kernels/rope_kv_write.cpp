@@ -13,9 +13,15 @@ namespace ossvk {
 namespace {
 
 static_assert(sizeof(shaders::RopePush) == 72, "RopePush must match its GLSL std430 layout");
+static_assert(sizeof(shaders::RopeTarget) == 56, "RopeTarget must match its GLSL std430 layout");
 
 host::Status fail(const std::string& what) {
   return host::Status::error(what);
+}
+
+// q's scale for the logits, 1/sqrt(head_dim).
+float q_scale(const AttentionDims& d) {
+  return static_cast<float>(1.0 / std::sqrt(static_cast<double>(d.head_dim)));
 }
 
 }  // namespace
@@ -56,11 +62,9 @@ host::Result<RopeTable> upload_rope_table(host::Device& device, host::Transfer& 
   return r;
 }
 
-host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& stream,
-                                  const host::Buffer& qkv, uint32_t tokens, uint32_t first_pos,
-                                  const AttentionDims& d, const RopeTable& rope,
-                                  const host::Buffer& q, KvCache& cache,
-                                  const ReplayPosition* replay) {
+host::Status check_rope_step(uint32_t tokens, uint32_t first_pos, const AttentionDims& d,
+                             const RopeTable& rope, const KvCache& cache,
+                             const ReplayPosition* replay) {
   OSSVK_RETURN_IF_ERROR(check_attention_dims(d));
   if (tokens == 0) return fail("rope: no tokens");
   OSSVK_RETURN_IF_ERROR(check_replay(replay, tokens, first_pos, "rope"));
@@ -74,6 +78,30 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
                 std::to_string(cache.max_step_tokens));
   if (end > rope.positions || rope.head_dim != d.head_dim)
     return fail("rope: the table does not cover the positions");
+  return {};
+}
+
+shaders::RopeTarget rope_target(const AttentionDims& d, const RopeTable& rope,
+                                const host::Buffer& q, const KvCache& cache) {
+  shaders::RopeTarget t{};
+  t.table = rope.table.address();
+  t.q = q.address();
+  t.k_cache = cache.k.address();
+  t.v_cache = cache.v.address();
+  t.ring = cache.ring;
+  t.heads = d.heads;
+  t.kv_heads = d.kv_heads;
+  t.f16 = cache.f16 ? 1 : 0;
+  t.q_scale = q_scale(d);
+  return t;
+}
+
+host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& stream,
+                                  const host::Buffer& qkv, uint32_t tokens, uint32_t first_pos,
+                                  const AttentionDims& d, const RopeTable& rope,
+                                  const host::Buffer& q, KvCache& cache,
+                                  const ReplayPosition* replay) {
+  OSSVK_RETURN_IF_ERROR(check_rope_step(tokens, first_pos, d, rope, cache, replay));
   const uint64_t width = uint64_t{d.heads + 2 * d.kv_heads} * d.head_dim;
   if (!qkv || qkv.size() < tokens * width * 4)
     return fail("rope: qkv holds fewer than tokens x (q + k + v) floats");
@@ -98,7 +126,7 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
   push.heads = d.heads;
   push.kv_heads = d.kv_heads;
   push.ring = cache.ring;
-  push.q_scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d.head_dim)));
+  push.q_scale = q_scale(d);
   const uint32_t items = (d.heads + d.kv_heads) * d.head_dim / 2 + d.kv_heads * d.head_dim;
   stream.dispatch(*pipeline, &push, (items + 63) / 64, tokens);
   return {};

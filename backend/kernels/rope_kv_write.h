@@ -3,6 +3,7 @@
 // the layer's cache (docs/model.md, "One block").
 #pragma once
 #include "backend/kernels/kv_cache.h"
+#include "shaders/rope_target.h"
 
 namespace ossvk {
 
@@ -24,6 +25,17 @@ struct RopeTable {
 host::Result<RopeTable> upload_rope_table(host::Device& device, host::Transfer& transfer,
                                           const YarnParams& yarn, uint32_t head_dim,
                                           uint32_t positions);
+
+// What a step's RoPE and K/V write needs, wherever it runs (here or in the QKV matvec's
+// epilogue, backend/kernels/matvec.h): positions within the cache and the table, at most the
+// cache's step of tokens, a well-formed replay.
+host::Status check_rope_step(uint32_t tokens, uint32_t first_pos, const AttentionDims& dims,
+                             const RopeTable& rope, const KvCache& cache,
+                             const ReplayPosition* replay);
+
+// Where the QKV matvec's RoPE epilogue writes one layer's step: q, that layer's cache.
+shaders::RopeTarget rope_target(const AttentionDims& dims, const RopeTable& rope,
+                                const host::Buffer& q, const KvCache& cache);
 
 // qkv [tokens][(heads + 2 kv_heads) * head_dim] at positions first_pos.. -> q [tokens][heads *
 // head_dim] (rotated, scaled by 1/sqrt(head_dim)) and the cache. Fails, recording nothing, if a

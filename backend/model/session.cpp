@@ -48,9 +48,11 @@ uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device
          moe_scratch_sizes(c.hidden, c.experts, c.ff, static_cast<uint32_t>(T), top_k, lora_rank))
       if (b) add(b);
   // ids, x, x2, normed, qkv, q, attn, the split decode's scratch, LoRA products, the position
-  // and its staging, the ids' staging: as Session::create allocates them.
+  // and its staging, the ids' staging, the layers' RoPE targets: as Session::create allocates
+  // them.
   for (uint64_t b : {T * 4, T * D * 4, T * D * 4, T * D * 4, T * width * 4, T * qw * 4, T * qw * 4,
-                     attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4})
+                     attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4,
+                     uint64_t{end - begin} * sizeof(shaders::RopeTarget)})
     add(b);
   if (experts_elsewhere) {  // the rows handed to the experts' device and those it hands back
     add(RemoteExperts::layout(static_cast<uint32_t>(T), c.hidden, top_k).bytes);
@@ -103,14 +105,6 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   s->on_device_ = draws_on_device(options, dev.info());
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
-  {
-    // Only the RoPE table goes through staging; its buffers go once it is uploaded.
-    OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(dev));
-    YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
-                    c.rope_beta_slow};
-    OSSVK_ASSIGN_OR_RETURN(s->rope_,
-                           upload_rope_table(dev, *transfer, yarn, c.head_dim, options.context));
-  }
   const uint32_t T = s->options_.max_step_tokens;
   uint64_t attn_scratch = 16;
   for (const Model::Layer& l : model.layers()) {
@@ -134,6 +128,21 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->normed_, alloc(T * D * 4));
   OSSVK_ASSIGN_OR_RETURN(s->qkv_, alloc(T * width * 4));
   OSSVK_ASSIGN_OR_RETURN(s->q_, alloc(T * qw * 4));
+  {
+    // Only the RoPE table and the layers' targets of its epilogue go through staging; its
+    // buffers go once they are uploaded.
+    OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(dev));
+    YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
+                    c.rope_beta_slow};
+    OSSVK_ASSIGN_OR_RETURN(s->rope_,
+                           upload_rope_table(dev, *transfer, yarn, c.head_dim, options.context));
+    std::vector<shaders::RopeTarget> targets;
+    for (size_t l = 0; l < s->caches_.size(); ++l)
+      targets.push_back(rope_target(model.layers()[l].dims, s->rope_, s->q_, s->caches_[l]));
+    const uint64_t bytes = targets.size() * sizeof(shaders::RopeTarget);
+    OSSVK_ASSIGN_OR_RETURN(s->rope_targets_, alloc(bytes));
+    if (bytes) OSSVK_RETURN_IF_ERROR(transfer->upload(s->rope_targets_, 0, targets.data(), bytes));
+  }
   OSSVK_ASSIGN_OR_RETURN(s->attn_, alloc(T * qw * 4));
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));
   OSSVK_ASSIGN_OR_RETURN(s->lora_u_, alloc(uint64_t{T} * model.lora_rank() * 4));
@@ -346,10 +355,17 @@ Status Session::record(host::CommandStream& cs, uint32_t segment, uint32_t n, ui
     const Model::Layer& L = model_.layers()[l];
     const std::string name = "blk." + std::to_string(model_.first_layer() + l);
     const BlockRows rows{&normed_, &qkv_, &lora_u_, model_.lora_rank()};
-    OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, n, rows));
-    OSSVK_RETURN_IF_ERROR(
-        encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l], replay));
-    cs.barrier();
+    if (block_qkv_takes_rope(c, L, n)) {  // the projection rotates and writes the cache itself
+      OSSVK_RETURN_IF_ERROR(check_rope_step(n, pos, L.dims, rope_, caches_[l], replay));
+      const MatvecRope rope{&rope_targets_, l * sizeof(shaders::RopeTarget), L.dims.head_dim, pos,
+                            replay ? replay->buffer : nullptr};
+      OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, n, rows, &rope));
+    } else {
+      OSSVK_RETURN_IF_ERROR(encode_block_qkv(dev, cs, c, L, *x, n, rows));
+      OSSVK_RETURN_IF_ERROR(
+          encode_rope_kv_write(dev, cs, qkv_, n, pos, L.dims, rope_, q_, caches_[l], replay));
+      cs.barrier();
+    }
     OSSVK_RETURN_IF_ERROR(encode_attention(dev, cs, q_, n, pos, L.dims, caches_[l], L.sinks, attn_,
                                            &attn_scratch_, replay)
                               .with_context(name));

@@ -130,7 +130,8 @@ class Session {
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
   host::Buffer lora_u_;  // the dense LoRA side paths' A x, [tokens][the largest rank]
   TopkScratch topk_;
-  host::Buffer pos_;                                            // a replayed step's position
+  host::Buffer rope_targets_;  // [layer] shaders::RopeTarget: decode's QKV epilogue
+  host::Buffer pos_;           // a replayed step's position
   host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
   // A split model's parts: each part's session runs its blocks, taking the hidden state from
   // the part before (x_in_) and handing it on (x_out_) through host-visible buffers.

@@ -2,13 +2,15 @@
 // compares every output:
 //   LinearTester(TensorFormat::mxfp4).m(33).k(64).n(3).bias(true).data(Data::exact).run();
 // Data::exact demands bit-identical results; Data::realistic demands each output within the
-// derived bound of support/weights.h.
+// derived bound of support/weights.h. With rope(), the matvec's outputs are a decode step's q, k
+// and v, rotated and written to q and a K/V cache by its epilogue, and those are checked.
 #pragma once
 #include <gtest/gtest.h>
 
 #include <optional>
 
 #include "backend/device_matrix.h"
+#include "backend/kernels/kv_cache.h"
 #include "support/gpu.h"
 #include "testdata/weights.h"
 
@@ -16,6 +18,16 @@ namespace ossvk::testing {
 
 enum class Op { matvec, matmul };
 
+// The matvec's RoPE epilogue (backend/kernels/matvec.h, MatvecRope): W's M rows are the q, k, v
+// stack of `dims` (gpt-oss's YaRN), column t the token at first_pos + t; with `replay` the
+// position comes from a device word holding first_pos and the pushed one is 0.
+struct RopeCase {
+  AttentionDims dims;
+  uint32_t first_pos = 0;
+  bool f16 = false;
+  bool replay = false;
+  uint32_t capacity = 0;  // the cache's positions; 0: first_pos + n (a ring wraps below it)
+};
 class LinearTester {
  public:
   explicit LinearTester(TensorFormat format) : format_(format) {}
@@ -84,6 +96,12 @@ class LinearTester {
     norm_ = v;
     return *this;
   }
+  // Sets M to the stack's rows; accumulate(true) then gives the epilogue an addend.
+  LinearTester& rope(const RopeCase& v) {
+    rope_ = v;
+    m_ = (v.dims.heads + 2 * v.dims.kv_heads) * v.dims.head_dim;
+    return *this;
+  }
   // Overrides the generated weights or activations ([n][k]).
   LinearTester& weights(HostMatrix w) {
     weights_ = std::move(w);
@@ -113,6 +131,7 @@ class LinearTester {
   uint32_t matvec_split_ = 0;
   bool tile_products_ = false;
   bool norm_ = false;
+  std::optional<RopeCase> rope_;
   std::optional<HostMatrix> weights_;
   std::vector<float> x_;
 };
