@@ -272,6 +272,38 @@ TEST_F(SyntheticModel, replayed_decode_steps_equal_recorded_ones) {
   EXPECT_EQ(a.value()->recorded_steps() - recorded_before, 2u);
 }
 
+// Decode steps whose QKV matvecs rotate q and k and write the cache themselves (the GPUs'
+// choice) agree with steps running f32_rope_kv_write (lavapipe's) and with the reference: steps
+// of 3 tokens and of one, replayed, around the sliding-window layer's ring of 12 slots.
+TEST_F(SyntheticModel, rope_in_the_qkv_epilogue_equals_the_rope_kernel) {
+  auto l = load_synthetic(device(), {});
+  ASSERT_TRUE(l);
+  const uint32_t V = l->tensors.config.vocab, prompt = 150, decode = 5;
+  auto tokens = some_tokens(prompt + 3 + decode, V);
+  SessionOptions epilogue, kernel;
+  epilogue.context = kernel.context = 512;
+  epilogue.max_step_tokens = kernel.max_step_tokens = 8;  // the window's ring: 4 + 8 slots
+  epilogue.rope_in = SessionOptions::RopeIn::epilogue;
+  kernel.rope_in = SessionOptions::RopeIn::kernel;
+  auto a = Session::create(*l->model, epilogue);
+  auto b = Session::create(*l->model, kernel);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  const std::vector<float> want =
+      reference::forward(l->tensors, tokens, l->tensors.config.top_k);  // [tokens][V]
+  std::vector<float> la(V), lb(V);
+  ASSERT_OK(a.value()->eval(std::span(tokens).first(prompt), nullptr, false));
+  ASSERT_OK(b.value()->eval(std::span(tokens).first(prompt), nullptr, false));
+  for (uint32_t i = prompt, n = 3; i < tokens.size(); i += n, n = 1) {
+    ASSERT_OK(a.value()->eval(std::span(tokens).subspan(i, n), la.data(), false));
+    ASSERT_OK(b.value()->eval(std::span(tokens).subspan(i, n), lb.data(), false));
+    // The same sums, rotated by the same arithmetic in another kernel: the fp32 bound.
+    expect_close(la, lb);
+    const uint64_t last = i + n - 1;
+    expect_close(la, std::vector<float>(want.begin() + last * V, want.begin() + (last + 1) * V));
+  }
+}
+
 TEST_F(SyntheticModel, rewinding_then_going_on_equals_a_fresh_prefill) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

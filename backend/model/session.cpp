@@ -103,6 +103,9 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
   s->on_device_ = draws_on_device(options, dev.info());
+  s->rope_epilogue_ = options.rope_in == SessionOptions::RopeIn::epilogue ||
+                      (options.rope_in == SessionOptions::RopeIn::automatic &&
+                       dev.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU);
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
   const uint32_t T = s->options_.max_step_tokens;
@@ -355,7 +358,7 @@ Status Session::record(host::CommandStream& cs, uint32_t segment, uint32_t n, ui
     const Model::Layer& L = model_.layers()[l];
     const std::string name = "blk." + std::to_string(model_.first_layer() + l);
     const BlockRows rows{&normed_, &qkv_, &lora_u_, model_.lora_rank()};
-    if (block_qkv_takes_rope(c, L, n)) {  // the projection rotates and writes the cache itself
+    if (rope_epilogue_ && block_qkv_takes_rope(c, L, n)) {  // the projection writes the cache
       OSSVK_RETURN_IF_ERROR(check_rope_step(n, pos, L.dims, rope_, caches_[l], replay));
       const MatvecRope rope{&rope_targets_, l * sizeof(shaders::RopeTarget), L.dims.head_dim, pos,
                             replay ? replay->buffer : nullptr};

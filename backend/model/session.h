@@ -38,6 +38,11 @@ struct SessionOptions {
   // Decode steps replay a command buffer recorded once (see Session::step); false records each
   // step anew (for comparing the two).
   bool replay_decode = true;
+  // Where a decode step rotates q and k and writes the K/V cache. automatic: in the QKV matvecs'
+  // epilogue on GPUs (a dispatch and a barrier fewer a layer); on CPU devices f32_rope_kv_write,
+  // since there the epilogue made the QKV matvec take about twice as long (docs/performance.md).
+  enum class RopeIn { automatic, epilogue, kernel };
+  RopeIn rope_in = RopeIn::automatic;
 };
 
 // The device memory a session with `options` takes beside its K/V caches and RoPE table
@@ -130,8 +135,9 @@ class Session {
   host::Buffer ids_, x_, x2_, normed_, qkv_, q_, attn_, attn_scratch_, last_, logits_;
   host::Buffer lora_u_;  // the dense LoRA side paths' A x, [tokens][the largest rank]
   TopkScratch topk_;
-  host::Buffer rope_targets_;  // [layer] shaders::RopeTarget: decode's QKV epilogue
-  host::Buffer pos_;           // a replayed step's position
+  bool rope_epilogue_ = false;  // SessionOptions::rope_in, decided for the device
+  host::Buffer rope_targets_;   // [layer] shaders::RopeTarget: decode's QKV epilogue
+  host::Buffer pos_;            // a replayed step's position
   host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
   // A split model's parts: each part's session runs its blocks, taking the hidden state from
   // the part before (x_in_) and handing it on (x_out_) through host-visible buffers.
