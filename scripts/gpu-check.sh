@@ -90,6 +90,9 @@ run() {
     timed model_20b 90 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
     OSSVK_MATMUL=scalar timed model_20b_scalar 45 "$bin/ossvk" bench --preset 20b -p 512 -n 16 \
       --runs 2 --json
+    # Decode with RoPE and the K/V write as a dispatch of their own, beside model_20b's epilogue.
+    OSSVK_ROPE=kernel timed model_20b_rope_kernel 30 "$bin/ossvk" bench --preset 20b -p 8 -n 128 \
+      --runs 3 --json
     timed model_20b_parallel 45 "$bin/ossvk" bench --preset 20b --layers 8 -p 1 -n 64 --runs 3 \
       --parallel 1,2,4,8 --json
     timed model_120b 60 "$bin/ossvk" bench --preset 120b --layers 4 -p 512 -n 128 --runs 3 --json
@@ -105,8 +108,8 @@ run() {
       -n 64 --runs 1
   fi
   # The JSON each step printed, apart from its log.
-  for s in kernels kernels_scalar model_tiny model_20b model_20b_scalar model_20b_parallel \
-    model_120b model_120b_spill model_120b_cpu_experts; do
+  for s in kernels kernels_scalar model_tiny model_20b model_20b_scalar model_20b_rope_kernel \
+    model_20b_parallel model_120b model_120b_spill model_120b_cpu_experts; do
     [[ -f $OUT/$s.log ]] && grep -E '^\{|^ |^\}' "$OUT/$s.log" >"$OUT/$s.json"
   done
   ls -la "$OUT"

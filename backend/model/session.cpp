@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "backend/kernels/attention.h"
@@ -73,6 +74,22 @@ uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device
   return total;
 }
 
+namespace {
+
+// SessionOptions::rope_in for `device`; automatic follows OSSVK_ROPE (epilogue or kernel) where
+// it is set, so a benchmark can compare the two on one GPU.
+bool rope_in_epilogue(SessionOptions::RopeIn rope_in, const host::DeviceInfo& device) {
+  if (rope_in == SessionOptions::RopeIn::automatic)
+    if (const char* v = std::getenv("OSSVK_ROPE");
+        v && (!std::strcmp(v, "epilogue") || !std::strcmp(v, "kernel")))
+      return !std::strcmp(v, "epilogue");
+  return rope_in == SessionOptions::RopeIn::epilogue ||
+         (rope_in == SessionOptions::RopeIn::automatic &&
+          device.type != VK_PHYSICAL_DEVICE_TYPE_CPU);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOptions& options) {
   const ModelConfig& c = model.config();
   host::Device& dev = model.device();
@@ -103,9 +120,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
   s->on_device_ = draws_on_device(options, dev.info());
-  s->rope_epilogue_ = options.rope_in == SessionOptions::RopeIn::epilogue ||
-                      (options.rope_in == SessionOptions::RopeIn::automatic &&
-                       dev.info().type != VK_PHYSICAL_DEVICE_TYPE_CPU);
+  s->rope_epilogue_ = rope_in_epilogue(options.rope_in, dev.info());
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
   const uint32_t T = s->options_.max_step_tokens;

@@ -40,7 +40,8 @@ struct SessionOptions {
   bool replay_decode = true;
   // Where a decode step rotates q and k and writes the K/V cache. automatic: in the QKV matvecs'
   // epilogue on GPUs (a dispatch and a barrier fewer a layer); on CPU devices f32_rope_kv_write,
-  // since there the epilogue made the QKV matvec take about twice as long (docs/performance.md).
+  // since there the epilogue made the QKV matvec take about twice as long (docs/performance.md);
+  // OSSVK_ROPE=epilogue|kernel overrides automatic.
   enum class RopeIn { automatic, epilogue, kernel };
   RopeIn rope_in = RopeIn::automatic;
 };
