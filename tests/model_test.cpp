@@ -230,6 +230,31 @@ TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
   EXPECT_EQ(pieces.value()->position(), T);
 }
 
+// Two sessions on one synthetic model, with options `sa` and `sb`, each past tokens[0, prompt),
+// and the reference's logits of every token ([tokens][V]); null sessions if either failed.
+struct SessionPair {
+  std::unique_ptr<Session> a, b;
+  std::vector<float> want;
+};
+SessionPair sessions_past_a_prompt(const Loaded& l, const SessionOptions& sa,
+                                   const SessionOptions& sb, std::span<const uint32_t> tokens,
+                                   uint32_t prompt) {
+  SessionPair p;
+  auto a = Session::create(*l.model, sa);
+  auto b = Session::create(*l.model, sb);
+  EXPECT_TRUE(a.ok() && b.ok());
+  if (!a.ok() || !b.ok()) return {};
+  p.a = std::move(a).value();
+  p.b = std::move(b).value();
+  p.want = reference::forward(l.tensors, tokens, l.tensors.config.top_k);
+  for (Session* s : {p.a.get(), p.b.get()})
+    if (!s->eval(tokens.first(prompt), nullptr, false).ok()) {
+      ADD_FAILURE() << "the prompt did not run";
+      return {};
+    }
+  return p;
+}
+
 // Decode steps replay one recorded command buffer, reading their position on the device: past
 // 512 visible keys (attention split into runs of keys, sized for the whole cache when replayed),
 // across the sliding window's ring, and after a rewind, they agree with steps recorded anew and
@@ -242,34 +267,30 @@ TEST_F(SyntheticModel, replayed_decode_steps_equal_recorded_ones) {
   SessionOptions replayed, recorded;
   replayed.context = recorded.context = 1024;
   recorded.replay_decode = false;
-  auto a = Session::create(*l->model, replayed);
-  auto b = Session::create(*l->model, recorded);
-  ASSERT_OK(a);
-  ASSERT_OK(b);
-  const std::vector<float> want =
-      reference::forward(l->tensors, tokens, l->tensors.config.top_k);  // [tokens][V]
+  SessionPair p = sessions_past_a_prompt(*l, replayed, recorded, tokens, prompt);
+  ASSERT_TRUE(p.a);
+  Session *a = p.a.get(), *b = p.b.get();
+  const std::vector<float>& want = p.want;
   std::vector<float> la(V), lb(V);
-  ASSERT_OK(a.value()->eval(std::span(tokens).first(prompt), nullptr, false));
-  ASSERT_OK(b.value()->eval(std::span(tokens).first(prompt), nullptr, false));
-  const uint32_t recorded_before = a.value()->recorded_steps();
+  const uint32_t recorded_before = a->recorded_steps();
   for (uint32_t i = prompt; i < prompt + decode; ++i) {
     if (i == prompt + 3) {  // forget two positions and go over them again
-      ASSERT_OK(a.value()->rewind(i - 2));
-      ASSERT_OK(b.value()->rewind(i - 2));
+      ASSERT_OK(a->rewind(i - 2));
+      ASSERT_OK(b->rewind(i - 2));
       for (uint32_t j = i - 2; j < i; ++j) {
-        ASSERT_OK(a.value()->eval(std::span(tokens).subspan(j, 1), nullptr, false));
-        ASSERT_OK(b.value()->eval(std::span(tokens).subspan(j, 1), nullptr, false));
+        ASSERT_OK(a->eval(std::span(tokens).subspan(j, 1), nullptr, false));
+        ASSERT_OK(b->eval(std::span(tokens).subspan(j, 1), nullptr, false));
       }
     }
-    ASSERT_OK(a.value()->eval(std::span(tokens).subspan(i, 1), la.data(), false));
-    ASSERT_OK(b.value()->eval(std::span(tokens).subspan(i, 1), lb.data(), false));
+    ASSERT_OK(a->eval(std::span(tokens).subspan(i, 1), la.data(), false));
+    ASSERT_OK(b->eval(std::span(tokens).subspan(i, 1), lb.data(), false));
     // Split and unsplit attention sum the same terms in different orders: the fp32 bound.
     expect_close(la, lb);
     expect_close(
         la, std::vector<float>(want.begin() + uint64_t{i} * V, want.begin() + uint64_t{i + 1} * V));
   }
   // One recording for the steps with logits, one for those without, whatever the positions.
-  EXPECT_EQ(a.value()->recorded_steps() - recorded_before, 2u);
+  EXPECT_EQ(a->recorded_steps() - recorded_before, 2u);
 }
 
 // Decode steps whose QKV matvecs rotate q and k and write the cache themselves (the GPUs'
@@ -285,18 +306,13 @@ TEST_F(SyntheticModel, rope_in_the_qkv_epilogue_equals_the_rope_kernel) {
   epilogue.max_step_tokens = kernel.max_step_tokens = 8;  // the window's ring: 4 + 8 slots
   epilogue.rope_in = SessionOptions::RopeIn::epilogue;
   kernel.rope_in = SessionOptions::RopeIn::kernel;
-  auto a = Session::create(*l->model, epilogue);
-  auto b = Session::create(*l->model, kernel);
-  ASSERT_OK(a);
-  ASSERT_OK(b);
-  const std::vector<float> want =
-      reference::forward(l->tensors, tokens, l->tensors.config.top_k);  // [tokens][V]
+  SessionPair p = sessions_past_a_prompt(*l, epilogue, kernel, tokens, prompt);
+  ASSERT_TRUE(p.a);
+  const std::vector<float>& want = p.want;
   std::vector<float> la(V), lb(V);
-  ASSERT_OK(a.value()->eval(std::span(tokens).first(prompt), nullptr, false));
-  ASSERT_OK(b.value()->eval(std::span(tokens).first(prompt), nullptr, false));
   for (uint32_t i = prompt, n = 3; i < tokens.size(); i += n, n = 1) {
-    ASSERT_OK(a.value()->eval(std::span(tokens).subspan(i, n), la.data(), false));
-    ASSERT_OK(b.value()->eval(std::span(tokens).subspan(i, n), lb.data(), false));
+    ASSERT_OK(p.a->eval(std::span(tokens).subspan(i, n), la.data(), false));
+    ASSERT_OK(p.b->eval(std::span(tokens).subspan(i, n), lb.data(), false));
     // The same sums, rotated by the same arithmetic in another kernel: the fp32 bound.
     expect_close(la, lb);
     const uint64_t last = i + n - 1;
