@@ -32,6 +32,16 @@ bool draws_on_device(const SessionOptions& o, const host::DeviceInfo& device) {
 
 }  // namespace
 
+bool rope_in_epilogue(const SessionOptions& options, const host::DeviceInfo& device) {
+  SessionOptions::RopeIn in = options.rope_in;
+  if (const char* v = std::getenv("OSSVK_ROPE"); v && in == SessionOptions::RopeIn::automatic)
+    in = !std::strcmp(v, "epilogue") ? SessionOptions::RopeIn::epilogue
+         : !std::strcmp(v, "kernel") ? SessionOptions::RopeIn::kernel
+                                     : in;
+  if (in == SessionOptions::RopeIn::automatic) return device.type != VK_PHYSICAL_DEVICE_TYPE_CPU;
+  return in == SessionOptions::RopeIn::epilogue;
+}
+
 uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
                             const SessionOptions& options, uint32_t top_k, uint32_t lora_rank,
                             uint32_t begin, uint32_t end, bool experts_elsewhere) {
@@ -49,12 +59,12 @@ uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device
          moe_scratch_sizes(c.hidden, c.experts, c.ff, static_cast<uint32_t>(T), top_k, lora_rank))
       if (b) add(b);
   // ids, x, x2, normed, qkv, q, attn, the split decode's scratch, LoRA products, the position
-  // and its staging, the ids' staging, the layers' RoPE targets: as Session::create allocates
-  // them.
+  // and its staging, the ids' staging: as Session::create allocates them.
   for (uint64_t b : {T * 4, T * D * 4, T * D * 4, T * D * 4, T * width * 4, T * qw * 4, T * qw * 4,
-                     attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4,
-                     uint64_t{end - begin} * sizeof(shaders::RopeTarget)})
+                     attn_scratch, T * lora_rank * 4, uint64_t{4}, uint64_t{4}, T * 4})
     add(b);
+  if (rope_in_epilogue(options, device))  // the layers' RoPE targets
+    add(uint64_t{end - begin} * sizeof(shaders::RopeTarget));
   if (experts_elsewhere) {  // the rows handed to the experts' device and those it hands back
     add(RemoteExperts::layout(static_cast<uint32_t>(T), c.hidden, top_k).bytes);
     add(T * D * 4);
@@ -73,22 +83,6 @@ uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device
   }
   return total;
 }
-
-namespace {
-
-// SessionOptions::rope_in for `device`; automatic follows OSSVK_ROPE (epilogue or kernel) where
-// it is set, so a benchmark can compare the two on one GPU.
-bool rope_in_epilogue(SessionOptions::RopeIn rope_in, const host::DeviceInfo& device) {
-  if (rope_in == SessionOptions::RopeIn::automatic)
-    if (const char* v = std::getenv("OSSVK_ROPE");
-        v && (!std::strcmp(v, "epilogue") || !std::strcmp(v, "kernel")))
-      return !std::strcmp(v, "epilogue");
-  return rope_in == SessionOptions::RopeIn::epilogue ||
-         (rope_in == SessionOptions::RopeIn::automatic &&
-          device.type != VK_PHYSICAL_DEVICE_TYPE_CPU);
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOptions& options) {
   const ModelConfig& c = model.config();
@@ -120,7 +114,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   s->options_.max_step_tokens = std::min(options.max_step_tokens, options.context);
   s->top_k_ = top_k;
   s->on_device_ = draws_on_device(options, dev.info());
-  s->rope_epilogue_ = rope_in_epilogue(options.rope_in, dev.info());
+  s->rope_epilogue_ = rope_in_epilogue(options, dev.info());
   s->logit_rows_ = std::min(s->options_.max_step_tokens, kMaxLogitRows);
   OSSVK_ASSIGN_OR_RETURN(s->stream_, host::CommandStream::create(dev));
   const uint32_t T = s->options_.max_step_tokens;
@@ -147,7 +141,7 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
   OSSVK_ASSIGN_OR_RETURN(s->qkv_, alloc(T * width * 4));
   OSSVK_ASSIGN_OR_RETURN(s->q_, alloc(T * qw * 4));
   {
-    // Only the RoPE table and the layers' targets of its epilogue go through staging; its
+    // Only the RoPE table and, for the QKV epilogue, the layers' targets go through staging; its
     // buffers go once they are uploaded.
     OSSVK_ASSIGN_OR_RETURN(auto transfer, host::Transfer::create(dev));
     YarnParams yarn{c.rope_theta, c.rope_factor, c.rope_original_context, c.rope_beta_fast,
@@ -155,11 +149,12 @@ Result<std::unique_ptr<Session>> Session::create(Model& model, const SessionOpti
     OSSVK_ASSIGN_OR_RETURN(s->rope_,
                            upload_rope_table(dev, *transfer, yarn, c.head_dim, options.context));
     std::vector<shaders::RopeTarget> targets;
-    for (size_t l = 0; l < s->caches_.size(); ++l)
+    for (size_t l = 0; s->rope_epilogue_ && l < s->caches_.size(); ++l)
       targets.push_back(rope_target(model.layers()[l].dims, s->rope_, s->q_, s->caches_[l]));
-    const uint64_t bytes = targets.size() * sizeof(shaders::RopeTarget);
-    OSSVK_ASSIGN_OR_RETURN(s->rope_targets_, alloc(bytes));
-    if (bytes) OSSVK_RETURN_IF_ERROR(transfer->upload(s->rope_targets_, 0, targets.data(), bytes));
+    if (const uint64_t bytes = targets.size() * sizeof(shaders::RopeTarget)) {
+      OSSVK_ASSIGN_OR_RETURN(s->rope_targets_, alloc(bytes));
+      OSSVK_RETURN_IF_ERROR(transfer->upload(s->rope_targets_, 0, targets.data(), bytes));
+    }
   }
   OSSVK_ASSIGN_OR_RETURN(s->attn_, alloc(T * qw * 4));
   OSSVK_ASSIGN_OR_RETURN(s->attn_scratch_, alloc(attn_scratch));

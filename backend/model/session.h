@@ -46,12 +46,17 @@ struct SessionOptions {
   RopeIn rope_in = RopeIn::automatic;
 };
 
+// Whether a session with `options` on `device` runs decode's RoPE and K/V write in the QKV
+// epilogue (SessionOptions::rope_in, OSSVK_ROPE).
+bool rope_in_epilogue(const SessionOptions& options, const host::DeviceInfo& device);
+
 // The device memory a session with `options` takes beside its K/V caches and RoPE table
 // (kv_cache_bytes) on a model part holding blocks [begin, end) of `c`: a step's activations,
 // the expert scratch, staging for token ids and hidden states, and on the part with the
 // unembedding the logit rows, their read-back and, where the draw is made on the device, its
 // candidate search; with experts_elsewhere (a model whose experts lie on another device), the
-// staging of what a step exchanges with that device. Each buffer as the allocator rounds it;
+// staging of what a step exchanges with that device; with the QKV epilogue, the layers' RoPE
+// targets. Each buffer as the allocator rounds it;
 // Session::create allocates exactly this (tested). RemoteExperts::work_bytes counts the
 // session's buffers on the experts' device.
 uint64_t session_work_bytes(const ModelConfig& c, const host::DeviceInfo& device,
@@ -137,7 +142,7 @@ class Session {
   host::Buffer lora_u_;  // the dense LoRA side paths' A x, [tokens][the largest rank]
   TopkScratch topk_;
   bool rope_epilogue_ = false;  // SessionOptions::rope_in, decided for the device
-  host::Buffer rope_targets_;   // [layer] shaders::RopeTarget: decode's QKV epilogue
+  host::Buffer rope_targets_;   // [layer] shaders::RopeTarget, with rope_epilogue_
   host::Buffer pos_;            // a replayed step's position
   host::Buffer ids_in_, pos_in_, logits_out_, candidates_out_;  // host-visible ends
   // A split model's parts: each part's session runs its blocks, taking the hidden state from
