@@ -1,8 +1,10 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_matvec: Y[t] = W X[t] + b for kCols (1..8) activation columns sharing one read of W
-// (decode of one or a few sequences). kRows consecutive rows go to kSplit subgroups, each taking
-// every kSplit-th run of lanes' worth of blocks along K; each lane takes whole 32-element blocks:
+// (decode of one or a few sequences); workgroup row y takes columns y kCols.. of pc.n (CPU
+// devices' prefill: a last run of fewer columns recomputes its last one and stores only its
+// own). kRows consecutive rows go to kSplit subgroups, each taking every kSplit-th run of
+// lanes' worth of blocks along K; each lane takes whole 32-element blocks:
 // it loads a column's activations for the block once and applies them to all kRows rows, so a
 // subgroup streams contiguous words of W and activation loads are shared across rows. One
 // subgroupAdd per output finishes a subgroup's sum; with kSplit > 1 the subgroups' sums meet in
@@ -21,8 +23,10 @@
 #include "kv_cache.glsl"
 #include "rope_epilogue.glsl"
 
-// No [[unroll]] here: at most K/32/lanes outer iterations, far inside llvmpipe's loop budget, and
-// forcing the inner loops open measured slower (BF16 4096x14336: 19.8 -> 30.6 ms).
+// Every loop that indexes acc is unrolled: one access with an index the compiler cannot fold
+// keeps the whole array in memory, and lavapipe then reads and writes it lane by lane (eight
+// columns measured 2 to 2.5 times slower so). The loops over K stay rolled: at most
+// K/32/lanes iterations, far inside llvmpipe's loop budget.
 OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
 #define STAGE_LOAD(i) X4(i)
 #include "stage_activations.glsl"
@@ -45,7 +49,7 @@ void normalise(uint c, inout vec4 x[8], vec4 g[8]) {
 // Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
-  for (uint r = 0; r < kRows; ++r) {
+  [[unroll]] for (uint r = 0; r < kRows; ++r) {
     uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
     if (kRopeDim != 0u) row = rope_pair_row(row, kRopeDim);
     vec4 q[8];
@@ -62,11 +66,15 @@ void main() {
   const uint slot = gl_SubgroupID / split, slice = gl_SubgroupID % split;
   const uint rows_per_group = gl_NumSubgroups / split * kRows;
   const bool stage = kStageBlocks != 0u && gl_SubgroupSize * split == kStageBlocks;
+  const uint col0 = gl_WorkGroupID.y * kCols, cols = min(kCols, pc.n - col0);
+  uint x_col[kCols];  // vec4 index of each column's activations
+  [[unroll]] for (uint c = 0; c < kCols; ++c)
+    x_col[c] = (min(col0 + c, pc.n - 1u) * pc.x_stride) / 4u;
   // The same trip count for the whole workgroup (it meets at barriers when kSplit > 1).
   for (uint base = gl_WorkGroupID.x * rows_per_group; base < pc.m;
        base += gl_NumWorkGroups.x * rows_per_group) {
     const uint row0 = base + slot * kRows;
-    for (uint i = 0; i < kAcc; ++i) acc[i] = 0.0;
+    [[unroll]] for (uint i = 0; i < kAcc; ++i) acc[i] = 0.0;
     if (stage) {
       // Steps of kStageBlocks blocks, the same count for the whole workgroup (it meets at barriers).
       const uint bl = slice * gl_SubgroupSize + gl_SubgroupInvocationID;
@@ -77,8 +85,8 @@ void main() {
           for (uint g = gl_LocalInvocationIndex; g < run * 8u; g += gl_WorkGroupSize.x)
             gain_stage[(g & 7u) * kStageStride + (g >> 3)] = GAIN4(b0 * 8u + g);
         }
-        for (uint c = 0; c < kCols; ++c) {
-          stage_blocks((c * pc.x_stride) / 4u + b0 * 8u, run);
+        [[unroll]] for (uint c = 0; c < kCols; ++c) {
+          stage_blocks(x_col[c] + b0 * 8u, run);
           if (bl >= run) continue;
           vec4 x[8];
           staged_block(bl, x);
@@ -95,22 +103,22 @@ void main() {
            b += gl_SubgroupSize * split) {
         vec4 g[8];
         if (kNorm)
-          for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
-        for (uint c = 0; c < kCols; ++c) {
+          [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
+        [[unroll]] for (uint c = 0; c < kCols; ++c) {
           vec4 x[8];
-          const uint xb = (c * pc.x_stride) / 4u + b * 8u;
-          for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+          const uint xb = x_col[c] + b * 8u;
+          [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
           if (kNorm) normalise(c, x, g);
           accumulate(b, c, row0, blocks, x);
         }
       }
     }
-    for (uint i = 0; i < kAcc; ++i) acc[i] = subgroupAdd(acc[i]);
+    [[unroll]] for (uint i = 0; i < kAcc; ++i) acc[i] = subgroupAdd(acc[i]);
     if (split > 1u) {
       if (subgroupElect())
-        for (uint i = 0; i < kAcc; ++i) partial[gl_SubgroupID * kAcc + i] = acc[i];
+        [[unroll]] for (uint i = 0; i < kAcc; ++i) partial[gl_SubgroupID * kAcc + i] = acc[i];
       barrier();
-      for (uint i = 0; i < kAcc; ++i) {
+      [[unroll]] for (uint i = 0; i < kAcc; ++i) {
         acc[i] = 0.0;
         for (uint s = 0; s < split; ++s) acc[i] += partial[(slot * split + s) * kAcc + i];
       }
@@ -120,30 +128,31 @@ void main() {
     if (kRopeDim != 0u) {
       // Rows r and r + 1 of the run are a pair; pc.m is whole heads, so both or neither exist.
       const uint pos0 = step_first_pos(pc.first_pos, pc.position);
-      for (uint r = 0; r < kRows; r += 2u) {
+      [[unroll]] for (uint r = 0; r < kRows; r += 2u) {
         if (row0 + r >= pc.m || !subgroupElect()) continue;
         const uint row = pc.row_offset + rope_pair_row(row0 + r, kRopeDim);
         const uint partner = row + kRopeDim / 2u;
         const bool bias = pc.has_bias != 0u, addend = (pc.flags & 2u) != 0u;
-        for (uint c = 0; c < kCols; ++c) {
+        [[unroll]] for (uint c = 0; c < kCols; ++c) {
           const float inv_rms =
               kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
-          const uint o = c * pc.y_stride;
+          if (c >= cols) continue;
+          const uint o = (col0 + c) * pc.y_stride;
           const float a = acc[r * kCols + c] * inv_rms + (bias ? BIAS(row) : 0.0) +
                           (addend ? Y(o + row) : 0.0);
           const float b = acc[(r + 1u) * kCols + c] * inv_rms + (bias ? BIAS(partner) : 0.0) +
                           (addend ? Y(o + partner) : 0.0);
-          rope_store(pc.rope, kRopeDim, row, c, pos0 + c, a, b);
+          rope_store(pc.rope, kRopeDim, row, col0 + c, pos0 + col0 + c, a, b);
         }
       }
       continue;
     }
-    for (uint r = 0; r < kRows; ++r) {
+    [[unroll]] for (uint r = 0; r < kRows; ++r) {
       uint row = row0 + r;
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
-      for (uint c = 0; c < kCols; ++c) {
-        if (subgroupElect() && row < pc.m) {
-          const uint o = c * pc.y_stride + pc.row_offset + row;
+      [[unroll]] for (uint c = 0; c < kCols; ++c) {
+        if (subgroupElect() && row < pc.m && c < cols) {
+          const uint o = (col0 + c) * pc.y_stride + pc.row_offset + row;
           const float inv_rms =
               kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
           Y(o) = acc[r * kCols + c] * inv_rms + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);

@@ -26,11 +26,16 @@ inline constexpr TensorFormat kMlxAffineFormats[] = {
     TensorFormat::mlx_affine5, TensorFormat::mlx_affine6, TensorFormat::mlx_affine8,
 };
 
-// Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe).
+// Every format through both buffer paths: device addresses (GPUs) and descriptors (lavapipe);
+// or in the GPUs' layout on any device (matvec_split non-zero, device addresses).
 struct FormatCase {
   TensorFormat format;
   host::BufferAccess access;
-  LinearTester tester() const { return LinearTester(format).access(access); }
+  uint32_t matvec_split = 0;
+  LinearTester tester() const {
+    return matvec_split ? LinearTester(format).matvec_split(matvec_split)
+                        : LinearTester(format).access(access);
+  }
 };
 
 inline std::vector<FormatCase> all_format_cases() {
@@ -41,9 +46,19 @@ inline std::vector<FormatCase> all_format_cases() {
   return cases;
 }
 
+// Every format in the GPUs' layout (backend/kernels/decode_layout.h), which on CPU devices is
+// where prefill's matmul takes its shared-memory tiles (matmul_on_columns).
+inline std::vector<FormatCase> gpu_layout_format_cases() {
+  std::vector<FormatCase> cases;
+  for (TensorFormat f : kAllFormats) cases.push_back({f, host::BufferAccess::addresses, 2});
+  return cases;
+}
+
 inline std::string format_case_name(const ::testing::TestParamInfo<FormatCase>& info) {
   return std::string(tensor_format_info(info.param.format).name) +
-         (info.param.access == host::BufferAccess::addresses ? "_addresses" : "_descriptors");
+         (info.param.matvec_split                              ? "_gpu_layout"
+          : info.param.access == host::BufferAccess::addresses ? "_addresses"
+                                                               : "_descriptors");
 }
 
 struct Shape {

@@ -1,4 +1,5 @@
-// f32_<fmt>w_matmul (prefill) for every weight layout against the reference.
+// Prefill's dense product (encode_matmul: f32_<fmt>w_matmul, or f32_<fmt>w_matvec over runs of
+// columns on CPU devices) for every weight layout against the reference.
 #include <gtest/gtest.h>
 
 #include "formats.h"
@@ -59,6 +60,10 @@ TEST_P(Matmul, matrix_split_into_parts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Matmul, ::testing::ValuesIn(all_format_cases()),
+                         format_case_name);
+// On CPU devices the cases above run f32_<fmt>w_matvec over runs of columns; these run the
+// shared-memory tiles there too.
+INSTANTIATE_TEST_SUITE_P(Tiles, Matmul, ::testing::ValuesIn(gpu_layout_format_cases()),
                          format_case_name);
 
 // The same products on tile products (shaders/mma.glsl): the device's matrix units, or on

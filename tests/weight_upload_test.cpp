@@ -94,8 +94,15 @@ TEST_F(WeightUpload, launchers_reject_mismatched_buffers_and_column_counts) {
   };
   expect_error(encode_matvec(device(), cs, w.value(), small.value(), 1, nullptr, big.value()),
                "f32_q4_0w_matvec: x holds fewer than 1 x K = 64 floats");
-  expect_error(encode_matvec(device(), cs, w.value(), big.value(), 9, nullptr, big.value()),
-               "9 columns; matvec takes at most 8");
+  expect_error(
+      encode_matvec(device(), cs, w.value(), big.value(), 8 * 65535 + 1, nullptr, big.value()),
+      "524281 columns; matvec takes at most 524280");
+  expect_error(encode_matvec(device(), cs, w.value(), big.value(), 0, nullptr, big.value()),
+               "no columns");
+  const MatvecRope rope{.target = &big.value(), .head_dim = 32};
+  expect_error(encode_matvec(device(), cs, w.value(), big.value(), 9, nullptr, big.value(), false,
+                             {}, nullptr, &rope),
+               "9 columns; matvec takes at most 8 with the RoPE epilogue");
   expect_error(encode_matmul(device(), cs, w.value(), big.value(), 0, nullptr, big.value()),
                "no columns");
   expect_error(

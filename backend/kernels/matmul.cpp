@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "backend/kernels/decode_layout.h"
 #include "backend/kernels/linear_push.h"
 #include "backend/kernels/matmul_mma.h"
 #include "backend/kernels/matvec.h"
@@ -32,6 +33,10 @@ host::Status check_shared(const MatmulTiling& tiling, const host::DeviceInfo& in
                              std::to_string(info.max_shared_memory) + " bytes of shared memory");
 }
 
+bool matmul_on_columns(const host::Device& device) {
+  return device.mma() == host::Mma::none && !gpu_layout(device);
+}
+
 std::string matmul_kernel(const host::Device& device, DeviceFormat format) {
   namespace k = kernel_names;
   switch (device.mma()) {
@@ -42,7 +47,7 @@ std::string matmul_kernel(const host::Device& device, DeviceFormat format) {
     case host::Mma::none:
       break;
   }
-  return kernel_for(k::matmul, format);
+  return kernel_for(matmul_on_columns(device) ? k::matvec : k::matmul, format);
 }
 
 host::Status encode_matmul(host::Device& device, host::CommandStream& stream, const DeviceMatrix& w,
@@ -50,6 +55,8 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
                            const host::Buffer& y, bool accumulate, const LinearRows& rows) {
   if (device.mma() != host::Mma::none)
     return encode_matmul_mma(device, stream, w, x, n, bias, y, accumulate, rows);
+  if (matmul_on_columns(device))
+    return encode_matvec(device, stream, w, x, n, bias, y, accumulate, rows);
   const host::DeviceInfo& info = device.info();
   const std::string kernel = matmul_kernel(device, w.format);
   OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));

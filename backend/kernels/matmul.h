@@ -16,8 +16,16 @@ host::Status encode_matmul(host::Device& device, host::CommandStream& stream, co
                            const host::Buffer& y, bool accumulate = false,
                            const LinearRows& rows = {});
 
-// The kernel encode_matmul runs on this device for `format`: f32_<fmt>w_matmul, or on tile
-// products f32_<fmt>w_matmul_mma / _mma_emulated (backend/kernels/matmul_mma.h).
+// Whether encode_matmul runs f32_<fmt>w_matvec over runs of kMaxMatvecColumns tokens instead of
+// shared-memory tiles: on devices in the CPU layout (backend/kernels/decode_layout.h) without
+// tile products. There every shared-memory load is a gather, and the matvec, whose lanes load
+// their own blocks of W and X and share each across rows and columns in registers, measured
+// about twice the tiles' speed (docs/performance.md, "Why the launchers choose what they do").
+bool matmul_on_columns(const host::Device& device);
+
+// The kernel encode_matmul runs on this device for `format`: f32_<fmt>w_matmul, f32_<fmt>w_matvec
+// (matmul_on_columns), or on tile products f32_<fmt>w_matmul_mma / _mma_emulated
+// (backend/kernels/matmul_mma.h).
 std::string matmul_kernel(const host::Device& device, DeviceFormat format);
 
 // encode_matvec up to kMaxMatvecColumns columns, encode_matmul beyond.

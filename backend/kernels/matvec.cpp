@@ -13,13 +13,14 @@ namespace {
 
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. CPU devices
 // gather every load, so they share it across 8 rows; GPUs measured best at 2 (block formats) and
-// 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". More than 4
-// columns halve the rows, since the columns multiply the accumulators. The RoPE epilogue takes
-// rows in pairs.
+// 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". On GPUs more than
+// 4 columns halve the rows, since the columns multiply the accumulators; CPU devices keep 8 rows
+// for 8 columns, which measured faster there. The RoPE epilogue takes rows in pairs.
 uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format, bool rope) {
   const bool wide =
       format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
-  uint32_t rows = info.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 8 : wide ? 4 : 2;
+  if (info.type == VK_PHYSICAL_DEVICE_TYPE_CPU) return 8;
+  const uint32_t rows = wide ? 4 : 2;
   return std::max(rope ? 2u : 1u, n > 4 ? rows / 2 : rows);
 }
 
@@ -59,11 +60,14 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                            const MatvecNorm* norm, const MatvecRope* rope) {
   const host::DeviceInfo& info = device.info();
   const std::string kernel = kernel_for(kernel_names::matvec, w.format);
-  if (n > kMaxMatvecColumns)
+  // Runs of columns go to workgroup rows: up to 65535, which every device allows.
+  const uint32_t cols = std::min(n, kMaxMatvecColumns), most = rope ? cols : cols * 65535;
+  if (n > most)
     return host::Status::error(kernel + ": " + std::to_string(n) +
-                               " columns; matvec takes at most " +
-                               std::to_string(kMaxMatvecColumns));
-  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));
+                               " columns; matvec takes at most " + std::to_string(most) +
+                               (rope ? " with the RoPE epilogue" : ""));
+  OSSVK_RETURN_IF_ERROR(check_linear(kernel, w, x, n, bias, y, rows));  // n >= 1 from here
+  const uint32_t column_groups = (n + cols - 1) / cols;
   if (norm && (!norm->gain || !*norm->gain || norm->gain->size() < uint64_t{w.k} * 4))
     return host::Status::error(
         kernel + ": the norm's gain is smaller than K = " + std::to_string(w.k) + " floats");
@@ -76,7 +80,7 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                std::to_string(rope ? rope->head_dim : 0) +
                                " rows in every part of W and a target in its buffer");
 
-  const MatvecLayout layout = matvec_layout(device, n, w.format, rope != nullptr);
+  const MatvecLayout layout = matvec_layout(device, cols, w.format, rope != nullptr);
   const uint64_t y_bytes = uint64_t{n} * (rows.stride ? rows.stride : w.m) * 4,
                  bias_bytes = (uint64_t{rows.first} + w.m) * 4;
   bool texels = device.prefers_descriptors() &&
@@ -87,7 +91,7 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
   host::PipelineDesc desc{texels ? kernel_for(kernel_names::matvec_texel, w.format) : kernel,
                           shaders::MatvecSpec{.invocations = layout.invocations,
                                               .rows = layout.rows,
-                                              .cols = n,
+                                              .cols = cols,
                                               .split = layout.split,
                                               .subgroups = layout.subgroups,
                                               .stage_blocks = layout.stage_blocks,
@@ -127,9 +131,9 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                             storage(bias ? *bias : y, bias ? bias_bytes : y_bytes),
                                             storage(y, y_bytes),
                                             gain_texels};
-      stream.dispatch(*pipeline, bindings, &push, groups);
+      stream.dispatch(*pipeline, bindings, &push, groups, column_groups);
     } else {
-      stream.dispatch(*pipeline, &push, groups);
+      stream.dispatch(*pipeline, &push, groups, column_groups);
     }
   }
   return {};

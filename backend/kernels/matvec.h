@@ -1,7 +1,8 @@
 // Launcher of f32_<fmt>w_matvec (shaders/matvec.comp), decode's dense product: Y[t] = W X[t] + b
-// for 1 <= n <= kMaxMatvecColumns activation columns sharing one read of W, fp32 activations
-// X [n][K] and outputs Y [n][M] (row-major), W in its format on the device. The kernel is chosen
-// by W's format; a matrix split into parts takes one dispatch per part.
+// for n >= 1 activation columns, each run of up to kMaxMatvecColumns sharing one read of W (more
+// columns: CPU devices' prefill, encode_matmul), fp32 activations X [n][K] and outputs Y [n][M]
+// (row-major), W in its format on the device. The kernel is chosen by W's format; a matrix split
+// into parts takes one dispatch per part.
 #pragma once
 #include "backend/device_matrix.h"
 
@@ -17,11 +18,12 @@ struct MatvecNorm {
 };
 
 // RoPE and the K/V write applied to the outputs (decode's QKV projection, which then needs no
-// f32_rope_kv_write): W's rows are those of the q, k and v stack from rows.first on, whole heads
-// of head_dim, and column t is the step's token at position first_pos + t (plus the word of
-// `position`, a replayed step's). The outputs go where `target` says (a shaders::RopeTarget at
-// `offset`, from rope_target() after check_rope_step()), not to y; with accumulate, y's rows
-// (rows.stride floats each) are added to them first (a LoRA side path's B A x).
+// f32_rope_kv_write; at most kMaxMatvecColumns columns): W's rows are those of the q, k and v stack
+// from rows.first on, whole heads of head_dim, and column t is the step's token at position
+// first_pos + t (plus the word of `position`, a replayed step's). The outputs go where `target`
+// says (a shaders::RopeTarget at `offset`, from rope_target() after check_rope_step()), not to y;
+// with accumulate, y's rows (rows.stride floats each) are added to them first (a LoRA side path's B
+// A x).
 struct MatvecRope {
   const host::Buffer* target = nullptr;
   uint64_t offset = 0;
