@@ -127,6 +127,7 @@ void main() {
     if (slice != 0u) continue;
     if (kRopeDim != 0u) {
       // Rows r and r + 1 of the run are a pair; pc.m is whole heads, so both or neither exist.
+      // The launcher gives the epilogue one run of columns (pc.n == kCols, col0 == 0).
       const uint pos0 = step_first_pos(pc.first_pos, pc.position);
       [[unroll]] for (uint r = 0; r < kRows; r += 2u) {
         if (row0 + r >= pc.m || !subgroupElect()) continue;
@@ -136,13 +137,12 @@ void main() {
         [[unroll]] for (uint c = 0; c < kCols; ++c) {
           const float inv_rms =
               kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
-          if (c >= cols) continue;
-          const uint o = (col0 + c) * pc.y_stride;
+          const uint o = c * pc.y_stride;
           const float a = acc[r * kCols + c] * inv_rms + (bias ? BIAS(row) : 0.0) +
                           (addend ? Y(o + row) : 0.0);
           const float b = acc[(r + 1u) * kCols + c] * inv_rms + (bias ? BIAS(partner) : 0.0) +
                           (addend ? Y(o + partner) : 0.0);
-          rope_store(pc.rope, kRopeDim, row, col0 + c, pos0 + col0 + c, a, b);
+          rope_store(pc.rope, kRopeDim, row, c, pos0 + c, a, b);
         }
       }
       continue;

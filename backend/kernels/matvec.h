@@ -18,12 +18,12 @@ struct MatvecNorm {
 };
 
 // RoPE and the K/V write applied to the outputs (decode's QKV projection, which then needs no
-// f32_rope_kv_write; at most kMaxMatvecColumns columns): W's rows are those of the q, k and v stack
-// from rows.first on, whole heads of head_dim, and column t is the step's token at position
+// f32_rope_kv_write), for at most kMaxMatvecColumns columns: W's rows are those of the q, k and v
+// stack from rows.first on, whole heads of head_dim, and column t is the step's token at position
 // first_pos + t (plus the word of `position`, a replayed step's). The outputs go where `target`
-// says (a shaders::RopeTarget at `offset`, from rope_target() after check_rope_step()), not to y;
-// with accumulate, y's rows (rows.stride floats each) are added to them first (a LoRA side path's B
-// A x).
+// says (a shaders::RopeTarget at `offset`, from rope_target() after check_rope_step()), not to
+// y; with accumulate, y's rows (rows.stride floats each) are added to them first (a LoRA side
+// path's B A x).
 struct MatvecRope {
   const host::Buffer* target = nullptr;
   uint64_t offset = 0;
