@@ -1,4 +1,5 @@
-// The columns of one f32_<fmt>w_matmul tile (shaders/matmul.comp, shaders/matmul_mma.comp):
+// The columns of one f32_<fmt>w_matmul tile (shaders/matmul.comp, shaders/matmul_mma.comp,
+// shaders/moe_matvec.comp):
 // which x row each of its up to kTileN columns reads and which y row it writes, the x loads (with
 // MOE_SWIGLU, the clamped SwiGLU of the gate and up rows) and the y stores (bias, residual).
 // Dense: tokens tok0.. of the workgroup's column of tiles. MOE_GROUPED: tile gl_WorkGroupID.y of
@@ -9,7 +10,7 @@ shared uint y_row[kTileN];
 vec4 load_x(uint base) {
 #ifdef MOE_SWIGLU
   const vec4 g = min(X4(base), vec4(kLimit));
-  const vec4 u = clamp(pc.x_up.v[base], vec4(-kLimit), vec4(kLimit));
+  const vec4 u = clamp(X_UP4(base), vec4(-kLimit), vec4(kLimit));
   return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
 #else
   return X4(base);

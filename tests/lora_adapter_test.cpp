@@ -189,8 +189,9 @@ TEST_F(LoraAdapter, an_adapter_of_zeros_gives_bit_identical_logits) {
   write_gguf_adapter(modules, path, 16.0f);
   ModelTensors t = base->tensors;
   ASSERT_OK(read_lora_adapter(path, 1.0f, t));
-  // Both expert paths: per pair, and (70 tokens through device addresses on a CPU device)
-  // grouped, with the adapter on the same path as without.
+  // Both expert paths: per pair, and grouped at 70 tokens (on a CPU device through texels the
+  // matvec's columns, through device addresses the scalar tiles), with the adapter on the same
+  // path as without.
   for (host::Device* d : {&device(), gpu_with(host::BufferAccess::addresses).device.get()})
     for (uint32_t n : {1u, 9u, 70u}) {
       const auto tokens = some_tokens(n, t.config.vocab);

@@ -46,7 +46,8 @@ TEST_F(Moe, gpu_layout_stages_activations) {
 }
 
 // The expert layouts the tests above leave out, on every path: both buffer paths of the decode
-// kernels, the GPUs' decode layout, and the grouped prefill matmuls.
+// kernels, the GPUs' decode layout, and the grouped prefill matmuls (on lavapipe the matvec's
+// columns, in the GPUs' layout the scalar tiles).
 class MoeLayout : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
 
 TEST_P(MoeLayout, every_path) {
@@ -55,6 +56,7 @@ TEST_P(MoeLayout, every_path) {
     MoeTester().access(access).format(f).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).experts(32).top_k(4).tokens(2).run();
   MoeTester().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
+  MoeTester().gpu_layout().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
   MoeTester().format(f).experts(32).top_k(4).tokens(20).tile_products().run();
 }
 
@@ -75,6 +77,15 @@ TEST_P(MoeSuperBlocks, every_path) {
     MoeTester().access(access).format(f).hidden(256).ff(512).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).hidden(256).ff(256).top_k(4).tokens(2).run();
   MoeTester().format(f).hidden(512).ff(256).top_k(2).tokens(9).path(MoePath::grouped).run();
+  MoeTester()
+      .gpu_layout()
+      .format(f)
+      .hidden(512)
+      .ff(256)
+      .top_k(2)
+      .tokens(9)
+      .path(MoePath::grouped)
+      .run();
   MoeTester().format(f).hidden(256).ff(512).top_k(4).tokens(20).tile_products().run();
 }
 
@@ -89,9 +100,9 @@ TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();
 }
 
-// Prefill's grouped matmuls (f32_moe_group, f32_<fmt>w_moe_matmul, _moe_swiglu_matmul,
-// f32_moe_combine), whichever path the device would pick: from one token (one pair per tile) to
-// many, tiles from 16 to 128 pairs wide.
+// Prefill's grouped matmuls (f32_moe_group, the matmuls, f32_moe_combine) in the form the device
+// takes (on lavapipe f32_<fmt>w_moe_matvec_texel and _moe_swiglu_matvec_texel: tiles of 8 pairs):
+// from one token (one pair per tile) to many.
 TEST_F(Moe, grouped_matmuls) {
   for (TensorFormat f : kExpertFormats)
     for (uint32_t experts : {32u, 128u})
@@ -104,7 +115,25 @@ TEST_F(Moe, grouped_matmuls) {
               .tokens(tokens)
               .path(MoePath::grouped)
               .run();
-  MoeTester().experts(32).tokens(1100).top_k(4).path(MoePath::grouped).run();  // 128-pair tiles
+  MoeTester().experts(32).tokens(1100).top_k(4).path(MoePath::grouped).run();
+}
+
+// The scalar tiles (f32_<fmt>w_moe_matmul, _moe_swiglu_matmul), which GPUs without matrix units
+// take, in their layout: tiles from 16 to 128 pairs wide.
+TEST_F(Moe, grouped_matmuls_on_scalar_tiles) {
+  for (TensorFormat f : kExpertFormats)
+    for (uint32_t k : {1u, 4u}) {
+      MoeTester().gpu_layout().format(f).top_k(k).tokens(64).path(MoePath::grouped).run();
+      MoeTester()
+          .gpu_layout()
+          .format(f)
+          .experts(128)
+          .top_k(k)
+          .tokens(9)
+          .path(MoePath::grouped)
+          .run();
+    }
+  MoeTester().gpu_layout().experts(32).tokens(1100).top_k(4).path(MoePath::grouped).run();
 }
 
 // The same on tile products (shaders/mma.glsl; emulated on lavapipe), the path devices with
@@ -136,9 +165,10 @@ TEST_F(Moe, grouped_matmuls_on_tile_products) {
       .run();
 }
 
-// One expert with exactly a tile of pairs, one more than a tile, and many tiles.
+// One expert with exactly a tile of pairs (8 on lavapipe's columns, 16 in the GPUs' tiles), one
+// more than a tile, and many tiles.
 TEST_F(Moe, grouped_tiles_of_one_expert) {
-  for (uint32_t tokens : {16u, 17u, 64u}) {
+  for (uint32_t tokens : {8u, 9u, 16u, 17u, 64u}) {
     auto ids = MoeTester()
                    .tokens(tokens)
                    .top_k(1)

@@ -9,6 +9,7 @@
 #include "backend/kernels/moe_gate_up.h"
 #include "backend/kernels/moe_group.h"
 #include "backend/kernels/moe_matmul.h"
+#include "backend/kernels/moe_matvec.h"
 #include "backend/kernels/moe_norm_route.h"
 #include "backend/kernels/moe_route.h"
 #include "backend/kernels/rmsnorm.h"
@@ -129,8 +130,9 @@ std::vector<uint64_t> moe_scratch_sizes(uint32_t hidden, uint32_t experts, uint3
                                         uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
   const uint64_t pairs = uint64_t{tokens} * top_k;
   const bool grouped = tokens > kMaxMatvecColumns;
+  // Sized for the narrowest tiles a grouped path takes.
   const uint64_t tiles =
-      grouped ? moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, kMinMoeTile) : 0;
+      grouped ? moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, kMoeMatvecTile) : 0;
   return {uint64_t{tokens} * hidden * 4,
           uint64_t{tokens} * experts * 4,
           pairs * 4,
@@ -174,12 +176,35 @@ LoraRows up_u(const MoeLayer& l, const MoeScratch& s) {
 
 // Whether prefill's grouped matmuls beat every pair reading its own expert rows. They read each
 // expert's bytes once per tile instead of once per pair. On tile products (matrix units, or
-// their emulation, which tests run through the model) they are the path; the scalar tiles are
-// the dense matmul's, slow on GPUs, and only CPU devices reading through device addresses, with
-// 33 pairs an expert or more, measured faster grouped (docs/performance.md).
-bool grouped_pays(const host::Device& device, bool texels, uint32_t pairs, uint32_t experts) {
+// their emulation, which tests run through the model) they are the path. The scalar tiles are
+// the dense matmul's, slow on GPUs; on CPU devices they measured faster through device addresses
+// with 33 pairs an expert or more, and the matvec's columns (through texels) with 6 or more
+// (docs/performance.md).
+bool grouped_pays(const host::Device& device, bool texels, bool columns, uint32_t pairs,
+                  uint32_t experts) {
   if (device.mma() != host::Mma::none) return true;
+  if (columns) return pairs >= 6 * experts;
   return device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
+}
+
+// Whether the grouped path runs on the matvec's columns (f32_<fmt>w_moe_matvec_texel): on devices
+// whose dense prefill does (matmul_on_columns), where the decode kernels read texels and the
+// grouped path's own buffers fit them too.
+bool grouped_on_columns(const host::Device& device, bool texels, const MoeLayer& l,
+                        const MoeScratch& s) {
+  if (!texels || !matmul_on_columns(device)) return false;
+  struct Use {
+    const DeviceMatrix* w;
+    const host::Buffer *x, *x_up, *bias, *y;
+  };
+  for (const Use& u : {Use{&l.gate, &s.normed, nullptr, &l.gate_bias, &s.act},
+                       Use{&l.up, &s.normed, nullptr, &l.up_bias, &s.up},
+                       Use{&l.down, &s.act, &s.up, &l.down_bias, &s.y}}) {
+    MoeMatmulArgs a;
+    a.x = u.x, a.x_up = u.x_up, a.bias = u.bias, a.y = u.y;
+    if (!moe_matvec_fits(device, *u.w, a)) return false;
+  }
+  return true;
 }
 
 // The gate and up side paths' A x for every (token, slot) pair, into scratch.lora_u: gate's
@@ -199,12 +224,17 @@ host::Status encode_gate_up_lora_a(host::Device& device, host::CommandStream& st
 }
 
 // The grouped path of prefill: pairs sorted by expert, gate and up as grouped matmuls, down with
-// the SwiGLU in its loads, then each token's weighted sum and residual.
+// the SwiGLU in its loads, then each token's weighted sum and residual. With `columns` the
+// matmuls are the matvec's form (f32_<fmt>w_moe_matvec_texel), else the tiles.
 host::Status encode_grouped(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
                             const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
-                            const host::Buffer& out) {
+                            const host::Buffer& out, bool columns) {
   const uint32_t pairs = tokens * top_k;
-  const uint32_t tile = moe_matmul_tile(device, pairs, l.experts);
+  const uint32_t tile = columns ? kMoeMatvecTile : moe_matmul_tile(device, pairs, l.experts);
+  auto matmul = [&](const DeviceMatrix& w, const MoeMatmulArgs& a) {
+    return columns ? encode_moe_matvec(device, stream, w, a)
+                   : encode_moe_matmul(device, stream, w, a);
+  };
   OSSVK_RETURN_IF_ERROR(
       encode_moe_group(device, stream, s.ids, tokens, top_k, l.experts, tile, s.order, s.tiles));
   stream.barrier();
@@ -221,10 +251,10 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   a.rows_per_expert = l.ff;
   a.bias = &l.gate_bias;
   a.y = &s.act;
-  OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.gate, a));
+  OSSVK_RETURN_IF_ERROR(matmul(l.gate, a));
   a.bias = &l.up_bias;
   a.y = &s.up;
-  OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.up, a));
+  OSSVK_RETURN_IF_ERROR(matmul(l.up, a));
   OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
   stream.barrier();
   // LoRA side paths onto the pre-activations the grouped path keeps apart.
@@ -241,7 +271,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   a.rows_per_expert = l.hidden;
   a.bias = &l.down_bias;
   a.y = &s.y;
-  OSSVK_RETURN_IF_ERROR(encode_moe_matmul(device, stream, l.down, a));
+  OSSVK_RETURN_IF_ERROR(matmul(l.down, a));
   if (l.down_lora) {
     const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
@@ -349,14 +379,15 @@ host::Status encode_moe_experts(host::Device& device, host::CommandStream& strea
     return fail(name, "out is smaller than tokens x hidden");
   const uint32_t pairs = tokens * top_k;
   const bool texels = use_texels(device, l, s);
-  const bool grouped =
-      path == MoePath::automatic
-          ? tokens > kMaxMatvecColumns && grouped_pays(device, texels, tokens * top_k, l.experts)
-          : path == MoePath::grouped;
+  const bool columns = s.order && grouped_on_columns(device, texels, l, s);
+  const bool grouped = path == MoePath::automatic
+                           ? tokens > kMaxMatvecColumns &&
+                                 grouped_pays(device, texels, columns, tokens * top_k, l.experts)
+                           : path == MoePath::grouped;
   if (grouped && !s.order)
     return fail(name, "the grouped path needs a scratch made for more than " +
                           std::to_string(kMaxMatvecColumns) + " tokens");
-  if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out);
+  if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out, columns);
 
   // The gate and up side paths, into lora_delta for gate_up to add before the SwiGLU.
   const host::Buffer* addend = nullptr;

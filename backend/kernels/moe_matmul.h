@@ -33,8 +33,8 @@ shaders::MoeMatmulPush moe_matmul_push(const DeviceMatrix& w, const DeviceMatrix
                                        const MoeMatmulArgs& args);
 // Pairs per tile of the grouped expert matmul (f32_moe_group's tile_n) for a step of `pairs`
 // pairs over `experts` experts on this device: the narrowest that holds an expert's average
-// share, never below kMinMoeTile; and the most tiles such a step can make, so that
-// moe_matmul_max_tiles(pairs, experts, kMinMoeTile) bounds every step.
+// share, never below kMinMoeTile; and the most tiles a step of `tile`-pair tiles can make (the
+// scratch holds those of the narrowest, kMoeMatvecTile in moe_matvec.h).
 inline constexpr uint32_t kMinMoeTile = 16;
 // On devices running tile products (host::Device::mma()) it is always kMmaTileN.
 uint32_t moe_matmul_tile(const host::Device& device, uint32_t pairs, uint32_t experts);
