@@ -47,7 +47,7 @@ TEST_F(Moe, gpu_layout_stages_activations) {
 
 // The expert layouts the tests above leave out, on every path: both buffer paths of the decode
 // kernels, the GPUs' decode layout, and the grouped prefill matmuls (on lavapipe the matvec's
-// columns, in the GPUs' layout the scalar tiles).
+// columns; the scalar tiles decode every layout in Tiles/Matmul, matmul_test.cpp).
 class MoeLayout : public GpuTest, public ::testing::WithParamInterface<TensorFormat> {};
 
 TEST_P(MoeLayout, every_path) {
@@ -56,7 +56,6 @@ TEST_P(MoeLayout, every_path) {
     MoeTester().access(access).format(f).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).experts(32).top_k(4).tokens(2).run();
   MoeTester().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
-  MoeTester().gpu_layout().format(f).experts(32).top_k(2).tokens(9).path(MoePath::grouped).run();
   MoeTester().format(f).experts(32).top_k(4).tokens(20).tile_products().run();
 }
 
@@ -77,15 +76,6 @@ TEST_P(MoeSuperBlocks, every_path) {
     MoeTester().access(access).format(f).hidden(256).ff(512).experts(32).top_k(4).tokens(7).run();
   MoeTester().gpu_layout().format(f).hidden(256).ff(256).top_k(4).tokens(2).run();
   MoeTester().format(f).hidden(512).ff(256).top_k(2).tokens(9).path(MoePath::grouped).run();
-  MoeTester()
-      .gpu_layout()
-      .format(f)
-      .hidden(512)
-      .ff(256)
-      .top_k(2)
-      .tokens(9)
-      .path(MoePath::grouped)
-      .run();
   MoeTester().format(f).hidden(256).ff(512).top_k(4).tokens(20).tile_products().run();
 }
 
