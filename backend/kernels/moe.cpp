@@ -1,5 +1,7 @@
 #include "backend/kernels/moe.h"
 
+#include <array>
+
 #include "backend/kernels/binding.h"
 #include "backend/kernels/lora.h"
 #include "backend/kernels/matmul.h"
@@ -187,23 +189,46 @@ bool grouped_pays(const host::Device& device, bool texels, bool columns, uint32_
   return device.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU && !texels && pairs >= 33 * experts;
 }
 
+// The grouped path's three matmuls over tiles of `tile` pairs: gate and up from the normalised
+// rows into act and up, down from their SwiGLU into y.
+struct GroupedMatmul {
+  const DeviceMatrix* w;
+  MoeMatmulArgs args;
+};
+std::array<GroupedMatmul, 3> grouped_matmuls(const MoeLayer& l, const MoeScratch& s, uint32_t pairs,
+                                             uint32_t top_k, uint32_t tile) {
+  MoeMatmulArgs a;
+  a.order = &s.order;
+  a.tiles = &s.tiles;
+  a.tile_n = tile;
+  a.max_tiles = moe_matmul_max_tiles(pairs, l.experts, tile);
+  a.swiglu_alpha = l.swiglu_alpha;
+  a.swiglu_limit = l.swiglu_limit;
+  a.x = &s.normed;
+  a.x_row_div = top_k;
+  a.rows_per_expert = l.ff;
+  MoeMatmulArgs gate = a, up = a, down = a;
+  gate.bias = &l.gate_bias;
+  gate.y = &s.act;
+  up.bias = &l.up_bias;
+  up.y = &s.up;
+  down.x = &s.act;
+  down.x_up = &s.up;
+  down.x_row_div = 1;
+  down.rows_per_expert = l.hidden;
+  down.bias = &l.down_bias;
+  down.y = &s.y;
+  return {{{&l.gate, gate}, {&l.up, up}, {&l.down, down}}};
+}
+
 // Whether the grouped path runs on the matvec's columns (f32_<fmt>w_moe_matvec_texel): on devices
 // whose dense prefill does (matmul_on_columns), where the decode kernels read texels and the
 // grouped path's own buffers fit them too.
 bool grouped_on_columns(const host::Device& device, bool texels, const MoeLayer& l,
                         const MoeScratch& s) {
   if (!texels || !matmul_on_columns(device)) return false;
-  struct Use {
-    const DeviceMatrix* w;
-    const host::Buffer *x, *x_up, *bias, *y;
-  };
-  for (const Use& u : {Use{&l.gate, &s.normed, nullptr, &l.gate_bias, &s.act},
-                       Use{&l.up, &s.normed, nullptr, &l.up_bias, &s.up},
-                       Use{&l.down, &s.act, &s.up, &l.down_bias, &s.y}}) {
-    MoeMatmulArgs a;
-    a.x = u.x, a.x_up = u.x_up, a.bias = u.bias, a.y = u.y;
-    if (!moe_matvec_fits(device, *u.w, a)) return false;
-  }
+  for (const GroupedMatmul& m : grouped_matmuls(l, s, s.tokens * s.top_k, s.top_k, kMoeMatvecTile))
+    if (!moe_matvec_fits(device, *m.w, m.args)) return false;
   return true;
 }
 
@@ -231,30 +256,17 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
                             const host::Buffer& out, bool columns) {
   const uint32_t pairs = tokens * top_k;
   const uint32_t tile = columns ? kMoeMatvecTile : moe_matmul_tile(device, pairs, l.experts);
-  auto matmul = [&](const DeviceMatrix& w, const MoeMatmulArgs& a) {
-    return columns ? encode_moe_matvec(device, stream, w, a)
-                   : encode_moe_matmul(device, stream, w, a);
+  auto matmul = [&](const GroupedMatmul& m) {
+    return columns ? encode_moe_matvec(device, stream, *m.w, m.args)
+                   : encode_moe_matmul(device, stream, *m.w, m.args);
   };
   OSSVK_RETURN_IF_ERROR(
       encode_moe_group(device, stream, s.ids, tokens, top_k, l.experts, tile, s.order, s.tiles));
   stream.barrier();
 
-  MoeMatmulArgs a;
-  a.order = &s.order;
-  a.tiles = &s.tiles;
-  a.tile_n = tile;
-  a.max_tiles = moe_matmul_max_tiles(pairs, l.experts, tile);
-  a.swiglu_alpha = l.swiglu_alpha;
-  a.swiglu_limit = l.swiglu_limit;
-  a.x = &s.normed;
-  a.x_row_div = top_k;
-  a.rows_per_expert = l.ff;
-  a.bias = &l.gate_bias;
-  a.y = &s.act;
-  OSSVK_RETURN_IF_ERROR(matmul(l.gate, a));
-  a.bias = &l.up_bias;
-  a.y = &s.up;
-  OSSVK_RETURN_IF_ERROR(matmul(l.up, a));
+  const std::array<GroupedMatmul, 3> m = grouped_matmuls(l, s, pairs, top_k, tile);
+  OSSVK_RETURN_IF_ERROR(matmul(m[0]));
+  OSSVK_RETURN_IF_ERROR(matmul(m[1]));
   OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
   stream.barrier();
   // LoRA side paths onto the pre-activations the grouped path keeps apart.
@@ -265,13 +277,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
     OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
                                         {&s.up, l.ff, 0}, true));
   if (l.gate_lora || l.up_lora) stream.barrier();
-  a.x = &s.act;
-  a.x_up = &s.up;
-  a.x_row_div = 1;
-  a.rows_per_expert = l.hidden;
-  a.bias = &l.down_bias;
-  a.y = &s.y;
-  OSSVK_RETURN_IF_ERROR(matmul(l.down, a));
+  OSSVK_RETURN_IF_ERROR(matmul(m[2]));
   if (l.down_lora) {
     const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
