@@ -16,6 +16,8 @@
 // With kRopeDim, the rows are decode's q, k and v and the kernel ends as f32_rope_kv_write would
 // begin, saving its dispatch: a run's rows are taken in RoPE's pairs (shaders/rope_epilogue.glsl),
 // so the subgroup that sums both elements of a pair rotates them and writes q and the cache.
+// On CPU devices the formats with a super-block decoder give each lane whole super-blocks instead
+// of blocks (kSuperLanes below).
 #include "common.glsl"
 #include "matmul_push.h"
 #include "matmul_buffers.glsl"
@@ -46,18 +48,66 @@ void normalise(uint c, inout vec4 x[8], vec4 g[8]) {
   }
 }
 
+// The weight row the subgroup's r-th accumulator row reads.
+uint weight_row(uint row0, uint r) {
+  const uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
+  return kRopeDim != 0u ? rope_pair_row(row, kRopeDim) : row;
+}
+
 // Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
-    uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
-    if (kRopeDim != 0u) row = rope_pair_row(row, kRopeDim);
     vec4 q[8];
     float scale, offset;
-    load_block(row * blocks + b, q, scale, offset);
+    load_block(weight_row(row0, r) * blocks + b, q, scale, offset);
     acc[r * kCols + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
   }
 }
+
+// Column c's activations of block b (vec4 xb on), with kNorm normalised by the block's gain g.
+void column_block(uint c, uint xb, vec4 g[8], out vec4 x[8]) {
+  [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
+  if (kNorm) normalise(c, x, g);
+}
+
+#ifdef SUPER_BLOCKS
+// The CPU devices' layout (no staging, no split: backend/kernels/decode_layout.h) gives each lane
+// whole 256-element super-blocks rather than blocks of 32 in the formats that decode them
+// (weight_format.glsl): a row's super-block is read in a few texel fetches shared by its eight
+// blocks, where lavapipe makes every fetch a lane-by-lane routine whatever its width
+// (docs/performance.md), and each half of 16 elements is scaled once. GPUs keep blocks of 32: a
+// row of 4096 has only 16 super-blocks, too few for their lanes.
+const bool kSuperLanes = kStageBlocks == 0u && kSplit == 1u;
+Super sup[kRows];  // the subgroup's rows' current super-blocks
+
+float dot16(vec4 q[8], vec4 x[8], uint h) {
+  const vec4 s =
+      q[h] * x[h] + q[h + 1u] * x[h + 1u] + q[h + 2u] * x[h + 2u] + q[h + 3u] * x[h + 3u];
+  return (s.x + s.y) + (s.z + s.w);
+}
+
+// Adds block j of the rows' super-blocks times column c's activations x to the accumulators: the
+// halves' sums of x for the offsets, then x in the codes' powers of two for the products.
+void accumulate_super(uint j, uint c, vec4 x[8]) {
+  vec2 xsum = vec2(0.0);
+  if (kSuperOffset) {
+    const vec4 lo = (x[0] + x[1]) + (x[2] + x[3]), hi = (x[4] + x[5]) + (x[6] + x[7]);
+    xsum = vec2((lo.x + lo.y) + (lo.z + lo.w), (hi.x + hi.y) + (hi.z + hi.w));
+  }
+  const vec4 xs = super_x_scale(j);
+  [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] *= xs;
+  [[unroll]] for (uint r = 0; r < kRows; ++r) {
+    vec4 q[8];
+    vec2 scale, offset;
+    super_block(sup[r], j, q, scale, offset);
+    acc[r * kCols + c] += dot16(q, x, 0u) * scale.x + dot16(q, x, 4u) * scale.y +
+                          (kSuperOffset ? dot(offset, xsum) : 0.0);
+  }
+}
+#else
+const bool kSuperLanes = false;
+#endif
 
 void main() {
   const uint blocks = pc.k / 32u;
@@ -98,6 +148,25 @@ void main() {
           accumulate(b0 + bl, c, row0, blocks, x);
         }
       }
+#ifdef SUPER_BLOCKS
+    } else if (kSuperLanes) {
+      const uint supers = blocks / 8u;  // K-quant rows are whole super-blocks
+      for (uint s = gl_SubgroupInvocationID; s < supers; s += gl_SubgroupSize) {
+        [[unroll]] for (uint r = 0; r < kRows; ++r)
+          sup[r] = load_super(weight_row(row0, r) * supers + s);
+        for (uint j = 0; j < 8u; ++j) {
+          const uint b = s * 8u + j;
+          vec4 g[8];
+          if (kNorm)
+            [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
+          [[unroll]] for (uint c = 0; c < kCols; ++c) {
+            vec4 x[8];
+            column_block(c, x_col[c] + b * 8u, g, x);
+            accumulate_super(j, c, x);
+          }
+        }
+      }
+#endif
     } else {
       for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
            b += gl_SubgroupSize * split) {
@@ -106,9 +175,7 @@ void main() {
           [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
         [[unroll]] for (uint c = 0; c < kCols; ++c) {
           vec4 x[8];
-          const uint xb = x_col[c] + b * 8u;
-          [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
-          if (kNorm) normalise(c, x, g);
+          column_block(c, x_col[c] + b * 8u, g, x);
           accumulate(b, c, row0, blocks, x);
         }
       }

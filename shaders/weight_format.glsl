@@ -3,6 +3,15 @@
 //   const bool kHasOffset;  // whether `offset` can be non-zero
 //   void load_block(uint blk, out vec4 q[8], out float scale, out float offset);
 // for block `blk` (row * K/32 + block in row): element 4i+j of the block is q[i][j]*scale+offset.
+// A format with 256-element super-blocks may also define SUPER_BLOCKS and provide, for
+// shaders/matvec.comp on CPU devices:
+//   struct Super;                      // a super-block's planes as a lane holds them
+//   Super load_super(uint sb);         // super-block sb (row * K/256 + super-block in row)
+//   const bool kSuperOffset;           // whether super_block's offsets can be non-zero
+//   vec4 super_x_scale(uint j);        // block j's codes are q[i][k] * super_x_scale(j)[k]
+//   void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset);
+// for block j (0..7): element 4i+k is (q[i][k] * super_x_scale(j)[k]) * scale[i / 4] +
+// offset[i / 4], a scale and an offset per 16 elements.
 #if defined(FORMAT_F32)
 #include "formats/f32.glsl"
 #elif defined(FORMAT_F16)

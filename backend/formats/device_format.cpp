@@ -27,8 +27,8 @@ const DeviceFormatInfo& device_format_info(DeviceFormat format) {
       {"iq4xs", 256, 128, 8, 0, false},
       // Q3_K per 256: qs; the 12 scale bytes, d and 2 bytes of padding; hmask.
       {"q3k", 256, 64, 16, 32, false},
-      // Q2_K per 256: qs; the 16 scale bytes, d and dmin.
-      {"q2k", 256, 64, 20, 0, false},
+      // Q2_K per 256: qs; the 16 scale bytes; d and dmin.
+      {"q2k", 256, 64, 16, 4, false},
       // MLX affine 2, 3, 5, 6 bits: low crumbs or nibbles; the rest as single bits or crumbs.
       {"mlxq2", 32, 8, 4, 0, true},
       {"mlxq3", 32, 8, 4, 4, true},

@@ -232,8 +232,8 @@ Planes repack_rows(const TensorData& w, uint64_t row_begin, uint64_t rows) {
       for (uint64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = src + b * 84;
         std::memcpy(p.quants.data() + b * 64, blk + 16, 64);
-        std::memcpy(p.scales.data() + b * 20, blk, 16);
-        std::memcpy(p.scales.data() + b * 20 + 16, blk + 80, 4);
+        std::memcpy(p.scales.data() + b * 16, blk, 16);
+        std::memcpy(p.aux.data() + b * 4, blk + 80, 4);
         const bool bad = f16_non_finite(le16(blk + 80)) || f16_non_finite(le16(blk + 82));
         p.non_finite += bad ? 256 : 0;
       }

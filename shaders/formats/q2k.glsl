@@ -1,23 +1,62 @@
-// GGUF Q2_K: super-blocks of 256 in two halves of 128. Block s = 4n + j of a super-block takes
-// its 2-bit codes from bits 2j of the 32 qs bytes 32n .. (the quants plane, two texels) and a
-// byte per 16 elements, scales[8n + 2j] and the next (low nibble a scale, high a min):
-// value = d * sc * q - dmin * m. The record (five words): the 16 scale bytes, then d and dmin.
-// The min changes within a block of 32, so the decoder hands on whole values (scale 1).
+// GGUF Q2_K: super-blocks of 256 in two halves of 128. Block j = 4n + t of a super-block takes
+// its 2-bit codes from bits 2t of the 32 qs bytes 32n .. (the quants plane, two texels) and a
+// byte per 16 elements, scales[2j] and the next (low nibble a scale, high a min):
+// value = d * sc * q - dmin * m. The scales plane holds the 16 scale bytes, the aux plane d and
+// dmin (fp16). The min changes within a block of 32, so load_block hands on whole values
+// (scale 1); the super-block decoder hands on each half's scale and offset.
 #include "nibbles.glsl"
 const bool kHasOffset = false;
 
+// Block j's halves' scales and offsets from the scale word holding bytes 2j and 2j + 1, and
+// (d, dmin).
+void q2k_halves(uint scale_word, vec2 d, uint j, out vec2 scale, out vec2 offset) {
+  const uint bytes = scale_word >> (16u * (j & 1u));
+  scale = d.x * vec2(bytes & 15u, (bytes >> 8) & 15u);
+  offset = -d.y * vec2((bytes >> 4) & 15u, (bytes >> 12) & 15u);
+}
+
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  const uint sb = blk >> 3, n = (blk >> 2) & 1u, j = blk & 3u, shift = 2u * j;
-  const uvec4 a = W_QUANTS(4u * sb + 2u * n), b = W_QUANTS(4u * sb + 2u * n + 1u);
-  const uint record = 5u * sb;
-  const uint bytes = W_SCALE32(record + 2u * n + (j >> 1)) >> (16u * (j & 1u));
-  const vec2 d = unpackHalf2x16(W_SCALE32(record + 4u));
-  const float scale0 = d.x * float(bytes & 15u), min0 = d.y * float((bytes >> 4) & 15u);
-  const float scale1 = d.x * float((bytes >> 8) & 15u), min1 = d.y * float((bytes >> 12) & 15u);
+  const uint sb = blk >> 3, j = blk & 7u, half_texel = 4u * sb + 2u * (j >> 2);
+  const uvec4 a = W_QUANTS(half_texel), b = W_QUANTS(half_texel + 1u);
+  const uint shift = 2u * (j & 3u);
+  vec2 s, o;
+  q2k_halves(W_SCALE32(4u * sb + (j >> 1)), unpackHalf2x16(W_AUX32(sb)), j, s, o);
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
-    q[i] = u8x4((a[i] >> shift) & 0x03030303u) * scale0 - min0;  // elements 0..15
-    q[i + 4u] = u8x4((b[i] >> shift) & 0x03030303u) * scale1 - min1;
+    q[i] = u8x4((a[i] >> shift) & 0x03030303u) * s.x + o.x;  // elements 0..15
+    q[i + 4u] = u8x4((b[i] >> shift) & 0x03030303u) * s.y + o.y;
   }
   scale = 1.0;
   offset = 0.0;
+}
+
+// The super-block decoder (shaders/matvec.comp): the whole super-block in six fetches.
+#define SUPER_BLOCKS
+const bool kSuperOffset = true;
+struct Super {
+  uvec4 q0, q1, q2, q3, scales;
+  vec2 d;
+};
+
+Super load_super(uint sb) {
+  return Super(W_QUANTS(4u * sb), W_QUANTS(4u * sb + 1u), W_QUANTS(4u * sb + 2u),
+               W_QUANTS(4u * sb + 3u), W_SCALE128(sb), unpackHalf2x16(W_AUX32(sb)));
+}
+
+// Codes where they lie in their words (block j = 4n + t): bits 8k + 2t of byte k's element,
+// 2^(8k + 2t) times the code (k < 3, exact), and the top byte's shifted down to bits 2t;
+// super_x_scale(j) takes the powers of two off through the activations, once for all rows (exact
+// for any |x| above 2^-104, below which fp32 would go subnormal).
+vec4 super_x_scale(uint j) {
+  return exp2(-2.0 * float(j & 3u)) * vec4(1.0, 1.0 / 256.0, 1.0 / 65536.0, 1.0);
+}
+
+void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset) {
+  const bool upper = j >= 4u;
+  const uvec4 a = upper ? s.q2 : s.q0, b = upper ? s.q3 : s.q1;
+  const uint m = 3u << (2u * (j & 3u));
+  [[unroll]] for (uint i = 0; i < 4u; ++i) {
+    q[i] = vec4(ivec4(a[i] & m, a[i] & (m << 8), a[i] & (m << 16), (a[i] >> 24) & m));
+    q[i + 4u] = vec4(ivec4(b[i] & m, b[i] & (m << 8), b[i] & (m << 16), (b[i] >> 24) & m));
+  }
+  q2k_halves(s.scales[j >> 1], s.d, j, scale, offset);
 }
