@@ -2,8 +2,7 @@
 // addresses in the push constants (any size). Built with OSSVK_TEXEL (the matvec and the grouped
 // experts' shaders/moe_matvec.comp only, see backend/kernels/matmul.cpp), through descriptors
 // pushed per dispatch (set 0): the weight planes and the activations as uniform texel buffers of
-// four words, bias and y as storage buffers, and the matvec's RMSNorm gain as a texel buffer too
-// (binding 6, where the grouped experts' down projection, which has no norm, reads its up values).
+// four words, bias and y as storage buffers, and the matvec's RMSNorm gain as a texel buffer too.
 // Where the device prefers descriptors (lavapipe, backend/kernels/binding.h) the launcher takes
 // this variant when every range fits.
 #ifdef OSSVK_TEXEL
@@ -11,10 +10,9 @@
 layout(set = 0, binding = 3) uniform samplerBuffer x_t;
 layout(set = 0, binding = 4) readonly buffer BiasBuf { float bias_v[]; };
 layout(set = 0, binding = 5) buffer YBuf { float y_v[]; };
-layout(set = 0, binding = 6) uniform samplerBuffer gain_or_up_t;
+layout(set = 0, binding = 6) uniform samplerBuffer gain_t;
 #define X4(i) texelFetch(x_t, int(i))
-#define GAIN4(i) texelFetch(gain_or_up_t, int(i))
-#define X_UP4(i) texelFetch(gain_or_up_t, int(i))
+#define GAIN4(i) texelFetch(gain_t, int(i))
 #define BIAS(i) bias_v[i]
 #define Y(i) y_v[i]
 #else

@@ -7,11 +7,13 @@
 shared uint x_row[kTileN];
 shared uint y_row[kTileN];
 
+#ifdef MOE_SWIGLU
+#include "swiglu.glsl"
+#endif
+
 vec4 load_x(uint base) {
 #ifdef MOE_SWIGLU
-  const vec4 g = min(X4(base), vec4(kLimit));
-  const vec4 u = clamp(X_UP4(base), vec4(-kLimit), vec4(kLimit));
-  return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+  return swiglu(X4(base), X_UP4(base));
 #else
   return X4(base);
 #endif

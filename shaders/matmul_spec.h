@@ -23,15 +23,12 @@
   X(7, float, kLimit, swiglu_limit, 7.0f)
 OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
 
-// f32_<fmt>w_moe_matvec_texel and f32_<fmt>w_moe_swiglu_matvec_texel, the grouped expert matmuls
-// in the matvec's form: a tile of up to kTileN pairs per workgroup row, kRows rows per subgroup;
-// kAlpha, kLimit as above.
+// f32_<fmt>w_moe_matvec_texel, the grouped expert matmuls in the matvec's form: a tile of up to
+// kTileN pairs per workgroup row, kRows rows per subgroup.
 #define OSSVK_MOE_MATVEC_SPEC(X)                   \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 8u)                      \
-  X(2, uint, kTileN, tile_n, 8u)                   \
-  X(3, float, kAlpha, swiglu_alpha, 1.702f)        \
-  X(4, float, kLimit, swiglu_limit, 7.0f)
+  X(2, uint, kTileN, tile_n, 8u)
 OSSVK_SPEC_STRUCT(MoeMatvecSpec, OSSVK_MOE_MATVEC_SPEC)
 
 // f32_<fmt>w_matmul_mma and its grouped expert forms: tiles fixed in shaders/matmul_mma.comp;

@@ -6,9 +6,8 @@
 // takes kRows rows of that expert and each lane whole 32-element blocks, so a block of the expert
 // is decoded once for all the tile's pairs, and the accumulators stay in registers (every loop
 // that indexes them is unrolled: shaders/matvec.comp says why). Pair p reads x row
-// p / x_row_div and writes y row p. Built with MOE_SWIGLU (the down projection) the activations
-// are the clamped SwiGLU of the gate and up rows, taken as they are loaded. Weights and
-// activations through texel descriptors only, which CPU devices prefer.
+// p / x_row_div and writes y row p; the down projection reads the SwiGLU f32_swiglu wrote.
+// Weights and activations through texel descriptors only, which CPU devices prefer.
 #include "common.glsl"
 #include "moe_matmul_push.h"
 #define ROW_OFFSET 0u

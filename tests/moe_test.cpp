@@ -91,7 +91,7 @@ TEST_F(Moe, many_tokens) {
 }
 
 // Prefill's grouped matmuls (f32_moe_group, the matmuls, f32_moe_combine) in the form the device
-// takes (on lavapipe f32_<fmt>w_moe_matvec_texel and _moe_swiglu_matvec_texel: tiles of 8 pairs):
+// takes (on lavapipe f32_<fmt>w_moe_matvec_texel, down after f32_swiglu: tiles of 8 pairs):
 // from one token (one pair per tile) to many.
 TEST_F(Moe, grouped_matmuls) {
   for (TensorFormat f : kExpertFormats)

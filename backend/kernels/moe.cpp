@@ -15,6 +15,7 @@
 #include "backend/kernels/moe_norm_route.h"
 #include "backend/kernels/moe_route.h"
 #include "backend/kernels/rmsnorm.h"
+#include "backend/kernels/swiglu.h"
 
 namespace ossvk {
 namespace {
@@ -190,13 +191,14 @@ bool grouped_pays(const host::Device& device, bool texels, bool columns, uint32_
 }
 
 // The grouped path's three matmuls over tiles of `tile` pairs: gate and up from the normalised
-// rows into act and up, down from their SwiGLU into y.
+// rows into act and up, down from their SwiGLU into y: taken in its loads from act and up, or
+// (columns: the matvec's form) from act, where f32_swiglu has written it.
 struct GroupedMatmul {
   const DeviceMatrix* w;
   MoeMatmulArgs args;
 };
 std::array<GroupedMatmul, 3> grouped_matmuls(const MoeLayer& l, const MoeScratch& s, uint32_t pairs,
-                                             uint32_t top_k, uint32_t tile) {
+                                             uint32_t top_k, uint32_t tile, bool columns) {
   MoeMatmulArgs a;
   a.order = &s.order;
   a.tiles = &s.tiles;
@@ -213,7 +215,7 @@ std::array<GroupedMatmul, 3> grouped_matmuls(const MoeLayer& l, const MoeScratch
   up.bias = &l.up_bias;
   up.y = &s.up;
   down.x = &s.act;
-  down.x_up = &s.up;
+  down.x_up = columns ? nullptr : &s.up;
   down.x_row_div = 1;
   down.rows_per_expert = l.hidden;
   down.bias = &l.down_bias;
@@ -227,7 +229,8 @@ std::array<GroupedMatmul, 3> grouped_matmuls(const MoeLayer& l, const MoeScratch
 bool grouped_on_columns(const host::Device& device, bool texels, const MoeLayer& l,
                         const MoeScratch& s) {
   if (!texels || !matmul_on_columns(device)) return false;
-  for (const GroupedMatmul& m : grouped_matmuls(l, s, s.tokens * s.top_k, s.top_k, kMoeMatvecTile))
+  for (const GroupedMatmul& m :
+       grouped_matmuls(l, s, s.tokens * s.top_k, s.top_k, kMoeMatvecTile, true))
     if (!moe_matvec_fits(device, *m.w, m.args)) return false;
   return true;
 }
@@ -250,7 +253,9 @@ host::Status encode_gate_up_lora_a(host::Device& device, host::CommandStream& st
 
 // The grouped path of prefill: pairs sorted by expert, gate and up as grouped matmuls, down with
 // the SwiGLU in its loads, then each token's weighted sum and residual. With `columns` the
-// matmuls are the matvec's form (f32_<fmt>w_moe_matvec_texel), else the tiles.
+// matmuls are the matvec's form (f32_<fmt>w_moe_matvec_texel), else the tiles; the columns take
+// the SwiGLU from f32_swiglu instead, since each of down's runs of 16 rows would recompute it
+// (docs/performance.md).
 host::Status encode_grouped(host::Device& device, host::CommandStream& stream, const MoeLayer& l,
                             const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& s,
                             const host::Buffer& out, bool columns) {
@@ -264,7 +269,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
       encode_moe_group(device, stream, s.ids, tokens, top_k, l.experts, tile, s.order, s.tiles));
   stream.barrier();
 
-  const std::array<GroupedMatmul, 3> m = grouped_matmuls(l, s, pairs, top_k, tile);
+  const std::array<GroupedMatmul, 3> m = grouped_matmuls(l, s, pairs, top_k, tile, columns);
   OSSVK_RETURN_IF_ERROR(matmul(m[0]));
   OSSVK_RETURN_IF_ERROR(matmul(m[1]));
   OSSVK_RETURN_IF_ERROR(encode_gate_up_lora_a(device, stream, l, s, tokens, top_k));
@@ -277,11 +282,16 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
     OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
                                         {&s.up, l.ff, 0}, true));
   if (l.gate_lora || l.up_lora) stream.barrier();
+  if (columns) {
+    OSSVK_RETURN_IF_ERROR(encode_swiglu(device, stream, s.act, s.up, uint64_t{pairs} * l.ff,
+                                        l.swiglu_alpha, l.swiglu_limit));
+    stream.barrier();
+  }
   OSSVK_RETURN_IF_ERROR(matmul(m[2]));
   if (l.down_lora) {
     const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
-                                        &s.ids, gate_u(s), &swiglu));
+                                        &s.ids, gate_u(s), columns ? nullptr : &swiglu));
   }
   stream.barrier();
   if (l.down_lora) {

@@ -20,7 +20,6 @@ constexpr uint32_t kRows = 16;
 bool moe_matvec_fits(const host::Device& device, const DeviceMatrix& w, const MoeMatmulArgs& a) {
   const host::DeviceInfo& info = device.info();
   if (!a.x || !a.bias || !a.y || !fits_texels(*a.x, info) ||
-      (a.x_up && !fits_texels(*a.x_up, info)) ||
       std::max(a.y->size(), a.bias->size()) > info.max_storage_buffer_range)
     return false;
   for (const DeviceMatrix::Part& part : w.parts)
@@ -31,12 +30,12 @@ bool moe_matvec_fits(const host::Device& device, const DeviceMatrix& w, const Mo
 host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const MoeMatmulArgs& a) {
   const host::DeviceInfo& info = device.info();
-  namespace k = kernel_names;
-  const std::string kernel =
-      kernel_for(a.x_up ? k::moe_swiglu_matvec_texel : k::moe_matvec_texel, w.format);
+  const std::string kernel = kernel_for(kernel_names::moe_matvec_texel, w.format);
   if (w.parts.empty() || !a.x || !a.bias || !a.y || !a.order || !a.tiles || !a.rows_per_expert ||
       w.m % a.rows_per_expert || w.k % 32 || !a.x_row_div)
     return host::Status::error(kernel + ": a buffer is missing or the shapes do not fit");
+  if (a.x_up)
+    return host::Status::error(kernel + ": takes no SwiGLU in its loads; f32_swiglu applies it");
   if (a.tile_n != kMoeMatvecTile)
     return host::Status::error(kernel + ": a tile of " + std::to_string(a.tile_n) +
                                " pairs; it takes " + std::to_string(kMoeMatvecTile));
@@ -45,21 +44,16 @@ host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream
                                " tiles exceed one dispatch");
   if (!moe_matvec_fits(device, w, a))
     return host::Status::error(kernel + ": a buffer exceeds the device's texel or storage range");
-  host::PipelineDesc desc{kernel,
-                          shaders::MoeMatvecSpec{.invocations = kWorkgroup,
-                                                 .rows = kRows,
-                                                 .tile_n = kMoeMatvecTile,
-                                                 .swiglu_alpha = a.swiglu_alpha,
-                                                 .swiglu_limit = a.swiglu_limit}
-                              .words(),
-                          sizeof(shaders::MoeMatmulPush)};
+  host::PipelineDesc desc{
+      kernel,
+      shaders::MoeMatvecSpec{.invocations = kWorkgroup, .rows = kRows, .tile_n = kMoeMatvecTile}
+          .words(),
+      sizeof(shaders::MoeMatmulPush)};
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
   constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
   desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage, kTexel};
   OSSVK_ASSIGN_OR_RETURN(const host::Descriptor x, texel(*a.x, host::TexelFormat::f32x4));
-  // Without the SwiGLU the up binding is never read; x stands in for it.
-  OSSVK_ASSIGN_OR_RETURN(const host::Descriptor up,
-                         texel(a.x_up ? *a.x_up : *a.x, host::TexelFormat::f32x4));
+
   OSSVK_ASSIGN_OR_RETURN(const host::Pipeline* pipeline, device.pipelines().get(desc));
   const uint32_t rows_per_group =
       std::max(1u, kWorkgroup / std::max(1u, info.subgroup_size)) * kRows;
@@ -72,7 +66,7 @@ host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream
                                           x,
                                           storage(*a.bias, a.bias->size()),
                                           storage(*a.y, a.y->size()),
-                                          up};
+                                          x};  // the matvec's gain binding, never read here
     // The shader strides over rows, so any group count is correct.
     const uint32_t groups = std::min((a.rows_per_expert + rows_per_group - 1) / rows_per_group,
                                      info.max_workgroup_count_x);

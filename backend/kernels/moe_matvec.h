@@ -1,6 +1,5 @@
-// Launcher of f32_<fmt>w_moe_matvec_texel and f32_<fmt>w_moe_swiglu_matvec_texel
-// (shaders/moe_matvec.comp): prefill's grouped expert matmuls on CPU devices, in the matvec's
-// form, through texel descriptors.
+// Launcher of f32_<fmt>w_moe_matvec_texel (shaders/moe_matvec.comp): prefill's grouped expert
+// matmuls on CPU devices, in the matvec's form, through texel descriptors.
 #pragma once
 #include "backend/kernels/moe_matmul.h"
 
@@ -10,11 +9,11 @@ namespace ossvk {
 inline constexpr uint32_t kMoeMatvecTile = 8;
 
 // Whether the grouped expert matvec can read these buffers: every plane of `w` and the activations
-// (x, x_up) fit a texel view and y and the bias a storage range.
+// fit a texel view and y and the bias a storage range.
 bool moe_matvec_fits(const host::Device& device, const DeviceMatrix& w, const MoeMatmulArgs& args);
 
-// What encode_moe_matmul computes (moe_matmul.h), for tiles of args.tile_n == kMoeMatvecTile
-// pairs.
+// What encode_moe_matmul computes (moe_matmul.h) without args.x_up (its SwiGLU: f32_swiglu
+// applies it first), for tiles of args.tile_n == kMoeMatvecTile pairs.
 host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream,
                                const DeviceMatrix& w, const MoeMatmulArgs& args);
 
