@@ -26,7 +26,6 @@ layout(set = 0, binding = 6) uniform samplerBuffer gain_t;
 #define W_AUX16(i) bitfieldExtract(pc.aux.v[(i) >> 1], int((i) & 1u) * 16, 16)
 #define X4(i) pc.x.v[i]
 #define GAIN4(i) pc.gain.v[i]
-#define X_UP4(i) pc.x_up.v[i]
 #define BIAS(i) pc.bias.v[i]
 #define Y(i) pc.y.v[i]
 #endif

@@ -13,7 +13,7 @@ shared uint y_row[kTileN];
 
 vec4 load_x(uint base) {
 #ifdef MOE_SWIGLU
-  return swiglu(X4(base), X_UP4(base));
+  return swiglu(X4(base), pc.x_up.v[base]);
 #else
   return X4(base);
 #endif

@@ -90,19 +90,16 @@ float dot16(vec4 q[8], vec4 x[8], uint h) {
 // Adds block j of the rows' super-blocks times column c's activations x to the accumulators: the
 // halves' sums of x for the offsets, then x in the codes' powers of two for the products.
 void accumulate_super(uint j, uint c, vec4 x[8]) {
-  vec2 xsum = vec2(0.0);
-  if (kSuperOffset) {
-    const vec4 lo = (x[0] + x[1]) + (x[2] + x[3]), hi = (x[4] + x[5]) + (x[6] + x[7]);
-    xsum = vec2((lo.x + lo.y) + (lo.z + lo.w), (hi.x + hi.y) + (hi.z + hi.w));
-  }
+  const vec4 lo = (x[0] + x[1]) + (x[2] + x[3]), hi = (x[4] + x[5]) + (x[6] + x[7]);
+  const vec2 xsum = vec2((lo.x + lo.y) + (lo.z + lo.w), (hi.x + hi.y) + (hi.z + hi.w));
   const vec4 xs = super_x_scale(j);
   [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] *= xs;
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
     vec4 q[8];
     vec2 scale, offset;
     super_block(sup[r], j, q, scale, offset);
-    acc[r * kCols + c] += dot16(q, x, 0u) * scale.x + dot16(q, x, 4u) * scale.y +
-                          (kSuperOffset ? dot(offset, xsum) : 0.0);
+    acc[r * kCols + c] +=
+        dot16(q, x, 0u) * scale.x + dot16(q, x, 4u) * scale.y + dot(offset, xsum);
   }
 }
 #else

@@ -7,7 +7,6 @@
 // shaders/matvec.comp on CPU devices:
 //   struct Super;                      // a super-block's planes as a lane holds them
 //   Super load_super(uint sb);         // super-block sb (row * K/256 + super-block in row)
-//   const bool kSuperOffset;           // whether super_block's offsets can be non-zero
 //   vec4 super_x_scale(uint j);        // block j's codes are q[i][k] * super_x_scale(j)[k]
 //   void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset);
 // for block j (0..7): element 4i+k is (q[i][k] * super_x_scale(j)[k]) * scale[i / 4] +

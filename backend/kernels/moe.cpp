@@ -282,7 +282,10 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
     OSSVK_RETURN_IF_ERROR(encode_lora_b(device, stream, l.up_lora, up_u(l, s), pairs, &s.ids,
                                         {&s.up, l.ff, 0}, true));
   if (l.gate_lora || l.up_lora) stream.barrier();
-  if (columns) {
+  // Down and its side path take the SwiGLU as they load act and up, or from act once
+  // f32_swiglu has written it there.
+  const bool swiglu_in_loads = m[2].args.x_up != nullptr;
+  if (!swiglu_in_loads) {
     OSSVK_RETURN_IF_ERROR(encode_swiglu(device, stream, s.act, s.up, uint64_t{pairs} * l.ff,
                                         l.swiglu_alpha, l.swiglu_limit));
     stream.barrier();
@@ -291,7 +294,7 @@ host::Status encode_grouped(host::Device& device, host::CommandStream& stream, c
   if (l.down_lora) {
     const LoraSwiglu swiglu{&s.up, l.swiglu_alpha, l.swiglu_limit};
     OSSVK_RETURN_IF_ERROR(encode_lora_a(device, stream, l.down_lora, {&s.act, l.ff, 0}, 1, pairs,
-                                        &s.ids, gate_u(s), columns ? nullptr : &swiglu));
+                                        &s.ids, gate_u(s), swiglu_in_loads ? &swiglu : nullptr));
   }
   stream.barrier();
   if (l.down_lora) {

@@ -31,7 +31,6 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
 
 // The super-block decoder (shaders/matvec.comp): the whole super-block in six fetches.
 #define SUPER_BLOCKS
-const bool kSuperOffset = true;
 struct Super {
   uvec4 q0, q1, q2, q3, scales;
   vec2 d;

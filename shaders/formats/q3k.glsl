@@ -40,7 +40,6 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
 // The super-block decoder (shaders/matvec.comp): the whole super-block in seven fetches, the
 // codes handed on plus 4 with the 4 taken off as each half's offset.
 #define SUPER_BLOCKS
-const bool kSuperOffset = true;
 struct Super {
   uvec4 q0, q1, q2, q3, hm0, hm1, record;
   float d;
