@@ -104,6 +104,7 @@ OSSVK_API ossvk_status ossvk_device_get_info(uint32_t index, ossvk_device_info* 
         {d.shader_int8, OSSVK_FEATURE_SHADER_INT8},
         {d.shader_int64, OSSVK_FEATURE_SHADER_INT64},
         {d.subgroup_arithmetic, OSSVK_FEATURE_SUBGROUP_ARITHMETIC},
+        {d.subgroup_shuffle, OSSVK_FEATURE_SUBGROUP_SHUFFLE},
         {d.shader_float16, OSSVK_FEATURE_SHADER_FLOAT16},
         {d.integer_dot_product, OSSVK_FEATURE_INTEGER_DOT_PRODUCT},
         {d.subgroup_size_control, OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL},

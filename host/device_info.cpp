@@ -153,6 +153,8 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   d.min_subgroup_size = d.max_subgroup_size = p11.subgroupSize;
   d.subgroup_arithmetic = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                           (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+  d.subgroup_shuffle = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                       (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
 
   VkPhysicalDeviceSubgroupSizeControlFeatures size_feat{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
@@ -199,6 +201,7 @@ void query(DeviceInfo& d, uint32_t instance_api) {
   need(d.shader_int8, "shaderInt8");
   need(d.shader_int64, "shaderInt64");
   need(d.subgroup_arithmetic, "subgroup arithmetic operations in compute shaders");
+  need(d.subgroup_shuffle, "subgroup shuffle operations in compute shaders");
 }
 
 }  // namespace

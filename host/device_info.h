@@ -59,6 +59,7 @@ struct DeviceInfo {
   bool shader_int8 = false;
   bool shader_int64 = false;
   bool subgroup_arithmetic = false;
+  bool subgroup_shuffle = false;
   // Reported, used where present.
   bool shader_float16 = false;
   bool integer_dot_product = false;

@@ -36,7 +36,8 @@ OSSVK_PUSH_END
 // 0: none), lanes x kSplit; kNorm: X is the residual stream, normalised (RMSNorm) as it is read;
 // kRopeDim (a head's width d, else 0): the outputs are a step's q, k and v, rotated and written
 // to q and the K/V cache (shaders/rope_epilogue.glsl) instead of Y, with Y (flags bit 1) an
-// addend.
+// addend; kLaneTables: decoders may use tables held an entry a lane (LANE_TABLES,
+// shaders/weight_format.glsl), which the kernel allows unstaged, in subgroups of 8 lanes or more.
 #define OSSVK_MATVEC_SPEC(X)                       \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
@@ -45,5 +46,6 @@ OSSVK_PUSH_END
   X(4, uint, kSubgroups, subgroups, 8u)            \
   X(5, uint, kStageBlocks, stage_blocks, 0u)       \
   X(6, bool, kNorm, norm, false)                   \
-  X(7, uint, kRopeDim, rope_dim, 0u)
+  X(7, uint, kRopeDim, rope_dim, 0u)               \
+  X(8, bool, kLaneTables, lane_tables, false)
 OSSVK_SPEC_STRUCT(MatvecSpec, OSSVK_MATVEC_SPEC)

@@ -21,6 +21,8 @@
 #include "common.glsl"
 #include "matmul_push.h"
 #include "matmul_buffers.glsl"
+OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
+#define LANE_TABLES kLaneTables
 #include "weight_format.glsl"
 #include "kv_cache.glsl"
 #include "rope_epilogue.glsl"
@@ -29,7 +31,6 @@
 // keeps the whole array in memory, and lavapipe then reads and writes it lane by lane (eight
 // columns measured 2 to 2.5 times slower so). The loops over K stay rolled: at most
 // K/32/lanes iterations, far inside llvmpipe's loop budget.
-OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
 #define STAGE_LOAD(i) X4(i)
 #include "stage_activations.glsl"
 // kNorm on staged activations: the gain of the staged blocks, in the same layout.
@@ -40,12 +41,15 @@ const uint kAcc = kRows * kCols + (kNorm ? kCols : 0u);
 shared float partial[kSplit > 1u ? kSubgroups * kAcc : 1u];
 float acc[kAcc];
 
-// With kNorm: adds the squares of a column's block to its sum and applies the gain g.
-void normalise(uint c, inout vec4 x[8], vec4 g[8]) {
+// With kNorm: adds the squares of a column's block to its sum where the block is in the row, and
+// applies the gain g.
+void normalise(uint c, inout vec4 x[8], vec4 g[8], bool in_row) {
+  vec4 squares = vec4(0.0);
   [[unroll]] for (uint i = 0; i < 8u; ++i) {
-    acc[kRows * kCols + c] += dot(x[i], x[i]);
+    squares += x[i] * x[i];
     x[i] *= g[i];
   }
+  acc[kRows * kCols + c] += in_row ? (squares.x + squares.y) + (squares.z + squares.w) : 0.0;
 }
 
 // The weight row the subgroup's r-th accumulator row reads.
@@ -54,21 +58,23 @@ uint weight_row(uint row0, uint r) {
   return kRopeDim != 0u ? rope_pair_row(row, kRopeDim) : row;
 }
 
-// Adds block b of column c times the subgroup's rows from row0 on to the accumulators.
-void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8]) {
+// Adds block b of column c times the subgroup's rows from row0 on to the accumulators, where the
+// lane's block is in the row (`in_row`).
+void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8], bool in_row) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
     vec4 q[8];
     float scale, offset;
     load_block(weight_row(row0, r) * blocks + b, q, scale, offset);
-    acc[r * kCols + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+    const float sum = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+    acc[r * kCols + c] += in_row ? sum : 0.0;
   }
 }
 
 // Column c's activations of block b (vec4 xb on), with kNorm normalised by the block's gain g.
-void column_block(uint c, uint xb, vec4 g[8], out vec4 x[8]) {
+void column_block(uint c, uint xb, vec4 g[8], bool in_row, out vec4 x[8]) {
   [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = X4(xb + i);
-  if (kNorm) normalise(c, x, g);
+  if (kNorm) normalise(c, x, g, in_row);
 }
 
 #ifdef SUPER_BLOCKS
@@ -140,9 +146,9 @@ void main() {
           if (kNorm) {
             vec4 g[8];
             [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = gain_stage[i * kStageStride + bl];
-            normalise(c, x, g);
+            normalise(c, x, g, true);
           }
-          accumulate(b0 + bl, c, row0, blocks, x);
+          accumulate(b0 + bl, c, row0, blocks, x, true);
         }
       }
 #ifdef SUPER_BLOCKS
@@ -158,22 +164,24 @@ void main() {
             [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
           [[unroll]] for (uint c = 0; c < kCols; ++c) {
             vec4 x[8];
-            column_block(c, x_col[c] + b * 8u, g, x);
+            column_block(c, x_col[c] + b * 8u, g, true, x);
             accumulate_super(j, c, x);
           }
         }
       }
 #endif
     } else {
-      for (uint b = slice * gl_SubgroupSize + gl_SubgroupInvocationID; b < blocks;
-           b += gl_SubgroupSize * split) {
+      // Runs of a block a lane, the last one's lanes past the row's end reloading its last block.
+      for (uint run = slice * gl_SubgroupSize; run < blocks; run += gl_SubgroupSize * split) {
+        const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
+        const bool in_row = run + gl_SubgroupInvocationID < blocks;
         vec4 g[8];
         if (kNorm)
           [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);
         [[unroll]] for (uint c = 0; c < kCols; ++c) {
           vec4 x[8];
-          column_block(c, x_col[c] + b * 8u, g, x);
-          accumulate(b, c, row0, blocks, x);
+          column_block(c, x_col[c] + b * 8u, g, in_row, x);
+          accumulate(b, c, row0, blocks, x, in_row);
         }
       }
     }

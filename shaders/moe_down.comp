@@ -10,12 +10,13 @@
 #include "common.glsl"
 #include "moe_down_push.h"
 #include "moe_weights.glsl"
+OSSVK_SPEC_CONSTANTS(OSSVK_MOE_DOWN_SPEC)
+#define LANE_TABLES kLaneTables
 #include "weight_format.glsl"
 #ifndef ACT4
 #define ACT4(i) pc.act.v[i]
 #endif
 
-OSSVK_SPEC_CONSTANTS(OSSVK_MOE_DOWN_SPEC)
 #define STAGE_LOAD(i) ACT4(i)
 #include "stage_activations.glsl"
 
@@ -35,24 +36,27 @@ void main() {
   for (uint j0 = 0; j0 < pairs; j0 += gl_WorkGroupSize.x) {
     const uint lane = gl_LocalInvocationID.x, j = j0 + lane;
     if (stage) stage_blocks(first + j0 * 8u, min(gl_WorkGroupSize.x, pairs - j0));
-    if (j >= pairs) continue;
-    const uint s = j / blocks, b = j - s * blocks;
+    const uint jj = min(j, pairs - 1u), s = jj / blocks, b = jj - s * blocks;
     const uint entry = t * pc.top_k + s;
     const uint e = pc.ids.v[entry];
-    if (e < pc.expert_begin || e >= pc.expert_end) continue;
-    const float w = pc.weights.v[entry];
-    const uint expert_rows = (e - pc.expert_begin) * pc.hidden;
+    // With lane tables every lane takes part in each load: one past the pairs or on another
+    // part's expert reads this part's first expert and adds nothing.
+    const bool mine = j < pairs && e >= pc.expert_begin && e < pc.expert_end;
+    if (!kLaneTables && !mine) continue;
+    const float w = mine ? pc.weights.v[entry] : 0.0;
+    const uint expert_rows = (mine ? e - pc.expert_begin : 0u) * pc.hidden;
     vec4 x[8];
     if (stage)
       staged_block(lane, x);
     else
-      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4(first + j * 8u + i);
+      [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4(first + jj * 8u + i);
     const float xsum = kHasOffset ? sum8(x) : 0.0;
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
       vec4 q[8];
       float scale, offset;
       load_block((expert_rows + min(row0 + r, pc.hidden - 1u)) * blocks + b, q, scale, offset);
-      acc[r] += w * (dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0));
+      const float sum = w * (dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0));
+      acc[r] += mine ? sum : 0.0;
     }
   }
   [[unroll]] for (uint r = 0; r < kRows; ++r) {

@@ -12,12 +12,13 @@
 #include "moe_gate_up_push.h"
 #define MOE_TWO_MATRICES
 #include "moe_weights.glsl"
+OSSVK_SPEC_CONSTANTS(OSSVK_MOE_GATE_UP_SPEC)
+#define LANE_TABLES kLaneTables
 #include "weight_format.glsl"
 #ifndef ACT4
 #define ACT4(i) pc.x.v[i]
 #endif
 
-OSSVK_SPEC_CONSTANTS(OSSVK_MOE_GATE_UP_SPEC)
 #define STAGE_LOAD(i) ACT4(i)
 #include "stage_activations.glsl"
 
@@ -34,7 +35,11 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float gate[kRows], up[kRows];
     [[unroll]] for (uint r = 0; r < kRows; ++r) gate[r] = up[r] = 0.0;
-    for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
+    // Runs of a block a lane, the last one's lanes past the row's end reloading its last block:
+    // every lane takes part in each load.
+    for (uint run = 0; run < blocks; run += gl_SubgroupSize) {
+      const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
+      const bool in_row = run + gl_SubgroupInvocationID < blocks;
       vec4 x[8];
       if (stage)
         staged_block(b, x);
@@ -47,10 +52,12 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         float scale, offset;
         USE_MATRIX(0u, pc.gate_quants, pc.gate_scales, pc.gate_aux);
         load_block(blk, q, scale, offset);
-        gate[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        const float g = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        gate[r] += in_row ? g : 0.0;
         USE_MATRIX(1u, pc.up_quants, pc.up_scales, pc.up_aux);
         load_block(blk, q, scale, offset);
-        up[r] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        const float u = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+        up[r] += in_row ? u : 0.0;
       }
     }
     [[unroll]] for (uint r = 0; r < kRows; ++r) {

@@ -31,12 +31,14 @@ OSSVK_PUSH_END
 
 // kRows rows per subgroup; kAlpha, kLimit: the clamped SwiGLU; kEntries (token, slot) entries a
 // workgroup takes one after another; kStageBlocks blocks of the token's activations staged in
-// shared memory (shaders/stage_activations.glsl; 0: none, else hidden / 32).
+// shared memory (shaders/stage_activations.glsl; 0: none, else hidden / 32); kLaneTables:
+// decoders may use tables held an entry a lane (LANE_TABLES, shaders/weight_format.glsl).
 #define OSSVK_MOE_GATE_UP_SPEC(X)                  \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
   X(2, float, kAlpha, swiglu_alpha, 1.702f)        \
   X(3, float, kLimit, swiglu_limit, 7.0f)          \
   X(4, uint, kEntries, entries, 1u)                \
-  X(5, uint, kStageBlocks, stage_blocks, 0u)
+  X(5, uint, kStageBlocks, stage_blocks, 0u)       \
+  X(6, bool, kLaneTables, lane_tables, false)
 OSSVK_SPEC_STRUCT(MoeGateUpSpec, OSSVK_MOE_GATE_UP_SPEC)

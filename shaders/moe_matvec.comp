@@ -14,9 +14,9 @@
 #define HAS_BIAS true
 #define ACCUMULATE false
 #include "matmul_buffers.glsl"
-#include "weight_format.glsl"
-
 OSSVK_SPEC_CONSTANTS(OSSVK_MOE_MATVEC_SPEC)
+#define LANE_TABLES kLaneTables
+#include "weight_format.glsl"
 #include "matmul_columns.glsl"
 
 float acc[kRows * kTileN];
@@ -33,7 +33,11 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = 0.0;
-    for (uint b = gl_SubgroupInvocationID; b < blocks; b += gl_SubgroupSize) {
+    // Runs of a block a lane, the last one's lanes past the row's end reloading its last block:
+    // every lane takes part in each load.
+    for (uint run = 0; run < blocks; run += gl_SubgroupSize) {
+      const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
+      const bool in_row = run + gl_SubgroupInvocationID < blocks;
       [[unroll]] for (uint c = 0; c < kTileN; ++c) {
         if (c >= columns) break;  // the same for the whole workgroup: a short tile costs less
         vec4 x[8];
@@ -44,7 +48,8 @@ void main() {
           vec4 q[8];
           float scale, offset;
           load_block((w_row0 + row) * blocks + b, q, scale, offset);
-          acc[r * kTileN + c] += dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+          const float sum = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
+          acc[r * kTileN + c] += in_row ? sum : 0.0;
         }
       }
     }

@@ -11,6 +11,12 @@
 //   void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset);
 // for block j (0..7): element 4i+k is (q[i][k] * super_x_scale(j)[k]) * scale[i / 4] +
 // offset[i / 4], a scale and an offset per 16 elements.
+// A kernel may define LANE_TABLES, before including this file, as a constant expression that is
+// true where its whole subgroup, of at least 8 lanes, calls load_block together (every lane
+// active): decoders may then look values up in tables held an entry a lane (subgroupShuffle).
+#ifndef LANE_TABLES
+#define LANE_TABLES false
+#endif
 #if defined(FORMAT_F32)
 #include "formats/f32.glsl"
 #elif defined(FORMAT_F16)

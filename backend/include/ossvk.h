@@ -62,6 +62,8 @@ typedef enum ossvk_device_type {
 /* Prefill's matmuls run on the device's matrix units: VK_NV_cooperative_matrix with 16x16x16
    fp16 products accumulated in fp32 (OSSVK_MATMUL=scalar turns them off). */
 #define OSSVK_FEATURE_MATRIX_UNITS (1u << 11)
+/* Required, as OSSVK_FEATURE_SUBGROUP_ARITHMETIC is. */
+#define OSSVK_FEATURE_SUBGROUP_SHUFFLE (1u << 12)
 
 #define OSSVK_MAX_HEAPS 16
 

@@ -16,4 +16,8 @@ uint32_t stage_blocks(const host::Device& device, uint32_t blocks) {
   return gpu_layout(device) && bytes <= device.info().max_shared_memory / 2 ? blocks : 0;
 }
 
+bool lane_tables(const host::Device& device, uint32_t invocations) {
+  return !gpu_layout(device) && device.info().max_subgroups(invocations) * 8 <= invocations;
+}
+
 }  // namespace ossvk

@@ -33,6 +33,7 @@ struct MatvecLayout {
   uint32_t subgroups;       // at most this many per workgroup
   uint32_t rows_per_group;  // with subgroups of the device's usual size
   uint32_t stage_blocks;    // activation blocks staged per step in shared memory; 0: none
+  bool lane_tables;         // decoders may share tables across the subgroup's lanes
 };
 
 MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format, bool rope) {
@@ -45,6 +46,7 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.subgroups = info.max_subgroups(l.invocations);
   l.rows_per_group = l.invocations / lanes / l.split * l.rows;
   l.stage_blocks = stage_blocks(device, lanes * l.split);
+  l.lane_tables = lane_tables(device, l.invocations);
   return l;
 }
 
@@ -99,7 +101,8 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                               .subgroups = layout.subgroups,
                                               .stage_blocks = layout.stage_blocks,
                                               .norm = norm != nullptr,
-                                              .rope_dim = rope ? rope->head_dim : 0}
+                                              .rope_dim = rope ? rope->head_dim : 0,
+                                              .lane_tables = layout.lane_tables}
                               .words(),
                           sizeof(shaders::MatmulPush)};
   host::Descriptor x_texels, gain_texels;  // bound with every part's planes

@@ -40,7 +40,8 @@ host::Status encode_moe_down(host::Device& device, host::CommandStream& stream, 
       shaders::MoeDownSpec{.invocations = kWorkgroup,
                            .rows = drows,
                            .subgroups = info.max_subgroups(kWorkgroup),
-                           .stage_blocks = stage_blocks(device, kWorkgroup)}
+                           .stage_blocks = stage_blocks(device, kWorkgroup),
+                           .lane_tables = lane_tables(device, kWorkgroup)}
           .words(),
       sizeof(shaders::MoeDownPush)};
   host::Descriptor act_texels;  // the activations, bound with every part's planes

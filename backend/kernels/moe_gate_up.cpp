@@ -49,7 +49,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
                              .swiglu_alpha = l.swiglu_alpha,
                              .swiglu_limit = l.swiglu_limit,
                              .entries = entries,
-                             .stage_blocks = stage_blocks(device, l.hidden / 32)}
+                             .stage_blocks = stage_blocks(device, l.hidden / 32),
+                             .lane_tables = lane_tables(device, kWorkgroup)}
           .words(),
       sizeof(shaders::MoeGateUpPush)};
   host::Descriptor x_texels;  // the activations, bound with every part's planes

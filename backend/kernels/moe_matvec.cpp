@@ -4,6 +4,7 @@
 #include <string>
 
 #include "backend/kernels/binding.h"
+#include "backend/kernels/decode_layout.h"
 #include "shaders/kernel_names.h"
 #include "shaders/matmul_spec.h"
 
@@ -44,11 +45,13 @@ host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream
                                " tiles exceed one dispatch");
   if (!moe_matvec_fits(device, w, a))
     return host::Status::error(kernel + ": a buffer exceeds the device's texel or storage range");
-  host::PipelineDesc desc{
-      kernel,
-      shaders::MoeMatvecSpec{.invocations = kWorkgroup, .rows = kRows, .tile_n = kMoeMatvecTile}
-          .words(),
-      sizeof(shaders::MoeMatmulPush)};
+  host::PipelineDesc desc{kernel,
+                          shaders::MoeMatvecSpec{.invocations = kWorkgroup,
+                                                 .rows = kRows,
+                                                 .tile_n = kMoeMatvecTile,
+                                                 .lane_tables = lane_tables(device, kWorkgroup)}
+                              .words(),
+                          sizeof(shaders::MoeMatmulPush)};
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
   constexpr VkDescriptorType kStorage = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
   desc.bindings = {kTexel, kTexel, kTexel, kTexel, kStorage, kStorage, kTexel};

@@ -7,9 +7,12 @@ const bool kHasOffset = false;
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   load_iq4_levels(blk, q);
-  const uint record = 2u * (blk >> 3), ib = blk & 7u;
-  const uint head = W_SCALE32(record);
-  const uint ls = ((W_SCALE32(record + 1u) >> (4u * ib)) & 15u) | ((head >> (16u + 2u * ib)) & 3u) << 4;
+  // The 16 bytes holding the super-block's record (and its neighbour's) in one read, where two
+  // words are two texel fetches on lavapipe; buffers are allocated in whole 256 bytes.
+  const uvec4 pair = W_SCALE128(blk >> 4);
+  const uvec2 record = (blk & 8u) != 0u ? pair.zw : pair.xy;
+  const uint ib = blk & 7u, head = record.x;
+  const uint ls = ((record.y >> (4u * ib)) & 15u) | ((head >> (16u + 2u * ib)) & 3u) << 4;
   scale = unpackHalf2x16(head).x * (float(ls) - 32.0);
   offset = 0.0;
 }

@@ -37,6 +37,7 @@ const Feature kFeatures[] = {
     {OSSVK_FEATURE_SHADER_INT8, "shaderInt8"},
     {OSSVK_FEATURE_SHADER_INT64, "shaderInt64"},
     {OSSVK_FEATURE_SUBGROUP_ARITHMETIC, "subgroupArithmetic"},
+    {OSSVK_FEATURE_SUBGROUP_SHUFFLE, "subgroupShuffle"},
     {OSSVK_FEATURE_SHADER_FLOAT16, "shaderFloat16"},
     {OSSVK_FEATURE_INTEGER_DOT_PRODUCT, "integerDotProduct"},
     {OSSVK_FEATURE_SUBGROUP_SIZE_CONTROL, "subgroupSizeControl"},
