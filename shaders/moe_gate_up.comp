@@ -2,8 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_moe_gate_up: the first half of an expert MLP for every (token, slot) whose expert
 // lies in this part: gate and up rows of expert ids[t][s] against the token's normalised
-// activations, their biases (and a LoRA adapter's addends), and the clamped SwiGLU (gate <= limit, |up| <= limit,
-// gate * sigmoid(alpha * gate) * (up + 1)), so the 2 x ff intermediate never leaves registers.
+// activations, their biases (and a LoRA adapter's addends), and the clamped SwiGLU
+// (shaders/swiglu.glsl), so the 2 x ff intermediate never leaves registers.
 // Workgroups: x over row groups, y over runs of kEntries (token, slot) entries, taken one after
 // another. Within one, as in f32_<fmt>w_matvec, each subgroup owns kRows rows and each lane whole
 // 32-element blocks, loading the activations once for both matrices and all its rows; experts are
@@ -21,6 +21,7 @@ OSSVK_SPEC_CONSTANTS(OSSVK_MOE_GATE_UP_SPEC)
 
 #define STAGE_LOAD(i) ACT4(i)
 #include "stage_activations.glsl"
+#include "swiglu.glsl"
 
 // One (token, slot) entry: entry = t * top_k + s.
 void gate_up(uint entry, uint blocks, uint rows_per_group) {
@@ -68,9 +69,7 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         float u = u_sum + pc.up_bias.v[e * pc.ff + row];
         if ((pc.flags & 8u) != 0u) g += pc.addend.v[entry * 2u * pc.ff + row];
         if ((pc.flags & 16u) != 0u) u += pc.addend.v[(entry * 2u + 1u) * pc.ff + row];
-        g = min(g, kLimit);
-        u = clamp(u, -kLimit, kLimit);
-        pc.act.v[entry * pc.ff + row] = g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+        pc.act.v[entry * pc.ff + row] = swiglu(vec4(g), vec4(u)).x;
       }
     }
   }
