@@ -22,9 +22,10 @@ uint32_t matvec_split(const host::Device& device);
 // (shaders/stage_activations.glsl): `blocks`, or 0 where the device takes the CPU layout or the
 // run would take more than half its shared memory.
 uint32_t stage_blocks(const host::Device& device, uint32_t blocks);
-// Whether a decode kernel's weight decoders may look values up in tables held an entry a lane
-// (LANE_TABLES, shaders/weight_format.glsl): in the CPU layout, whose unstaged loops keep every
-// lane in each load, with subgroups of at least 8 lanes in workgroups of `invocations`.
+// Whether the weight decoders of a kernel in the matvec's form (matvec, moe_gate_up, moe_down,
+// moe_matvec) may look values up in tables held an entry a lane (LANE_TABLES,
+// shaders/weight_format.glsl): in the CPU layout, whose unstaged loops keep every lane in each
+// load, with subgroups of at least 8 lanes in workgroups of `invocations`.
 bool lane_tables(const host::Device& device, uint32_t invocations);
 
 }  // namespace ossvk
