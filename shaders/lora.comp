@@ -9,12 +9,11 @@
 
 layout(local_size_x = 64) in;
 OSSVK_SPEC_CONSTANTS(OSSVK_LORA_SPEC)
+#include "swiglu.glsl"
 
 float load_x(uint at) {
 #ifdef LORA_SWIGLU
-  const float g = min(pc.x.v[at], kLimit);
-  const float u = clamp(pc.x_up.v[at], -kLimit, kLimit);
-  return g / (1.0 + exp(-kAlpha * g)) * (u + 1.0);
+  return swiglu(vec4(pc.x.v[at]), vec4(pc.x_up.v[at])).x;
 #else
   return pc.x.v[at];
 #endif

@@ -171,10 +171,9 @@ void main() {
       }
 #endif
     } else {
-      // Runs of a block a lane, the last one's lanes past the row's end reloading its last block.
       for (uint run = slice * gl_SubgroupSize; run < blocks; run += gl_SubgroupSize * split) {
-        const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
-        const bool in_row = run + gl_SubgroupInvocationID < blocks;
+        uint b;
+        const bool in_row = lane_block(run, blocks, b);
         vec4 g[8];
         if (kNorm)
           [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);

@@ -36,11 +36,9 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     float gate[kRows], up[kRows];
     [[unroll]] for (uint r = 0; r < kRows; ++r) gate[r] = up[r] = 0.0;
-    // Runs of a block a lane, the last one's lanes past the row's end reloading its last block:
-    // every lane takes part in each load.
     for (uint run = 0; run < blocks; run += gl_SubgroupSize) {
-      const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
-      const bool in_row = run + gl_SubgroupInvocationID < blocks;
+      uint b;
+      const bool in_row = lane_block(run, blocks, b);
       vec4 x[8];
       if (stage)
         staged_block(b, x);

@@ -33,11 +33,9 @@ void main() {
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.m;
        row0 += gl_NumWorkGroups.x * rows_per_group) {
     [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = 0.0;
-    // Runs of a block a lane, the last one's lanes past the row's end reloading its last block:
-    // every lane takes part in each load.
     for (uint run = 0; run < blocks; run += gl_SubgroupSize) {
-      const uint b = min(run + gl_SubgroupInvocationID, blocks - 1u);
-      const bool in_row = run + gl_SubgroupInvocationID < blocks;
+      uint b;
+      const bool in_row = lane_block(run, blocks, b);
       [[unroll]] for (uint c = 0; c < kTileN; ++c) {
         if (c >= columns) break;  // the same for the whole workgroup: a short tile costs less
         vec4 x[8];

@@ -17,6 +17,15 @@
 #ifndef LANE_TABLES
 #define LANE_TABLES false
 #endif
+
+// A loop over a row's `blocks` in runs of a block a lane (run: the run's first block) keeps every
+// lane in each load: sets the lane's block b, past the row's end its last (reloaded, to be added
+// as nothing), and says whether b is the lane's own.
+bool lane_block(uint run, uint blocks, out uint b) {
+  const uint i = run + gl_SubgroupInvocationID;
+  b = min(i, blocks - 1u);
+  return i < blocks;
+}
 #if defined(FORMAT_F32)
 #include "formats/f32.glsl"
 #elif defined(FORMAT_F16)

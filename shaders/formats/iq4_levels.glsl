@@ -9,7 +9,6 @@
 // shuffle one permute instruction for the subgroup and the quartic with its rounding takes nine
 // operations. An indexed array would not do: lavapipe reads it lane by lane (8 % of copy
 // bandwidth, against the quartic's 24 %). Needs nibbles.glsl.
-#extension GL_KHR_shader_subgroup_shuffle : require
 
 vec4 quartic_levels(vec4 q) {
   return roundEven(

@@ -22,14 +22,14 @@ float e8m0_to_f32(uint s) {
 }
 
 // Four codes as their values (not scaled), from the table of the eight magnitudes held an entry a
-// lane (`magnitude`: lane l's is code l's), the sign bit set on: kernels whose whole subgroup
+// lane (lane l's is code l's), the sign bit set on: kernels whose whole subgroup
 // loads blocks together on CPU devices (LANE_TABLES, weight_format.glsl), where lavapipe makes
 // the shuffle one permute instruction and the fp16 route costs more. Unscaled, because on a CPU a
 // product that comes out subnormal takes a microcode assist: the fp16 route's 2^-14 made tiny
 // activations' products subnormal, and the MoE down projection, whose activations are SwiGLU
 // outputs down to 1e-38, ran twice as long as Q4_0's (docs/performance.md).
-#extension GL_KHR_shader_subgroup_shuffle : require
-vec4 e2m1x4_from_lanes(uint n, float magnitude) {
+vec4 e2m1x4_from_lanes(uint n) {
+  const float magnitude = e2m1x4_times_2_pow_m14(gl_SubgroupInvocationID & 7u).x * 16384.0;
   const uvec4 code = uvec4(n, n >> 8, n >> 16, n >> 24);
   vec4 v;
   [[unroll]] for (uint k = 0; k < 4u; ++k) {
@@ -41,11 +41,10 @@ vec4 e2m1x4_from_lanes(uint n, float magnitude) {
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   uvec4 w = W_QUANTS(blk);
-  const float magnitude = e2m1x4_times_2_pow_m14(gl_SubgroupInvocationID & 7u).x * 16384.0;
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
     if (LANE_TABLES) {
-      q[i] = e2m1x4_from_lanes(w[i], magnitude);
-      q[i + 4u] = e2m1x4_from_lanes(w[i] >> 4, magnitude);
+      q[i] = e2m1x4_from_lanes(w[i]);
+      q[i + 4u] = e2m1x4_from_lanes(w[i] >> 4);
     } else {
       q[i] = e2m1x4_times_2_pow_m14(w[i] & 0x0F0F0F0Fu);
       q[i + 4u] = e2m1x4_times_2_pow_m14((w[i] >> 4) & 0x0F0F0F0Fu);
