@@ -58,14 +58,39 @@ uint weight_row(uint row0, uint r) {
   return kRopeDim != 0u ? rope_pair_row(row, kRopeDim) : row;
 }
 
+#ifdef ROW_RECORD
+// With LANE_TABLES each run of eight lanes takes the eight blocks of one super-block (rows of whole
+// super-blocks, runs of whole subgroups, and subgroups of multiples of 8 lanes), so a lane reads
+// the record of one row in eight (`held`, of rows 8g + lane % 8) and hands it to the run's other
+// lanes by a shuffle: lavapipe makes each read a lane-by-lane routine, each shuffle of a word one
+// permute. Elsewhere each lane reads its own.
+const uint kRecordGroups = (kRows + 7u) / 8u;
+
+ROW_RECORD row_record(uint r, uint blk, ROW_RECORD held[kRecordGroups]) {
+  if (!LANE_TABLES) return load_record(blk);
+  return subgroupShuffle(held[r / 8u], (gl_SubgroupInvocationID & ~7u) | (r & 7u));
+}
+#endif
+
 // Adds block b of column c times the subgroup's rows from row0 on to the accumulators, where the
 // lane's block is in the row (`in_row`).
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8], bool in_row) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
+#ifdef ROW_RECORD
+  ROW_RECORD held[kRecordGroups];
+  if (LANE_TABLES)
+    [[unroll]] for (uint g = 0; g < kRecordGroups; ++g)
+      held[g] = load_record(weight_row(row0, 8u * g + gl_SubgroupInvocationID % 8u) * blocks + b);
+#endif
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
     vec4 q[8];
     float scale, offset;
-    load_block(weight_row(row0, r) * blocks + b, q, scale, offset);
+    const uint blk = weight_row(row0, r) * blocks + b;
+#ifdef ROW_RECORD
+    load_block_record(blk, row_record(r, blk, held), q, scale, offset);
+#else
+    load_block(blk, q, scale, offset);
+#endif
     const float sum = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
     acc[r * kCols + c] += in_row ? sum : 0.0;
   }

@@ -11,6 +11,13 @@
 //   void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset);
 // for block j (0..7): element 4i+k is (q[i][k] * super_x_scale(j)[k]) * scale[i / 4] +
 // offset[i / 4], a scale and an offset per 16 elements.
+// A format whose blocks take their scales from their super-block's record may instead define
+// ROW_RECORD as the record's type and provide
+//   ROW_RECORD load_record(uint blk);  // block blk's super-block's record
+//   void load_block_record(uint blk, ROW_RECORD record, out vec4 q[8], out float scale,
+//                          out float offset);
+// (load_block below puts the two together), so that shaders/matvec.comp can read a record once
+// for eight rows (row_record there).
 // A kernel may define LANE_TABLES, before including this file, as a constant expression that is
 // true where its whole subgroup, of at least 8 lanes, calls load_block together (every lane
 // active): decoders may then look values up in tables held an entry a lane (subgroupShuffle).
@@ -72,6 +79,12 @@ bool lane_block(uint run, uint blocks, out uint b) {
 #include "formats/mlxq6.glsl"
 #else
 #error "no FORMAT_* defined"
+#endif
+
+#ifdef ROW_RECORD
+void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+  load_block_record(blk, load_record(blk), q, scale, offset);
+}
 #endif
 
 float dot8(vec4 q[8], vec4 x[8]) {

@@ -5,12 +5,17 @@
 #include "iq4_levels.glsl"
 const bool kHasOffset = false;
 
-void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  load_iq4_levels(blk, q);
-  // The 16 bytes holding the super-block's record (and its neighbour's) in one read, where two
-  // words are two texel fetches on lavapipe; buffers are allocated in whole 256 bytes.
+// The super-block's record (ROW_RECORD, weight_format.glsl): the 16 bytes holding it (and its
+// neighbour's) in one read, where two words are two texel fetches on lavapipe; buffers are
+// allocated in whole 256 bytes.
+#define ROW_RECORD uvec2
+uvec2 load_record(uint blk) {
   const uvec4 pair = W_SCALE128(blk >> 4);
-  const uvec2 record = (blk & 8u) != 0u ? pair.zw : pair.xy;
+  return (blk & 8u) != 0u ? pair.zw : pair.xy;
+}
+
+void load_block_record(uint blk, uvec2 record, out vec4 q[8], out float scale, out float offset) {
+  load_iq4_levels(blk, q);
   const uint ib = blk & 7u, head = record.x;
   const uint ls = ((record.y >> (4u * ib)) & 15u) | ((head >> (16u + 2u * ib)) & 3u) << 4;
   scale = unpackHalf2x16(head).x * (float(ls) - 32.0);

@@ -3,8 +3,11 @@
 // super-block scale = d * sc and offset = -dmin * m. For s < 4, sc and m are the low 6 bits of
 // bytes s and s + 4; for s >= 4, the low and high nibbles of byte s + 4 with the top two bits of
 // bytes s - 4 and s above them.
-void load_k_scale_min(uint blk, out float scale, out float offset) {
-  const uvec4 record = W_SCALE128(blk >> 3);  // the super-block's 16 bytes, one read
+// The record is the formats' ROW_RECORD (weight_format.glsl): the super-block's 16 bytes, one read.
+#define ROW_RECORD uvec4
+uvec4 load_record(uint blk) { return W_SCALE128(blk >> 3); }
+
+void k_scale_min(uint blk, uvec4 record, out float scale, out float offset) {
   const uint s = blk & 7u, shift = 8u * (s & 3u);
   const vec2 d = unpackHalf2x16(record.x);
   const uint lo = record.y >> shift, mid = record.z >> shift, hi = record.w >> shift;

@@ -4,7 +4,7 @@
 #include "k_scales.glsl"
 const bool kHasOffset = true;
 
-void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+void load_block_record(uint blk, uvec4 record, out vec4 q[8], out float scale, out float offset) {
   uvec4 a, b;
   uint shift;
   load_k_code_bytes(blk, a, b, shift);
@@ -12,5 +12,5 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
     q[i] = u4x4(a[i] >> shift);
     q[i + 4u] = u4x4(b[i] >> shift);
   }
-  load_k_scale_min(blk, scale, offset);
+  k_scale_min(blk, record, scale, offset);
 }

@@ -4,7 +4,7 @@
 #include "k_scales.glsl"
 const bool kHasOffset = true;
 
-void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
+void load_block_record(uint blk, uvec4 record, out vec4 q[8], out float scale, out float offset) {
   uvec4 a, b;
   uint shift;
   load_k_code_bytes(blk, a, b, shift);
@@ -14,5 +14,5 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
     q[i] = u8x4(((a[i] >> shift) & 0x0F0F0F0Fu) | (((qh0[i] >> s) & 0x01010101u) << 4));
     q[i + 4u] = u8x4(((b[i] >> shift) & 0x0F0F0F0Fu) | (((qh1[i] >> s) & 0x01010101u) << 4));
   }
-  load_k_scale_min(blk, scale, offset);
+  k_scale_min(blk, record, scale, offset);
 }
