@@ -37,7 +37,8 @@ OSSVK_PUSH_END
 // kRopeDim (a head's width d, else 0): the outputs are a step's q, k and v, rotated and written
 // to q and the K/V cache (shaders/rope_epilogue.glsl) instead of Y, with Y (flags bit 1) an
 // addend; kLaneTables: decoders may use tables held an entry a lane (LANE_TABLES,
-// shaders/weight_format.glsl), which the kernel allows unstaged, in subgroups of 8 lanes or more.
+// shaders/weight_format.glsl), which the kernel allows unstaged, in subgroups of 8 lanes or more;
+// kSpreadRows: a subgroup's rows lie spread out (spread_row, weight_format.glsl), not with kRopeDim.
 #define OSSVK_MATVEC_SPEC(X)                       \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
@@ -47,5 +48,6 @@ OSSVK_PUSH_END
   X(5, uint, kStageBlocks, stage_blocks, 0u)       \
   X(6, bool, kNorm, norm, false)                   \
   X(7, uint, kRopeDim, rope_dim, 0u)               \
-  X(8, bool, kLaneTables, lane_tables, false)
+  X(8, bool, kLaneTables, lane_tables, false)      \
+  X(9, bool, kSpreadRows, spread_rows, false)
 OSSVK_SPEC_STRUCT(MatvecSpec, OSSVK_MATVEC_SPEC)

@@ -52,9 +52,16 @@ void normalise(uint c, inout vec4 x[8], vec4 g[8], bool in_row) {
   acc[kRows * kCols + c] += in_row ? (squares.x + squares.y) + (squares.z + squares.w) : 0.0;
 }
 
+// The row of the subgroup's r-th accumulator (the RoPE epilogue takes rows side by side, in
+// pairs).
+uint output_row(uint row0, uint r) {
+  return kSpreadRows && kRopeDim == 0u ? spread_row(row0 / kRows, r, kRows, pc.m) : row0 + r;
+}
+
 // The weight row the subgroup's r-th accumulator row reads.
 uint weight_row(uint row0, uint r) {
-  const uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it, never store
+  // Past the last row: recompute it, never store.
+  const uint row = min(output_row(row0, r), pc.m - 1u);
   return kRopeDim != 0u ? rope_pair_row(row, kRopeDim) : row;
 }
 
@@ -244,7 +251,7 @@ void main() {
       continue;
     }
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      uint row = row0 + r;
+      const uint row = output_row(row0, r);
       float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
       [[unroll]] for (uint c = 0; c < kCols; ++c) {
         if (subgroupElect() && row < pc.m && c < cols) {

@@ -7,7 +7,9 @@
 // is decoded once for all the tile's pairs, and the accumulators stay in registers (every loop
 // that indexes them is unrolled: shaders/matvec.comp says why). Pair p reads x row
 // p / x_row_div and writes y row p; the down projection reads the SwiGLU f32_swiglu wrote.
-// Weights and activations through texel descriptors only, which CPU devices prefer.
+// Weights and activations through texel descriptors only, which CPU devices prefer; a subgroup's
+// rows spread out over the expert (spread_row, shaders/weight_format.glsl), which CPU devices'
+// prefetchers follow better.
 #include "common.glsl"
 #include "moe_matmul_push.h"
 #define ROW_OFFSET 0u
@@ -42,7 +44,8 @@ void main() {
         [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = load_x(x_col[c] + b * 8u + i);
         const float xsum = kHasOffset ? sum8(x) : 0.0;
         [[unroll]] for (uint r = 0; r < kRows; ++r) {
-          const uint row = min(row0 + r, pc.m - 1u);  // past the last row: recompute it
+          // Past the last row: recompute it.
+          const uint row = min(spread_row(row0 / kRows, r, kRows, pc.m), pc.m - 1u);
           vec4 q[8];
           float scale, offset;
           load_block((w_row0 + row) * blocks + b, q, scale, offset);
@@ -52,9 +55,11 @@ void main() {
       }
     }
     [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = subgroupAdd(acc[i]);
-    [[unroll]] for (uint r = 0; r < kRows; ++r)
+    [[unroll]] for (uint r = 0; r < kRows; ++r) {
+      const uint row = spread_row(row0 / kRows, r, kRows, pc.m);
       [[unroll]] for (uint c = 0; c < kTileN; ++c)
-        if (subgroupElect() && row0 + r < pc.m && c < columns)
-          store_y(row0 + r, c, bias0, acc[r * kTileN + c]);
+        if (subgroupElect() && row < pc.m && c < columns)
+          store_y(row, c, bias0, acc[r * kTileN + c]);
+    }
   }
 }

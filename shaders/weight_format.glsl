@@ -33,6 +33,18 @@ bool lane_block(uint run, uint blocks, out uint b) {
   b = min(i, blocks - 1u);
   return i < blocks;
 }
+
+// The CPU layout's matvecs (f32_<fmt>w_matvec, f32_<fmt>w_moe_matvec) take a run g of `rows`
+// rows of an m-row matrix spread out: rows g, g + G, g + 2G, ... with G = ceil(m / rows). Each
+// row then starts where run g - 1's left off, so a CPU's prefetchers see `rows` streams, each in
+// pages of its own; `rows` short rows side by side interleave their streams in a few pages,
+// where the prefetchers follow one stream a page (on lavapipe the rows' first loads then wait on
+// memory: docs/performance.md). Runs from G on (a workgroup's subgroups past the matrix's end)
+// get m, no row.
+uint spread_row(uint run, uint r, uint rows, uint m) {
+  const uint runs = (m + rows - 1u) / rows;
+  return run < runs ? run + r * runs : m;
+}
 #if defined(FORMAT_F32)
 #include "formats/f32.glsl"
 #elif defined(FORMAT_F16)

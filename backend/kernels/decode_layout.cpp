@@ -20,4 +20,8 @@ bool lane_tables(const host::Device& device, uint32_t invocations) {
   return !gpu_layout(device) && device.info().max_subgroups(invocations) * 8 <= invocations;
 }
 
+bool spread_rows(const host::Device& device) {
+  return !gpu_layout(device);
+}
+
 }  // namespace ossvk

@@ -27,5 +27,11 @@ uint32_t stage_blocks(const host::Device& device, uint32_t blocks);
 // shaders/weight_format.glsl): in the CPU layout, whose unstaged loops keep every lane in each
 // load, with subgroups of at least 8 lanes in workgroups of `invocations`.
 bool lane_tables(const host::Device& device, uint32_t invocations);
+// Whether f32_<fmt>w_matvec takes a subgroup's rows spread out over the matrix rather than side by
+// side (spread_row, shaders/weight_format.glsl): in the CPU layout, where a CPU's prefetchers
+// follow one stream a page. moe_gate_up and moe_down keep theirs side by side: spread over k
+// experts' matrices, their rows made more streams than the prefetchers follow, and measured
+// slower (docs/performance.md).
+bool spread_rows(const host::Device& device);
 
 }  // namespace ossvk

@@ -34,6 +34,7 @@ struct MatvecLayout {
   uint32_t rows_per_group;  // with subgroups of the device's usual size
   uint32_t stage_blocks;    // activation blocks staged per step in shared memory; 0: none
   bool lane_tables;         // decoders may share tables across the subgroup's lanes
+  bool spread_rows;         // a subgroup's rows lie spread out over the matrix
 };
 
 MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat format, bool rope) {
@@ -47,6 +48,7 @@ MatvecLayout matvec_layout(const host::Device& device, uint32_t n, DeviceFormat 
   l.rows_per_group = l.invocations / lanes / l.split * l.rows;
   l.stage_blocks = stage_blocks(device, lanes * l.split);
   l.lane_tables = lane_tables(device, l.invocations);
+  l.spread_rows = spread_rows(device);
   return l;
 }
 
@@ -102,7 +104,8 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
                                               .stage_blocks = layout.stage_blocks,
                                               .norm = norm != nullptr,
                                               .rope_dim = rope ? rope->head_dim : 0,
-                                              .lane_tables = layout.lane_tables}
+                                              .lane_tables = layout.lane_tables,
+                                              .spread_rows = layout.spread_rows}
                               .words(),
                           sizeof(shaders::MatmulPush)};
   host::Descriptor x_texels, gain_texels;  // bound with every part's planes
