@@ -30,15 +30,16 @@ OSSVK_PUSH(MatmulPush) {
 }
 OSSVK_PUSH_END
 
-// f32_<fmt>w_matvec: kRows consecutive rows per run, shared by kSplit subgroups each summing a
-// slice of K; kCols (1..8) activation columns; kSubgroups at least the workgroup's subgroups;
-// kStageBlocks activation blocks staged in shared memory per step (shaders/stage_activations.glsl;
-// 0: none), lanes x kSplit; kNorm: X is the residual stream, normalised (RMSNorm) as it is read;
-// kRopeDim (a head's width d, else 0): the outputs are a step's q, k and v, rotated and written
-// to q and the K/V cache (shaders/rope_epilogue.glsl) instead of Y, with Y (flags bit 1) an
-// addend; kLaneTables: decoders may use tables held an entry a lane (LANE_TABLES,
-// shaders/weight_format.glsl), which the kernel allows unstaged, in subgroups of 8 lanes or more;
-// kSpreadRows: a subgroup's rows lie spread out (spread_row, weight_format.glsl), not with kRopeDim.
+// f32_<fmt>w_matvec: kRows rows per run (consecutive unless kSpreadRows), shared by kSplit
+// subgroups each summing a slice of K; kCols (1..8) activation columns; kSubgroups at least the
+// workgroup's subgroups; kStageBlocks activation blocks staged in shared memory per step
+// (shaders/stage_activations.glsl; 0: none), lanes x kSplit; kNorm: X is the residual stream,
+// normalised (RMSNorm) as it is read; kRopeDim (a head's width d, else 0): the outputs are a step's
+// q, k and v, rotated and written to q and the K/V cache (shaders/rope_epilogue.glsl) instead of Y,
+// with Y (flags bit 1) an addend; kLaneTables: decoders may use tables held an entry a lane
+// (LANE_TABLES, shaders/weight_format.glsl), which the kernel allows unstaged, in subgroups of 8
+// lanes or more; kSpreadRows: a subgroup's rows lie spread out (spread_row, weight_format.glsl),
+// not with kRopeDim.
 #define OSSVK_MATVEC_SPEC(X)                       \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \

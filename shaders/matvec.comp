@@ -1,10 +1,10 @@
 #version 460
 #extension GL_GOOGLE_include_directive : require
 // f32_<fmt>w_matvec: Y[t] = W X[t] + b for kCols (1..8) activation columns sharing one read of W
-// (decode of one or a few sequences); workgroup row y takes columns y kCols.. of pc.n (CPU
-// devices' prefill: a last run of fewer columns recomputes its last one and stores only its
-// own). kRows consecutive rows go to kSplit subgroups, each taking every kSplit-th run of
-// lanes' worth of blocks along K; each lane takes whole 32-element blocks:
+// (decode of one or a few sequences); workgroup row y takes columns y kCols.. of pc.n (CPU devices'
+// prefill: a last run of fewer columns recomputes its last one and stores only its own). kRows rows
+// (consecutive; spread out over W with kSpreadRows, output_row) go to kSplit subgroups, each taking
+// every kSplit-th run of lanes' worth of blocks along K; each lane takes whole 32-element blocks:
 // it loads a column's activations for the block once and applies them to all kRows rows, so a
 // subgroup streams contiguous words of W and activation loads are shared across rows. One
 // subgroupAdd per output finishes a subgroup's sum; with kSplit > 1 the subgroups' sums meet in
