@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/formats/repack.h"
+#include "backend/formats/row_tiles.h"
 #include "backend/kernels/binding.h"
 
 namespace ossvk {
@@ -45,10 +46,12 @@ host::Result<DeviceMatrix> upload_matrix(host::Device& device, host::Transfer& t
             std::to_string(limit) + " bytes");
   // Parts start on group boundaries automatically: every row holds whole groups.
   const uint64_t rows_per_part = std::min<uint64_t>(w.m, limit / row_bytes / unit * unit);
+  dm.row_tiles = options.row_tiles && row_tiles_fit(dm.format, unit);
 
   for (uint64_t row = 0; row < w.m; row += rows_per_part) {
     uint64_t rows = std::min(rows_per_part, w.m - row);
     Planes planes = repack_rows(w, row, rows);
+    if (dm.row_tiles) tile_rows(planes, rows, w.k / 32);
     dm.non_finite += planes.non_finite;
     DeviceMatrix::Part part;
     part.row_begin = static_cast<uint32_t>(row);

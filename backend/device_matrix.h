@@ -16,6 +16,7 @@ struct UploadOptions {
   uint64_t max_part_bytes = 0;     // largest quant plane per part; 0: the device's limit
   uint32_t row_granularity = 1;    // parts hold whole multiples of this many rows (one expert)
   host::MemoryUse memory = host::MemoryUse::device;  // or system: read by kernels across the bus
+  bool row_tiles = false;  // lay the rows out in tiles where the format allows (row_tiles.h)
 };
 
 struct DeviceMatrix {
@@ -30,6 +31,7 @@ struct DeviceMatrix {
   uint32_t group_size = 32;
   ScaleDtype scale_dtype = ScaleDtype::bf16;  // MLX affine
   uint64_t non_finite = 0;                    // weights that decode to NaN or Inf
+  bool row_tiles = false;  // the planes hold tiles of rows (backend/formats/row_tiles.h)
   std::vector<Part> parts;
 };
 
@@ -37,6 +39,11 @@ struct DeviceMatrix {
 // mlx_affine.glsl): bit 0 bf16, bit 2 f32, neither fp16.
 inline uint32_t scale_dtype_flags(const DeviceMatrix& w) {
   return w.scale_dtype == ScaleDtype::bf16 ? 1u : w.scale_dtype == ScaleDtype::f32 ? 4u : 0u;
+}
+
+// The expert kernels' flag bit for a matrix in row tiles (tiled_block, shaders/weight_format.glsl).
+inline uint32_t row_tile_flags(const DeviceMatrix& w) {
+  return w.row_tiles ? 32u : 0u;
 }
 
 // log2 of an MLX affine matrix's blocks of 32 per group (group sizes are 32, 64 or 128).

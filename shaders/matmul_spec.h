@@ -25,12 +25,14 @@ OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
 
 // f32_<fmt>w_moe_matvec_texel, the grouped expert matmuls in the matvec's form: a tile of up to
 // kTileN pairs per workgroup row, kRows rows per subgroup; kLaneTables: decoders may use tables
-// held an entry a lane (LANE_TABLES, shaders/weight_format.glsl).
+// held an entry a lane (LANE_TABLES, shaders/weight_format.glsl); kTiledRows: the experts lie in
+// row tiles (tiled_block, weight_format.glsl).
 #define OSSVK_MOE_MATVEC_SPEC(X)                   \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 8u)                      \
   X(2, uint, kTileN, tile_n, 8u)                   \
-  X(3, bool, kLaneTables, lane_tables, false)
+  X(3, bool, kLaneTables, lane_tables, false)      \
+  X(4, bool, kTiledRows, tiled_rows, false)
 OSSVK_SPEC_STRUCT(MoeMatvecSpec, OSSVK_MOE_MATVEC_SPEC)
 
 // f32_<fmt>w_matmul_mma and its grouped expert forms: tiles fixed in shaders/matmul_mma.comp;

@@ -20,7 +20,8 @@ OSSVK_PUSH(MoeDownPush) {
   uint32_t expert_begin;
   uint32_t expert_end;
   uint32_t group_shift;
-  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bit 1: accumulate into out
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bit 1: accumulate into out; bit 5:
+                   // the experts lie in row tiles (tiled_block, weight_format.glsl)
 }
 OSSVK_PUSH_END
 

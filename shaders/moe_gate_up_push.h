@@ -25,7 +25,8 @@ OSSVK_PUSH(MoeGateUpPush) {
   uint32_t expert_begin;
   uint32_t expert_end;
   uint32_t group_shift;
-  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bits 3, 4: gate, up addends
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bits 3, 4: gate, up addends; bit 5:
+                   // the experts lie in row tiles (tiled_block, weight_format.glsl)
 }
 OSSVK_PUSH_END
 

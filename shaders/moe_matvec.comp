@@ -7,9 +7,13 @@
 // is decoded once for all the tile's pairs, and the accumulators stay in registers (every loop
 // that indexes them is unrolled: shaders/matvec.comp says why). Pair p reads x row
 // p / x_row_div and writes y row p; the down projection reads the SwiGLU f32_swiglu wrote.
-// Weights and activations through texel descriptors only, which CPU devices prefer; a subgroup's
-// rows spread out over the expert (spread_row, shaders/weight_format.glsl), which CPU devices'
-// prefetchers follow better.
+// Weights and activations through texel descriptors only, which CPU devices prefer. A subgroup's
+// rows lie side by side where the experts lie in row tiles (kTiledRows, tiled_block: two whole
+// tiles, read as one stretch), else spread out over the expert (spread_row,
+// shaders/weight_format.glsl): either way CPU devices' prefetchers see streams they follow.
+// kTiledRows is a specialization constant, not the push constants' flag the other expert kernels
+// read: as a branch at run time it kept LLVM from sharing a block's decode across the tile's
+// columns (docs/performance.md).
 #include "common.glsl"
 #include "moe_matmul_push.h"
 #define ROW_OFFSET 0u
@@ -22,6 +26,11 @@ OSSVK_SPEC_CONSTANTS(OSSVK_MOE_MATVEC_SPEC)
 #include "matmul_columns.glsl"
 
 float acc[kRows * kTileN];
+
+// The expert row of the subgroup's r-th accumulator row.
+uint subgroup_row(uint row0, uint r) {
+  return kTiledRows ? row0 + r : spread_row(row0 / kRows, r, kRows, pc.m);
+}
 
 void main() {
   uint w_row0, bias0, columns;
@@ -45,10 +54,11 @@ void main() {
         const float xsum = kHasOffset ? sum8(x) : 0.0;
         [[unroll]] for (uint r = 0; r < kRows; ++r) {
           // Past the last row: recompute it.
-          const uint row = min(spread_row(row0 / kRows, r, kRows, pc.m), pc.m - 1u);
+          const uint row = min(subgroup_row(row0, r), pc.m - 1u);
           vec4 q[8];
           float scale, offset;
-          load_block((w_row0 + row) * blocks + b, q, scale, offset);
+          const uint blk = tiled_block(w_row0 + row, b, blocks, kTiledRows);
+          load_block(blk, q, scale, offset);
           const float sum = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
           acc[r * kTileN + c] += in_row ? sum : 0.0;
         }
@@ -56,7 +66,7 @@ void main() {
     }
     [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = subgroupAdd(acc[i]);
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      const uint row = spread_row(row0 / kRows, r, kRows, pc.m);
+      const uint row = subgroup_row(row0, r);
       [[unroll]] for (uint c = 0; c < kTileN; ++c)
         if (subgroupElect() && row < pc.m && c < columns)
           store_y(row, c, bias0, acc[r * kTileN + c]);

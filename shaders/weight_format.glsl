@@ -45,6 +45,16 @@ uint spread_row(uint run, uint r, uint rows, uint m) {
   const uint runs = (m + rows - 1u) / rows;
   return run < runs ? run + r * runs : m;
 }
+
+// The block holding column block b (of `blocks` a row) of row `row`: rows one after another, or,
+// with `tiled`, in row tiles (the MoE experts on CPU devices, backend/formats/row_tiles.h, which
+// holds the same map): tiles of 8 rows, within which each run of 8 blocks lies row after row, so
+// that 8 lanes reading 8 rows a run, a block a lane, read one contiguous stretch.
+uint tiled_block(uint row, uint b, uint blocks, bool tiled) {
+  if (!tiled) return row * blocks + b;
+  const uint run = b & ~7u;
+  return (row & ~7u) * blocks + run * 8u + (row & 7u) * min(8u, blocks - run) + (b & 7u);
+}
 #if defined(FORMAT_F32)
 #include "formats/f32.glsl"
 #elif defined(FORMAT_F16)

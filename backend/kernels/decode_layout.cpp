@@ -24,4 +24,8 @@ bool spread_rows(const host::Device& device) {
   return !gpu_layout(device);
 }
 
+bool expert_row_tiles(const host::Device& device) {
+  return !gpu_layout(device);
+}
+
 }  // namespace ossvk

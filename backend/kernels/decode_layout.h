@@ -33,5 +33,10 @@ bool lane_tables(const host::Device& device, uint32_t invocations);
 // experts' matrices, their rows made more streams than the prefetchers follow, and measured
 // slower (docs/performance.md).
 bool spread_rows(const host::Device& device);
+// Whether MoE expert matrices are uploaded in row tiles (backend/formats/row_tiles.h): in the CPU
+// layout, where moe_gate_up's and moe_down's subgroups each read 8 rows side by side, so that what
+// they read is one stream the prefetchers follow instead of 8 short ones in a few pages. GPUs keep
+// rows one after another.
+bool expert_row_tiles(const host::Device& device);
 
 }  // namespace ossvk

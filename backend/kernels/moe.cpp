@@ -3,6 +3,7 @@
 #include <array>
 
 #include "backend/kernels/binding.h"
+#include "backend/kernels/decode_layout.h"
 #include "backend/kernels/lora.h"
 #include "backend/kernels/matmul.h"
 #include "backend/kernels/matvec.h"
@@ -98,6 +99,7 @@ host::Status upload_moe_experts(host::Device& device, host::Transfer& transfer,
   l.experts = E, l.hidden = D, l.ff = F;
   UploadOptions by_expert = options;
   by_expert.row_granularity = F;
+  by_expert.row_tiles = expert_row_tiles(device);
   OSSVK_ASSIGN_OR_RETURN(
       l.gate, upload_matrix(device, transfer, d.gate, name + " gate experts", by_expert));
   OSSVK_ASSIGN_OR_RETURN(l.up,

@@ -70,7 +70,7 @@ host::Status encode_moe_down(host::Device& device, host::CommandStream& stream, 
     p.expert_begin = begin;
     p.expert_end = end;
     p.group_shift = group_shift(l.down);
-    p.flags = scale_dtype_flags(l.down) | (i > 0 ? 2 : 0);
+    p.flags = scale_dtype_flags(l.down) | row_tile_flags(l.down) | (i > 0 ? 2 : 0);
     if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
     const uint32_t gx = (l.hidden + drows - 1) / drows;
     if (texels) {

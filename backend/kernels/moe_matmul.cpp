@@ -73,7 +73,7 @@ shaders::MoeMatmulPush moe_matmul_push(const DeviceMatrix& w, const DeviceMatrix
   push.expert_begin = part.row_begin / a.rows_per_expert;
   push.expert_end = (part.row_begin + part.rows) / a.rows_per_expert;
   push.group_shift = group_shift(w);
-  push.flags = scale_dtype_flags(w);
+  push.flags = scale_dtype_flags(w) | row_tile_flags(w);
   return push;
 }
 

@@ -49,7 +49,8 @@ host::Status encode_moe_matvec(host::Device& device, host::CommandStream& stream
                           shaders::MoeMatvecSpec{.invocations = kWorkgroup,
                                                  .rows = kRows,
                                                  .tile_n = kMoeMatvecTile,
-                                                 .lane_tables = lane_tables(device, kWorkgroup)}
+                                                 .lane_tables = lane_tables(device, kWorkgroup),
+                                                 .tiled_rows = w.row_tiles}
                               .words(),
                           sizeof(shaders::MoeMatmulPush)};
   constexpr VkDescriptorType kTexel = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
