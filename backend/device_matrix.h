@@ -41,11 +41,6 @@ inline uint32_t scale_dtype_flags(const DeviceMatrix& w) {
   return w.scale_dtype == ScaleDtype::bf16 ? 1u : w.scale_dtype == ScaleDtype::f32 ? 4u : 0u;
 }
 
-// The expert kernels' flag bit for a matrix in row tiles (tiled_block, shaders/weight_format.glsl).
-inline uint32_t row_tile_flags(const DeviceMatrix& w) {
-  return w.row_tiles ? 32u : 0u;
-}
-
 // log2 of an MLX affine matrix's blocks of 32 per group (group sizes are 32, 64 or 128).
 inline uint32_t group_shift(const DeviceMatrix& w) {
   return static_cast<uint32_t>(std::countr_zero(w.group_size / 32));

@@ -15,13 +15,11 @@
 #define ROW_OFFSET 0u
 #define HAS_BIAS true
 #define ACCUMULATE false
-#define TILED_ROWS ((pc.flags & 32u) != 0u)
 #else
 #include "matmul_push.h"
 #define ROW_OFFSET pc.row_offset
 #define HAS_BIAS (pc.has_bias != 0u)
 #define ACCUMULATE ((pc.flags & 2u) != 0u)
-#define TILED_ROWS false
 #endif
 #include "matmul_buffers.glsl"
 #include "weight_format.glsl"
@@ -59,7 +57,7 @@ void main() {
       const uint row = min(row0 + lid, pc.m - 1u);
       vec4 q[8];
       float scale, offset;
-      load_block(tiled_block(w_row0 + row, b, blocks, TILED_ROWS), q, scale, offset);
+      load_block(tiled_block(w_row0 + row, b, blocks, kTiledRows), q, scale, offset);
       [[unroll]] for (uint i = 0; i < 8u; ++i) {
         const vec4 v = q[i] * scale + offset;
         [[unroll]] for (uint c = 0; c < 4u; ++c) mma_set_a(lid * kStride + 4u * i + c, v[c]);

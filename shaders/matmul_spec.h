@@ -11,7 +11,8 @@
 // invocations, so each subgroup owns a band of rows and its lanes split the tokens (the W reads
 // from shared memory are then uniform across the subgroup, which compilers turn into one
 // broadcast load: on lavapipe, the difference between a scalar load and an 8-lane gather).
-// kAlpha, kLimit: the clamped SwiGLU of f32_<fmt>w_moe_swiglu_matmul.
+// kAlpha, kLimit: the clamped SwiGLU of f32_<fmt>w_moe_swiglu_matmul. kTiledRows (the grouped
+// expert matmuls only): the experts lie in row tiles (tiled_block, shaders/weight_format.glsl).
 #define OSSVK_MATMUL_SPEC(X)                       \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kTileM, tile_m, 64u)                  \
@@ -20,7 +21,8 @@
   X(4, uint, kThreadN, thread_n, 8u)               \
   X(5, bool, kSubgroupRows, subgroup_rows, false)  \
   X(6, float, kAlpha, swiglu_alpha, 1.702f)        \
-  X(7, float, kLimit, swiglu_limit, 7.0f)
+  X(7, float, kLimit, swiglu_limit, 7.0f)          \
+  X(8, bool, kTiledRows, tiled_rows, false)
 OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
 
 // f32_<fmt>w_moe_matvec_texel, the grouped expert matmuls in the matvec's form: a tile of up to
@@ -36,10 +38,11 @@ OSSVK_SPEC_STRUCT(MatmulSpec, OSSVK_MATMUL_SPEC)
 OSSVK_SPEC_STRUCT(MoeMatvecSpec, OSSVK_MOE_MATVEC_SPEC)
 
 // f32_<fmt>w_matmul_mma and its grouped expert forms: tiles fixed in shaders/matmul_mma.comp;
-// kAlpha, kLimit as above.
+// kAlpha, kLimit, kTiledRows as above.
 #define OSSVK_MATMUL_MMA_SPEC(X)            \
   X(0, float, kAlpha, swiglu_alpha, 1.702f) \
-  X(1, float, kLimit, swiglu_limit, 7.0f)
+  X(1, float, kLimit, swiglu_limit, 7.0f)   \
+  X(2, bool, kTiledRows, tiled_rows, false)
 OSSVK_SPEC_STRUCT(MatmulMmaSpec, OSSVK_MATMUL_MMA_SPEC)
 
 #endif

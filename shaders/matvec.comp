@@ -70,10 +70,18 @@ uint weight_row(uint row0, uint r) {
 // super-blocks, runs of whole subgroups, and subgroups of multiples of 8 lanes), so a lane reads
 // the record of one row in eight (`held`, of rows 8g + lane % 8) and hands it to the run's other
 // lanes by a shuffle: lavapipe makes each read a lane-by-lane routine, each shuffle of a word one
-// permute. Elsewhere each lane reads its own.
+// permute. Elsewhere each lane reads its own. hold_records reads them once a run for all the
+// columns, from the unstaged loop (the only one where LANE_TABLES holds).
 const uint kRecordGroups = (kRows + 7u) / 8u;
+ROW_RECORD held[kRecordGroups];
 
-ROW_RECORD row_record(uint r, uint blk, ROW_RECORD held[kRecordGroups]) {
+void hold_records(uint b, uint row0, uint blocks) {
+  if (LANE_TABLES)
+    [[unroll]] for (uint g = 0; g < kRecordGroups; ++g)
+      held[g] = load_record(weight_row(row0, 8u * g + gl_SubgroupInvocationID % 8u) * blocks + b);
+}
+
+ROW_RECORD row_record(uint r, uint blk) {
   if (!LANE_TABLES) return load_record(blk);
   return subgroupShuffle(held[r / 8u], (gl_SubgroupInvocationID & ~7u) | (r & 7u));
 }
@@ -83,18 +91,12 @@ ROW_RECORD row_record(uint r, uint blk, ROW_RECORD held[kRecordGroups]) {
 // lane's block is in the row (`in_row`).
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8], bool in_row) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
-#ifdef ROW_RECORD
-  ROW_RECORD held[kRecordGroups];
-  if (LANE_TABLES)
-    [[unroll]] for (uint g = 0; g < kRecordGroups; ++g)
-      held[g] = load_record(weight_row(row0, 8u * g + gl_SubgroupInvocationID % 8u) * blocks + b);
-#endif
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
     vec4 q[8];
     float scale, offset;
     const uint blk = weight_row(row0, r) * blocks + b;
 #ifdef ROW_RECORD
-    load_block_record(blk, row_record(r, blk, held), q, scale, offset);
+    load_block_record(blk, row_record(r, blk), q, scale, offset);
 #else
     load_block(blk, q, scale, offset);
 #endif
@@ -206,6 +208,9 @@ void main() {
       for (uint run = slice * gl_SubgroupSize; run < blocks; run += gl_SubgroupSize * split) {
         uint b;
         const bool in_row = lane_block(run, blocks, b);
+#ifdef ROW_RECORD
+        hold_records(b, row0, blocks);
+#endif
         vec4 g[8];
         if (kNorm)
           [[unroll]] for (uint i = 0; i < 8u; ++i) g[i] = GAIN4(b * 8u + i);

@@ -55,7 +55,7 @@ void main() {
       vec4 q[8];
       float scale, offset;
       const uint row = expert_rows + min(row0 + r, pc.hidden - 1u);
-      load_block(tiled_block(row, b, blocks, (pc.flags & 32u) != 0u), q, scale, offset);
+      load_block(tiled_block(row, b, blocks, kTiledRows), q, scale, offset);
       const float sum = w * (dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0));
       acc[r] += mine ? sum : 0.0;
     }

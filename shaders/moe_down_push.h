@@ -20,19 +20,20 @@ OSSVK_PUSH(MoeDownPush) {
   uint32_t expert_begin;
   uint32_t expert_end;
   uint32_t group_shift;
-  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bit 1: accumulate into out; bit 5:
-                   // the experts lie in row tiles (tiled_block, weight_format.glsl)
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bit 1: accumulate into out
 }
 OSSVK_PUSH_END
 
 // kRows rows shared by the workgroup's invocations; kSubgroups at least the workgroup's
 // subgroups; kStageBlocks (slot, block) pairs of activations staged in shared memory per step
 // (shaders/stage_activations.glsl; 0: none, else the workgroup size); kLaneTables: decoders may
-// use tables held an entry a lane (LANE_TABLES, shaders/weight_format.glsl).
+// use tables held an entry a lane (LANE_TABLES, shaders/weight_format.glsl); kTiledRows: the
+// experts lie in row tiles (tiled_block, weight_format.glsl).
 #define OSSVK_MOE_DOWN_SPEC(X)                     \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
   X(2, uint, kSubgroups, subgroups, 8u)            \
   X(3, uint, kStageBlocks, stage_blocks, 0u)       \
-  X(4, bool, kLaneTables, lane_tables, false)
+  X(4, bool, kLaneTables, lane_tables, false)      \
+  X(5, bool, kTiledRows, tiled_rows, false)
 OSSVK_SPEC_STRUCT(MoeDownSpec, OSSVK_MOE_DOWN_SPEC)

@@ -30,7 +30,6 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
   if (e < pc.expert_begin || e >= pc.expert_end) return;  // another part holds this expert
   const uint expert_rows = (e - pc.expert_begin) * pc.ff;
   const bool stage = kStageBlocks != 0u && kStageBlocks == blocks;  // folds away when 0
-  const bool tiled = (pc.flags & 32u) != 0u;
   // e, and so this branch, is the same for the whole workgroup.
   if (stage) stage_blocks((t * pc.hidden) / 4u, blocks);
   for (uint row0 = gl_WorkGroupID.x * rows_per_group + gl_SubgroupID * kRows; row0 < pc.ff;
@@ -47,7 +46,7 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((t * pc.hidden) / 4u + b * 8u + i);
       const float xsum = kHasOffset ? sum8(x) : 0.0;
       [[unroll]] for (uint r = 0; r < kRows; ++r) {
-        const uint blk = tiled_block(expert_rows + min(row0 + r, pc.ff - 1u), b, blocks, tiled);
+        const uint blk = tiled_block(expert_rows + min(row0 + r, pc.ff - 1u), b, blocks, kTiledRows);
         vec4 q[8];
         float scale, offset;
         USE_MATRIX(0u, pc.gate_quants, pc.gate_scales, pc.gate_aux);

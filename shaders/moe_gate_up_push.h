@@ -25,15 +25,15 @@ OSSVK_PUSH(MoeGateUpPush) {
   uint32_t expert_begin;
   uint32_t expert_end;
   uint32_t group_shift;
-  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bits 3, 4: gate, up addends; bit 5:
-                   // the experts lie in row tiles (tiled_block, weight_format.glsl)
+  uint32_t flags;  // bits 0, 2: bf16, f32 affine scales; bits 3, 4: gate, up addends
 }
 OSSVK_PUSH_END
 
 // kRows rows per subgroup; kAlpha, kLimit: the clamped SwiGLU; kEntries (token, slot) entries a
 // workgroup takes one after another; kStageBlocks blocks of the token's activations staged in
 // shared memory (shaders/stage_activations.glsl; 0: none, else hidden / 32); kLaneTables:
-// decoders may use tables held an entry a lane (LANE_TABLES, shaders/weight_format.glsl).
+// decoders may use tables held an entry a lane (LANE_TABLES, shaders/weight_format.glsl);
+// kTiledRows: the experts lie in row tiles (tiled_block, weight_format.glsl).
 #define OSSVK_MOE_GATE_UP_SPEC(X)                  \
   X(0, local_size, kInvocations, invocations, 64u) \
   X(1, uint, kRows, rows, 4u)                      \
@@ -41,5 +41,6 @@ OSSVK_PUSH_END
   X(3, float, kLimit, swiglu_limit, 7.0f)          \
   X(4, uint, kEntries, entries, 1u)                \
   X(5, uint, kStageBlocks, stage_blocks, 0u)       \
-  X(6, bool, kLaneTables, lane_tables, false)
+  X(6, bool, kLaneTables, lane_tables, false)      \
+  X(7, bool, kTiledRows, tiled_rows, false)
 OSSVK_SPEC_STRUCT(MoeGateUpSpec, OSSVK_MOE_GATE_UP_SPEC)

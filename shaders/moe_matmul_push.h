@@ -25,8 +25,7 @@ OSSVK_PUSH(MoeMatmulPush) {
   uint32_t expert_begin;  // the experts this part holds
   uint32_t expert_end;
   uint32_t group_shift;  // MLX affine: log2 of the blocks of 32 per group
-  uint32_t flags;        // bits 0, 2: MLX affine scales and biases are bf16, f32 (else fp16);
-                         // bit 5: the experts lie in row tiles (tiled_block, weight_format.glsl)
+  uint32_t flags;        // bits 0, 2: MLX affine scales and biases are bf16, f32 (else fp16)
   uint32_t pad;
 }
 OSSVK_PUSH_END

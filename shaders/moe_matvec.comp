@@ -11,9 +11,6 @@
 // rows lie side by side where the experts lie in row tiles (kTiledRows, tiled_block: two whole
 // tiles, read as one stretch), else spread out over the expert (spread_row,
 // shaders/weight_format.glsl): either way CPU devices' prefetchers see streams they follow.
-// kTiledRows is a specialization constant, not the push constants' flag the other expert kernels
-// read: as a branch at run time it kept LLVM from sharing a block's decode across the tile's
-// columns (docs/performance.md).
 #include "common.glsl"
 #include "moe_matmul_push.h"
 #define ROW_OFFSET 0u

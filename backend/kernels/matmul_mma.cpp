@@ -40,7 +40,8 @@ host::Status encode_moe_matmul_mma(host::Device& device, host::CommandStream& st
   if (a.tile_n != kMmaTileN)
     return host::Status::error(kernel + ": a tile of " + std::to_string(a.tile_n) +
                                " pairs is not the kernel's " + std::to_string(kMmaTileN));
-  const shaders::MatmulMmaSpec spec{.swiglu_alpha = a.swiglu_alpha, .swiglu_limit = a.swiglu_limit};
+  const shaders::MatmulMmaSpec spec{
+      .swiglu_alpha = a.swiglu_alpha, .swiglu_limit = a.swiglu_limit, .tiled_rows = w.row_tiles};
   OSSVK_ASSIGN_OR_RETURN(
       const host::Pipeline* pipeline,
       mma_pipeline(device, kernel, spec.words(), sizeof(shaders::MoeMatmulPush), kMmaSharedBytes));

@@ -41,7 +41,8 @@ host::Status encode_moe_down(host::Device& device, host::CommandStream& stream, 
                            .rows = drows,
                            .subgroups = info.max_subgroups(kWorkgroup),
                            .stage_blocks = stage_blocks(device, kWorkgroup),
-                           .lane_tables = lane_tables(device, kWorkgroup)}
+                           .lane_tables = lane_tables(device, kWorkgroup),
+                           .tiled_rows = l.down.row_tiles}
           .words(),
       sizeof(shaders::MoeDownPush)};
   host::Descriptor act_texels;  // the activations, bound with every part's planes
@@ -70,7 +71,7 @@ host::Status encode_moe_down(host::Device& device, host::CommandStream& stream, 
     p.expert_begin = begin;
     p.expert_end = end;
     p.group_shift = group_shift(l.down);
-    p.flags = scale_dtype_flags(l.down) | row_tile_flags(l.down) | (i > 0 ? 2 : 0);
+    p.flags = scale_dtype_flags(l.down) | (i > 0 ? 2 : 0);
     if (i > 0) stream.barrier();  // each part adds to what the previous one wrote
     const uint32_t gx = (l.hidden + drows - 1) / drows;
     if (texels) {

@@ -50,7 +50,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
                              .swiglu_limit = l.swiglu_limit,
                              .entries = entries,
                              .stage_blocks = stage_blocks(device, l.hidden / 32),
-                             .lane_tables = lane_tables(device, kWorkgroup)}
+                             .lane_tables = lane_tables(device, kWorkgroup),
+                             .tiled_rows = l.gate.row_tiles}
           .words(),
       sizeof(shaders::MoeGateUpPush)};
   host::Descriptor x_texels;  // the activations, bound with every part's planes
@@ -84,8 +85,8 @@ host::Status encode_moe_gate_up(host::Device& device, host::CommandStream& strea
     p.expert_begin = begin;
     p.expert_end = end;
     p.group_shift = group_shift(l.gate);
-    p.flags = scale_dtype_flags(l.gate) | row_tile_flags(l.gate) |
-              (addend && l.gate_lora ? 8u : 0u) | (addend && l.up_lora ? 16u : 0u);
+    p.flags = scale_dtype_flags(l.gate) | (addend && l.gate_lora ? 8u : 0u) |
+              (addend && l.up_lora ? 16u : 0u);
     const uint32_t gx = (l.ff + per_group - 1) / per_group;
     const uint32_t gy = (tokens * top_k + entries - 1) / entries;
     if (texels) {

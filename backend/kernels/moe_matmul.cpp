@@ -73,7 +73,7 @@ shaders::MoeMatmulPush moe_matmul_push(const DeviceMatrix& w, const DeviceMatrix
   push.expert_begin = part.row_begin / a.rows_per_expert;
   push.expert_end = (part.row_begin + part.rows) / a.rows_per_expert;
   push.group_shift = group_shift(w);
-  push.flags = scale_dtype_flags(w) | row_tile_flags(w);
+  push.flags = scale_dtype_flags(w);
   return push;
 }
 
@@ -96,6 +96,7 @@ host::Status encode_moe_matmul(host::Device& device, host::CommandStream& stream
   shaders::MatmulSpec spec = tiling.spec();
   spec.swiglu_alpha = a.swiglu_alpha;
   spec.swiglu_limit = a.swiglu_limit;
+  spec.tiled_rows = w.row_tiles;
   host::PipelineDesc desc{kernel, spec.words(), sizeof(shaders::MoeMatmulPush)};
   desc.required_subgroup_size = tiling.subgroup_size;
   OSSVK_RETURN_IF_ERROR(check_shared(tiling, info, kernel));
