@@ -178,6 +178,12 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       older_table<kOptionsEndV6>(kApi, 6, &model_get_placement_old<kPlacementEndV6>);
   static const ossvk_api kApiV7 =
       older_table<kOptionsEndV7>(kApi, 7, &model_get_placement_old<kPlacementEndV7>);
+  static const ossvk_api kApiV8 = [] {  // version 8's options are this version's
+    ossvk_api t = kApi;
+    t.abi_version = 8;
+    t.model_get_placement = &model_get_placement_old<kPlacementEndV8>;
+    return t;
+  }();
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
   if (abi_version < 5) return &kApiV4;
@@ -188,6 +194,8 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       return &kApiV6;
     case 7:
       return &kApiV7;
+    case 8:
+      return &kApiV8;
     default:
       return &kApi;
   }

@@ -90,9 +90,11 @@ inline constexpr size_t kOptionsEndV5 = offsetof(ossvk_model_options, experts_on
 inline constexpr size_t kOptionsEndV6 = offsetof(ossvk_model_options, experts_device);
 inline constexpr size_t kOptionsEndV7 = offsetof(ossvk_model_options, plan_sessions);
 // ossvk_model_get_placement writing an older version's shorter ossvk_placement: version 6's
-// ends before experts_device_name, version 7's before cache_sessions.
+// ends before experts_device_name, version 7's before cache_sessions, version 8's before
+// experts_device_work_bytes.
 inline constexpr size_t kPlacementEndV6 = offsetof(ossvk_placement, experts_device_name);
 inline constexpr size_t kPlacementEndV7 = offsetof(ossvk_placement, cache_sessions);
+inline constexpr size_t kPlacementEndV8 = offsetof(ossvk_placement, experts_device_work_bytes);
 template <size_t kEnd>
 ossvk_status model_get_placement_old(const ossvk_model* model, uint32_t part,
                                      ossvk_placement* placement);

@@ -377,6 +377,7 @@ OSSVK_API ossvk_status ossvk_model_get_placement(const ossvk_model* m, uint32_t 
     out->experts_device_layers = p->experts_device_layers;
     out->experts_device_bytes = p->experts_device_bytes();
     out->experts_device_available = p->experts_device_available;
+    out->experts_device_work_bytes = p->experts_device_work;
     return OSSVK_OK;
   });
 }
@@ -713,6 +714,8 @@ ossvk_status model_get_placement_old(const ossvk_model* model, uint32_t part,
 template ossvk_status model_get_placement_old<kPlacementEndV6>(const ossvk_model*, uint32_t,
                                                                ossvk_placement*);
 template ossvk_status model_get_placement_old<kPlacementEndV7>(const ossvk_model*, uint32_t,
+                                                               ossvk_placement*);
+template ossvk_status model_get_placement_old<kPlacementEndV8>(const ossvk_model*, uint32_t,
                                                                ossvk_placement*);
 
 }  // namespace ossvk::abi

@@ -93,16 +93,17 @@ TEST_F(Abi, version_5_options_end_at_lora_count) {
   v5->model_free(model);
 }
 
-// Versions 6 and 7's tables: their loaders read nothing past device_count and experts_device
-// (0xFF.. would name an experts device, or sessions that do not fit), and their placements
-// write nothing past cache_bytes and experts_device_available.
-TEST_F(Abi, versions_6_and_7_options_and_placement_are_shorter) {
+// Versions 6 to 8's tables: the loaders of 6 and 7 read nothing past device_count and
+// experts_device (0xFF.. would name an experts device, or sessions that do not fit), and their
+// placements write nothing past cache_bytes, experts_device_available and work_bytes.
+TEST_F(Abi, versions_6_to_8_options_and_placement_are_shorter) {
   struct Old {
     uint32_t version;
     size_t options_end;
   };
   for (const Old& old : {Old{6, offsetof(ossvk_model_options, experts_device)},
-                         Old{7, offsetof(ossvk_model_options, plan_sessions)}}) {
+                         Old{7, offsetof(ossvk_model_options, plan_sessions)},
+                         Old{8, sizeof(ossvk_model_options)}}) {
     SCOPED_TRACE("version " + std::to_string(old.version));
     const ossvk_api* api = get_api(handle_, old.version);
     ASSERT_NE(api, nullptr);
@@ -115,7 +116,8 @@ TEST_F(Abi, versions_6_and_7_options_and_placement_are_shorter) {
     EXPECT_EQ(p.layers, 2u);
     // Past the version's struct: untouched.
     EXPECT_EQ(p.experts_device_layers, old.version == 6 ? 0xABABABABu : 0u);
-    EXPECT_EQ(p.cache_sessions, 0xABABABABu);
+    EXPECT_EQ(p.cache_sessions, old.version == 8 ? 1u : 0xABABABABu);
+    EXPECT_EQ(p.experts_device_work_bytes, 0xABABABABABABABABu);
     api->model_free(model);
   }
 }
@@ -247,6 +249,7 @@ TEST_F(Abi, experts_in_system_memory_and_plans) {
   ASSERT_EQ(api_->model_get_placement(model, 0, &p), OSSVK_OK) << api_->last_error();
   EXPECT_EQ(p.experts_device_layers, 1u);
   EXPECT_GT(p.experts_device_bytes, 0u);
+  EXPECT_GT(p.experts_device_work_bytes, 0u);  // the rows handed across, the experts' scratch
   EXPECT_NE(std::string(p.experts_device_name), "");
   EXPECT_EQ(p.device_bytes + p.experts_device_bytes,
             p.embedding_bytes + p.output_bytes + p.dense_bytes + p.expert_bytes + p.lora_bytes);

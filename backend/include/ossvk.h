@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or function signature in this header changes. */
-#define OSSVK_ABI_VERSION 8
+#define OSSVK_ABI_VERSION 9
 
 typedef enum ossvk_status {
   OSSVK_OK = 0,
@@ -207,6 +207,10 @@ typedef struct ossvk_placement {
    * buffers (a step's activations, expert scratch, logit rows), also kept free. */
   uint32_t cache_sessions;
   uint64_t work_bytes;
+  /* From version 9. OSSVK_EXPERTS_OTHER: the sessions' working buffers on experts_device_name
+   * (the rows handed across and back, the experts' scratch), kept free there beside the experts'
+   * experts_device_bytes. */
+  uint64_t experts_device_work_bytes;
 } ossvk_placement;
 
 /* Synthetic GPT-OSS models with random weights (tests, benchmarks). */
@@ -420,7 +424,7 @@ typedef struct ossvk_api {
 
 /* The function table for `abi_version`, or NULL if this library does not provide it. Versions 3
  * and on get the same table layout: later versions only append members. Tables for versions 3
- * to 7 take those versions' shorter ossvk_model_options, and those of versions 6 and 7 write
+ * to 7 take those versions' shorter ossvk_model_options, and those of versions 6 to 8 write
  * their shorter ossvk_placement. Thread-safe. */
 OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version);
 

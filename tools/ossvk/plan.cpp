@@ -48,7 +48,9 @@ std::vector<Group> groups(const ossvk_placement& p) {
       {p.cache_sessions > 1
            ? "working buffers of the sessions and their batches (activations, scratch, logits)"
            : "its working buffers (activations, scratch, logits)",
-       "device", p.work_bytes}};
+       "device", p.work_bytes},
+      {"the experts' working buffers (rows handed across, scratch)", p.experts_device_name,
+       p.experts_device_work_bytes}};
   std::erase_if(g, [](const Group& x) { return x.bytes == 0; });
   return g;
 }
@@ -72,7 +74,8 @@ std::string plan_line(const ossvk_placement& p) {
          " in system memory (" + mib(p.host_bytes) + ")";
   if (p.experts_device_layers)
     s += "; experts of " + layer_range(p.first_layer, p.first_layer + p.experts_device_layers) +
-         " on " + p.experts_device_name + " (" + mib(p.experts_device_bytes) + " of " +
+         " on " + p.experts_device_name + " (" + mib(p.experts_device_bytes) +
+         " + working buffers " + mib(p.experts_device_work_bytes) + " of " +
          mib(p.experts_device_available) + ")";
   return s;
 }
@@ -112,6 +115,7 @@ int run_plan(const ossvk_api& api, int argc, char** argv) {
                    {"experts_device", p.experts_device_name},
                    {"experts_device_layers", p.experts_device_layers},
                    {"experts_device_bytes", p.experts_device_bytes},
+                   {"experts_device_work_bytes", p.experts_device_work_bytes},
                    {"device_bytes", p.device_bytes},
                    {"host_bytes", p.host_bytes},
                    {"cache_bytes", p.cache_bytes},
