@@ -4,10 +4,13 @@
 #
 #   bash scripts/gpu-check.sh prepare   # here: build, then gather what the GPU machine lacks into
 #                                       # .gpu/ (git-ignored through .git/info/exclude): the
-#                                       # binaries and library, PCRE2, and the .deb files of the
-#                                       # Vulkan loader and the validation layer
+#                                       # binaries, library and PCRE2 in one gzip'd tar, and the
+#                                       # .deb files of the Vulkan loader and the validation layer
 #   bash scripts/gpu-check.sh run       # there, with .gpu carried: the device, the tests on it,
 #                                       # the kernel benchmarks and the whole-model benchmarks
+#
+# The working tree that travels, .gpu included, may hold 64 MiB: the three binaries each hold
+# every kernel's SPIR-V (about 100 MB together), 31 MB packed; prepare refuses a larger tree.
 #
 # `run quick` does the same on the tiny and 2-layer shapes, to check the script itself on any
 # machine (lavapipe included). Each step has a time limit so that the whole run ends inside
@@ -21,10 +24,15 @@ prepare() {
   set -e
   make build
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
-  rm -rf $gpu && mkdir -p $gpu/bin $gpu/lib $gpu/deb
-  cp build/bin/ossvk build/bin/ossvk-bench build/bin/ossvk_tests $gpu/bin/
-  cp -P build/lib/libossvk.so* $gpu/lib/
-  cp "$(ldconfig -p | awk '/libpcre2-8.so.0 /{print $NF; exit}')" $gpu/lib/
+  rm -rf $gpu && mkdir -p $gpu/deb
+  local stage
+  stage=$(mktemp -d)
+  mkdir -p "$stage/bin" "$stage/lib"
+  cp build/bin/ossvk build/bin/ossvk-bench build/bin/ossvk_tests "$stage/bin/"
+  cp -P build/lib/libossvk.so* "$stage/lib/"
+  cp "$(ldconfig -p | awk '/libpcre2-8.so.0 /{print $NF; exit}')" "$stage/lib/"
+  tar czf $gpu/build.tar.gz -C "$stage" bin lib
+  rm -rf "$stage"
   # The GPU machine has the NVIDIA driver but no Vulkan loader; Debian's amd64 package carries it.
   local lists=/tmp/ossvk-amd64-lists
   local o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists)
@@ -35,7 +43,10 @@ prepare() {
   # The tests find their data by the source path compiled in; the GPU machine's copy of the
   # tree lies elsewhere and gets a link at this path.
   pwd >$gpu/source_dir
-  du -sh $gpu
+  local tree limit=$((64 << 20))
+  tree=$(($(git ls-files -z | du -cb --files0-from=- | tail -1 | cut -f1) + $(du -sb $gpu | cut -f1)))
+  echo "gpu-check: the working tree that travels: $((tree >> 20)) MiB of $((limit >> 20))"
+  ((tree < limit)) || { echo "gpu-check: too large to travel" >&2; exit 1; }
 }
 
 # Runs "$@" with a time limit, its output in $OUT/NAME.log; a failure is noted, never fatal.
@@ -55,12 +66,15 @@ run() {
   mkdir -p "$OUT"
   : >"$OUT/steps.jsonl"
   local bin=build/bin
-  if [[ -d $gpu/bin ]]; then
-    bin=$gpu/bin
+  if [[ -f $gpu/build.tar.gz ]]; then
+    # Unpacked outside the tree, so that .gpu stays small enough to travel again.
+    local unpacked=/tmp/ossvk-gpu-build
+    rm -rf $unpacked && mkdir -p $unpacked && tar xzf $gpu/build.tar.gz -C $unpacked
+    bin=$unpacked/bin
     for f in $gpu/deb/*.deb; do dpkg -x "$f" /; done
     ldconfig
-    export LD_LIBRARY_PATH=$PWD/$gpu/lib:${LD_LIBRARY_PATH:-}
-    export OSSVK_LIBRARY=$PWD/$gpu/lib/libossvk.so
+    export LD_LIBRARY_PATH=$unpacked/lib:${LD_LIBRARY_PATH:-}
+    export OSSVK_LIBRARY=$unpacked/lib/libossvk.so
     # Where the loader finds no driver by itself (the tool's README names these files).
     local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
     [[ -f $icd ]] && export VK_DRIVER_FILES=$icd
@@ -80,14 +94,14 @@ run() {
   else
     # Every kernel test on the GPU's paths (device addresses, staged activations, its subgroup
     # size); the CPU reference runs on the host's cores.
-    timed tests 120 "$bin/ossvk_tests" --gtest_brief=1
+    timed tests 105 "$bin/ossvk_tests" --gtest_brief=1
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
     # Prefill's matmuls and attention on the scalar tiles too, beside the matrix units' figures
     # above.
     timed kernels_scalar 30 "$bin/ossvk-bench" --json --runs 20 --filter _matmul --matmul scalar
     timed attention_scalar 20 "$bin/ossvk-bench" --json --runs 3 --filter 'attention prefill' \
       --matmul scalar
-    timed model_20b 90 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
+    timed model_20b 80 "$bin/ossvk" bench --preset 20b -p 512 -n 128 --runs 3 --json
     OSSVK_MATMUL=scalar timed model_20b_scalar 45 "$bin/ossvk" bench --preset 20b -p 512 -n 16 \
       --runs 2 --json
     # Decode with RoPE and the K/V write as a dispatch of their own, beside model_20b's epilogue.
