@@ -76,7 +76,8 @@ timed() {
   local name=$1 limit=$2
   shift 2
   local t0=$SECONDS
-  timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+  # A function of this script (tests_sharded) keeps its own limits.
+  if declare -F "$1" >/dev/null; then "$@"; else timeout "$limit" "$@"; fi >"$OUT/$name.log" 2>&1
   local rc=$?
   echo "{\"step\": \"$name\", \"rc\": $rc, \"seconds\": $((SECONDS - t0))}" >>"$OUT/steps.jsonl"
   echo "gpu-check: $name rc=$rc in $((SECONDS - t0)) s"
@@ -86,6 +87,26 @@ timed() {
     files+=("$name.json")
   fi
   tar rf "$OUT/results.tar" -C "$OUT" "${files[@]}" && (cd "$OUT" && rm -f "${files[@]}")
+}
+
+# The test binary in `shards` processes side by side (gtest's sharding), each with `limit`
+# seconds: one process would spend minutes on the CPU reference's side of the real shapes while
+# the machine's other cores idle. Prints each shard's log; fails where one failed.
+tests_sharded() {
+  local binary=$1 shards=$2 limit=$3 dir
+  dir=$(mktemp -d)
+  for ((k = 0; k < shards; k++)); do
+    GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$k timeout "$limit" "$binary" --gtest_brief=1 \
+      >"$dir/$k.log" 2>&1 &
+  done
+  local failed=0
+  for ((k = 0; k < shards; k++)); do wait -n || failed=1; done
+  for ((k = 0; k < shards; k++)); do
+    echo "== shard $k of $shards"
+    cat "$dir/$k.log"
+  done
+  rm -rf "$dir"
+  return $failed
 }
 
 # llama.cpp's llama-bench (Debian unstable's packages, fetched by prepare): unpacked outside the
@@ -137,8 +158,8 @@ run() {
   local files=/tmp/ossvk-gpu-files  # the GGUF files both engines read
   mkdir -p $files
   if [[ -n $quick ]]; then
-    OSSVK_VALIDATION=1 timed tests 300 "$bin/ossvk_tests" \
-      --gtest_filter='Tokenizer.*:KernelNames.*:Rmsnorm*'
+    OSSVK_VALIDATION=1 GTEST_FILTER='Tokenizer.*:KernelNames.*:Rmsnorm*' timed tests 300 \
+      tests_sharded "$bin/ossvk_tests" 2 290
     timed kernels 300 "$bin/ossvk-bench" --json --runs 3 --filter _matvec
     timed make_tiny 60 "$bin/ossvk" make-model --preset tiny --out $files/tiny.gguf
     timed model_tiny 120 "$bin/ossvk" bench --model $files/tiny.gguf -p 64 -n 32 --runs 3 --json
@@ -148,7 +169,7 @@ run() {
   else
     # Every test on the GPU's paths (device addresses, staged activations, its subgroup size)
     # with the validation layer on, as everywhere; the CPU reference runs on the host's cores.
-    OSSVK_VALIDATION=1 timed tests 105 "$bin/ossvk_tests" --gtest_brief=1
+    OSSVK_VALIDATION=1 timed tests 110 tests_sharded "$bin/ossvk_tests" 8 100
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
     # Whole models from one file each, which llama.cpp's llama-bench reads too.
     timed make_20b 60 "$bin/ossvk" make-model --preset 20b --out $files/20b.gguf
