@@ -172,11 +172,11 @@ run() {
     OSSVK_VALIDATION=1 timed tests 110 tests_sharded "$bin/ossvk_tests" 8 100
     timed kernels 75 "$bin/ossvk-bench" --json --runs 20
     # Whole models from one file each, which llama.cpp's llama-bench reads too.
-    timed make_20b 60 "$bin/ossvk" make-model --preset 20b --out $files/20b.gguf
+    timed make_20b 90 "$bin/ossvk" make-model --preset 20b --out $files/20b.gguf
     timed model_20b 80 "$bin/ossvk" bench --model $files/20b.gguf -p 512 -n 128 --runs 3 --json
     [[ -n $llama ]] && timed llama_20b 75 "${llama_bench[@]}" -m $files/20b.gguf -p 512 \
       -n 128 -r 3 -ngl 99 -fa 0,1 -o json
-    timed make_120b 45 "$bin/ossvk" make-model --preset 120b --layers 4 --out $files/120b.gguf
+    timed make_120b 60 "$bin/ossvk" make-model --preset 120b --layers 4 --out $files/120b.gguf
     timed model_120b 60 "$bin/ossvk" bench --model $files/120b.gguf -p 512 -n 128 --runs 3 --json
     [[ -n $llama ]] && timed llama_120b 60 "${llama_bench[@]}" -m $files/120b.gguf -p 512 \
       -n 128 -r 3 -ngl 99 -fa 1 -o json
