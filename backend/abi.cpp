@@ -30,15 +30,17 @@ ossvk_device_type to_abi(VkPhysicalDeviceType t) {
 }
 
 // The newest table as an older version sees it: loaders that read that version's shorter
-// options (ending at byte kOptionsEnd) and, where given, a placement that writes its shorter
-// struct.
+// options (ending at byte kOptionsEnd; where that is the whole struct, the newest loaders) and,
+// where given, a placement that writes its shorter struct.
 template <size_t kOptionsEnd>
 ossvk_api older_table(const ossvk_api& newest, uint32_t version,
                       decltype(ossvk_api::model_get_placement) placement = nullptr) {
   ossvk_api t = newest;
   t.abi_version = version;
-  t.model_load = &model_load_old<kOptionsEnd>;
-  t.model_create_synthetic = &model_create_synthetic_old<kOptionsEnd>;
+  if constexpr (kOptionsEnd < sizeof(ossvk_model_options)) {
+    t.model_load = &model_load_old<kOptionsEnd>;
+    t.model_create_synthetic = &model_create_synthetic_old<kOptionsEnd>;
+  }
   if (placement) t.model_get_placement = placement;
   return t;
 }
@@ -178,12 +180,8 @@ OSSVK_API const ossvk_api* ossvk_get_api(uint32_t abi_version) {
       older_table<kOptionsEndV6>(kApi, 6, &model_get_placement_old<kPlacementEndV6>);
   static const ossvk_api kApiV7 =
       older_table<kOptionsEndV7>(kApi, 7, &model_get_placement_old<kPlacementEndV7>);
-  static const ossvk_api kApiV8 = [] {  // version 8's options are this version's
-    ossvk_api t = kApi;
-    t.abi_version = 8;
-    t.model_get_placement = &model_get_placement_old<kPlacementEndV8>;
-    return t;
-  }();
+  static const ossvk_api kApiV8 =
+      older_table<kOptionsEndV8>(kApi, 8, &model_get_placement_old<kPlacementEndV8>);
   constexpr uint32_t kOldestServed = 3;  // the table since then only grew at its end
   if (abi_version < kOldestServed || abi_version > OSSVK_ABI_VERSION) return nullptr;
   if (abi_version < 5) return &kApiV4;

@@ -84,11 +84,13 @@ inline const DeviceList& device_list() {
 
 // ossvk_model_load and ossvk_model_create_synthetic for callers of older ABI versions, whose
 // ossvk_model_options ends at byte kEnd (abi_model.cpp): versions 3 and 4 before lora_paths,
-// version 5 before experts_on, version 6 before experts_device, version 7 before plan_sessions.
+// version 5 before experts_on, version 6 before experts_device, version 7 before plan_sessions;
+// version 8's is this version's.
 inline constexpr size_t kOptionsEndV4 = offsetof(ossvk_model_options, lora_paths);
 inline constexpr size_t kOptionsEndV5 = offsetof(ossvk_model_options, experts_on);
 inline constexpr size_t kOptionsEndV6 = offsetof(ossvk_model_options, experts_device);
 inline constexpr size_t kOptionsEndV7 = offsetof(ossvk_model_options, plan_sessions);
+inline constexpr size_t kOptionsEndV8 = sizeof(ossvk_model_options);
 // ossvk_model_get_placement writing an older version's shorter ossvk_placement: version 6's
 // ends before experts_device_name, version 7's before cache_sessions, version 8's before
 // experts_device_work_bytes.

@@ -46,7 +46,8 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         [[unroll]] for (uint i = 0; i < 8u; ++i) x[i] = ACT4((t * pc.hidden) / 4u + b * 8u + i);
       const float xsum = kHasOffset ? sum8(x) : 0.0;
       [[unroll]] for (uint r = 0; r < kRows; ++r) {
-        const uint blk = tiled_block(expert_rows + min(row0 + r, pc.ff - 1u), b, blocks, kTiledRows);
+        const uint row = expert_rows + min(row0 + r, pc.ff - 1u);
+        const uint blk = tiled_block(row, b, blocks, kTiledRows);
         vec4 q[8];
         float scale, offset;
         USE_MATRIX(0u, pc.gate_quants, pc.gate_scales, pc.gate_aux);
