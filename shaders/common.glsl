@@ -14,6 +14,9 @@
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 #extension GL_EXT_control_flow_attributes : require
+// Texel buffers are declared as textures, not samplers: a sampled image of a buffer is deprecated
+// in SPIR-V 1.6, and the validation layer reports it on newer drivers (Mesa 25's lavapipe).
+#extension GL_EXT_samplerless_texture_functions : require
 
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer FloatBuf { float v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Buf { vec4 v[]; };

@@ -10,7 +10,7 @@
 OSSVK_SPEC_CONSTANTS(OSSVK_COPY_SPEC)
 
 #ifdef OSSVK_TEXEL
-layout(set = 0, binding = 0) uniform samplerBuffer src_t;
+layout(set = 0, binding = 0) uniform textureBuffer src_t;
 layout(set = 0, binding = 1) writeonly buffer Dst { vec4 dst_v[]; };
 #define SRC(i) texelFetch(src_t, int(i))
 #define DST(i) dst_v[i]

@@ -7,10 +7,10 @@
 // this variant when every range fits.
 #ifdef OSSVK_TEXEL
 #include "texel_weights.glsl"
-layout(set = 0, binding = 3) uniform samplerBuffer x_t;
+layout(set = 0, binding = 3) uniform textureBuffer x_t;
 layout(set = 0, binding = 4) readonly buffer BiasBuf { float bias_v[]; };
 layout(set = 0, binding = 5) buffer YBuf { float y_v[]; };
-layout(set = 0, binding = 6) uniform samplerBuffer gain_t;
+layout(set = 0, binding = 6) uniform textureBuffer gain_t;
 #define X4(i) texelFetch(x_t, int(i))
 #define GAIN4(i) texelFetch(gain_t, int(i))
 #define BIAS(i) bias_v[i]

@@ -7,15 +7,15 @@
 // ACT4(i) reads the activations' vec4 i (the address path defines it in each kernel).
 #ifdef OSSVK_TEXEL
 #ifdef MOE_TWO_MATRICES
-layout(set = 0, binding = 3) uniform usamplerBuffer w2_quants_t;
-layout(set = 0, binding = 4) uniform usamplerBuffer w2_scales_t;
-layout(set = 0, binding = 5) uniform usamplerBuffer w2_aux_t;
-layout(set = 0, binding = 6) uniform samplerBuffer act_t;
+layout(set = 0, binding = 3) uniform utextureBuffer w2_quants_t;
+layout(set = 0, binding = 4) uniform utextureBuffer w2_scales_t;
+layout(set = 0, binding = 5) uniform utextureBuffer w2_aux_t;
+layout(set = 0, binding = 6) uniform textureBuffer act_t;
 uint g_matrix = 0u;
 #define TEXEL_PICK(first, second) (g_matrix == 0u ? first : second)
 #define USE_MATRIX(index, quants, scales, aux) g_matrix = index
 #else
-layout(set = 0, binding = 3) uniform samplerBuffer act_t;
+layout(set = 0, binding = 3) uniform textureBuffer act_t;
 #define USE_MATRIX(index, quants, scales, aux)
 #endif
 #include "texel_weights.glsl"

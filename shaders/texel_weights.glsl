@@ -1,11 +1,11 @@
 // The weight-plane accessors of weight_format.glsl through uniform texel buffers (set 0, bindings
 // 0..2): the quants and 32-bit scales and aux four words a texel, 8- and 16-bit ones one value a
 // texel (R8/R16_UINT views, backend/kernels/binding.h), so W_SCALE8 and W_SCALE16 read alike.
-layout(set = 0, binding = 0) uniform usamplerBuffer w_quants_t;
-layout(set = 0, binding = 1) uniform usamplerBuffer w_scales_t;
-layout(set = 0, binding = 2) uniform usamplerBuffer w_aux_t;
+layout(set = 0, binding = 0) uniform utextureBuffer w_quants_t;
+layout(set = 0, binding = 1) uniform utextureBuffer w_scales_t;
+layout(set = 0, binding = 2) uniform utextureBuffer w_aux_t;
 
-uint texel_word(usamplerBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i & 3u]; }
+uint texel_word(utextureBuffer t, uint i) { return texelFetch(t, int(i >> 2))[i & 3u]; }
 
 // A kernel that reads a second matrix (moe_gate_up, shaders/moe_weights.glsl) defines
 // TEXEL_PICK(first, second) to choose between these bindings and its own w2_* ones.
