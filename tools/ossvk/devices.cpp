@@ -51,9 +51,14 @@ std::string prefill_matmul(const ossvk_device_info& d) {
   const char* env = std::getenv("OSSVK_MATMUL");
   const std::string choice = env ? env : "";
   if (choice == "emulated") return "emulated matrix units (OSSVK_MATMUL=emulated)";
-  if (choice != "scalar" && (d.features & OSSVK_FEATURE_MATRIX_UNITS))
+  if (choice == "scalar") return "scalar fp32 tiles (OSSVK_MATMUL=scalar)";
+  if (d.features & OSSVK_FEATURE_MATRIX_UNITS)
     return "matrix units: 64x64 tiles of 16x16x16 fp16 products, fp32 sums "
            "(VK_NV_cooperative_matrix)";
+  // Devices with only VK_KHR_cooperative_matrix (AMD, Intel, Mesa 26's lavapipe) land here.
+  if (d.features & OSSVK_FEATURE_COOPERATIVE_MATRIX)
+    return "scalar fp32 tiles (the device's cooperative matrices lack what ossvk's matrix "
+           "kernels use: VK_NV_cooperative_matrix, 16x16x16 fp16 products, subgroups of 32)";
   return "scalar fp32 tiles";
 }
 
