@@ -22,6 +22,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 step=${1:-}
 gpu=.gpu
+source scripts/debian_download.sh
 
 prepare() {
   set -e
@@ -37,24 +38,13 @@ prepare() {
   tar czf $gpu/build.tar.gz -C "$stage" bin lib
   rm -rf "$stage"
   # The GPU machine has the NVIDIA driver but no Vulkan loader; Debian's amd64 package carries it.
-  local lists=/tmp/ossvk-amd64-lists
-  local o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists)
-  mkdir -p $lists/partial
-  apt-get "${o[@]}" update -qq
   # The tests run with the Khronos validation layer on, as everywhere: it travels too.
-  (cd $gpu/deb && apt-get "${o[@]}" download libvulkan1 vulkan-validationlayers >/dev/null)
+  debian_download bookworm $gpu/deb libvulkan1 vulkan-validationlayers
   # llama.cpp's llama-bench for the side-by-side figures: Debian unstable's packages with their own
   # glibc and C++ runtime (run beside the machine's, never installed: llama_setup). Optional: the
   # run leaves the llama steps out without them.
-  local sid=/tmp/ossvk-sid
-  mkdir -p $sid/lists/partial $sid/cache $gpu/llama
-  echo "deb http://deb.debian.org/debian sid main" >$sid/sources.list
-  local u=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64
-    -oDir::Etc::SourceList=$sid/sources.list -oDir::Etc::SourceParts=/dev/null
-    -oDir::State::Lists=$sid/lists -oDir::Cache=$sid/cache)
-  (apt-get "${u[@]}" update -qq && cd $gpu/llama &&
-    apt-get "${u[@]}" download llama.cpp-tools libllama0 libggml0 libggml0-backend-vulkan libc6 \
-      libstdc++6 libgcc-s1 libgomp1 libssl3t64 >/dev/null) ||
+  debian_download sid $gpu/llama llama.cpp-tools libllama0 libggml0 libggml0-backend-vulkan libc6 \
+    libstdc++6 libgcc-s1 libgomp1 libssl3t64 ||
     {
       echo "gpu-check: llama.cpp's packages not fetched; run leaves llama-bench out"
       rm -rf $gpu/llama

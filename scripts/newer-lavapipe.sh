@@ -13,16 +13,8 @@ set -euo pipefail
 dir=/tmp/ossvk-mesa-backports
 icd=$dir/lvp_icd.json
 if [[ ! -f $icd ]]; then
-  mkdir -p $dir/lists/partial $dir/cache $dir/deb
-  echo "deb http://deb.debian.org/debian bookworm-backports main" >$dir/sources.list
-  apt=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64
-    -oDir::Etc::SourceList=$dir/sources.list -oDir::Etc::SourceParts=/dev/null
-    -oDir::State::Lists=$dir/lists -oDir::Cache=$dir/cache)
-  apt-get "${apt[@]}" update -qq
-  # The backports' version, not the installed one: download names it explicitly.
-  version=$(apt-cache "${apt[@]}" madison mesa-vulkan-drivers | awk '/bookworm-backports/{print $3; exit}')
-  [[ -n $version ]] || { echo "newer-lavapipe: no mesa-vulkan-drivers in bookworm-backports" >&2; exit 1; }
-  (cd $dir/deb && apt-get "${apt[@]}" download "mesa-vulkan-drivers=$version" >/dev/null 2>&1)
+  source "$(dirname "$0")/debian_download.sh"
+  debian_download bookworm-backports $dir/deb mesa-vulkan-drivers
   dpkg-deb -x $dir/deb/mesa-vulkan-drivers_*.deb $dir/root
   lib=$dir/root/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so
   [[ -f $lib ]] || { echo "newer-lavapipe: $lib missing from the package" >&2; exit 1; }
