@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -92,6 +93,9 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
                                 !instance.gpu_assisted_validation());
   self->tuning_ = options.tuning;
   self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
+  self->own_memory_ = std::make_unique<Allocator>(self->device_, info, buffer_alignment(info));
+  OSSVK_ASSIGN_OR_RETURN(self->zero_word_, self->own_memory_->allocate(4, MemoryUse::upload));
+  std::memset(self->zero_word_.mapped(), 0, 4);
   self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.kernels,
                                                    options.pipeline_cache_dir);
   if (options.profile) self->profile_ = std::make_unique<KernelProfile>();
@@ -128,6 +132,8 @@ Device::~Device() {
   }
   pipelines_.reset();
   allocator_.reset();
+  zero_word_ = Buffer();
+  own_memory_.reset();
   vkDestroyDevice(device_, nullptr);
   count_object(VK_OBJECT_TYPE_DEVICE, -1);
 }

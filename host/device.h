@@ -63,6 +63,11 @@ class Device {
   const DeviceInfo& info() const { return info_; }
   const Instance& instance() const { return instance_; }
   Allocator& allocator() { return *allocator_; }
+  // The address of a word that always holds 0, for a kernel's optional word (a replayed step's
+  // position) when there is none: kernels load it unconditionally, since a compiler may hoist a
+  // load above a null-address test (Mesa 26's lavapipe does, and faults). It lives outside
+  // allocator(), whose accounting covers only what callers allocate.
+  VkDeviceAddress zero_word() const { return zero_word_.address(); }
   // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }
   // DeviceOptions::tuning's value for `name`; 0 where it has none.
@@ -99,6 +104,8 @@ class Device {
   Mma mma_ = Mma::none;
   std::map<std::string, uint32_t, std::less<>> tuning_;
   std::unique_ptr<Allocator> allocator_;
+  std::unique_ptr<Allocator> own_memory_;  // the zero word's
+  Buffer zero_word_;
   std::unique_ptr<PipelineSet> pipelines_;
   std::unique_ptr<KernelProfile> profile_;
 };

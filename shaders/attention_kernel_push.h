@@ -11,7 +11,7 @@ OSSVK_PUSH(AttentionPush) {
   OSSVK_PTR(FloatBuf, sinks);    // [heads]
   OSSVK_PTR(FloatBuf, result);   // [tokens][heads * d]
   OSSVK_PTR(FloatBuf, partial);  // [splits][tokens][heads][d + 2]: m, l, acc; when splits > 1
-  OSSVK_PTR(U32Buf, position);   // when set, its word 0 is added to first_pos (a replayed step)
+  OSSVK_PTR(U32Buf, position);   // word 0 is added to first_pos: a replayed step's, else 0
   uint32_t tokens;
   uint32_t first_pos;
   uint32_t heads;

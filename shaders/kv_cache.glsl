@@ -31,8 +31,9 @@ uvec2 key_run(uint first, uint last, uint z, uint window, uint splits, uint spli
   return uvec2(begin, end);
 }
 
-// A step's first position: the pushed one, plus the word a replayed decode step reads from a
-// device buffer (rewritten before each submission) when the kernel was given one.
+// A step's first position: the pushed one plus the word `position` points at: a replayed
+// decode step's (rewritten before each submission), else the device's zero word. Never null:
+// a compiler may hoist the load above a null test.
 uint step_first_pos(uint pushed, U32Buf position) {
-  return pushed + (uint64_t(position) != 0ul ? position.v[0] : 0u);
+  return pushed + position.v[0];
 }

@@ -13,7 +13,7 @@ OSSVK_PUSH(MatmulPush) {
   OSSVK_PTR(FloatBuf, y);       // n rows of y_stride floats
   OSSVK_PTR(Vec4Buf, gain);     // the matvec's kNorm: RMSNorm's gain, k floats
   OSSVK_PTR(RopeTarget, rope);  // the matvec's kRopeDim: where q, k and v go
-  OSSVK_PTR(U32Buf, position);  // kRopeDim: when set, its word 0 is added to first_pos
+  OSSVK_PTR(U32Buf, position);  // kRopeDim: word 0 is added to first_pos
   uint32_t m;
   uint32_t k;
   uint32_t n;

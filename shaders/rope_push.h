@@ -9,7 +9,7 @@ OSSVK_PUSH(RopePush) {
   OSSVK_PTR(FloatBuf, q);
   OSSVK_PTR(U32Buf, k_cache);  // f32 words, or f16 pairs in the f16 variant
   OSSVK_PTR(U32Buf, v_cache);
-  OSSVK_PTR(U32Buf, position);  // when set, its word 0 is added to first_pos (a replayed step)
+  OSSVK_PTR(U32Buf, position);  // word 0 is added to first_pos: a replayed step's, else 0
   uint32_t tokens;
   uint32_t first_pos;
   uint32_t heads;

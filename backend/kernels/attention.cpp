@@ -117,7 +117,7 @@ host::Status encode_attention(host::Device& device, host::CommandStream& stream,
   push.sinks = sinks.address();
   push.result = out.address();
   push.partial = scratch_bytes ? scratch->address() : 0;
-  push.position = replay ? replay->buffer->address() : 0;
+  push.position = replay ? replay->buffer->address() : device.zero_word();
   push.tokens = tokens;
   push.first_pos = first_pos;
   push.heads = d.heads;

@@ -124,7 +124,7 @@ host::Status encode_matvec(host::Device& device, host::CommandStream& stream, co
     if (norm) push.gain = norm->gain->address(), push.eps = norm->eps;
     if (rope) {
       push.rope = rope->target->address() + rope->offset;
-      push.position = rope->position ? rope->position->address() : 0;
+      push.position = rope->position ? rope->position->address() : device.zero_word();
       push.first_pos = rope->first_pos;
     }
     // One subgroup per `rows` rows; the shader strides over rows, so any group count is correct.

@@ -120,7 +120,7 @@ host::Status encode_rope_kv_write(host::Device& device, host::CommandStream& str
   push.q = q.address();
   push.k_cache = cache.k.address();
   push.v_cache = cache.v.address();
-  push.position = replay ? replay->buffer->address() : 0;
+  push.position = replay ? replay->buffer->address() : device.zero_word();
   push.tokens = tokens;
   push.first_pos = first_pos;
   push.heads = d.heads;
