@@ -49,7 +49,7 @@ std::filesystem::path PipelineCache::default_dir() {
 }
 
 PipelineCache::PipelineCache(VkDevice device, const DeviceInfo& info, std::filesystem::path dir)
-    : device_(device) {
+    : device_(device), info_(info) {
   std::vector<char> data;
   if (!dir.empty()) {
     file_ = dir / ("pipelines-" + hex(info.pipeline_cache_uuid.data(), VK_UUID_SIZE) + "-" +
@@ -85,6 +85,10 @@ Status PipelineCache::save() const {
   OSSVK_VK(vkGetPipelineCacheData(device_, cache_.get(), &size, nullptr));
   std::vector<char> data(size);
   OSSVK_VK(vkGetPipelineCacheData(device_, cache_.get(), &size, data.data()));
+  data.resize(size);
+  // What the next start would refuse is not kept (Mesa 26.2's lavapipe asks for 32 bytes, then
+  // writes 20: less than a header).
+  if (!header_matches(data, info_)) return {};
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
   // Unique per process, so concurrent savers never write the same temporary file.

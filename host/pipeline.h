@@ -34,8 +34,9 @@ struct Pipeline {
 };
 
 // The on-disk cache: $XDG_CACHE_HOME/ossvk/ (or ~/.cache/ossvk/), one file per device UUID and
-// driver version. A missing, corrupt or foreign file is ignored; saving writes a temporary file
-// and renames it, so a crash never leaves a half-written cache.
+// driver version. A missing, corrupt or foreign file is ignored, and data without a whole
+// header is never written; saving writes a temporary file and renames it, so a crash never
+// leaves a half-written cache.
 class PipelineCache {
  public:
   static std::filesystem::path default_dir();
@@ -49,6 +50,7 @@ class PipelineCache {
 
  private:
   VkDevice device_;
+  const DeviceInfo& info_;
   std::filesystem::path file_;
   DeviceHandle<VkPipelineCache> cache_;
   bool loaded_ = false;

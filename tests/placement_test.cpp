@@ -14,6 +14,14 @@ namespace {
 
 class WeightPlacement : public GpuTest {
  protected:
+  // A device of the test's own: memory limits count every byte in use on a device, and the
+  // shared one holds the other tests' staging buffers when they run in one process.
+  std::unique_ptr<host::Device> own_ = new_device();
+  host::Device& device() { return *own_; }
+  void SetUp() override {
+    GpuTest::SetUp();
+    ASSERT_TRUE(own_);
+  }
   // Last-row logits of a prompt, and of one decode step after it, with the model placed as asked.
   std::vector<float> logits(const Loaded& l, const PlacementRequest& request,
                             uint32_t expect_host_layers) {
