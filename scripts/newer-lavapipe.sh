@@ -13,7 +13,8 @@ set -euo pipefail
 (($#)) || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 source "$(dirname "$0")/debian_download.sh"
 
-# unpack DIR SUITE PACKAGE...: the packages' files under DIR/root, lavapipe's ICD file DIR/lvp_icd.json.
+# unpack DIR SUITE PACKAGE...: the packages' files under DIR/root, and lavapipe's ICD file
+# DIR/lvp_icd.json naming the unpacked driver; nothing when that file exists.
 unpack() {
   local dir=$1 suite=$2
   shift 2
