@@ -88,6 +88,17 @@ TEST(Status, categories_follow_the_vkresult_and_user_errors_print_their_message)
             ErrorCategory::bad_file);
 }
 
+// Kernels read a replayed step's position word without testing its pointer, so launchers pass
+// the device's zero word outside replayed steps: it exists from the start, outside what the
+// allocator counts. That it holds 0 every non-replayed attention and RoPE test shows.
+TEST_F(HostRuntime, a_new_device_has_a_zero_word_outside_its_allocator) {
+  auto d = new_device();
+  ASSERT_TRUE(d);
+  EXPECT_NE(d->zero_word(), 0u);
+  EXPECT_EQ(d->allocator().bytes_in_use(), 0u);
+  EXPECT_EQ(d->allocator().block_count(), 0u);
+}
+
 TEST_F(HostRuntime, round_trip_of_odd_sizes_across_chunks) {
   // A 4 KiB staging chunk forces many chunks and a partial last one.
   auto small = host::Transfer::create(device(), 4096);
