@@ -134,6 +134,10 @@ void CommandStream::copy(const Buffer& src, VkDeviceSize src_offset, const Buffe
   vkCmdCopyBuffer(cmd_, src.vk_buffer(), dst.vk_buffer(), 1, &region);
 }
 
+void CommandStream::fill(const Buffer& dst, uint32_t word) {
+  vkCmdFillBuffer(cmd_, dst.vk_buffer(), dst.offset(), dst.size(), word);
+}
+
 bool CommandStream::timestamp() {
   if (!queries_ || timestamps_ >= max_timestamps_) return false;
   vkCmdWriteTimestamp(cmd_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_.get(), timestamps_++);

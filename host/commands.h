@@ -40,6 +40,8 @@ class CommandStream {
   void host_barrier();
   void copy(const Buffer& src, VkDeviceSize src_offset, const Buffer& dst, VkDeviceSize dst_offset,
             VkDeviceSize size);
+  // Every 32-bit word of `dst` (its size a multiple of 4) set to `word`.
+  void fill(const Buffer& dst, uint32_t word);
   // Writes a GPU timestamp once all earlier commands finish; returns false when the stream's
   // timestamp capacity is used up or the queue has no timestamps.
   bool timestamp();

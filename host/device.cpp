@@ -2,10 +2,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
 #include <vector>
 
+#include "host/commands.h"
 #include "host/live_objects.h"
 
 namespace ossvk::host {
@@ -93,12 +93,16 @@ Result<std::unique_ptr<Device>> Device::create(const Instance& instance,
                                 !instance.gpu_assisted_validation());
   self->tuning_ = options.tuning;
   self->allocator_ = std::make_unique<Allocator>(self->device_, info, options.block_size);
-  self->own_memory_ = std::make_unique<Allocator>(self->device_, info, buffer_alignment(info));
-  OSSVK_ASSIGN_OR_RETURN(self->zero_word_, self->own_memory_->allocate(4, MemoryUse::upload));
-  std::memset(self->zero_word_.mapped(), 0, 4);
   self->pipelines_ = std::make_unique<PipelineSet>(self->device_, info, options.kernels,
                                                    options.pipeline_cache_dir);
   if (options.profile) self->profile_ = std::make_unique<KernelProfile>();
+  // Device-local: kernels read it on every step that is not replayed.
+  self->own_memory_ = std::make_unique<Allocator>(self->device_, info, buffer_alignment(info));
+  OSSVK_ASSIGN_OR_RETURN(self->zero_word_, self->own_memory_->allocate(4, MemoryUse::device));
+  OSSVK_ASSIGN_OR_RETURN(auto stream, CommandStream::create(*self, 0));
+  OSSVK_RETURN_IF_ERROR(stream->begin());
+  stream->fill(self->zero_word_, 0);
+  OSSVK_RETURN_IF_ERROR(stream->submit_and_wait());
   return self;
 }
 

@@ -65,8 +65,9 @@ class Device {
   Allocator& allocator() { return *allocator_; }
   // The address of a word that always holds 0, for a kernel's optional word (a replayed step's
   // position) when there is none: kernels load it unconditionally, since a compiler may hoist a
-  // load above a null-address test (Mesa 26's lavapipe does, and faults). It lives outside
-  // allocator(), whose accounting covers only what callers allocate.
+  // load above a null-address test (Mesa 26's lavapipe does, and faults). Device-local, zeroed
+  // by the queue at creation, outside allocator(), whose accounting covers only what callers
+  // allocate.
   VkDeviceAddress zero_word() const { return zero_word_.address(); }
   // Whether kernels should use descriptors where buffers fit them.
   bool prefers_descriptors() const { return prefers_descriptors_; }

@@ -4,8 +4,7 @@
 # its own under /tmp/ossvk-apt-SUITE (the system's apt state is left alone). Returns non-zero
 # when a package cannot be fetched.
 #   debian_closure SUITE PACKAGE...
-# prints the PACKAGEs and every package they depend on in SUITE, recursively (after a
-# debian_download from SUITE has fetched its lists).
+# prints the PACKAGEs and every package they depend on in SUITE, recursively.
 debian_apt_options() {
   local state=/tmp/ossvk-apt-$1
   echo -oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oAPT::Default-Release="$1" \
@@ -13,20 +12,30 @@ debian_apt_options() {
     -oDir::State::Lists="$state/lists" -oDir::Cache="$state/cache"
 }
 
+# SUITE's package lists, fetched into its private apt state.
+debian_update() {
+  local state=/tmp/ossvk-apt-$1
+  mkdir -p "$state/lists/partial" "$state/cache"
+  echo "deb http://deb.debian.org/debian $1 main" >"$state/sources.list"
+  local apt
+  read -ra apt < <(debian_apt_options "$1")
+  apt-get "${apt[@]}" update -qq
+}
+
 debian_download() {
   local suite=$1 dir=$2
   shift 2
-  local state=/tmp/ossvk-apt-$suite
-  mkdir -p "$state/lists/partial" "$state/cache" "$dir"
-  echo "deb http://deb.debian.org/debian $suite main" >"$state/sources.list"
+  debian_update "$suite" || return
+  mkdir -p "$dir"
   local apt
   read -ra apt < <(debian_apt_options "$suite")
-  apt-get "${apt[@]}" update -qq && (cd "$dir" && apt-get "${apt[@]}" download "$@" >/dev/null)
+  (cd "$dir" && apt-get "${apt[@]}" download "$@" >/dev/null)
 }
 
 debian_closure() {
   local suite=$1
   shift
+  debian_update "$suite" || return
   local apt
   read -ra apt < <(debian_apt_options "$suite")
   apt-cache "${apt[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \

@@ -31,7 +31,6 @@ if [[ $1 == --unstable ]]; then
   shift
   dir=/tmp/ossvk-mesa-unstable
   if [[ ! -f $dir/lvp_icd.json ]]; then
-    debian_download sid "$dir/deb" mesa-vulkan-drivers  # and sid's package lists
     mapfile -t packages < <(debian_closure sid mesa-vulkan-drivers libvulkan1)
     unpack "$dir" sid "${packages[@]}"
   fi
