@@ -23,6 +23,7 @@
 #include "matmul_buffers.glsl"
 OSSVK_SPEC_CONSTANTS(OSSVK_MATVEC_SPEC)
 #define LANE_TABLES kLaneTables
+#define PREFETCHES_QUANTS
 #include "weight_format.glsl"
 #include "kv_cache.glsl"
 #include "rope_epilogue.glsl"
@@ -91,6 +92,11 @@ ROW_RECORD row_record(uint r, uint blk) {
 // lane's block is in the row (`in_row`).
 void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8], bool in_row) {
   const float xsum = kHasOffset ? sum8(x) : 0.0;
+#ifdef FIRST_QUANTS
+  uvec4 first[kRows];
+  [[unroll]] for (uint r = 0; r < kRows; ++r)
+    first[r] = W_QUANTS(FIRST_QUANTS(weight_row(row0, r) * blocks + b));
+#endif
   [[unroll]] for (uint r = 0; r < kRows; ++r) {
     vec4 q[8];
     float scale, offset;
@@ -98,6 +104,9 @@ void accumulate(uint b, uint c, uint row0, uint blocks, vec4 x[8], bool in_row) 
 #ifdef ROW_RECORD
     load_block_record(blk, row_record(r, blk), q, scale, offset);
 #else
+#ifdef FIRST_QUANTS
+    g_first_quants = first[r];
+#endif
     load_block(blk, q, scale, offset);
 #endif
     const float sum = dot8(q, x) * scale + (kHasOffset ? offset * xsum : 0.0);
@@ -116,8 +125,10 @@ void column_block(uint c, uint xb, vec4 g[8], bool in_row, out vec4 x[8]) {
 // whole 256-element super-blocks rather than blocks of 32 in the formats that decode them
 // (weight_format.glsl): a row's super-block is read in a few texel fetches shared by its eight
 // blocks, where lavapipe makes every fetch a lane-by-lane routine whatever its width
-// (docs/performance.md), and each half of 16 elements is scaled once. GPUs keep blocks of 32: a
-// row of 4096 has only 16 super-blocks, too few for their lanes.
+// (docs/performance.md), and each half of 16 elements is scaled once. The rows' fetches go part
+// by part, the part that misses the cache first for every row, so that a CPU has all the rows'
+// misses in flight at once rather than a row's at a time. GPUs keep blocks of 32: a row of 4096
+// has only 16 super-blocks, too few for their lanes.
 const bool kSuperLanes = kStageBlocks == 0u && kSplit == 1u;
 Super sup[kRows];  // the subgroup's rows' current super-blocks
 
@@ -189,8 +200,9 @@ void main() {
     } else if (kSuperLanes) {
       const uint supers = blocks / 8u;  // K-quant rows are whole super-blocks
       for (uint s = gl_SubgroupInvocationID; s < supers; s += gl_SubgroupSize) {
-        [[unroll]] for (uint r = 0; r < kRows; ++r)
-          sup[r] = load_super(weight_row(row0, r) * supers + s);
+        [[unroll]] for (uint part = 0; part < kSuperParts; ++part)
+          [[unroll]] for (uint r = 0; r < kRows; ++r)
+            load_super_part(weight_row(row0, r) * supers + s, part, sup[r]);
         for (uint j = 0; j < 8u; ++j) {
           const uint b = s * 8u + j;
           vec4 g[8];

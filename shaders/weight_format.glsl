@@ -6,7 +6,9 @@
 // A format with 256-element super-blocks may also define SUPER_BLOCKS and provide, for
 // shaders/matvec.comp on CPU devices:
 //   struct Super;                      // a super-block's planes as a lane holds them
-//   Super load_super(uint sb);         // super-block sb (row * K/256 + super-block in row)
+//   const uint kSuperParts;            // the fetches that fill a Super
+//   void load_super_part(uint sb, uint part, inout Super s);  // fetch `part` of super-block sb
+//                                      // (row * K/256 + super-block in row) into s
 //   vec4 super_x_scale(uint j);        // block j's codes are q[i][k] * super_x_scale(j)[k]
 //   void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset);
 // for block j (0..7): element 4i+k is (q[i][k] * super_x_scale(j)[k]) * scale[i / 4] +
@@ -18,11 +20,23 @@
 //                          out float offset);
 // (load_block below puts the two together), so that shaders/matvec.comp can read a record once
 // for eight rows (row_record there).
+// A format whose block's codes start with one quants texel (the block's first touch of a new
+// cache line) may define FIRST_QUANTS(blk) as that texel's index and read it as W_FIRST_QUANTS(blk).
+// A kernel that defines PREFETCHES_QUANTS, before including this file, fetches that texel for all
+// the rows it is about to decode before it decodes any, and sets g_first_quants to the row's
+// texel before each load_block: a CPU device then has every row's cache miss in flight at once
+// rather than one row's at a time (docs/performance.md). Elsewhere W_FIRST_QUANTS fetches it.
 // A kernel may define LANE_TABLES, before including this file, as a constant expression that is
 // true where its whole subgroup, of at least 8 lanes, calls load_block together (every lane
 // active): decoders may then look values up in tables held an entry a lane (subgroupShuffle).
 #ifndef LANE_TABLES
 #define LANE_TABLES false
+#endif
+#ifdef PREFETCHES_QUANTS
+uvec4 g_first_quants;
+#define W_FIRST_QUANTS(blk) g_first_quants
+#else
+#define W_FIRST_QUANTS(blk) W_QUANTS(FIRST_QUANTS(blk))
 #endif
 
 // A loop over a row's `blocks` in runs of a block a lane (run: the run's first block) keeps every

@@ -12,17 +12,19 @@ namespace ossvk {
 namespace {
 
 // Rows per subgroup in matvec: each lane's activation loads serve this many rows. CPU devices
-// gather every load, so they share it across 8 rows, and across 16 for up to 4 columns in the
-// formats whose lanes take whole super-blocks there (shaders/matvec.comp, SUPER_BLOCKS), where
-// the activations' loads are most of the fetches left; GPUs measured best at 2 (block formats)
-// and 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". On GPUs more
-// than 4 columns halve the rows, since the columns multiply the accumulators; CPU devices keep 8
-// rows for 8 columns, which measured faster there. The RoPE epilogue takes rows in pairs.
+// gather every load, so they share it across 8 rows, and Q2_K across 16 for up to 4 columns: its
+// lanes take whole super-blocks there (shaders/matvec.comp, SUPER_BLOCKS), where the activations'
+// loads are most of the fetches left; Q3_K, whose super-block a lane holds is 29 words a row,
+// measured faster with 8 (docs/performance.md). GPUs measured best at 2 (block
+// formats) and 4 (16/32-bit): docs/performance.md, "Why the launchers choose what they do". On
+// GPUs more than 4 columns halve the rows, since the columns multiply the accumulators; CPU
+// devices keep 8 rows for 8 columns, which measured faster there. The RoPE epilogue takes rows in
+// pairs.
 uint32_t matvec_rows(const host::DeviceInfo& info, uint32_t n, DeviceFormat format, bool rope) {
   const bool wide =
       format == DeviceFormat::f32 || format == DeviceFormat::f16 || format == DeviceFormat::bf16;
-  const bool super_lanes = format == DeviceFormat::q2k || format == DeviceFormat::q3k;
-  if (info.type == VK_PHYSICAL_DEVICE_TYPE_CPU) return super_lanes && n <= 4 ? 16 : 8;
+  if (info.type == VK_PHYSICAL_DEVICE_TYPE_CPU)
+    return format == DeviceFormat::q2k && n <= 4 ? 16 : 8;
   const uint32_t rows = wide ? 4 : 2;
   return std::max(rope ? 2u : 1u, n > 4 ? rows / 2 : rows);
 }

@@ -5,7 +5,7 @@
 uint spread4(uint h) { return ((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25); }
 
 void load_five_bit_codes(uint blk, out vec4 q[8]) {
-  uvec4 w = W_QUANTS(blk);
+  const uvec4 w = W_FIRST_QUANTS(blk);
   uint qh = W_AUX32(blk);
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
     q[i] = u8x4((w[i] & 0x0F0F0F0Fu) | spread4(qh >> (4u * i)));

@@ -1,4 +1,5 @@
 // MLX affine 4-bit: codes repacked to split order at upload.
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 #include "mlx_affine.glsl"
 const bool kHasOffset = true;

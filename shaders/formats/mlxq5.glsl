@@ -1,4 +1,5 @@
 // MLX affine 5-bit: 4-bit codes in split order with the fifth bit apart, as Q5_1's.
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 #include "fifth_bits.glsl"
 #include "mlx_affine.glsl"

@@ -1,5 +1,6 @@
 // MXFP4 (OCP MX): E2M1 codes in split order, one E8M0 scale byte per block.
 const bool kHasOffset = false;
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 
 // Four E2M1 codes, one in the low nibble of each byte of `n`, as fp32 values times 2^-14: the
 // code's sign and e1e0m bits land in fp16 bit positions 15 and 11..9, which makes the E2M1
@@ -40,7 +41,7 @@ vec4 e2m1x4_from_lanes(uint n) {
 }
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  uvec4 w = W_QUANTS(blk);
+  const uvec4 w = W_FIRST_QUANTS(blk);
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
     if (LANE_TABLES) {
       q[i] = e2m1x4_from_lanes(w[i]);

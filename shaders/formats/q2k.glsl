@@ -29,16 +29,22 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   offset = 0.0;
 }
 
-// The super-block decoder (shaders/matvec.comp): the whole super-block in six fetches.
+// The super-block decoder (shaders/matvec.comp): the whole super-block in six fetches, those that
+// reach a new cache line first (the codes' first texel, the scales, d).
 #define SUPER_BLOCKS
 struct Super {
   uvec4 q0, q1, q2, q3, scales;
   vec2 d;
 };
 
-Super load_super(uint sb) {
-  return Super(W_QUANTS(4u * sb), W_QUANTS(4u * sb + 1u), W_QUANTS(4u * sb + 2u),
-               W_QUANTS(4u * sb + 3u), W_SCALE128(sb), unpackHalf2x16(W_AUX32(sb)));
+const uint kSuperParts = 6u;
+void load_super_part(uint sb, uint part, inout Super s) {
+  if (part == 0u) s.q0 = W_QUANTS(4u * sb);
+  if (part == 1u) s.scales = W_SCALE128(sb);
+  if (part == 2u) s.d = unpackHalf2x16(W_AUX32(sb));
+  if (part == 3u) s.q1 = W_QUANTS(4u * sb + 1u);
+  if (part == 4u) s.q2 = W_QUANTS(4u * sb + 2u);
+  if (part == 5u) s.q3 = W_QUANTS(4u * sb + 3u);
 }
 
 // Codes where they lie in their words (block j = 4n + t): bits 8k + 2t of byte k's element,

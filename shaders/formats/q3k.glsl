@@ -37,19 +37,27 @@ void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
   offset = 0.0;
 }
 
-// The super-block decoder (shaders/matvec.comp): the whole super-block in seven fetches, the
-// codes handed on plus 4 with the 4 taken off as each half's offset.
+// The super-block decoder (shaders/matvec.comp): the whole super-block in seven fetches, those
+// that reach a new cache line first (the codes' and hmask's first texels, the record), the codes
+// handed on plus 4 with the 4 taken off as each half's offset.
 #define SUPER_BLOCKS
 struct Super {
   uvec4 q0, q1, q2, q3, hm0, hm1, record;
   float d;
 };
 
-Super load_super(uint sb) {
-  const uvec4 record = W_SCALE128(sb);
-  return Super(W_QUANTS(4u * sb), W_QUANTS(4u * sb + 1u), W_QUANTS(4u * sb + 2u),
-               W_QUANTS(4u * sb + 3u), W_AUX128(2u * sb), W_AUX128(2u * sb + 1u), record,
-               unpackHalf2x16(record.w).x);
+const uint kSuperParts = 7u;
+void load_super_part(uint sb, uint part, inout Super s) {
+  if (part == 0u) s.q0 = W_QUANTS(4u * sb);
+  if (part == 1u) s.hm0 = W_AUX128(2u * sb);
+  if (part == 2u) {
+    s.record = W_SCALE128(sb);
+    s.d = unpackHalf2x16(s.record.w).x;
+  }
+  if (part == 3u) s.q1 = W_QUANTS(4u * sb + 1u);
+  if (part == 4u) s.q2 = W_QUANTS(4u * sb + 2u);
+  if (part == 5u) s.q3 = W_QUANTS(4u * sb + 3u);
+  if (part == 6u) s.hm1 = W_AUX128(2u * sb + 1u);
 }
 
 vec4 super_x_scale(uint j) { return vec4(1.0); }

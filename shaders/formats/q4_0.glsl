@@ -1,4 +1,5 @@
 // GGUF Q4_0: value = d * (q - 8), q a 4-bit code in split order, d fp16 per block.
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 const bool kHasOffset = true;
 

@@ -1,5 +1,6 @@
 // GGUF Q4_1: value = d * q + m, q a 4-bit code in split order; d and m fp16, one scale word per
 // block (d low, m high).
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 const bool kHasOffset = true;
 

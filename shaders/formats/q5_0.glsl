@@ -1,4 +1,5 @@
 // GGUF Q5_0: value = d * (q - 16), q = 4-bit code (split order) | fifth bit from qh << 4.
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 #include "fifth_bits.glsl"
 const bool kHasOffset = true;

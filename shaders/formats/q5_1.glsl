@@ -1,5 +1,6 @@
 // GGUF Q5_1: value = d * q + m, q = 4-bit code (split order) | fifth bit from qh << 4; d and m
 // fp16, one scale word per block (d low, m high).
+#define FIRST_QUANTS(blk) (blk)  // weight_format.glsl
 #include "nibbles.glsl"
 #include "fifth_bits.glsl"
 const bool kHasOffset = true;
