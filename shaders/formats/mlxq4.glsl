@@ -5,6 +5,6 @@
 const bool kHasOffset = true;
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  load_nibbles(blk, q);
+  nibble_codes(W_FIRST_QUANTS(blk), q);
   load_affine(blk, scale, offset);
 }

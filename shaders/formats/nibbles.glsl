@@ -11,14 +11,12 @@ vec4 i8x4(uint w) { return two_pow_23_plus_bytes(w ^ 0x80808080u) - 8388736.0; }
 // Unsigned 4-bit codes in split order (byte j: element j low, element j+16 high) as floats.
 vec4 u4x4(uint n) { return u8x4(n & 0x0F0F0F0Fu); }
 
-#ifdef FIRST_QUANTS  // formats whose codes are one quants texel a block (FIRST_QUANTS(blk) = blk)
-void load_nibbles(uint blk, out vec4 q[8]) {
-  const uvec4 w = W_FIRST_QUANTS(blk);
+// A block's 32 codes from its quants texel w.
+void nibble_codes(uvec4 w, out vec4 q[8]) {
   [[unroll]] for (uint i = 0; i < 4u; ++i) {
     q[i] = u4x4(w[i]);
     q[i + 4u] = u4x4(w[i] >> 4);
   }
 }
-#endif
 
 float load_f16_scale(uint index) { return unpackHalf2x16(W_SCALE16(index)).x; }

@@ -4,7 +4,7 @@
 const bool kHasOffset = true;
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  load_nibbles(blk, q);
+  nibble_codes(W_FIRST_QUANTS(blk), q);
   scale = load_f16_scale(blk);
   offset = -8.0 * scale;
 }

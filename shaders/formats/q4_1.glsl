@@ -5,7 +5,7 @@
 const bool kHasOffset = true;
 
 void load_block(uint blk, out vec4 q[8], out float scale, out float offset) {
-  load_nibbles(blk, q);
+  nibble_codes(W_FIRST_QUANTS(blk), q);
   const vec2 dm = unpackHalf2x16(W_SCALE32(blk));
   scale = dm.x;
   offset = dm.y;
