@@ -204,6 +204,20 @@ TEST_F(SyntheticModel, mixed_gguf_types_match_the_reference) {
   }
 }
 
+// Gate and up experts in different types, as a llama-quantize --tensor-type mix writes them:
+// every step takes the grouped experts (backend/kernels/moe.h), the one-token ones included.
+TEST_F(SyntheticModel, gate_and_up_experts_in_different_types) {
+  SyntheticOptions o;
+  o.experts = TensorFormat::q8_0;
+  o.up_experts = TensorFormat::mxfp4;
+  o.dense = TensorFormat::q5_0;
+  prefills_match_the_reference(device(), o, {1, 9, 70});
+  o.preset = "small";
+  o.experts = TensorFormat::q4_k;
+  o.up_experts = TensorFormat::q6_k;
+  prefills_match_the_reference(device(), o, {1, 9});
+}
+
 TEST_F(SyntheticModel, prefill_then_decode_equals_one_prefill) {
   auto l = load_synthetic(device(), {});
   ASSERT_TRUE(l);

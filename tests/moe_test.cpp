@@ -85,6 +85,37 @@ INSTANTIATE_TEST_SUITE_P(Formats, MoeSuperBlocks,
                                            TensorFormat::q3_k, TensorFormat::q2_k),
                          [](const auto& info) { return tensor_format_info(info.param).name; });
 
+// Gate and up experts in different formats (a llama-quantize --tensor-type mix, an MLX recipe):
+// every token count takes the grouped path, whose gate and up are matmuls of their own, in each
+// of its forms: the device's own (on lavapipe the matvec's columns), the scalar tiles of the
+// GPUs' layout and tile products; one token and k = 1, 2, 4 included, and the gpt-oss shapes.
+TEST_F(Moe, gate_and_up_in_different_formats) {
+  for (uint32_t k : {1u, 2u, 4u})
+    for (uint32_t tokens : {1u, 3u, 9u})
+      MoeTester()
+          .format(TensorFormat::q8_0)
+          .up_format(TensorFormat::mxfp4)
+          .top_k(k)
+          .tokens(tokens)
+          .run();
+  MoeTester()
+      .format(TensorFormat::q8_0)
+      .up_format(TensorFormat::mxfp4)
+      .experts(32)
+      .hidden(2880)
+      .ff(2880)
+      .tokens(1)
+      .run();
+  MoeTester().format(TensorFormat::q4_k).up_format(TensorFormat::q6_k).hidden(256).ff(256).run();
+  MoeTester().gpu_layout().format(TensorFormat::mxfp4).up_format(TensorFormat::q4_0).run();
+  MoeTester()
+      .format(TensorFormat::q5_0)
+      .up_format(TensorFormat::bf16)
+      .tokens(20)
+      .tile_products()
+      .run();
+}
+
 TEST_F(Moe, many_tokens) {
   MoeTester().tokens(300).top_k(4).run();
   MoeTester().tokens(300).top_k(4).path(MoePath::grouped).run();

@@ -94,8 +94,6 @@ host::Status upload_moe_experts(host::Device& device, host::Transfer& transfer,
   OSSVK_RETURN_IF_ERROR(expect_shape(d.gate, uint64_t{E} * F, D, name, "the gate experts"));
   OSSVK_RETURN_IF_ERROR(expect_shape(d.up, uint64_t{E} * F, D, name, "the up experts"));
   OSSVK_RETURN_IF_ERROR(expect_shape(d.down, uint64_t{E} * D, F, name, "the down experts"));
-  if (device_format_of(d.gate.format) != device_format_of(d.up.format))
-    return fail(name, "gate and up experts have different formats");
   l.experts = E, l.hidden = D, l.ff = F;
   UploadOptions by_expert = options;
   by_expert.row_granularity = F;
@@ -134,19 +132,18 @@ host::Result<MoeLayer> upload_moe_layer(host::Device& device, host::Transfer& tr
 std::vector<uint64_t> moe_scratch_sizes(uint32_t hidden, uint32_t experts, uint32_t ff,
                                         uint32_t tokens, uint32_t top_k, uint32_t lora_rank) {
   const uint64_t pairs = uint64_t{tokens} * top_k;
-  const bool grouped = tokens > kMaxMatvecColumns;
   // Sized for the narrowest tiles a grouped path takes.
   const uint64_t tiles =
-      grouped ? moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, kMoeMatvecTile) : 0;
+      moe_matmul_max_tiles(static_cast<uint32_t>(pairs), experts, kMoeMatvecTile);
   return {uint64_t{tokens} * hidden * 4,
           uint64_t{tokens} * experts * 4,
           pairs * 4,
           pairs * 4,
           pairs * ff * 4,
-          grouped ? pairs * ff * 4 : 0,
-          grouped ? pairs * hidden * 4 : 0,
-          grouped ? pairs * 4 : 0,
-          grouped ? (1 + 3 * tiles) * 4 : 0,
+          pairs * ff * 4,
+          pairs * hidden * 4,
+          pairs * 4,
+          (1 + 3 * tiles) * 4,
           pairs * 2 * lora_rank * 4,
           lora_rank ? pairs * std::max(2 * ff, hidden) * 4 : 0};
 }
@@ -400,14 +397,17 @@ host::Status encode_moe_experts(host::Device& device, host::CommandStream& strea
     return fail(name, "out is smaller than tokens x hidden");
   const uint32_t pairs = tokens * top_k;
   const bool texels = use_texels(device, l, s);
-  const bool columns = s.order && grouped_on_columns(device, texels, l, s);
-  const bool grouped = path == MoePath::automatic
-                           ? tokens > kMaxMatvecColumns &&
-                                 grouped_pays(device, texels, columns, tokens * top_k, l.experts)
-                           : path == MoePath::grouped;
-  if (grouped && !s.order)
-    return fail(name, "the grouped path needs a scratch made for more than " +
-                          std::to_string(kMaxMatvecColumns) + " tokens");
+  const bool columns = grouped_on_columns(device, texels, l, s);
+  // moe_gate_up decodes gate and up with one decoder: experts whose gate and up differ in format
+  // (a llama-quantize --tensor-type mix, an MLX recipe) take the grouped path at any count.
+  const bool one_format = l.gate.format == l.up.format;
+  if (path == MoePath::per_pair && !one_format)
+    return fail(name, "gate and up experts in different formats take the grouped path only");
+  const bool grouped =
+      path == MoePath::automatic
+          ? !one_format || (tokens > kMaxMatvecColumns &&
+                            grouped_pays(device, texels, columns, pairs, l.experts))
+          : path == MoePath::grouped;
   if (grouped) return encode_grouped(device, stream, l, x, tokens, top_k, s, out, columns);
 
   // The gate and up side paths, into lora_delta for gate_up to add before the SwiGLU.

@@ -53,9 +53,9 @@ host::Status upload_moe_experts(host::Device& device, host::Transfer& transfer,
                                 const MoeLayerData& data, const std::string& name,
                                 const UploadOptions& options, MoeLayer& layer);
 
-// Working buffers for up to `tokens` tokens and `top_k` experts per token. Beyond
-// kMaxMatvecColumns tokens the grouped path's buffers too: act and up hold the gate and up
-// outputs per (token, slot) pair, y the down outputs, order and tiles the grouping.
+// Working buffers for up to `tokens` tokens and `top_k` experts per token, the grouped path's
+// included (any layer may take it: see encode_moe): act and up hold the gate and up outputs per
+// (token, slot) pair, y the down outputs, order and tiles the grouping.
 // With lora_rank (the largest rank of the layers' side paths), lora_u holds their rank-wide
 // products per (token, slot) pair, gate's and up's side by side, and lora_delta their outputs.
 struct MoeScratch {
@@ -85,7 +85,8 @@ inline std::pair<uint32_t, uint32_t> part_experts(const DeviceMatrix::Part& p,
 // experts join each path: per pair, gate's and up's as moe_gate_up's addends before the SwiGLU
 // and down's through f32_moe_combine onto out; grouped, added onto the pre-activations and the
 // down outputs the path keeps apart.
-// `path` overrides the choice (tests of both paths on one device).
+// Experts whose gate and up differ in format always take the grouped path: moe_gate_up decodes
+// both with one decoder. `path` overrides the choice (tests of both paths on one device).
 enum class MoePath { automatic, per_pair, grouped };
 host::Status encode_moe(host::Device& device, host::CommandStream& stream, const MoeLayer& layer,
                         const host::Buffer& x, uint32_t tokens, uint32_t top_k, MoeScratch& scratch,

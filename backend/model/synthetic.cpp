@@ -236,7 +236,8 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
   if (o.layers) s.layers = o.layers;
   if (s.layers > 1024)
     return host::Status::bad_argument("--layers " + std::to_string(o.layers) + " is too many");
-  if (!expert_format_ok(o.experts) || !expert_format_ok(o.dense))
+  if (!expert_format_ok(o.experts) || !expert_format_ok(o.up_experts.value_or(o.experts)) ||
+      !expert_format_ok(o.dense))
     return host::Status::bad_argument("weight types: expected a GGUF type ossvk reads (" +
                                       gguf_types_read() + "; MXFP4 for experts only)");
   if (o.dense == TensorFormat::mxfp4)
@@ -301,7 +302,7 @@ host::Result<GgufWriter> synthetic_model(const SyntheticOptions& o) {
     f32("ffn_gate_inp.bias", {E}, 0.0f, 0.5f);
     add_matrix(b + "ffn_gate_exps.weight", o.experts, {D, F, E}, E * F, D,
                1.0f / std::sqrt(float(D)));
-    add_matrix(b + "ffn_up_exps.weight", o.experts, {D, F, E}, E * F, D,
+    add_matrix(b + "ffn_up_exps.weight", o.up_experts.value_or(o.experts), {D, F, E}, E * F, D,
                1.0f / std::sqrt(float(D)));
     add_matrix(b + "ffn_down_exps.weight", o.experts, {F, D, E}, E * D, F,
                1.0f / std::sqrt(float(F)));

@@ -23,9 +23,10 @@ std::vector<uint32_t> MoeTester::run() {
   host::Device& device = *g.device;
   const uint32_t E = experts_, D = hidden_, F = ff_, T = tokens_, K = top_k_;
   std::ostringstream what;
-  what << tensor_format_info(format_).name << " experts, "
-       << tensor_format_info(router_format_).name << " router, E=" << E << " D=" << D << " F=" << F
-       << " T=" << T << " k=" << K
+  const TensorFormat up_format = up_format_.value_or(format_);
+  what << tensor_format_info(format_).name << " experts (up " << tensor_format_info(up_format).name
+       << "), " << tensor_format_info(router_format_).name << " router, E=" << E << " D=" << D
+       << " F=" << F << " T=" << T << " k=" << K
        << (device.prefers_descriptors() ? " (descriptors)" : " (addresses)")
        << (gpu_layout_ ? " GPU layout" : "") << mma_name(device.mma());
   SCOPED_TRACE(what.str());
@@ -40,7 +41,7 @@ std::vector<uint32_t> MoeTester::run() {
   HostMatrix router = random_matrix(router_format_, E, D, Data::realistic, rng);
   if (router_zero_) std::fill(router.data.begin(), router.data.end(), 0);
   HostMatrix gate = random_matrix(format_, uint64_t{E} * F, D, Data::realistic, rng);
-  HostMatrix up = random_matrix(format_, uint64_t{E} * F, D, Data::realistic, rng);
+  HostMatrix up = random_matrix(up_format, uint64_t{E} * F, D, Data::realistic, rng);
   HostMatrix down = random_matrix(format_, uint64_t{E} * D, F, Data::realistic, rng);
   reference::MoeWeights w;
   w.experts = E, w.hidden = D, w.ff = F;
@@ -63,10 +64,7 @@ std::vector<uint32_t> MoeTester::run() {
   auto layer = upload_moe_layer(device, *g.transfer, data, "blk.0", options);
   EXPECT_TRUE(layer.ok()) << layer.status().to_string();
   if (!layer.ok()) return {};
-  // The grouped path's buffers come with scratch for more than kMaxMatvecColumns tokens.
-  const uint32_t scratch_tokens =
-      path_ == MoePath::grouped ? std::max(T, kMaxMatvecColumns + 1) : T;
-  auto scratch = create_moe_scratch(device, layer.value(), scratch_tokens, K);
+  auto scratch = create_moe_scratch(device, layer.value(), T, K);
   auto xb = device.allocator().allocate(uint64_t{T} * D * 4, host::MemoryUse::device);
   auto ob = device.allocator().allocate(uint64_t{T} * D * 4, host::MemoryUse::device);
   EXPECT_TRUE(scratch.ok() && xb.ok() && ob.ok());

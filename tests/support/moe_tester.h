@@ -3,6 +3,7 @@
 //   MoeTester().experts(32).hidden(64).ff(96).tokens(7).top_k(2).format(TensorFormat::q8_0).run();
 #pragma once
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "backend/kernels/moe.h"
@@ -19,6 +20,8 @@ class MoeTester {
   MoeTester& tokens(uint32_t v) { return set(tokens_, v); }
   MoeTester& top_k(uint32_t v) { return set(top_k_, v); }
   MoeTester& format(TensorFormat v) { return set(format_, v); }
+  // The up experts' format, where it differs from the others' (format).
+  MoeTester& up_format(TensorFormat v) { return set(up_format_, std::optional<TensorFormat>(v)); }
   MoeTester& router_format(TensorFormat v) { return set(router_format_, v); }
   MoeTester& seed(uint64_t v) { return set(seed_, v); }
   // Multiplies every expert bias and the activations' scale, to push SwiGLU inputs past +-7.
@@ -52,6 +55,7 @@ class MoeTester {
   }
   uint32_t experts_ = 32, hidden_ = 64, ff_ = 96, tokens_ = 1, top_k_ = 4;
   TensorFormat format_ = TensorFormat::mxfp4;
+  std::optional<TensorFormat> up_format_;
   TensorFormat router_format_ = TensorFormat::f32;
   uint64_t seed_ = 1;
   float gain_ = 1.0f;
