@@ -104,7 +104,11 @@ Case linear_case(host::Device& device, host::Transfer& transfer, TensorFormat fo
                  uint32_t m, uint32_t k, uint32_t n, int runs) {
   const DeviceFormat f = device_format_of(format);
   return {op == LinearOp::matvec ? kernel_for(kernel_names::matvec, f) : matmul_kernel(device, f),
-          std::to_string(m) + "x" + std::to_string(k) + (n > 1 ? " n=" + std::to_string(n) : ""),
+          // The matmul's cases name their columns even at one, apart from the matvec's: it reads
+          // one copy of the weights (in the last-level cache where they fit), the matvec cycles
+          // through copies as a decode step reads them (run_linear).
+          std::to_string(m) + "x" + std::to_string(k) +
+              (op == LinearOp::matmul || n > 1 ? " n=" + std::to_string(n) : ""),
           [&device, &transfer, format, op, m, k, n, runs](CaseResult r) {
             return run_linear(device, transfer, format, op, m, k, n, runs, std::move(r));
           }};

@@ -33,7 +33,8 @@ void usage(FILE* out) {
   std::fprintf(
       out,
       "usage: ossvk-bench [--json] [--filter SUBSTRING] [--device SELECTOR] [--runs N]\n"
-      "                   [--shape MxKxN]   (N <= 8 runs matvec too; e.g. 4096x14336x512)\n"
+      "                   [--shape MxKxN]   (the matmul, \"MxK n=N\", on one copy of the weights;\n"
+      "                   N <= 8 the matvec too, \"MxK\", streaming copies as decode does)\n"
       "                   [--buffer-access auto|addresses|descriptors]\n"
       "                   [--matmul auto|scalar|emulated]   (prefill's tile products; default\n"
       "                   OSSVK_MATMUL, else the device's matrix units where it has them)\n"
