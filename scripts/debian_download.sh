@@ -3,6 +3,8 @@
 # puts SUITE's amd64 .deb of each PACKAGE into DIR, through a sources list and package lists of
 # its own under /tmp/ossvk-apt-SUITE (the system's apt state is left alone). Returns non-zero
 # when a package cannot be fetched.
+#   debian_unpack SUITE DIR PACKAGE...
+# the same into DIR/deb, and the packages' files unpacked under DIR/root.
 #   debian_closure SUITE PACKAGE...
 # prints the PACKAGEs and every package they depend on in SUITE, recursively.
 debian_apt_options() {
@@ -30,6 +32,13 @@ debian_download() {
   local apt
   read -ra apt < <(debian_apt_options "$suite")
   (cd "$dir" && apt-get "${apt[@]}" download "$@" >/dev/null)
+}
+
+debian_unpack() {
+  local suite=$1 dir=$2 deb
+  shift 2
+  debian_download "$suite" "$dir/deb" "$@" || return
+  for deb in "$dir"/deb/*.deb; do dpkg-deb -x "$deb" "$dir/root" || return; done
 }
 
 debian_closure() {

@@ -10,15 +10,12 @@ source scripts/debian_download.sh
 bin=build/bin
 [[ -x $bin/ossvk && -x $bin/ossvk_llama_quantize_blocks ]] || { echo "run make build first" >&2; exit 1; }
 
-root=/tmp/ossvk-llama-quantize
-if [[ ! -x $root/usr/bin/llama-quantize ]]; then
-  debian_download sid $root/deb llama.cpp-tools libllama0 libggml0 libc6 libstdc++6 libgcc-s1 \
-    libgomp1 libssl3t64
-  for deb in $root/deb/*.deb; do dpkg-deb -x "$deb" $root; done
-fi
-lib=$root/usr/lib/x86_64-linux-gnu
-quantize() { "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$lib/llama" $root/usr/bin/llama-quantize "$@"; }
-version=$(ls $root/deb | sed -n 's/^llama.cpp-tools_\(.*\)_amd64.deb$/\1/p' | sed 's/%3a/:/')
+dir=/tmp/ossvk-llama-quantize
+[[ -x $dir/root/usr/bin/llama-quantize ]] || debian_unpack sid $dir llama.cpp-tools libllama0 \
+  libggml0 libc6 libstdc++6 libgcc-s1 libgomp1 libssl3t64
+lib=$dir/root/usr/lib/x86_64-linux-gnu
+quantize() { "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$lib/llama" $dir/root/usr/bin/llama-quantize "$@"; }
+version=$(ls $dir/deb | sed -n 's/^llama.cpp-tools_\(.*\)_amd64.deb$/\1/p' | sed 's/%3a/:/')
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -19,8 +19,7 @@ unpack() {
   local dir=$1 suite=$2
   shift 2
   [[ -f $dir/lvp_icd.json ]] && return
-  debian_download "$suite" "$dir/deb" "$@"
-  for deb in "$dir"/deb/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  debian_unpack "$suite" "$dir" "$@"
   local lib=$dir/root/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so
   [[ -f $lib ]] || { echo "newer-lavapipe: $lib missing from the package" >&2; exit 1; }
   printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.4.0"}}\n' \
