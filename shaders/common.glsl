@@ -18,6 +18,14 @@
 // in SPIR-V 1.6, and the validation layer reports it on newer drivers (Mesa 25's lavapipe).
 #extension GL_EXT_samplerless_texture_functions : require
 
+// v summed over the subgroup's lanes, every lane getting the total, in shuffles: on lavapipe a
+// shuffle is one permute, while subgroupAdd is a loop over the lanes that branches on each one's
+// mask (seen in the JIT's code). The kernels' GPU layouts keep subgroupAdd, their own reduction.
+float lane_total(float v) {
+  for (uint m = 1u; m < gl_SubgroupSize; m <<= 1) v += subgroupShuffleXor(v, m);
+  return v;
+}
+
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer FloatBuf { float v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Buf { vec4 v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 8) buffer Vec2Buf { vec2 v[]; };

@@ -6,9 +6,10 @@
 // (consecutive; spread out over W with kSpreadRows, output_row) go to kSplit subgroups, each taking
 // every kSplit-th run of lanes' worth of blocks along K; each lane takes whole 32-element blocks:
 // it loads a column's activations for the block once and applies them to all kRows rows, so a
-// subgroup streams contiguous words of W and activation loads are shared across rows. One
-// subgroupAdd per output finishes a subgroup's sum; with kSplit > 1 the subgroups' sums meet in
-// shared memory (more subgroups in flight for the same rows: GPUs wait on fewer loads each).
+// subgroup streams contiguous words of W and activation loads are shared across rows. A sum over
+// the lanes per output finishes a subgroup's (subgroupAdd; lane_total in the CPU layout, whose
+// lanes then store an output each); with kSplit > 1 the subgroups' sums meet in shared memory
+// (more subgroups in flight for the same rows: GPUs wait on fewer loads each).
 // With kNorm, X is the residual stream and the kernel applies the RMSNorm before W (decode's QKV
 // projection), saving that norm's dispatch: W (x g / rms(x)) = (W (x g)) / rms(x), so each
 // lane multiplies the activations it takes by the gain and sums their squares, the squares meet
@@ -41,6 +42,16 @@ shared vec4 gain_stage[kNorm && kStageBlocks > 0u ? 8u * kStageStride : 1u];
 const uint kAcc = kRows * kCols + (kNorm ? kCols : 0u);
 shared float partial[kSplit > 1u ? kSubgroups * kAcc : 1u];
 float acc[kAcc];
+
+// The CPU devices' layout: no staging, no split (backend/kernels/decode_layout.h).
+const bool kCpuLayout = kStageBlocks == 0u && kSplit == 1u;
+
+// acc[i] for an i the compiler cannot fold, by selects (an index would keep acc in memory).
+float lane_acc(uint i) {
+  float v = 0.0;
+  [[unroll]] for (uint k = 0; k < kAcc; ++k) v = k == i ? acc[k] : v;
+  return v;
+}
 
 // With kNorm: adds the squares of a column's block to its sum where the block is in the row, and
 // applies the gain g.
@@ -129,7 +140,7 @@ void column_block(uint c, uint xb, vec4 g[8], bool in_row, out vec4 x[8]) {
 // by part, the part that misses the cache first for every row, so that a CPU has all the rows'
 // misses in flight at once rather than a row's at a time. GPUs keep blocks of 32: a row of 4096
 // has only 16 super-blocks, too few for their lanes.
-const bool kSuperLanes = kStageBlocks == 0u && kSplit == 1u;
+const bool kSuperLanes = kCpuLayout;
 Super sup[kRows];  // the subgroup's rows' current super-blocks
 
 float dot16(vec4 q[8], vec4 x[8], uint h) {
@@ -233,7 +244,8 @@ void main() {
         }
       }
     }
-    [[unroll]] for (uint i = 0; i < kAcc; ++i) acc[i] = subgroupAdd(acc[i]);
+    [[unroll]] for (uint i = 0; i < kAcc; ++i)
+      acc[i] = kCpuLayout ? lane_total(acc[i]) : subgroupAdd(acc[i]);
     if (split > 1u) {
       if (subgroupElect())
         [[unroll]] for (uint i = 0; i < kAcc; ++i) partial[gl_SubgroupID * kAcc + i] = acc[i];
@@ -264,6 +276,20 @@ void main() {
                           (addend ? Y(o + partner) : 0.0);
           rope_store(pc.rope, kRopeDim, row, c, pos0 + c, a, b);
         }
+      }
+      continue;
+    }
+    if (kCpuLayout) {
+      // Lane l stores outputs l, l + lanes, ...: one store a run of lanes, where an elected lane's
+      // store is a loop over all the lanes on lavapipe.
+      for (uint i = gl_SubgroupInvocationID; i < kRows * kCols; i += gl_SubgroupSize) {
+        const uint r = i / kCols, c = i % kCols, row = output_row(row0, r);
+        if (row >= pc.m || c >= cols) continue;
+        const uint o = (col0 + c) * pc.y_stride + pc.row_offset + row;
+        const float inv_rms =
+            kNorm ? inversesqrt(lane_acc(kRows * kCols + c) / float(pc.k) + pc.eps) : 1.0;
+        Y(o) = lane_acc(i) * inv_rms + (pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0) +
+               ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
       }
       continue;
     }

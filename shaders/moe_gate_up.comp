@@ -23,6 +23,16 @@ OSSVK_SPEC_CONSTANTS(OSSVK_MOE_GATE_UP_SPEC)
 #include "stage_activations.glsl"
 #include "swiglu.glsl"
 
+// Row `row` of entry's intermediate from its gate and up sums.
+void store_row(uint entry, uint e, uint row, float g_sum, float u_sum) {
+  if (row >= pc.ff) return;
+  float g = g_sum + pc.gate_bias.v[e * pc.ff + row];
+  float u = u_sum + pc.up_bias.v[e * pc.ff + row];
+  if ((pc.flags & 8u) != 0u) g += pc.addend.v[entry * 2u * pc.ff + row];
+  if ((pc.flags & 16u) != 0u) u += pc.addend.v[(entry * 2u + 1u) * pc.ff + row];
+  pc.act.v[entry * pc.ff + row] = swiglu(vec4(g), vec4(u)).x;
+}
+
 // One (token, slot) entry: entry = t * top_k + s.
 void gate_up(uint entry, uint blocks, uint rows_per_group) {
   const uint t = entry / pc.top_k;
@@ -60,16 +70,26 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         up[r] += in_row ? u : 0.0;
       }
     }
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      const uint row = row0 + r;
-      const float g_sum = subgroupAdd(gate[r]), u_sum = subgroupAdd(up[r]);
-      if (subgroupElect() && row < pc.ff) {
-        float g = g_sum + pc.gate_bias.v[e * pc.ff + row];
-        float u = u_sum + pc.up_bias.v[e * pc.ff + row];
-        if ((pc.flags & 8u) != 0u) g += pc.addend.v[entry * 2u * pc.ff + row];
-        if ((pc.flags & 16u) != 0u) u += pc.addend.v[(entry * 2u + 1u) * pc.ff + row];
-        pc.act.v[entry * pc.ff + row] = swiglu(vec4(g), vec4(u)).x;
+    if (kStageBlocks == 0u) {
+      // The CPU layout: totals in shuffles (lane_total), and lane r stores row r, one store for a
+      // run of lanes where an elected lane's is a loop over all the lanes on lavapipe.
+      [[unroll]] for (uint r = 0; r < kRows; ++r) {
+        gate[r] = lane_total(gate[r]);
+        up[r] = lane_total(up[r]);
       }
+      for (uint r = gl_SubgroupInvocationID; r < kRows; r += gl_SubgroupSize) {
+        float g = 0.0, u = 0.0;  // gate[r] and up[r] by selects: an index keeps them in memory
+        [[unroll]] for (uint k = 0; k < kRows; ++k) {
+          g = k == r ? gate[k] : g;
+          u = k == r ? up[k] : u;
+        }
+        store_row(entry, e, row0 + r, g, u);
+      }
+      continue;
+    }
+    [[unroll]] for (uint r = 0; r < kRows; ++r) {
+      const float g_sum = subgroupAdd(gate[r]), u_sum = subgroupAdd(up[r]);
+      if (subgroupElect()) store_row(entry, e, row0 + r, g_sum, u_sum);
     }
   }
 }

@@ -61,12 +61,14 @@ void main() {
         }
       }
     }
-    [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = subgroupAdd(acc[i]);
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      const uint row = subgroup_row(row0, r);
-      [[unroll]] for (uint c = 0; c < kTileN; ++c)
-        if (subgroupElect() && row < pc.m && c < columns)
-          store_y(row, c, bias0, acc[r * kTileN + c]);
+    // Totals in shuffles (lane_total), and lane l stores outputs l, l + lanes, ...: one store for
+    // a run of lanes, where an elected lane's is a loop over all the lanes on lavapipe.
+    [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = lane_total(acc[i]);
+    for (uint i = gl_SubgroupInvocationID; i < kRows * kTileN; i += gl_SubgroupSize) {
+      const uint r = i / kTileN, c = i % kTileN, row = subgroup_row(row0, r);
+      float sum = 0.0;  // acc[i] by selects: an index keeps acc in memory
+      [[unroll]] for (uint k = 0; k < kRows * kTileN; ++k) sum = k == i ? acc[k] : sum;
+      if (row < pc.m && c < columns) store_y(row, c, bias0, sum);
     }
   }
 }
