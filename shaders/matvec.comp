@@ -7,8 +7,8 @@
 // every kSplit-th run of lanes' worth of blocks along K; each lane takes whole 32-element blocks:
 // it loads a column's activations for the block once and applies them to all kRows rows, so a
 // subgroup streams contiguous words of W and activation loads are shared across rows. A sum over
-// the lanes per output finishes a subgroup's (subgroupAdd; lane_total in the CPU layout, whose
-// lanes then store an output each); with kSplit > 1 the subgroups' sums meet in shared memory
+// the lanes per output finishes a subgroup's (subgroupAdd; lane_total in the CPU layout), and its
+// lanes store an output each; with kSplit > 1 the subgroups' sums meet in shared memory
 // (more subgroups in flight for the same rows: GPUs wait on fewer loads each).
 // With kNorm, X is the residual stream and the kernel applies the RMSNorm before W (decode's QKV
 // projection), saving that norm's dispatch: W (x g / rms(x)) = (W (x g)) / rms(x), so each
@@ -279,31 +279,16 @@ void main() {
       }
       continue;
     }
-    if (kCpuLayout) {
-      // Lane l stores outputs l, l + lanes, ...: one store a run of lanes, where an elected lane's
-      // store is a loop over all the lanes on lavapipe.
-      for (uint i = gl_SubgroupInvocationID; i < kRows * kCols; i += gl_SubgroupSize) {
-        const uint r = i / kCols, c = i % kCols, row = output_row(row0, r);
-        if (row >= pc.m || c >= cols) continue;
-        const uint o = (col0 + c) * pc.y_stride + pc.row_offset + row;
-        const float inv_rms =
-            kNorm ? inversesqrt(lane_acc(kRows * kCols + c) / float(pc.k) + pc.eps) : 1.0;
-        Y(o) = lane_acc(i) * inv_rms + (pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0) +
-               ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
-      }
-      continue;
-    }
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      const uint row = output_row(row0, r);
-      float bias = (pc.has_bias != 0u && row < pc.m) ? BIAS(pc.row_offset + row) : 0.0;
-      [[unroll]] for (uint c = 0; c < kCols; ++c) {
-        if (subgroupElect() && row < pc.m && c < cols) {
-          const uint o = (col0 + c) * pc.y_stride + pc.row_offset + row;
-          const float inv_rms =
-              kNorm ? inversesqrt(acc[kRows * kCols + c] / float(pc.k) + pc.eps) : 1.0;
-          Y(o) = acc[r * kCols + c] * inv_rms + bias + ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
-        }
-      }
+    // Lane l stores outputs l, l + lanes, ...: one store for a run of lanes, where an elected
+    // lane's store per output is a loop over all the lanes on lavapipe.
+    for (uint i = gl_SubgroupInvocationID; i < kRows * kCols; i += gl_SubgroupSize) {
+      const uint r = i / kCols, c = i % kCols, row = output_row(row0, r);
+      if (row >= pc.m || c >= cols) continue;
+      const uint o = (col0 + c) * pc.y_stride + pc.row_offset + row;
+      const float inv_rms =
+          kNorm ? inversesqrt(lane_acc(kRows * kCols + c) / float(pc.k) + pc.eps) : 1.0;
+      Y(o) = lane_acc(i) * inv_rms + (pc.has_bias != 0u ? BIAS(pc.row_offset + row) : 0.0) +
+             ((pc.flags & 2u) != 0u ? Y(o) : 0.0);
     }
   }
 }

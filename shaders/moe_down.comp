@@ -60,20 +60,14 @@ void main() {
       acc[r] += mine ? sum : 0.0;
     }
   }
-  if (kStageBlocks == 0u) {
-    // The CPU layout: totals in shuffles (lane_total), and lane r stores row r's, one store for a
-    // run of lanes where an elected lane's is a loop over all the lanes on lavapipe.
-    [[unroll]] for (uint r = 0; r < kRows; ++r) acc[r] = lane_total(acc[r]);
-    for (uint r = gl_SubgroupInvocationID; r < kRows; r += gl_SubgroupSize) {
-      float sum = 0.0;  // acc[r] by selects: an index keeps acc in memory
-      [[unroll]] for (uint k = 0; k < kRows; ++k) sum = k == r ? acc[k] : sum;
-      partial[r][gl_SubgroupID] = sum;
-    }
-  } else {
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      const float sum = subgroupAdd(acc[r]);
-      if (subgroupElect()) partial[r][gl_SubgroupID] = sum;
-    }
+  // Totals in shuffles in the CPU layout (lane_total), and lane r stores row r's: one store for a
+  // run of lanes, where an elected lane's store per row is a loop over all the lanes on lavapipe.
+  [[unroll]] for (uint r = 0; r < kRows; ++r)
+    acc[r] = kStageBlocks == 0u ? lane_total(acc[r]) : subgroupAdd(acc[r]);
+  for (uint r = gl_SubgroupInvocationID; r < kRows; r += gl_SubgroupSize) {
+    float sum = 0.0;  // acc[r] by selects: an index keeps acc in memory
+    [[unroll]] for (uint k = 0; k < kRows; ++k) sum = k == r ? acc[k] : sum;
+    partial[r][gl_SubgroupID] = sum;
   }
   barrier();
   const uint r = gl_LocalInvocationID.x, row = row0 + r;
