@@ -50,9 +50,10 @@ void load_super_part(uint sb, uint part, inout Super s) {
 // Codes where they lie in their words (block j = 4n + t): bits 8k + 2t of byte k's element,
 // 2^(8k + 2t) times the code (k < 3, exact), and the top byte's shifted down to bits 2t;
 // super_x_scale(j) takes the powers of two off through the activations, once for all rows (exact
-// for any |x| above 2^-104, below which fp32 would go subnormal).
+// for any |x| above 2^-104, below which fp32 would go subnormal). 2^-2t is built from its exponent
+// bits: Vulkan allows exp2 an error of 3 + 2|x| ULP.
 vec4 super_x_scale(uint j) {
-  return exp2(-2.0 * float(j & 3u)) * vec4(1.0, 1.0 / 256.0, 1.0 / 65536.0, 1.0);
+  return uintBitsToFloat((127u - 2u * (j & 3u)) << 23) * vec4(1.0, 1.0 / 256.0, 1.0 / 65536.0, 1.0);
 }
 
 void super_block(Super s, uint j, out vec4 q[8], out vec2 scale, out vec2 offset) {
