@@ -26,6 +26,17 @@ float lane_total(float v) {
   return v;
 }
 
+// Sets v to a[i], a of n elements, for an i the compiler cannot fold, by selects: an index keeps
+// the whole array in memory, which lavapipe reads and writes lane by lane. The decode kernels pick
+// their totals so, each lane storing its own outputs (l, l + lanes, ...): one store for a run of
+// lanes, where the store of subgroupElect()'s lane is a loop over all the lanes on lavapipe.
+#define PICK(v, a, n, i) \
+  { \
+    v = a[0]; \
+    [[unroll]] for (uint pick_k = 1u; pick_k < (n); ++pick_k) \
+      v = pick_k == (i) ? a[pick_k] : v; \
+  }
+
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer FloatBuf { float v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Buf { vec4 v[]; };
 layout(buffer_reference, std430, buffer_reference_align = 8) buffer Vec2Buf { vec2 v[]; };

@@ -46,10 +46,10 @@ float acc[kAcc];
 // The CPU devices' layout: no staging, no split (backend/kernels/decode_layout.h).
 const bool kCpuLayout = kStageBlocks == 0u && kSplit == 1u;
 
-// acc[i] for an i the compiler cannot fold, by selects (an index would keep acc in memory).
+// acc[i] for an i the compiler cannot fold (PICK, common.glsl).
 float lane_acc(uint i) {
-  float v = 0.0;
-  [[unroll]] for (uint k = 0; k < kAcc; ++k) v = k == i ? acc[k] : v;
+  float v;
+  PICK(v, acc, kAcc, i);
   return v;
 }
 
@@ -279,8 +279,7 @@ void main() {
       }
       continue;
     }
-    // Lane l stores outputs l, l + lanes, ...: one store for a run of lanes, where an elected
-    // lane's store per output is a loop over all the lanes on lavapipe.
+    // Lane l stores outputs l, l + lanes, ... (PICK, common.glsl).
     for (uint i = gl_SubgroupInvocationID; i < kRows * kCols; i += gl_SubgroupSize) {
       const uint r = i / kCols, c = i % kCols, row = output_row(row0, r);
       if (row >= pc.m || c >= cols) continue;

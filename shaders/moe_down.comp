@@ -60,13 +60,12 @@ void main() {
       acc[r] += mine ? sum : 0.0;
     }
   }
-  // Totals in shuffles in the CPU layout (lane_total), and lane r stores row r's: one store for a
-  // run of lanes, where an elected lane's store per row is a loop over all the lanes on lavapipe.
+  // Totals in shuffles in the CPU layout (lane_total), and lane r stores row r's (PICK).
   [[unroll]] for (uint r = 0; r < kRows; ++r)
     acc[r] = kStageBlocks == 0u ? lane_total(acc[r]) : subgroupAdd(acc[r]);
   for (uint r = gl_SubgroupInvocationID; r < kRows; r += gl_SubgroupSize) {
-    float sum = 0.0;  // acc[r] by selects: an index keeps acc in memory
-    [[unroll]] for (uint k = 0; k < kRows; ++k) sum = k == r ? acc[k] : sum;
+    float sum;
+    PICK(sum, acc, kRows, r);
     partial[r][gl_SubgroupID] = sum;
   }
   barrier();

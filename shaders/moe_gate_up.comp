@@ -70,18 +70,15 @@ void gate_up(uint entry, uint blocks, uint rows_per_group) {
         up[r] += in_row ? u : 0.0;
       }
     }
-    // Totals in shuffles in the CPU layout (lane_total), and lane r stores row r: one store for a
-    // run of lanes, where an elected lane's store per row is a loop over all the lanes on lavapipe.
+    // Totals in shuffles in the CPU layout (lane_total), and lane r stores row r (PICK).
     [[unroll]] for (uint r = 0; r < kRows; ++r) {
       gate[r] = kStageBlocks == 0u ? lane_total(gate[r]) : subgroupAdd(gate[r]);
       up[r] = kStageBlocks == 0u ? lane_total(up[r]) : subgroupAdd(up[r]);
     }
     for (uint r = gl_SubgroupInvocationID; r < kRows; r += gl_SubgroupSize) {
-      float g = 0.0, u = 0.0;  // gate[r] and up[r] by selects: an index keeps them in memory
-      [[unroll]] for (uint k = 0; k < kRows; ++k) {
-        g = k == r ? gate[k] : g;
-        u = k == r ? up[k] : u;
-      }
+      float g, u;
+      PICK(g, gate, kRows, r);
+      PICK(u, up, kRows, r);
       store_row(entry, e, row0 + r, g, u);
     }
   }

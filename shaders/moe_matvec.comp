@@ -61,13 +61,12 @@ void main() {
         }
       }
     }
-    // Totals in shuffles (lane_total), and lane l stores outputs l, l + lanes, ...: one store for
-    // a run of lanes, where an elected lane's is a loop over all the lanes on lavapipe.
+    // Totals in shuffles (lane_total), and lane l stores outputs l, l + lanes, ... (PICK).
     [[unroll]] for (uint i = 0; i < kRows * kTileN; ++i) acc[i] = lane_total(acc[i]);
     for (uint i = gl_SubgroupInvocationID; i < kRows * kTileN; i += gl_SubgroupSize) {
       const uint r = i / kTileN, c = i % kTileN, row = subgroup_row(row0, r);
-      float sum = 0.0;  // acc[i] by selects: an index keeps acc in memory
-      [[unroll]] for (uint k = 0; k < kRows * kTileN; ++k) sum = k == i ? acc[k] : sum;
+      float sum;
+      PICK(sum, acc, kRows * kTileN, i);
       if (row < pc.m && c < columns) store_y(row, c, bias0, sum);
     }
   }
